@@ -1,0 +1,236 @@
+//! `baton`: one binary, one subcommand per job.
+
+mod replay;
+
+use anyhow::{bail, Context, Result};
+use baton_core::Engine;
+use baton_journal::Journal;
+use baton_model::Entry;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Parser)]
+#[command(name = "baton", version, about = "Real-time orchestration for live events")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Validate an event directory; errors name file, line and field.
+    Check { event: PathBuf },
+    /// Print the JSON Schema of the spec files and the typed CEL context.
+    Schema,
+    /// Feed a recorded signal file through the engine; decisions go to stdout as JSON lines.
+    Replay {
+        event: PathBuf,
+        signals: PathBuf,
+        /// Write outputs here instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Also journal every entry into this data directory (SQLite).
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+    /// Generate the scripted scenario's signals from EVENT/scenario.yaml.
+    Scenario {
+        event: PathBuf,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Replay the bundled example event and print its summary.
+    Demo,
+    /// Open a data directory: restore the latest snapshot, replay the tail, report.
+    Restore { data: PathBuf },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Cmd::Check { event } => check(&event),
+        Cmd::Schema => schema(),
+        Cmd::Replay { event, signals, out, data } => run_replay(&event, &signals, out.as_deref(), data.as_deref()).map(|_| ()),
+        Cmd::Scenario { event, out } => scenario(&event, out.as_deref()),
+        Cmd::Demo => demo(),
+        Cmd::Restore { data } => restore(&data),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn load(event: &Path) -> Result<baton_spec::Loaded> {
+    match baton_spec::load(event) {
+        Ok(l) => Ok(l),
+        Err(diags) => {
+            for d in &diags {
+                eprintln!("{}", prefix_dir(event, &d.to_string()));
+            }
+            let n = diags.iter().filter(|d| d.severity == baton_spec::Severity::Error).count();
+            bail!("{} has {n} error(s)", event.display())
+        }
+    }
+}
+
+fn prefix_dir(dir: &Path, line: &str) -> String {
+    match line.split_once(": ") {
+        Some((sev, rest)) => format!("{sev}: {}/{rest}", dir.display()),
+        None => line.to_string(),
+    }
+}
+
+fn check(event: &Path) -> Result<()> {
+    let l = load(event)?;
+    for w in &l.warnings {
+        eprintln!("{}", prefix_dir(event, &w.to_string()));
+    }
+    println!(
+        "{}: ok — {} spaces, {} links, {} sessions, {} staff, {} signs, {} policies (set {}), {} warning(s)",
+        event.display(),
+        l.spec.spaces.len(),
+        l.spec.links.len(),
+        l.spec.sessions.len(),
+        l.spec.staff.len(),
+        l.spec.signs.len(),
+        l.policies.policies.len(),
+        l.policies.hash,
+        l.warnings.len()
+    );
+    Ok(())
+}
+
+fn schema() -> Result<()> {
+    let v = serde_json::json!({
+        "spec_files": baton_spec::json_schema(),
+        "cel_context": baton_policy::schema::schema_json(),
+    });
+    println!("{}", serde_json::to_string_pretty(&v)?);
+    Ok(())
+}
+
+fn scenario(event: &Path, out: Option<&Path>) -> Result<()> {
+    let l = load(event)?;
+    let path = event.join("scenario.yaml");
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let sc = baton_scenario::Scenario::parse(&text)?;
+    let lines = baton_scenario::generate(&l.spec, &sc)?;
+    let mut w: Box<dyn Write> = match out {
+        Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?)),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    for line in lines {
+        writeln!(w, "{line}")?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Replays `signals` and returns the summary text.
+fn run_replay(event: &Path, signals: &Path, out: Option<&Path>, data: Option<&Path>) -> Result<String> {
+    let l = load(event)?;
+    let tick = l.spec.event.tick;
+    let mut journal = match data {
+        Some(d) => Some(baton_journal::SqliteJournal::open(d, &baton_journal::Options::default()).with_context(|| format!("opening journal in {}", d.display()))?),
+        None => None,
+    };
+    let mut engine = Engine::new(l.spec.clone(), l.policies.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let file = std::fs::File::open(signals).with_context(|| format!("opening {}", signals.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::stderr());
+    bar.set_style(ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} {eta}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    let reader = BufReader::with_capacity(1 << 20, file);
+    let mut w: Box<dyn Write> = match out {
+        Some(p) => Box::new(std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?)),
+        None => Box::new(std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock())),
+    };
+    let mut seqr = replay::Sequencer::new(tick);
+    let mut tally = replay::Tally::default();
+    let mut outputs = Vec::new();
+    let mut buf = Vec::with_capacity(1 << 16);
+    let mut pending: Vec<baton_model::Stamped> = Vec::new();
+    let mut line_no = 0u64;
+    let mut since_bar = 0u64;
+    for line in reader.lines() {
+        let line = line.with_context(|| format!("reading {}", signals.display()))?;
+        line_no += 1;
+        since_bar += line.len() as u64 + 1;
+        if since_bar > 1 << 20 {
+            bar.inc(since_bar);
+            since_bar = 0;
+        }
+        if line.trim().is_empty() {
+            continue;
+        }
+        tally.lines += 1;
+        let (at, entry) = match replay::parse_line(&line) {
+            Ok(replay::Line::Signal(s)) => (s.time, Entry::Signal(s)),
+            Ok(replay::Line::Command { time, command }) => (Some(time), Entry::Command(command)),
+            Err(reason) => {
+                tally.reject(line_no, &reason);
+                continue;
+            }
+        };
+        seqr.stamp(at, entry, |stamped| {
+            outputs.clear();
+            engine.apply(&stamped, &mut outputs);
+            tally.outputs += outputs.len() as u64;
+            replay::write_outputs(&outputs, &mut buf);
+            if journal.is_some() {
+                pending.push(stamped);
+            }
+        });
+        if let Some(j) = journal.as_mut()
+            && pending.len() >= 1000
+        {
+            j.append(&pending)?;
+            pending.clear();
+        }
+        if buf.len() > 1 << 16 {
+            w.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    w.write_all(&buf)?;
+    w.flush()?;
+    if let Some(j) = journal.as_mut() {
+        j.append(&pending)?;
+        j.save_snapshot(&engine.snapshot())?;
+    }
+    bar.finish_and_clear();
+    let s = replay::summary(&engine, &tally);
+    eprint!("{s}");
+    Ok(s)
+}
+
+fn example_dir() -> Result<PathBuf> {
+    let candidates = [PathBuf::from("examples/rustconf-lisbon"), Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/rustconf-lisbon")];
+    candidates.into_iter().find(|p| p.join("event.yaml").is_file()).context("the bundled example (examples/rustconf-lisbon) was not found; run from the repository")
+}
+
+fn demo() -> Result<()> {
+    let dir = example_dir()?;
+    eprintln!("baton demo: replaying {} (the live server and simulator arrive with later issues)", dir.display());
+    let out = std::env::temp_dir().join("baton-demo-decisions.jsonl");
+    run_replay(&dir, &dir.join("signals.jsonl"), Some(&out), None)?;
+    eprintln!("decisions written to {}", out.display());
+    Ok(())
+}
+
+fn restore(data: &Path) -> Result<()> {
+    let j = baton_journal::SqliteJournal::open(data, &baton_journal::Options::default())?;
+    let started = std::time::Instant::now();
+    let (engine, tail) = baton_journal::restore(&j)?.context("the data directory has no snapshot to restore from")?;
+    println!(
+        "restored position {} ({} tail entries replayed) in {:.1} ms; {} pending approvals, {} overrides",
+        engine.position(),
+        tail,
+        started.elapsed().as_secs_f64() * 1000.0,
+        engine.state().pending.len(),
+        engine.state().overrides.len()
+    );
+    Ok(())
+}

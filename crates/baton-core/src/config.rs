@@ -1,0 +1,152 @@
+//! The spec and policy set, indexed and compiled once, read-only while the core runs.
+
+use crate::los::{table_for, Table};
+use baton_model::{Policy, PolicySet, ScopeKind, SignalType, Spec};
+use baton_policy::{CheckError, Expr};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+/// A policy with its expressions compiled and its scope resolved.
+#[derive(Debug, Clone)]
+pub struct CompiledPolicy {
+    pub def: Policy,
+    pub condition: Expr,
+    pub rearm: Option<Expr>,
+    /// Per action, its parameters in name order.
+    pub params: Vec<Vec<(String, Expr)>>,
+    /// Per entity of the scope kind: is it in scope?
+    pub in_scope: Vec<bool>,
+    pub on_minute: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigError {
+    pub policy: String,
+    pub field: String,
+    pub error: CheckError,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "policy {:?}, field `{}`: {}", self.policy, self.field, self.error)
+    }
+}
+
+/// Everything the core needs that does not change with signals.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    pub spec: Spec,
+    pub policy_set: PolicySet,
+    pub space_idx: HashMap<String, u32>,
+    pub session_idx: HashMap<String, u32>,
+    pub staff_idx: HashMap<String, u32>,
+    pub space_tables: Vec<Table>,
+    /// Sessions per space, sorted by start.
+    pub sessions_by_space: Vec<Vec<u32>>,
+    pub signs_by_space: Vec<Vec<u32>>,
+    pub signs_by_zone: BTreeMap<String, Vec<u32>>,
+    pub policies: Vec<CompiledPolicy>,
+    pub policy_idx: HashMap<String, u32>,
+    /// Policies to evaluate per signal type: the trigger index.
+    pub by_trigger: Vec<Vec<u32>>,
+    pub minute_policies: Vec<u32>,
+}
+
+/// Compiles one policy against the schema; `baton check` uses it for every file.
+pub fn compile_policy(p: &Policy) -> Result<(Expr, Option<Expr>, Vec<Vec<(String, Expr)>>), ConfigError> {
+    let err = |field: String| move |error| ConfigError { policy: p.id.clone(), field, error };
+    let condition = Expr::condition(&p.condition).map_err(err("condition".into()))?;
+    let rearm = p.rearm.as_deref().map(Expr::condition).transpose().map_err(err("rearm".into()))?;
+    let mut params = Vec::new();
+    for (i, a) in p.actions.iter().enumerate() {
+        let mut ps = Vec::new();
+        for (name, src) in &a.params {
+            let e = Expr::any(src).map_err(err(format!("actions[{i}].params.{name}")))?;
+            ps.push((name.clone(), e));
+        }
+        params.push(ps);
+    }
+    Ok((condition, rearm, params))
+}
+
+impl Compiled {
+    pub fn new(spec: Spec, policy_set: PolicySet) -> Result<Compiled, ConfigError> {
+        let space_idx: HashMap<String, u32> = spec.spaces.iter().enumerate().map(|(i, s)| (s.id.clone(), i as u32)).collect();
+        let session_idx = spec.sessions.iter().enumerate().map(|(i, s)| (s.id.clone(), i as u32)).collect();
+        let staff_idx = spec.staff.iter().enumerate().map(|(i, s)| (s.id.clone(), i as u32)).collect();
+        let space_tables = spec.spaces.iter().map(|s| table_for(s.kind, s.seated)).collect();
+        let mut sessions_by_space = vec![Vec::new(); spec.spaces.len()];
+        let mut order: Vec<u32> = (0..spec.sessions.len() as u32).collect();
+        order.sort_by_key(|&i| (spec.sessions[i as usize].start, spec.sessions[i as usize].id.clone()));
+        for i in order {
+            if let Some(&sp) = space_idx.get(&spec.sessions[i as usize].space) {
+                sessions_by_space[sp as usize].push(i);
+            }
+        }
+        let mut signs_by_space = vec![Vec::new(); spec.spaces.len()];
+        let mut signs_by_zone: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        for (i, sign) in spec.signs.iter().enumerate() {
+            if let Some(&sp) = space_idx.get(&sign.space) {
+                signs_by_space[sp as usize].push(i as u32);
+                signs_by_zone.entry(spec.spaces[sp as usize].zone.clone()).or_default().push(i as u32);
+            }
+        }
+        let mut policies = Vec::new();
+        let mut by_trigger = vec![Vec::new(); SignalType::COUNT];
+        let mut minute_policies = Vec::new();
+        let mut defs: Vec<&Policy> = policy_set.policies.iter().collect();
+        // Priority first, then id: the documented tie-break.
+        defs.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
+        for p in defs {
+            let (condition, rearm, params) = compile_policy(p)?;
+            let in_scope = match p.scope.kind {
+                ScopeKind::Space => spec
+                    .spaces
+                    .iter()
+                    .map(|s| {
+                        (p.scope.space_kinds.is_empty() || p.scope.space_kinds.contains(&s.kind))
+                            && (p.scope.zones.is_empty() || p.scope.zones.contains(&s.zone))
+                            && (p.scope.ids.is_empty() || p.scope.ids.contains(&s.id))
+                    })
+                    .collect(),
+                ScopeKind::Session => spec
+                    .sessions
+                    .iter()
+                    .map(|s| {
+                        let space = space_idx.get(&s.space).map(|&i| &spec.spaces[i as usize]);
+                        (p.scope.ids.is_empty() || p.scope.ids.contains(&s.id))
+                            && (p.scope.space_kinds.is_empty() || space.is_some_and(|sp| p.scope.space_kinds.contains(&sp.kind)))
+                            && (p.scope.zones.is_empty() || space.is_some_and(|sp| p.scope.zones.contains(&sp.zone)))
+                    })
+                    .collect(),
+            };
+            let idx = policies.len() as u32;
+            let mut on_minute = false;
+            for t in &p.on {
+                if t == "minute" {
+                    on_minute = true;
+                    minute_policies.push(idx);
+                } else if let Some(st) = SignalType::parse(t) {
+                    by_trigger[st.index()].push(idx);
+                }
+            }
+            policies.push(CompiledPolicy { def: p.clone(), condition, rearm, params, in_scope, on_minute });
+        }
+        let policy_idx = policies.iter().enumerate().map(|(i, p)| (p.def.id.clone(), i as u32)).collect();
+        Ok(Compiled {
+            spec,
+            policy_set,
+            space_idx,
+            session_idx,
+            staff_idx,
+            space_tables,
+            sessions_by_space,
+            signs_by_space,
+            signs_by_zone,
+            policies,
+            policy_idx,
+            by_trigger,
+            minute_policies,
+        })
+    }
+}

@@ -1,0 +1,223 @@
+//! The policy context over core state: what `space.fill` and friends read.
+
+use crate::config::Compiled;
+use crate::los;
+use crate::state::State;
+use baton_model::Millis;
+use baton_policy::{Field, Fields};
+
+/// What the triggering entry contributes to `signal.*`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SignalInfo<'a> {
+    pub kind: &'a str,
+    pub subject: &'a str,
+    pub count: i64,
+    pub severity: &'a str,
+    pub incident_kind: &'a str,
+}
+
+pub struct Ctx<'a> {
+    pub cfg: &'a Compiled,
+    pub st: &'a State,
+    pub space: Option<u32>,
+    pub session: Option<u32>,
+    pub signal: SignalInfo<'a>,
+}
+
+/// A session's effective space, honouring `session.moved`.
+pub fn session_space(cfg: &Compiled, st: &State, session: u32) -> Option<u32> {
+    st.sessions
+        .get(session as usize)
+        .and_then(|s| s.moved_to)
+        .or_else(|| cfg.space_idx.get(&cfg.spec.sessions[session as usize].space).copied())
+}
+
+/// Status derived from signals first, then from the (delayed) schedule.
+pub fn session_status(cfg: &Compiled, st: &State, session: u32, now: Millis) -> &'static str {
+    let s = &st.sessions[session as usize];
+    let spec = &cfg.spec.sessions[session as usize];
+    let delay = i64::from(s.delay_min) * 60_000;
+    if s.cancelled {
+        "cancelled"
+    } else if s.ended || now >= spec.end + delay {
+        "ended"
+    } else if s.started || now >= spec.start + delay {
+        "running"
+    } else {
+        "scheduled"
+    }
+}
+
+/// The session running in a space now, or else the next one to start within 30 minutes.
+pub fn current_session(cfg: &Compiled, st: &State, space: u32, now: Millis) -> Option<u32> {
+    let list = cfg.sessions_by_space.get(space as usize)?;
+    let mut next = None;
+    for &i in list {
+        if st.sessions[i as usize].moved_to.is_some_and(|m| m != space) {
+            continue;
+        }
+        match session_status(cfg, st, i, now) {
+            "running" => return Some(i),
+            "scheduled" if next.is_none() => {
+                let start = cfg.spec.sessions[i as usize].start + i64::from(st.sessions[i as usize].delay_min) * 60_000;
+                if start - now <= 30 * 60_000 {
+                    next = Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    next
+}
+
+impl Ctx<'_> {
+    fn now(&self) -> Millis {
+        self.st.now
+    }
+
+    fn fill(&self, sp: u32) -> f64 {
+        let cap = self.cfg.spec.spaces[sp as usize].capacity;
+        if cap == 0 { 0.0 } else { f64::from(self.st.spaces[sp as usize].occupancy) / f64::from(cap) }
+    }
+
+    pub fn los(&self, sp: u32) -> &'static str {
+        let spec = &self.cfg.spec.spaces[sp as usize];
+        let d = self.st.spaces[sp as usize].density(spec.area_m2);
+        los::level(self.cfg.space_tables[sp as usize], d, self.fill(sp))
+    }
+}
+
+impl Fields for Ctx<'_> {
+    fn int(&self, f: Field) -> i64 {
+        let now = self.now();
+        if let Some(sp) = self.space {
+            let s = &self.st.spaces[sp as usize];
+            let spec = &self.cfg.spec.spaces[sp as usize];
+            match f {
+                Field::SpaceCapacity => return i64::from(spec.capacity),
+                Field::SpaceOccupancy => return i64::from(s.occupancy),
+                Field::SpaceInflow1m => return s.inflow.last_1m(now) as i64,
+                Field::SpaceOutflow1m => return s.outflow.last_1m(now) as i64,
+                Field::SpaceInflow5m => return s.inflow.last_5m(now) as i64,
+                Field::SpaceOutflow5m => return s.outflow.last_5m(now) as i64,
+                Field::SpaceQueueLength => return i64::from(s.queue_length),
+                Field::SpaceTurnedAway => return s.turned_away as i64,
+                _ => {}
+            }
+        }
+        if let Some(se) = self.session {
+            let s = &self.st.sessions[se as usize];
+            match f {
+                Field::SessionDelayMin => return i64::from(s.delay_min),
+                Field::SessionAttendance => {
+                    return match (session_status(self.cfg, self.st, se, now), session_space(self.cfg, self.st, se)) {
+                        ("running", Some(sp)) => i64::from(self.st.spaces[sp as usize].occupancy),
+                        _ => 0,
+                    };
+                }
+                Field::SessionPeak => return i64::from(s.peak),
+                Field::SessionTurnedAway => return s.turned_away as i64,
+                _ => {}
+            }
+        }
+        match f {
+            Field::SignalCount => self.signal.count,
+            Field::EventMinuteOfDay => {
+                let local = now / 1000 + i64::from(self.cfg.spec.event.utc_offset_s);
+                local.rem_euclid(86_400) / 60
+            }
+            _ => 0,
+        }
+    }
+
+    fn double(&self, f: Field) -> f64 {
+        let now = self.now();
+        let ev = &self.cfg.spec.event;
+        if let Some(sp) = self.space {
+            let s = &self.st.spaces[sp as usize];
+            let spec = &self.cfg.spec.spaces[sp as usize];
+            match f {
+                Field::SpaceAreaM2 => return spec.area_m2,
+                Field::SpaceFill => return self.fill(sp),
+                Field::SpaceDensity => return s.density(spec.area_m2),
+                Field::SpaceTrendPerMin => return s.holt.trend,
+                Field::SpaceForecast10m => return s.holt.forecast(10),
+                Field::SpaceMinutesToCapacity => return s.minutes_to_capacity(spec.capacity),
+                Field::SpaceConfidence => return s.confidence(now, ev.confidence_half_life),
+                Field::SpaceMinutesSinceSeen => {
+                    return s.last_seen.map(|t| (now - t) as f64 / 60_000.0).unwrap_or(-1.0);
+                }
+                Field::SpaceQueueWaitS => return s.queue_wait_s,
+                _ => {}
+            }
+        }
+        if let Some(se) = self.session {
+            let spec = &self.cfg.spec.sessions[se as usize];
+            match f {
+                Field::SessionMinutesToStart => {
+                    let start = spec.start + i64::from(self.st.sessions[se as usize].delay_min) * 60_000;
+                    return (start - now) as f64 / 60_000.0;
+                }
+                Field::SessionFill => {
+                    return match session_space(self.cfg, self.st, se) {
+                        Some(sp) if session_status(self.cfg, self.st, se, now) == "running" => self.fill(sp),
+                        _ => 0.0,
+                    };
+                }
+                _ => {}
+            }
+        }
+        0.0
+    }
+
+    fn boolean(&self, f: Field) -> bool {
+        let now = self.now();
+        match f {
+            Field::SpaceStale => self
+                .space
+                .is_none_or(|sp| self.st.spaces[sp as usize].stale(now, self.cfg.spec.event.stale_after)),
+            Field::SpaceClosed => self.space.is_some_and(|sp| self.st.spaces[sp as usize].closed),
+            Field::SpaceHasSession => self.session.is_some(),
+            Field::SessionProtected => self.session.is_some_and(|se| self.cfg.spec.sessions[se as usize].protected),
+            Field::EventPaused => self.st.paused,
+            Field::EventEmergency => self.st.emergency,
+            _ => false,
+        }
+    }
+
+    fn string(&self, f: Field) -> &str {
+        if let Some(sp) = self.space {
+            let spec = &self.cfg.spec.spaces[sp as usize];
+            match f {
+                Field::SpaceId => return &spec.id,
+                Field::SpaceName => return &spec.name,
+                Field::SpaceKind => return spec.kind.as_str(),
+                Field::SpaceZone => return &spec.zone,
+                Field::SpaceLos => return self.los(sp),
+                _ => {}
+            }
+        }
+        if let Some(se) = self.session {
+            let spec = &self.cfg.spec.sessions[se as usize];
+            match f {
+                Field::SessionId => return &spec.id,
+                Field::SessionTitle => return &spec.title,
+                Field::SessionTrack => return &spec.track,
+                Field::SessionSpace => {
+                    return session_space(self.cfg, self.st, se)
+                        .map(|sp| self.cfg.spec.spaces[sp as usize].id.as_str())
+                        .unwrap_or(&spec.space);
+                }
+                Field::SessionStatus => return session_status(self.cfg, self.st, se, self.now()),
+                _ => {}
+            }
+        }
+        match f {
+            Field::SignalType => self.signal.kind,
+            Field::SignalSubject => self.signal.subject,
+            Field::SignalSeverity => self.signal.severity,
+            Field::SignalKind => self.signal.incident_kind,
+            _ => "",
+        }
+    }
+}

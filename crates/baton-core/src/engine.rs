@@ -1,0 +1,877 @@
+//! `apply(state, entry) -> outputs`: the deterministic heart of Baton.
+//!
+//! No I/O, no wall clock, no randomness. Time is `Stamped::time`; ids are
+//! (sequence, output index); iteration that reaches an output is over ordered
+//! collections, and equal priorities break on policy id.
+
+use crate::config::{Compiled, ConfigError};
+use crate::context::{current_session, session_space, session_status, Ctx, SignalInfo};
+use crate::output::{Action, Decision, Explanation, Output, Scope, Status, Trigger};
+use crate::state::{Instance, Override, Pending, SessionState, StaffState, State, Timer};
+use crate::metrics::SpaceState;
+use baton_model::{
+    ActionKind, ActionResult, Command, CommandKind, DecisionId, Entry, Millis, Mode, OnTimeout, ParamValue,
+    PolicySet, ScopeKind, Signal, SignalData, SignalType, Spec, Stamped, Target,
+};
+use baton_policy::field_value;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Core state plus the compiled configuration it runs under.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    cfg: Arc<Compiled>,
+    st: State,
+}
+
+/// Everything needed to resume an engine without the journal before it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub spec: Spec,
+    pub policy_set: PolicySet,
+    pub state: State,
+}
+
+/// Collects one entry's outputs and numbers them.
+struct Out<'a> {
+    seq: u64,
+    next: u32,
+    buf: &'a mut Vec<Output>,
+}
+
+impl Out<'_> {
+    fn id(&mut self) -> DecisionId {
+        let id = DecisionId { seq: self.seq, index: self.next };
+        self.next += 1;
+        id
+    }
+    fn push(&mut self, o: Output) {
+        self.buf.push(o);
+    }
+}
+
+fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
+    if let Some(v) = map.get_mut(key) {
+        *v += 1;
+    } else {
+        map.insert(key.to_string(), 1);
+    }
+}
+
+fn dedup_key(source: &str, id: &str) -> u128 {
+    let mut buf = Vec::with_capacity(source.len() + id.len() + 1);
+    buf.extend_from_slice(source.as_bytes());
+    buf.push(0);
+    buf.extend_from_slice(id.as_bytes());
+    xxhash_rust::xxh3::xxh3_128(&buf)
+}
+
+impl Engine {
+    pub fn new(spec: Spec, policy_set: PolicySet) -> Result<Engine, ConfigError> {
+        let cfg = Compiled::new(spec, policy_set)?;
+        let mut st = State::default();
+        resize(&cfg, &mut st);
+        Ok(Engine { cfg: Arc::new(cfg), st })
+    }
+
+    pub fn from_snapshot(snap: Snapshot) -> Result<Engine, ConfigError> {
+        let cfg = Compiled::new(snap.spec, snap.policy_set)?;
+        let mut st = snap.state;
+        st.dedup.rebuild();
+        resize(&cfg, &mut st);
+        Ok(Engine { cfg: Arc::new(cfg), st })
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot { spec: self.cfg.spec.clone(), policy_set: self.cfg.policy_set.clone(), state: self.st.clone() }
+    }
+
+    pub fn state(&self) -> &State {
+        &self.st
+    }
+
+    pub fn config(&self) -> &Compiled {
+        &self.cfg
+    }
+
+    /// The last journal sequence applied.
+    pub fn position(&self) -> u64 {
+        self.st.last_seq
+    }
+
+    /// Applies one journal entry. Entries must arrive in sequence order; an entry
+    /// at or below the current position is ignored, so a replayed tail is idempotent.
+    pub fn apply(&mut self, e: &Stamped, outputs: &mut Vec<Output>) {
+        if e.seq <= self.st.last_seq && self.st.stats.entries > 0 {
+            return;
+        }
+        let mut out = Out { seq: e.seq, next: 0, buf: outputs };
+        self.st.last_seq = e.seq;
+        self.st.stats.entries += 1;
+        // Journal time is monotone by contract; a regression is held at the last time.
+        if e.time > self.st.now {
+            self.st.now = e.time;
+        }
+        self.run_timers(&mut out);
+        self.minute_refresh(&mut out);
+        match &e.entry {
+            Entry::Signal(s) => self.signal(s, &mut out),
+            Entry::Tick => self.st.stats.ticks += 1,
+            Entry::Command(c) => self.command(c, &mut out),
+            Entry::ActionResult(r) => self.action_result(r, &mut out),
+            Entry::PolicySet(ps) => self.reconfigure(self.cfg.spec.clone(), ps.clone(), &mut out),
+            Entry::SpecChange(spec) => self.reconfigure((**spec).clone(), self.cfg.policy_set.clone(), &mut out),
+        }
+    }
+
+    fn reconfigure(&mut self, spec: Spec, ps: PolicySet, out: &mut Out) {
+        match Compiled::new(spec, ps) {
+            Ok(cfg) => {
+                migrate(&self.cfg, &cfg, &mut self.st);
+                self.cfg = Arc::new(cfg);
+                resize(&self.cfg, &mut self.st);
+            }
+            Err(e) => out.push(Output::CommandRefused { seq: out.seq, reason: format!("configuration refused: {e}") }),
+        }
+    }
+
+    fn run_timers(&mut self, out: &mut Out) {
+        while let Some((t, _)) = self.st.timers.first() {
+            if *t > self.st.now {
+                break;
+            }
+            let Some((_, timer)) = self.st.timers.pop_first() else { break };
+            match timer {
+                Timer::Policy { policy, entity } => {
+                    self.evaluate(policy, entity, &trigger_for(out.seq, "timer", None, None), SignalInfo { kind: "timer", ..Default::default() }, out)
+                }
+                Timer::Approval { decision } => self.approval_timeout(decision, out),
+                Timer::OverrideExpiry { resource } => {
+                    if self.st.overrides.get(&resource).is_some_and(|o| o.until <= self.st.now) {
+                        self.end_override(&resource, "expired", out);
+                    }
+                }
+            }
+        }
+    }
+
+    fn minute_refresh(&mut self, out: &mut Out) {
+        let minute = self.st.now.div_euclid(60_000);
+        if minute <= self.st.minute {
+            return;
+        }
+        let first = self.st.minute == 0;
+        self.st.minute = minute;
+        if first {
+            return;
+        }
+        for sp in 0..self.st.spaces.len() {
+            let occ = f64::from(self.st.spaces[sp].occupancy);
+            self.st.spaces[sp].holt.observe(occ);
+            let ctx = self.ctx(Some(sp as u32), None, SignalInfo::default());
+            if crate::los::is_critical(ctx.los(sp as u32)) {
+                self.st.spaces[sp].critical_minutes += 1;
+            }
+        }
+        let trig = trigger_for(out.seq, "minute", None, None);
+        let minute_policies = self.cfg.minute_policies.clone();
+        for p in minute_policies {
+            let n = self.cfg.policies[p as usize].in_scope.len();
+            for ent in 0..n as u32 {
+                if self.cfg.policies[p as usize].in_scope[ent as usize] {
+                    self.evaluate(p, ent, &trig, SignalInfo { kind: "minute", ..Default::default() }, out);
+                }
+            }
+        }
+    }
+
+    fn ctx<'a>(&'a self, space: Option<u32>, session: Option<u32>, signal: SignalInfo<'a>) -> Ctx<'a> {
+        Ctx { cfg: &self.cfg, st: &self.st, space, session, signal }
+    }
+
+    fn reject(&mut self, out: &mut Out, id: &str, reason: &str) {
+        bump(&mut self.st.stats.rejected, reason);
+        out.push(Output::SignalRejected { seq: out.seq, id: id.to_string(), reason: reason.to_string() });
+    }
+
+    fn signal(&mut self, s: &Signal, out: &mut Out) {
+        let now = self.st.now;
+        let ev = &self.cfg.spec.event;
+        if self.st.dedup.check(dedup_key(&s.source, &s.id), now, ev.dedup_window) {
+            self.st.stats.duplicates += 1;
+            return;
+        }
+        if let Some(t) = s.time
+            && (t - now).abs() > ev.skew_bound
+        {
+            self.st.stats.skewed += 1;
+        }
+        bump(&mut self.st.stats.signals_by_type, s.kind.as_str());
+        let (space, session) = match self.update(s, now) {
+            Ok(v) => v,
+            Err(reason) => return self.reject(out, &s.id, reason),
+        };
+        let info = SignalInfo {
+            kind: s.kind.as_str(),
+            subject: &s.subject,
+            count: match &s.data {
+                SignalData::Occupancy { count, .. }
+                | SignalData::Entered { count, .. }
+                | SignalData::Exited { count, .. }
+                | SignalData::TurnedAway { count } => i64::from(*count),
+                SignalData::QueueLength { length, .. } => i64::from(*length),
+                SignalData::SessionDelayed { minutes } => i64::from(*minutes),
+                _ => 0,
+            },
+            severity: match &s.data {
+                SignalData::Incident { severity, .. } => severity.as_str(),
+                _ => "",
+            },
+            incident_kind: match &s.data {
+                SignalData::Incident { kind, .. } => kind,
+                _ => "",
+            },
+        };
+        let trig = trigger_for(out.seq, s.kind.as_str(), Some(&s.id), Some(&s.subject));
+        let candidates = &self.cfg.by_trigger[s.kind.index()];
+        if candidates.is_empty() {
+            return;
+        }
+        let cfg = Arc::clone(&self.cfg);
+        for &p in &cfg.by_trigger[s.kind.index()] {
+            let entity = match cfg.policies[p as usize].def.scope.kind {
+                ScopeKind::Space => space,
+                ScopeKind::Session => session,
+            };
+            if let Some(ent) = entity
+                && cfg.policies[p as usize].in_scope.get(ent as usize).copied().unwrap_or(false)
+            {
+                self.evaluate(p, ent, &trig, info, out);
+            }
+        }
+    }
+
+    /// Folds a signal into state; returns the (space, session) it concerns.
+    fn update(&mut self, s: &Signal, now: Millis) -> Result<(Option<u32>, Option<u32>), &'static str> {
+        let cfg = Arc::clone(&self.cfg);
+        let space_of = |id: &str| cfg.space_idx.get(id).copied();
+        use SignalData as D;
+        match s.kind.subject_kind() {
+            baton_model::signal::SubjectKind::Space => {
+                let sp = space_of(&s.subject).ok_or("unknown space")?;
+                let st = &mut self.st.spaces[sp as usize];
+                st.seen(now);
+                match &s.data {
+                    D::Occupancy { count, confidence } => st.absolute(now, *count, *confidence),
+                    D::Entered { count, attendee } => {
+                        st.entered(now, *count);
+                        if let Some(a) = attendee {
+                            self.st.attendees.entry(a.clone()).or_default().last_space = Some(sp);
+                        }
+                    }
+                    D::Exited { count, .. } => {
+                        if st.exited(now, *count) {
+                            self.st.stats.clamped += 1;
+                        }
+                    }
+                    D::Density { persons_per_m2 } => st.sensed_density = Some((*persons_per_m2, now)),
+                    D::QueueLength { length, wait_s } => {
+                        st.queue_length = *length;
+                        st.queue_wait_s = wait_s.unwrap_or(0.0);
+                    }
+                    D::Closed { .. } => st.closed = true,
+                    D::Opened { .. } => st.closed = false,
+                    D::TurnedAway { count } => {
+                        st.turned_away += u64::from(*count);
+                        if let Some(se) = current_session(&self.cfg, &self.st, sp, now) {
+                            self.st.sessions[se as usize].turned_away += u64::from(*count);
+                        }
+                    }
+                    _ => {}
+                }
+                let session = current_session(&self.cfg, &self.st, sp, now);
+                if let Some(se) = session
+                    && session_status(&self.cfg, &self.st, se, now) == "running"
+                {
+                    let occ = self.st.spaces[sp as usize].occupancy;
+                    let ss = &mut self.st.sessions[se as usize];
+                    ss.peak = ss.peak.max(occ);
+                }
+                Ok((Some(sp), session))
+            }
+            baton_model::signal::SubjectKind::Session => {
+                let se = *cfg.session_idx.get(&s.subject).ok_or("unknown session")?;
+                let ss: &mut SessionState = &mut self.st.sessions[se as usize];
+                match &s.data {
+                    D::SessionStarted => ss.started = true,
+                    D::SessionEnded => ss.ended = true,
+                    D::SessionCancelled => ss.cancelled = true,
+                    D::SessionDelayed { minutes } => ss.delay_min = *minutes,
+                    D::SessionMoved { space } => ss.moved_to = Some(space_of(space).ok_or("unknown space in data.space")?),
+                    _ => {}
+                }
+                Ok((session_space(&self.cfg, &self.st, se), Some(se)))
+            }
+            baton_model::signal::SubjectKind::Staff => {
+                let sf = *cfg.staff_idx.get(&s.subject).ok_or("unknown staff member")?;
+                let st: &mut StaffState = &mut self.st.staff[sf as usize];
+                match &s.data {
+                    D::StaffLocation { space } => {
+                        st.space = Some(space_of(space).ok_or("unknown space in data.space")?);
+                    }
+                    D::StaffStatus { status } => st.status = *status,
+                    D::StaffTask { task, state } => {
+                        st.task = match state {
+                            baton_model::signal::TaskState::Done | baton_model::signal::TaskState::Declined => None,
+                            _ => Some(task.clone()),
+                        }
+                    }
+                    _ => {}
+                }
+                Ok((st.space, None))
+            }
+            baton_model::signal::SubjectKind::Attendee => {
+                let a = self.st.attendees.entry(s.subject.clone()).or_default();
+                match &s.data {
+                    D::CheckedIn { gate } => {
+                        a.checked_in = true;
+                        if let Some(g) = gate {
+                            a.last_space = cfg.space_idx.get(g).copied();
+                        }
+                    }
+                    D::Plan { sessions } => {
+                        let mut plan: Vec<u32> = sessions.iter().filter_map(|x| cfg.session_idx.get(x).copied()).collect();
+                        plan.sort_unstable();
+                        plan.dedup();
+                        a.plan = plan;
+                    }
+                    _ => {}
+                }
+                Ok((None, None))
+            }
+        }
+    }
+
+    fn effective_mode(&self, p: u32) -> Mode {
+        let def = &self.cfg.policies[p as usize].def;
+        self.st.modes.get(&def.id).copied().unwrap_or(def.mode)
+    }
+
+    /// Runs one policy instance's state machine: condition, `for`, rearm, stale, cooldown.
+    fn evaluate(&mut self, p: u32, entity: u32, trig: &Trigger, info: SignalInfo, out: &mut Out) {
+        let mode = self.effective_mode(p);
+        if mode == Mode::Off {
+            return;
+        }
+        let cfg = Arc::clone(&self.cfg);
+        let pol = &cfg.policies[p as usize];
+        let (space, session) = match pol.def.scope.kind {
+            ScopeKind::Space => (Some(entity), current_session(&cfg, &self.st, entity, self.st.now)),
+            ScopeKind::Session => (session_space(&cfg, &self.st, entity), Some(entity)),
+        };
+        let now = self.st.now;
+        let disarmed = self.st.instances[p as usize][entity as usize].disarmed;
+        let (rearm, cond, stale, values, params) = {
+            let ctx = self.ctx(space, session, info);
+            let rearm = disarmed.then(|| match &pol.rearm {
+                Some(r) => r.eval_bool(&ctx),
+                None => pol.condition.eval_bool(&ctx).map(|c| !c),
+            });
+            let cond = pol.condition.eval_bool(&ctx);
+            let fires = cond == Ok(true) && matches!(rearm, None | Some(Ok(true)));
+            let stale = pol.def.scope.kind == ScopeKind::Space && !pol.def.allow_stale && {
+                use baton_policy::Fields;
+                ctx.boolean(baton_policy::Field::SpaceStale)
+            };
+            let values: BTreeMap<&'static str, ParamValue> = if fires {
+                pol.condition.reads.iter().map(|f| (f.path(), field_value(*f, &ctx))).collect()
+            } else {
+                BTreeMap::new()
+            };
+            let params: Vec<BTreeMap<String, ParamValue>> = if fires {
+                pol.params
+                    .iter()
+                    .map(|ps| ps.iter().map(|(n, e)| (n.clone(), e.eval_param(&ctx).unwrap_or(ParamValue::Null))).collect())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            (rearm, cond, stale, values, params)
+        };
+        let mut rearmed = false;
+        match rearm {
+            None => {}
+            Some(Ok(true)) => rearmed = true,
+            Some(Ok(false)) => return,
+            Some(Err(_)) => {
+                bump(&mut self.st.stats.eval_errors, &pol.def.id);
+                return;
+            }
+        }
+        let cond = match cond {
+            Ok(c) => c,
+            Err(_) => {
+                bump(&mut self.st.stats.eval_errors, &pol.def.id);
+                false
+            }
+        };
+        let inst: &mut Instance = &mut self.st.instances[p as usize][entity as usize];
+        if rearmed {
+            inst.disarmed = false;
+        }
+        if !cond {
+            inst.true_since = None;
+            return;
+        }
+        let since = *inst.true_since.get_or_insert(now);
+        if now - since < pol.def.hold {
+            self.st.timers.insert((since + pol.def.hold, Timer::Policy { policy: p, entity }));
+            return;
+        }
+        if stale {
+            bump(&mut self.st.stats.suppressed, "stale");
+            return;
+        }
+        if let Some(last) = inst.last_fired
+            && now < last + pol.def.cooldown
+        {
+            self.st.timers.insert((last + pol.def.cooldown, Timer::Policy { policy: p, entity }));
+            bump(&mut self.st.stats.suppressed, "cooldown");
+            return;
+        }
+        inst.disarmed = true;
+        inst.last_fired = Some(now);
+        inst.true_since = None;
+        let held_since = (pol.def.hold > 0).then_some(since);
+        self.fire(p, mode, space, session, trig.clone(), values, params, held_since, out);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn fire(
+        &mut self,
+        p: u32,
+        mode: Mode,
+        space: Option<u32>,
+        session: Option<u32>,
+        trigger: Trigger,
+        values: BTreeMap<&'static str, ParamValue>,
+        params: Vec<BTreeMap<String, ParamValue>>,
+        held_since: Option<Millis>,
+        out: &mut Out,
+    ) {
+        let cfg = Arc::clone(&self.cfg);
+        let pol = &cfg.policies[p as usize];
+        let now = self.st.now;
+        let id = out.id();
+        let mut notes = Vec::new();
+        let mut actions = Vec::new();
+        for (i, spec) in pol.def.actions.iter().enumerate() {
+            let resources = self.resources(spec.kind, &spec.target, space, session);
+            if resources.is_empty() {
+                notes.push(format!("action {i} ({}) addressed no resource", spec.kind.as_str()));
+            }
+            for resource in resources {
+                let suppressed = if self.st.emergency && spec.kind.is_attendee_facing() {
+                    Some("emergency hold".to_string())
+                } else if self.st.overrides.contains_key(&resource) {
+                    Some(format!("operator override on {resource}"))
+                } else {
+                    None
+                };
+                actions.push(Action {
+                    index: actions.len() as u32,
+                    kind: spec.kind,
+                    resource,
+                    params: params.get(i).cloned().unwrap_or_default(),
+                    valid_until: now + spec.valid_for,
+                    suppressed,
+                });
+            }
+        }
+        let status = match mode {
+            Mode::Auto if self.st.paused => Status::Paused,
+            Mode::Auto => Status::Executed,
+            Mode::Approve => Status::Pending,
+            _ => Status::Suggested,
+        };
+        if self.st.paused {
+            notes.push("automation paused: shown, not carried out".into());
+        }
+        bump(&mut self.st.stats.decisions_by_policy, &pol.def.id);
+        let decision = Decision {
+            id,
+            at: now,
+            policy: pol.def.id.clone(),
+            policy_version: pol.def.version.clone(),
+            priority: pol.def.priority,
+            mode: mode.as_str(),
+            status,
+            scope: self.scope(space, session),
+            actions: actions.clone(),
+            explanation: Explanation {
+                position: out.seq,
+                trigger,
+                condition: pol.def.condition.clone(),
+                values,
+                held_since,
+                paused: self.st.paused,
+                notes,
+            },
+        };
+        out.push(Output::Decision(Box::new(decision)));
+        match status {
+            Status::Executed => self.execute(id, &actions, out),
+            Status::Paused => {
+                for a in actions.iter().filter(|a| a.suppressed.is_none()) {
+                    self.note_desired(a);
+                }
+            }
+            Status::Pending => {
+                let attendee_facing = actions.iter().any(|a| a.kind.is_attendee_facing());
+                self.st.pending.insert(id, Pending { decision: id, policy: p, actions, attendee_facing, escalated: false });
+                self.st.timers.insert((now + pol.def.approval_timeout, Timer::Approval { decision: id }));
+            }
+            _ => {}
+        }
+    }
+
+    fn scope(&self, space: Option<u32>, session: Option<u32>) -> Scope {
+        let sp = space.map(|s| &self.cfg.spec.spaces[s as usize]);
+        Scope {
+            space: sp.map(|s| s.id.clone()),
+            session: session.map(|s| self.cfg.spec.sessions[s as usize].id.clone()),
+            zone: sp.map(|s| s.zone.clone()),
+        }
+    }
+
+    fn resources(&self, kind: ActionKind, target: &Target, space: Option<u32>, session: Option<u32>) -> Vec<String> {
+        let spec = &self.cfg.spec;
+        let sign = |i: &u32| format!("sign:{}", spec.signs[*i as usize].id);
+        match target {
+            Target::Space => space.map(|s| vec![format!("{}:{}", prefix(kind), spec.spaces[s as usize].id)]).unwrap_or_default(),
+            Target::Session => session.map(|s| vec![format!("session:{}", spec.sessions[s as usize].id)]).unwrap_or_default(),
+            Target::SpaceSigns => space.map(|s| self.cfg.signs_by_space[s as usize].iter().map(sign).collect()).unwrap_or_default(),
+            Target::ZoneSigns => space
+                .and_then(|s| self.cfg.signs_by_zone.get(&spec.spaces[s as usize].zone))
+                .map(|v| v.iter().map(sign).collect())
+                .unwrap_or_default(),
+            Target::SessionAttendees => session.map(|s| vec![format!("attendees:session:{}", spec.sessions[s as usize].id)]).unwrap_or_default(),
+            Target::Operators => vec![format!("operators:{}", space.map(|s| spec.spaces[s as usize].id.as_str()).unwrap_or("event"))],
+            Target::Ids(ids) => ids.iter().map(|i| if i.contains(':') { i.clone() } else { format!("{}:{i}", prefix(kind)) }).collect(),
+        }
+    }
+
+    fn note_desired(&mut self, a: &Action) {
+        if a.kind == ActionKind::Sign
+            && let Some(idx) = self.sign_index(&a.resource)
+        {
+            let content = a.params.get("content").map(|v| v.to_string()).unwrap_or_default();
+            self.st.desired_signs.insert(idx, content);
+        }
+    }
+
+    fn sign_index(&self, resource: &str) -> Option<u32> {
+        let id = resource.strip_prefix("sign:")?;
+        self.cfg.spec.signs.iter().position(|s| s.id == id).map(|i| i as u32)
+    }
+
+    /// Emits the actions that are still valid and not suppressed.
+    fn execute(&mut self, id: DecisionId, actions: &[Action], out: &mut Out) {
+        let now = self.st.now;
+        let mut go = Vec::new();
+        for a in actions {
+            if a.suppressed.is_some() {
+                continue;
+            }
+            if a.valid_until < now {
+                bump(&mut self.st.stats.action_outcomes, "expired");
+                continue;
+            }
+            self.note_desired(a);
+            if a.kind == ActionKind::Sign
+                && let Some(idx) = self.sign_index(&a.resource)
+            {
+                let content = a.params.get("content").map(|v| v.to_string()).unwrap_or_default();
+                self.st.published_signs.insert(idx, content);
+            }
+            go.push(a.clone());
+        }
+        if !go.is_empty() {
+            out.push(Output::Execute { decision: id, at: now, actions: go });
+        }
+    }
+
+    fn approval_timeout(&mut self, id: DecisionId, out: &mut Out) {
+        let Some(p) = self.st.pending.get(&id) else { return };
+        let policy = &self.cfg.policies[p.policy as usize].def;
+        match policy.on_timeout {
+            OnTimeout::Drop => {
+                self.st.pending.remove(&id);
+                out.push(Output::DecisionUpdate { decision: id, status: Status::Expired, at: self.st.now, actor: "baton".into(), reason: "approval timed out".into() });
+            }
+            OnTimeout::Escalate => {
+                if let Some(p) = self.st.pending.get_mut(&id) {
+                    p.escalated = true;
+                }
+                out.push(Output::DecisionUpdate { decision: id, status: Status::Escalated, at: self.st.now, actor: "baton".into(), reason: "approval timed out; escalated".into() });
+            }
+        }
+    }
+
+    fn refuse(&mut self, out: &mut Out, reason: String) {
+        bump(&mut self.st.stats.commands, "refused");
+        out.push(Output::CommandRefused { seq: out.seq, reason });
+    }
+
+    fn command(&mut self, c: &Command, out: &mut Out) {
+        let now = self.st.now;
+        let name = match &c.kind {
+            CommandKind::Approve { .. } => "approve",
+            CommandKind::Reject { .. } => "reject",
+            CommandKind::Override { .. } => "override",
+            CommandKind::Release { .. } => "release",
+            CommandKind::Pause => "pause",
+            CommandKind::Resume => "resume",
+            CommandKind::Emergency { .. } => "emergency",
+            CommandKind::SetMode { .. } => "set_mode",
+            CommandKind::Manual { .. } => "manual",
+        };
+        bump(&mut self.st.stats.commands, name);
+        match &c.kind {
+            CommandKind::Approve { decision } => {
+                let Some(p) = self.st.pending.remove(decision) else {
+                    return self.refuse(out, format!("decision {decision} is not pending"));
+                };
+                out.push(Output::DecisionUpdate { decision: *decision, status: Status::Approved, at: now, actor: c.actor.clone(), reason: String::new() });
+                let mut actions = p.actions;
+                for a in &mut actions {
+                    if a.suppressed.is_none() && self.st.emergency && a.kind.is_attendee_facing() {
+                        a.suppressed = Some("emergency hold".into());
+                    } else if a.suppressed.is_none() && self.st.overrides.contains_key(&a.resource) {
+                        a.suppressed = Some(format!("operator override on {}", a.resource));
+                    }
+                }
+                self.execute(*decision, &actions, out);
+            }
+            CommandKind::Reject { decision, comment } => {
+                if self.st.pending.remove(decision).is_none() {
+                    return self.refuse(out, format!("decision {decision} is not pending"));
+                }
+                out.push(Output::DecisionUpdate { decision: *decision, status: Status::Rejected, at: now, actor: c.actor.clone(), reason: comment.clone() });
+            }
+            CommandKind::Override { resource, value, until } => {
+                if *until <= now {
+                    return self.refuse(out, format!("override of {resource} ends in the past"));
+                }
+                self.st.overrides.insert(resource.clone(), Override { until: *until, value: value.clone(), actor: c.actor.clone() });
+                self.st.timers.insert((*until, Timer::OverrideExpiry { resource: resource.clone() }));
+                if let (Some(v), Some(idx)) = (value, self.sign_index(resource)) {
+                    let id = out.id();
+                    self.st.published_signs.insert(idx, v.clone());
+                    let a = manual_sign(resource, v, *until);
+                    out.push(Output::Execute { decision: id, at: now, actions: vec![a] });
+                }
+            }
+            CommandKind::Release { resource } => {
+                if !self.st.overrides.contains_key(resource) {
+                    return self.refuse(out, format!("no override on {resource}"));
+                }
+                self.end_override(resource, "released", out);
+            }
+            CommandKind::Pause => self.st.paused = true,
+            CommandKind::Resume => {
+                if self.st.paused {
+                    self.st.paused = false;
+                    self.reconcile_signs(out);
+                }
+            }
+            CommandKind::Emergency { on } => self.emergency(*on, out),
+            CommandKind::SetMode { policy, mode } => {
+                if !self.cfg.policy_idx.contains_key(policy) {
+                    return self.refuse(out, format!("unknown policy {policy:?}"));
+                }
+                self.st.modes.insert(policy.clone(), *mode);
+            }
+            CommandKind::Manual { action } => {
+                let id = out.id();
+                let resources = self.resources(action.kind, &action.target, None, None);
+                if resources.is_empty() {
+                    return self.refuse(out, "a manual action must name its targets with `ids`".into());
+                }
+                let actions: Vec<Action> = resources
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, resource)| Action { index: i as u32, kind: action.kind, resource, params: action.params.clone(), valid_until: now + action.valid_for, suppressed: None })
+                    .collect();
+                out.push(Output::Decision(Box::new(Decision {
+                    id,
+                    at: now,
+                    policy: format!("operator:{}", c.actor),
+                    policy_version: String::new(),
+                    priority: i32::MAX,
+                    mode: "manual",
+                    status: Status::Manual,
+                    scope: Scope { space: None, session: None, zone: None },
+                    actions: actions.clone(),
+                    explanation: Explanation {
+                        position: out.seq,
+                        trigger: trigger_for(out.seq, "command", None, None),
+                        condition: String::new(),
+                        values: BTreeMap::new(),
+                        held_since: None,
+                        paused: self.st.paused,
+                        notes: vec![format!("manual action by {}", c.actor)],
+                    },
+                })));
+                self.execute(id, &actions, out);
+            }
+        }
+    }
+
+    fn end_override(&mut self, resource: &str, why: &str, out: &mut Out) {
+        self.st.overrides.remove(resource);
+        out.push(Output::OverrideEnded { resource: resource.to_string(), at: self.st.now, reason: why.to_string() });
+        if let Some(idx) = self.sign_index(resource)
+            && !self.st.paused
+            && !self.st.emergency
+        {
+            self.reconcile_sign(idx, out);
+        }
+    }
+
+    fn reconcile_sign(&mut self, idx: u32, out: &mut Out) {
+        let sign = &self.cfg.spec.signs[idx as usize];
+        let want = self.st.desired_signs.get(&idx).cloned().unwrap_or_else(|| sign.default_content.clone());
+        if self.st.published_signs.get(&idx) == Some(&want) || self.st.overrides.contains_key(&format!("sign:{}", sign.id)) {
+            return;
+        }
+        let resource = format!("sign:{}", sign.id);
+        let id = out.id();
+        let a = manual_sign(&resource, &want, self.st.now + 15 * 60_000);
+        self.st.published_signs.insert(idx, want);
+        out.push(Output::Execute { decision: id, at: self.st.now, actions: vec![a] });
+    }
+
+    fn reconcile_signs(&mut self, out: &mut Out) {
+        for idx in 0..self.cfg.spec.signs.len() as u32 {
+            self.reconcile_sign(idx, out);
+        }
+    }
+
+    fn emergency(&mut self, on: bool, out: &mut Out) {
+        if on == self.st.emergency {
+            return;
+        }
+        self.st.emergency = on;
+        let now = self.st.now;
+        if on {
+            let cancel: Vec<DecisionId> = self.st.pending.iter().filter(|(_, p)| p.attendee_facing).map(|(id, _)| *id).collect();
+            for id in cancel {
+                self.st.pending.remove(&id);
+                out.push(Output::DecisionUpdate { decision: id, status: Status::Cancelled, at: now, actor: "baton".into(), reason: "emergency hold".into() });
+            }
+            let id = out.id();
+            let actions: Vec<Action> = self
+                .cfg
+                .spec
+                .signs
+                .iter()
+                .enumerate()
+                .map(|(i, s)| manual_sign_indexed(i as u32, &format!("sign:{}", s.id), &s.emergency_content, now + 24 * 3_600_000))
+                .collect();
+            for (i, s) in self.cfg.spec.signs.iter().enumerate() {
+                self.st.published_signs.insert(i as u32, s.emergency_content.clone());
+            }
+            if !actions.is_empty() {
+                out.push(Output::Execute { decision: id, at: now, actions });
+            }
+        } else if !self.st.paused {
+            self.reconcile_signs(out);
+        }
+    }
+
+    fn action_result(&mut self, r: &ActionResult, out: &mut Out) {
+        let key = match r.outcome {
+            baton_model::Outcome::Succeeded => "succeeded",
+            baton_model::Outcome::Failed => "failed",
+            baton_model::Outcome::Expired => "expired",
+            baton_model::Outcome::Dead => "dead",
+        };
+        bump(&mut self.st.stats.action_outcomes, key);
+        out.push(Output::ActionOutcome { decision: r.decision, action: r.action, outcome: r.outcome, connector: r.connector.clone() });
+    }
+}
+
+fn prefix(kind: ActionKind) -> &'static str {
+    match kind {
+        ActionKind::Sign => "sign",
+        ActionKind::OpenSpace | ActionKind::CloseSpace => "space",
+        ActionKind::DelaySession => "session",
+        ActionKind::Notify => "attendees:space",
+        ActionKind::Dispatch => "dispatch",
+        ActionKind::Alert => "alert",
+    }
+}
+
+fn manual_sign(resource: &str, content: &str, valid_until: Millis) -> Action {
+    manual_sign_indexed(0, resource, content, valid_until)
+}
+
+fn manual_sign_indexed(index: u32, resource: &str, content: &str, valid_until: Millis) -> Action {
+    let mut params = BTreeMap::new();
+    params.insert("content".to_string(), ParamValue::String(content.to_string()));
+    Action { index, kind: ActionKind::Sign, resource: resource.to_string(), params, valid_until, suppressed: None }
+}
+
+fn trigger_for(seq: u64, kind: &str, id: Option<&str>, subject: Option<&str>) -> Trigger {
+    Trigger { seq, kind: kind.to_string(), signal_id: id.map(str::to_string), subject: subject.map(str::to_string) }
+}
+
+/// Sizes per-entity state to the configuration (new entities start empty).
+fn resize(cfg: &Compiled, st: &mut State) {
+    st.spaces.resize_with(cfg.spec.spaces.len(), SpaceState::default);
+    st.sessions.resize_with(cfg.spec.sessions.len(), SessionState::default);
+    st.staff.resize_with(cfg.spec.staff.len(), StaffState::default);
+    st.instances.resize_with(cfg.policies.len(), Vec::new);
+    for (i, p) in cfg.policies.iter().enumerate() {
+        st.instances[i].resize_with(p.in_scope.len(), Instance::default);
+    }
+}
+
+/// Carries state across a configuration change by entity id. Policy instances
+/// and their timers restart: a new policy set starts its holds afresh.
+fn migrate(old: &Compiled, new: &Compiled, st: &mut State) {
+    let spaces = std::mem::take(&mut st.spaces);
+    st.spaces = new
+        .spec
+        .spaces
+        .iter()
+        .map(|s| old.space_idx.get(&s.id).and_then(|&i| spaces.get(i as usize).cloned()).unwrap_or_default())
+        .collect();
+    let sessions = std::mem::take(&mut st.sessions);
+    st.sessions = new
+        .spec
+        .sessions
+        .iter()
+        .map(|s| old.session_idx.get(&s.id).and_then(|&i| sessions.get(i as usize).cloned()).unwrap_or_default())
+        .collect();
+    let staff = std::mem::take(&mut st.staff);
+    st.staff = new
+        .spec
+        .staff
+        .iter()
+        .map(|s| old.staff_idx.get(&s.id).and_then(|&i| staff.get(i as usize).cloned()).unwrap_or_default())
+        .collect();
+    st.instances.clear();
+    st.timers.retain(|(_, t)| !matches!(t, Timer::Policy { .. }));
+    // Pending approvals refer to policies by index; keep only those whose policy survived.
+    let ids: BTreeMap<u32, String> = old.policies.iter().enumerate().map(|(i, p)| (i as u32, p.def.id.clone())).collect();
+    st.pending.retain(|_, p| ids.get(&p.policy).and_then(|id| new.policy_idx.get(id)).is_some());
+    for p in st.pending.values_mut() {
+        if let Some(n) = ids.get(&p.policy).and_then(|id| new.policy_idx.get(id)) {
+            p.policy = *n;
+        }
+    }
+    let _ = SignalType::COUNT;
+}

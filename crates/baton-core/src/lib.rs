@@ -1,0 +1,18 @@
+//! The deterministic core: `apply(state, entry) -> (state, outputs)`.
+//!
+//! **Architecture invariant:** this crate depends on no runtime, network,
+//! filesystem or clock. The same journal always yields the same state and the
+//! same outputs, byte for byte, which makes replay, restore and simulation exact.
+
+pub mod config;
+pub mod context;
+pub mod engine;
+pub mod los;
+pub mod metrics;
+pub mod output;
+pub mod state;
+
+pub use config::{compile_policy, Compiled, ConfigError};
+pub use engine::{Engine, Snapshot};
+pub use output::{Action, Decision, Output, Status};
+pub use state::{State, Stats};

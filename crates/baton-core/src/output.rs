@@ -1,0 +1,109 @@
+//! What the core emits. Outputs are a pure function of the journal: the
+//! execution layer derives its work from them and never writes them twice.
+
+use baton_model::{ActionKind, DecisionId, Millis, Outcome, ParamValue};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Output {
+    /// A new decision, with its explanation.
+    Decision(Box<Decision>),
+    /// A decision changed status: approved, rejected, expired, escalated, cancelled.
+    DecisionUpdate { decision: DecisionId, status: Status, at: Millis, actor: String, reason: String },
+    /// Actions to carry out now. The execution layer acts on these alone.
+    Execute { decision: DecisionId, at: Millis, actions: Vec<Action> },
+    /// An operator command could not be applied.
+    CommandRefused { seq: u64, reason: String },
+    /// An override ended (released or expired).
+    OverrideEnded { resource: String, at: Millis, reason: String },
+    /// A signal was valid CloudEvents but could not be applied (e.g. unknown subject).
+    SignalRejected { seq: u64, id: String, reason: String },
+    /// An action's delivery result came back.
+    ActionOutcome { decision: DecisionId, action: u32, outcome: Outcome, connector: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Carried out automatically.
+    Executed,
+    /// Automation is paused: shown, not carried out.
+    Paused,
+    /// Waiting for an operator.
+    Pending,
+    /// Shown only (`suggest` mode).
+    Suggested,
+    Approved,
+    Rejected,
+    /// The approval timed out and was dropped, or every action outlived `valid_until`.
+    Expired,
+    /// The approval timed out and went up to a supervisor; it stays approvable.
+    Escalated,
+    /// Cancelled by the emergency hold.
+    Cancelled,
+    /// Sent by an operator by hand.
+    Manual,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    pub id: DecisionId,
+    pub at: Millis,
+    pub policy: String,
+    pub policy_version: String,
+    pub priority: i32,
+    pub mode: &'static str,
+    pub status: Status,
+    pub scope: Scope,
+    pub actions: Vec<Action>,
+    pub explanation: Explanation,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scope {
+    pub space: Option<String>,
+    pub session: Option<String>,
+    pub zone: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Action {
+    pub index: u32,
+    pub kind: ActionKind,
+    /// The resource it addresses, e.g. `sign:hall-a-door`; overrides name these.
+    pub resource: String,
+    pub params: BTreeMap<String, ParamValue>,
+    pub valid_until: Millis,
+    /// Why the action will not be carried out, if it will not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    /// Journal position the decision was based on.
+    pub position: u64,
+    pub trigger: Trigger,
+    pub condition: String,
+    /// The values the condition read, by field path.
+    pub values: BTreeMap<&'static str, ParamValue>,
+    /// When the condition first held, for policies with `for`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_since: Option<Millis>,
+    pub paused: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trigger {
+    pub seq: u64,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signal_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+}

@@ -1,0 +1,151 @@
+//! Core state that changes with the journal. Everything here is serialisable:
+//! a snapshot is this struct, and timers live here so they survive restarts.
+
+use crate::metrics::SpaceState;
+use crate::output::Action;
+use baton_model::signal::StaffStatus;
+use baton_model::{DecisionId, Millis, Mode};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SessionState {
+    pub started: bool,
+    pub ended: bool,
+    pub cancelled: bool,
+    pub delay_min: u32,
+    /// Set when a `session.moved` changed its space.
+    pub moved_to: Option<u32>,
+    pub peak: u32,
+    pub turned_away: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaffState {
+    pub space: Option<u32>,
+    pub status: StaffStatus,
+    pub task: Option<String>,
+}
+
+impl Default for StaffState {
+    fn default() -> Self {
+        StaffState { space: None, status: StaffStatus::Available, task: None }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AttendeeState {
+    pub checked_in: bool,
+    pub last_space: Option<u32>,
+    pub plan: Vec<u32>,
+}
+
+/// Per (policy, entity): where the policy's state machine stands.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Instance {
+    /// False after firing until `rearm` holds.
+    pub disarmed: bool,
+    pub true_since: Option<Millis>,
+    pub last_fired: Option<Millis>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Timer {
+    /// Re-evaluate a policy instance whose `for` hold or cooldown ends now.
+    Policy { policy: u32, entity: u32 },
+    Approval { decision: DecisionId },
+    OverrideExpiry { resource: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pending {
+    pub decision: DecisionId,
+    pub policy: u32,
+    pub actions: Vec<Action>,
+    pub attendee_facing: bool,
+    pub escalated: bool,
+}
+
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Override {
+    pub until: Millis,
+    pub value: Option<String>,
+    pub actor: String,
+}
+
+/// Counters for summaries and data quality; none of them feed back into decisions.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    pub entries: u64,
+    pub signals_by_type: BTreeMap<String, u64>,
+    pub duplicates: u64,
+    pub rejected: BTreeMap<String, u64>,
+    pub clamped: u64,
+    pub skewed: u64,
+    pub eval_errors: BTreeMap<String, u64>,
+    pub suppressed: BTreeMap<String, u64>,
+    pub decisions_by_policy: BTreeMap<String, u64>,
+    pub action_outcomes: BTreeMap<String, u64>,
+    pub commands: BTreeMap<String, u64>,
+    pub ticks: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Dedup {
+    #[serde(skip)]
+    pub seen: HashMap<u128, Millis>,
+    pub order: VecDeque<(Millis, u128)>,
+}
+
+impl Dedup {
+    /// Rebuilds the lookup map after a snapshot restore.
+    pub fn rebuild(&mut self) {
+        self.seen = self.order.iter().map(|&(t, k)| (k, t)).collect();
+    }
+
+    /// True when `key` was seen within the window; records it otherwise.
+    pub fn check(&mut self, key: u128, now: Millis, window: Millis) -> bool {
+        while let Some(&(t, k)) = self.order.front() {
+            if t + window >= now {
+                break;
+            }
+            self.order.pop_front();
+            if self.seen.get(&k) == Some(&t) {
+                self.seen.remove(&k);
+            }
+        }
+        if self.seen.contains_key(&key) {
+            return true;
+        }
+        self.seen.insert(key, now);
+        self.order.push_back((now, key));
+        false
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    pub now: Millis,
+    pub last_seq: u64,
+    /// The minute (journal time / 60 000) of the last per-minute refresh.
+    pub minute: i64,
+    pub spaces: Vec<SpaceState>,
+    pub sessions: Vec<SessionState>,
+    pub staff: Vec<StaffState>,
+    pub attendees: BTreeMap<String, AttendeeState>,
+    /// Per policy (in compiled order), per entity of its scope kind.
+    pub instances: Vec<Vec<Instance>>,
+    pub timers: BTreeSet<(Millis, Timer)>,
+    pub pending: BTreeMap<DecisionId, Pending>,
+    pub overrides: BTreeMap<String, Override>,
+    pub modes: BTreeMap<String, Mode>,
+    pub paused: bool,
+    pub emergency: bool,
+    /// What automation wants each sign to show, by sign index; reconciled on resume.
+    pub desired_signs: BTreeMap<u32, String>,
+    /// What was last sent to each sign.
+    pub published_signs: BTreeMap<u32, String>,
+    pub dedup: Dedup,
+    pub stats: Stats,
+}

@@ -1,0 +1,96 @@
+//! Journal entries: everything that changes state, in one ordered log.
+//!
+//! Only [`Entry::Signal`] can come from public ingest; the other variants are
+//! written by Baton itself (the clock, the execution layer, operators through an
+//! authenticated API, or an explicit spec apply).
+
+use crate::{DecisionId, Millis, Mode, ParamValue, PolicySet, Signal, Spec};
+use crate::spec::{ActionKind, Target};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// An entry as the journal sequenced it: `seq` and `time` are assigned by the journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stamped {
+    pub seq: u64,
+    /// Journal time, the only clock the core reads.
+    pub time: Millis,
+    pub entry: Entry,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Entry {
+    Signal(Signal),
+    Tick,
+    Command(Command),
+    ActionResult(ActionResult),
+    PolicySet(PolicySet),
+    SpecChange(Box<Spec>),
+}
+
+impl Entry {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Entry::Signal(s) => s.kind.as_str(),
+            Entry::Tick => "tick",
+            Entry::Command(_) => "command",
+            Entry::ActionResult(_) => "action_result",
+            Entry::PolicySet(_) => "policy_set",
+            Entry::SpecChange(_) => "spec_change",
+        }
+    }
+}
+
+/// An operator's (or an integration's) instruction, journaled so it replays.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Command {
+    pub actor: String,
+    #[serde(flatten)]
+    pub kind: CommandKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum CommandKind {
+    Approve { decision: DecisionId },
+    Reject { decision: DecisionId, #[serde(default)] comment: String },
+    /// Automation leaves `resource` alone until `until` (journal time) or a release.
+    Override { resource: String, #[serde(default)] value: Option<String>, until: Millis },
+    Release { resource: String },
+    Pause,
+    Resume,
+    /// Turn the emergency hold on or off.
+    Emergency { on: bool },
+    SetMode { policy: String, mode: Mode },
+    Manual { action: ManualAction },
+}
+
+/// An action an operator sends by hand; it goes out even while automation is paused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManualAction {
+    pub kind: ActionKind,
+    pub target: Target,
+    #[serde(default)]
+    pub params: BTreeMap<String, ParamValue>,
+    pub valid_for: Millis,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Succeeded,
+    Failed,
+    Expired,
+    Dead,
+}
+
+/// What the execution layer learned about one action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionResult {
+    pub decision: DecisionId,
+    pub action: u32,
+    pub connector: String,
+    pub outcome: Outcome,
+    pub error: Option<String>,
+}

@@ -1,0 +1,290 @@
+//! The resolved event spec: what the core runs on.
+//!
+//! Files on disk are parsed and checked by `baton-spec`, which resolves local
+//! times into journal time and durations into milliseconds. This resolved form is
+//! what a `SpecChange` journal entry carries, so a journal replays without the
+//! files that produced it.
+
+use crate::Millis;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The whole event as the core sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Spec {
+    pub event: EventInfo,
+    pub spaces: Vec<Space>,
+    pub links: Vec<Link>,
+    pub sessions: Vec<Session>,
+    pub staff: Vec<Staff>,
+    pub signs: Vec<Sign>,
+}
+
+/// Event-wide settings. Windows and bounds are in journal-time milliseconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventInfo {
+    pub id: String,
+    pub name: String,
+    pub timezone: String,
+    /// Offset of the event's time zone from UTC on the event day, for `event.minute_of_day`.
+    pub utc_offset_s: i32,
+    /// No signal for this long marks a space stale.
+    pub stale_after: Millis,
+    /// Confidence in an occupancy estimate halves over this long since the last absolute count.
+    pub confidence_half_life: Millis,
+    /// How long `(source, id)` pairs are remembered for deduplication.
+    pub dedup_window: Millis,
+    /// A signal whose own `time` differs from journal time by more than this is flagged.
+    pub skew_bound: Millis,
+    /// The cadence of `Tick` entries when nothing else arrives.
+    pub tick: Millis,
+}
+
+/// What a space is for; it picks the level-of-service table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpaceKind {
+    Hall,
+    Room,
+    Corridor,
+    Entrance,
+    Foyer,
+    Queue,
+    Stairway,
+    Outdoor,
+}
+
+impl SpaceKind {
+    pub const ALL: [SpaceKind; 8] = [
+        SpaceKind::Hall,
+        SpaceKind::Room,
+        SpaceKind::Corridor,
+        SpaceKind::Entrance,
+        SpaceKind::Foyer,
+        SpaceKind::Queue,
+        SpaceKind::Stairway,
+        SpaceKind::Outdoor,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpaceKind::Hall => "hall",
+            SpaceKind::Room => "room",
+            SpaceKind::Corridor => "corridor",
+            SpaceKind::Entrance => "entrance",
+            SpaceKind::Foyer => "foyer",
+            SpaceKind::Queue => "queue",
+            SpaceKind::Stairway => "stairway",
+            SpaceKind::Outdoor => "outdoor",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Space {
+    pub id: String,
+    pub name: String,
+    pub kind: SpaceKind,
+    pub capacity: u32,
+    pub area_m2: f64,
+    pub zone: String,
+    /// Seated spaces measure crowding by fill ratio, not by Fruin density.
+    pub seated: bool,
+    pub position: Option<[f64; 2]>,
+    pub outline: Vec<[f64; 2]>,
+}
+
+/// A walking connection; links are symmetric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Link {
+    pub from: String,
+    pub to: String,
+    pub walk_s: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub id: String,
+    pub title: String,
+    pub track: String,
+    pub tags: Vec<String>,
+    pub space: String,
+    pub start: Millis,
+    pub end: Millis,
+    /// Automation may not move or retime a protected session.
+    pub protected: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Staff {
+    pub id: String,
+    pub name: String,
+    pub roles: Vec<String>,
+    pub zone: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sign {
+    pub id: String,
+    pub space: String,
+    /// What the sign shows when nothing else is asked of it.
+    pub default_content: String,
+    /// What the sign shows under the emergency hold.
+    pub emergency_content: String,
+}
+
+/// How a policy's decisions reach the world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Carried out at once (unless paused).
+    Auto,
+    /// Waits for an operator.
+    Approve,
+    /// Shown only.
+    Suggest,
+    /// Not evaluated.
+    Off,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Auto => "auto",
+            Mode::Approve => "approve",
+            Mode::Suggest => "suggest",
+            Mode::Off => "off",
+        }
+    }
+}
+
+/// What happens to an approval nobody answered in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnTimeout {
+    Drop,
+    Escalate,
+}
+
+/// Which entities a policy is evaluated for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeKind {
+    Space,
+    Session,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scope {
+    pub kind: ScopeKind,
+    /// Empty means every kind.
+    pub space_kinds: Vec<SpaceKind>,
+    /// Empty means every zone.
+    pub zones: Vec<String>,
+    /// Empty means every entity of the kind.
+    pub ids: Vec<String>,
+}
+
+/// What an action does in the world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// A message to attendees (through the app backend's webhook).
+    Notify,
+    /// Desired content of signs.
+    Sign,
+    /// Send staff with a role to a space.
+    Dispatch,
+    /// An operator alert card.
+    Alert,
+    /// Desired state of a space: opened.
+    OpenSpace,
+    /// Desired state of a space: closed.
+    CloseSpace,
+    /// Retime a session (desired state of the schedule).
+    DelaySession,
+}
+
+impl ActionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Notify => "notify",
+            ActionKind::Sign => "sign",
+            ActionKind::Dispatch => "dispatch",
+            ActionKind::Alert => "alert",
+            ActionKind::OpenSpace => "open_space",
+            ActionKind::CloseSpace => "close_space",
+            ActionKind::DelaySession => "delay_session",
+        }
+    }
+
+    /// Messages are delivered at least once; everything else is desired state.
+    pub fn is_message(self) -> bool {
+        matches!(self, ActionKind::Notify | ActionKind::Dispatch | ActionKind::Alert)
+    }
+
+    /// Attendee-facing actions are what the emergency hold cancels.
+    pub fn is_attendee_facing(self) -> bool {
+        matches!(self, ActionKind::Notify | ActionKind::Sign)
+    }
+}
+
+/// Which resources an action addresses, relative to the policy's scope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    /// The scope's space (or the scope session's space).
+    Space,
+    /// The scope's session (or the session running in the scope space).
+    Session,
+    /// Every sign in the scope's space.
+    SpaceSigns,
+    /// Every sign in the scope's zone.
+    ZoneSigns,
+    /// Attendees whose plan includes the scope's session.
+    SessionAttendees,
+    /// The operator desk.
+    Operators,
+    /// Named resources, e.g. sign ids or a space id.
+    Ids(Vec<String>),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionSpec {
+    pub kind: ActionKind,
+    pub target: Target,
+    /// Parameter name to CEL expression; a sorted map so outputs are ordered.
+    pub params: BTreeMap<String, String>,
+    /// How long after the decision the action is still worth carrying out.
+    pub valid_for: Millis,
+}
+
+/// A policy as written, with its expressions still in CEL source form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Policy {
+    pub id: String,
+    /// Content hash of the policy's definition, so explanations name the exact version.
+    pub version: String,
+    pub description: String,
+    /// Signal types (`space.occupancy`, …) and `minute` for the per-minute metric refresh.
+    pub on: Vec<String>,
+    pub scope: Scope,
+    pub condition: String,
+    pub hold: Millis,
+    pub rearm: Option<String>,
+    pub cooldown: Millis,
+    pub priority: i32,
+    pub mode: Mode,
+    pub approval_timeout: Millis,
+    pub on_timeout: OnTimeout,
+    /// Fire even when the scope's data is stale. Off by default.
+    pub allow_stale: bool,
+    pub actions: Vec<ActionSpec>,
+}
+
+/// A complete policy set, journaled as one unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicySet {
+    pub hash: String,
+    pub policies: Vec<Policy>,
+}

@@ -1,0 +1,211 @@
+//! Evaluates a checked tree over a [`Fields`] source, following CEL semantics:
+//! integer overflow and division by zero are errors, `&&`/`||` absorb errors when
+//! the other side decides the result, doubles follow IEEE 754.
+
+use crate::compile::{ArithOp, CmpOp, Node};
+use crate::schema::{Fields, Ty};
+use std::borrow::Cow;
+use std::fmt;
+
+/// A runtime value. Strings borrow from the context or the tree when they can.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value<'a> {
+    Int(i64),
+    Double(f64),
+    Bool(bool),
+    Str(Cow<'a, str>),
+}
+
+/// A runtime error, e.g. integer overflow or division by zero.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvalError(pub &'static str);
+
+impl fmt::Display for EvalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+type R<'a> = Result<Value<'a>, EvalError>;
+
+fn int<'a>(n: &'a Node, c: &'a dyn Fields) -> Result<i64, EvalError> {
+    match eval(n, c)? {
+        Value::Int(i) => Ok(i),
+        _ => Err(EvalError("internal: expected int")),
+    }
+}
+
+fn double<'a>(n: &'a Node, c: &'a dyn Fields) -> Result<f64, EvalError> {
+    match eval(n, c)? {
+        Value::Double(d) => Ok(d),
+        _ => Err(EvalError("internal: expected double")),
+    }
+}
+
+/// Evaluates a boolean tree; the fast path for conditions.
+pub fn eval_bool(n: &Node, c: &dyn Fields) -> Result<bool, EvalError> {
+    match n {
+        Node::Bool(b) => Ok(*b),
+        Node::Field(f) => Ok(c.boolean(*f)),
+        Node::Not(x) => Ok(!eval_bool(x, c)?),
+        Node::And(a, b) => {
+            let l = eval_bool(a, c);
+            if l == Ok(false) {
+                return Ok(false);
+            }
+            match (l, eval_bool(b, c)) {
+                (_, Ok(false)) => Ok(false),
+                (Ok(true), Ok(true)) => Ok(true),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+                _ => Ok(false),
+            }
+        }
+        Node::Or(a, b) => {
+            let l = eval_bool(a, c);
+            if l == Ok(true) {
+                return Ok(true);
+            }
+            match (l, eval_bool(b, c)) {
+                (_, Ok(true)) => Ok(true),
+                (Ok(false), Ok(false)) => Ok(false),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+                _ => Ok(true),
+            }
+        }
+        Node::Cmp(op, ty, a, b) => compare(*op, *ty, a, b, c),
+        _ => match eval(n, c)? {
+            Value::Bool(b) => Ok(b),
+            _ => Err(EvalError("internal: expected bool")),
+        },
+    }
+}
+
+fn compare(op: CmpOp, ty: Ty, a: &Node, b: &Node, c: &dyn Fields) -> Result<bool, EvalError> {
+    use std::cmp::Ordering;
+    let ord: Option<Ordering> = match ty {
+        Ty::Int => Some(int(a, c)?.cmp(&int(b, c)?)),
+        Ty::Double => double(a, c)?.partial_cmp(&double(b, c)?),
+        Ty::Bool => Some(eval_bool(a, c)?.cmp(&eval_bool(b, c)?)),
+        Ty::String => {
+            let (l, r) = (eval(a, c)?, eval(b, c)?);
+            match (l, r) {
+                (Value::Str(l), Value::Str(r)) => Some(l.as_ref().cmp(r.as_ref())),
+                _ => return Err(EvalError("internal: expected string")),
+            }
+        }
+    };
+    Ok(match (op, ord) {
+        // NaN compares unequal to everything, like IEEE and CEL.
+        (CmpOp::Ne, None) => true,
+        (_, None) => false,
+        (CmpOp::Eq, Some(o)) => o == Ordering::Equal,
+        (CmpOp::Ne, Some(o)) => o != Ordering::Equal,
+        (CmpOp::Lt, Some(o)) => o == Ordering::Less,
+        (CmpOp::Le, Some(o)) => o != Ordering::Greater,
+        (CmpOp::Gt, Some(o)) => o == Ordering::Greater,
+        (CmpOp::Ge, Some(o)) => o != Ordering::Less,
+    })
+}
+
+fn format_double(d: f64) -> String {
+    // CEL's string(double) prints the shortest round-trip form.
+    if d.is_finite() && d == d.trunc() && d.abs() < 1e15 {
+        format!("{}", d as i64)
+    } else {
+        format!("{d}")
+    }
+}
+
+/// Evaluates any tree to a value.
+pub fn eval<'a>(n: &'a Node, c: &'a dyn Fields) -> R<'a> {
+    Ok(match n {
+        Node::Int(i) => Value::Int(*i),
+        Node::Double(d) => Value::Double(*d),
+        Node::Bool(b) => Value::Bool(*b),
+        Node::Str(s) => Value::Str(Cow::Borrowed(s)),
+        Node::Field(f) => match f.ty() {
+            Ty::Int => Value::Int(c.int(*f)),
+            Ty::Double => Value::Double(c.double(*f)),
+            Ty::Bool => Value::Bool(c.boolean(*f)),
+            Ty::String => Value::Str(Cow::Borrowed(c.string(*f))),
+        },
+        Node::NegInt(x) => Value::Int(int(x, c)?.checked_neg().ok_or(EvalError("integer overflow"))?),
+        Node::NegDouble(x) => Value::Double(-double(x, c)?),
+        Node::Not(_) | Node::And(..) | Node::Or(..) | Node::Cmp(..) => Value::Bool(eval_bool(n, c)?),
+        Node::In(x, items) => {
+            let v = eval(x, c)?;
+            let mut found = false;
+            for it in items {
+                if eval(it, c)? == v {
+                    found = true;
+                    break;
+                }
+            }
+            Value::Bool(found)
+        }
+        Node::Arith(op, ty, a, b) => match ty {
+            Ty::Int => {
+                let (l, r) = (int(a, c)?, int(b, c)?);
+                let v = match op {
+                    ArithOp::Add => l.checked_add(r),
+                    ArithOp::Sub => l.checked_sub(r),
+                    ArithOp::Mul => l.checked_mul(r),
+                    ArithOp::Div if r == 0 => return Err(EvalError("division by zero")),
+                    ArithOp::Rem if r == 0 => return Err(EvalError("modulus by zero")),
+                    ArithOp::Div => l.checked_div(r),
+                    ArithOp::Rem => l.checked_rem(r),
+                };
+                Value::Int(v.ok_or(EvalError("integer overflow"))?)
+            }
+            Ty::Double => {
+                let (l, r) = (double(a, c)?, double(b, c)?);
+                Value::Double(match op {
+                    ArithOp::Add => l + r,
+                    ArithOp::Sub => l - r,
+                    ArithOp::Mul => l * r,
+                    ArithOp::Div => l / r,
+                    ArithOp::Rem => return Err(EvalError("internal: % on double")),
+                })
+            }
+            Ty::String => match (eval(a, c)?, eval(b, c)?) {
+                (Value::Str(l), Value::Str(r)) => Value::Str(Cow::Owned(format!("{l}{r}"))),
+                _ => return Err(EvalError("internal: expected strings")),
+            },
+            Ty::Bool => return Err(EvalError("internal: arithmetic on bool")),
+        },
+        Node::Cond(k, a, b) => {
+            if eval_bool(k, c)? {
+                eval(a, c)?
+            } else {
+                eval(b, c)?
+            }
+        }
+        Node::ToString(_, x) => match eval(x, c)? {
+            Value::Int(i) => Value::Str(Cow::Owned(i.to_string())),
+            Value::Double(d) => Value::Str(Cow::Owned(format_double(d))),
+            Value::Str(s) => Value::Str(s),
+            Value::Bool(b) => Value::Str(Cow::Owned(b.to_string())),
+        },
+        Node::ToDouble(_, x) => match eval(x, c)? {
+            Value::Int(i) => Value::Double(i as f64),
+            Value::Double(d) => Value::Double(d),
+            Value::Str(s) => Value::Double(s.trim().parse().map_err(|_| EvalError("double(): not a number"))?),
+            Value::Bool(_) => return Err(EvalError("internal: double(bool)")),
+        },
+        Node::ToInt(_, x) => match eval(x, c)? {
+            Value::Int(i) => Value::Int(i),
+            Value::Double(d) => {
+                if !d.is_finite() || d <= i64::MIN as f64 || d >= i64::MAX as f64 {
+                    return Err(EvalError("int(): double out of range"));
+                }
+                Value::Int(d.trunc() as i64)
+            }
+            Value::Str(s) => Value::Int(s.trim().parse().map_err(|_| EvalError("int(): not an integer"))?),
+            Value::Bool(_) => return Err(EvalError("internal: int(bool)")),
+        },
+        Node::Size(x) => match eval(x, c)? {
+            Value::Str(s) => Value::Int(s.chars().count() as i64),
+            _ => return Err(EvalError("internal: size of non-string")),
+        },
+    })
+}
