@@ -192,6 +192,12 @@ pub fn generate(spec: &Spec, sc: &Scenario) -> Result<Vec<String>, ScenarioError
             occ -= n;
             g.emit(t, &source, SignalType::SpaceExited, &sp.id, SignalData::Exited { count: n, attendee: None });
         }
+        // Door counters report every two minutes while the room is in use, zero or not.
+        let mut t = start - 10 * 60_000;
+        while t < end + 5 * 60_000 {
+            g.emit(t + 45_000, &source, SignalType::SpaceEntered, &sp.id, SignalData::Entered { count: 0, attendee: None });
+            t += 120_000;
+        }
         // Seated halls also have a camera head count every two minutes while in use.
         if sp.kind == SpaceKind::Hall {
             let mut t = start - 8 * 60_000;
