@@ -1,0 +1,81 @@
+//! `baton check` on broken copies of the example: every error names file, line and field.
+
+use std::path::{Path, PathBuf};
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/rustconf-lisbon")
+}
+
+/// Copies the example, replaces `from` with `to` in `file`, and returns the errors.
+fn broken(file: &str, from: &str, to: &str) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for e in std::fs::read_dir(example()).expect("example dir") {
+        let e = e.expect("entry");
+        if e.path().extension().is_some_and(|x| x == "yaml") {
+            std::fs::copy(e.path(), dir.path().join(e.file_name())).expect("copy");
+        }
+    }
+    let path = dir.path().join(file);
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert!(text.contains(from), "{file} does not contain {from:?}");
+    std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
+    let diags = baton_spec::load(dir.path()).expect_err("the broken copy must fail");
+    diags
+        .iter()
+        .filter(|d| d.severity == baton_spec::Severity::Error)
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_example_passes() {
+    let l = baton_spec::load(&example()).expect("example must pass");
+    assert!(l.spec.spaces.len() >= 12);
+    assert!(l.spec.sessions.len() >= 60);
+    assert!(l.warnings.iter().any(|w| w.message.contains("overlaps")), "the deliberate overlap warns");
+}
+
+#[test]
+fn bad_cel_syntax() {
+    insta::assert_snapshot!(broken("policies.yaml", "space.fill >= 0.95 &&", "space.fill >>= 0.95 &&"));
+}
+
+#[test]
+fn unknown_field() {
+    insta::assert_snapshot!(broken("policies.yaml", "space.fill >= 0.95 &&", "space.fullness >= 0.95 &&"));
+}
+
+#[test]
+fn int_double_mixing() {
+    insta::assert_snapshot!(broken("policies.yaml", "space.fill >= 0.95 &&", "space.fill >= 1 &&"));
+}
+
+#[test]
+fn non_bool_condition() {
+    insta::assert_snapshot!(broken("policies.yaml", "\"signal.severity in ['high', 'critical']\"", "\"space.occupancy + 1\""));
+}
+
+#[test]
+fn session_in_unknown_space() {
+    insta::assert_snapshot!(broken("sessions.yaml", "space: hall-c", "space: hall-z"));
+}
+
+#[test]
+fn unknown_key_is_rejected() {
+    insta::assert_snapshot!(broken("venue.yaml", "    kind: hall\n", "    kind: hall\n    colour: red\n"));
+}
+
+#[test]
+fn bad_duration_and_mode() {
+    insta::assert_snapshot!(broken("policies.yaml", "mode: suggest", "mode: sometimes"));
+}
+
+#[test]
+fn missing_file_is_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let diags = baton_spec::load(dir.path()).expect_err("empty dir fails");
+    let text: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+    assert!(text.iter().any(|t| t.contains("event.yaml")), "{text:?}");
+    assert!(text.iter().any(|t| t.contains("venue.yaml")), "{text:?}");
+}
