@@ -2,7 +2,7 @@
 
 mod replay;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use baton_core::Engine;
 use baton_journal::Journal;
 use baton_model::Entry;
@@ -12,7 +12,11 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
-#[command(name = "baton", version, about = "Real-time orchestration for live events")]
+#[command(
+    name = "baton",
+    version,
+    about = "Real-time orchestration for live events"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
@@ -52,7 +56,12 @@ fn main() {
     let result = match cli.command {
         Cmd::Check { event } => check(&event),
         Cmd::Schema => schema(),
-        Cmd::Replay { event, signals, out, data } => run_replay(&event, &signals, out.as_deref(), data.as_deref()).map(|_| ()),
+        Cmd::Replay {
+            event,
+            signals,
+            out,
+            data,
+        } => run_replay(&event, &signals, out.as_deref(), data.as_deref()).map(|_| ()),
         Cmd::Scenario { event, out } => scenario(&event, out.as_deref()),
         Cmd::Demo => demo(),
         Cmd::Restore { data } => restore(&data),
@@ -70,7 +79,10 @@ fn load(event: &Path) -> Result<baton_spec::Loaded> {
             for d in &diags {
                 eprintln!("{}", prefix_dir(event, &d.to_string()));
             }
-            let n = diags.iter().filter(|d| d.severity == baton_spec::Severity::Error).count();
+            let n = diags
+                .iter()
+                .filter(|d| d.severity == baton_spec::Severity::Error)
+                .count();
             bail!("{} has {n} error(s)", event.display())
         }
     }
@@ -115,11 +127,14 @@ fn schema() -> Result<()> {
 fn scenario(event: &Path, out: Option<&Path>) -> Result<()> {
     let l = load(event)?;
     let path = event.join("scenario.yaml");
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let sc = baton_scenario::Scenario::parse(&text)?;
     let lines = baton_scenario::generate(&l.spec, &sc)?;
     let mut w: Box<dyn Write> = match out {
-        Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?)),
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+        )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     for line in lines {
@@ -130,22 +145,41 @@ fn scenario(event: &Path, out: Option<&Path>) -> Result<()> {
 }
 
 /// Replays `signals` and returns the summary text.
-fn run_replay(event: &Path, signals: &Path, out: Option<&Path>, data: Option<&Path>) -> Result<String> {
+fn run_replay(
+    event: &Path,
+    signals: &Path,
+    out: Option<&Path>,
+    data: Option<&Path>,
+) -> Result<String> {
     let l = load(event)?;
     let tick = l.spec.event.tick;
     let mut journal = match data {
-        Some(d) => Some(baton_journal::SqliteJournal::open(d, &baton_journal::Options::default()).with_context(|| format!("opening journal in {}", d.display()))?),
+        Some(d) => Some(
+            baton_journal::SqliteJournal::open(d, &baton_journal::Options::default())
+                .with_context(|| format!("opening journal in {}", d.display()))?,
+        ),
         None => None,
     };
-    let mut engine = Engine::new(l.spec.clone(), l.policies.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let file = std::fs::File::open(signals).with_context(|| format!("opening {}", signals.display()))?;
+    let mut engine =
+        Engine::new(l.spec.clone(), l.policies.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let file =
+        std::fs::File::open(signals).with_context(|| format!("opening {}", signals.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let bar = ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::stderr());
-    bar.set_style(ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} {eta}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
     let reader = BufReader::with_capacity(1 << 20, file);
     let mut w: Box<dyn Write> = match out {
-        Some(p) => Box::new(std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?)),
-        None => Box::new(std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock())),
+        Some(p) => Box::new(std::io::BufWriter::with_capacity(
+            1 << 20,
+            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::with_capacity(
+            1 << 20,
+            std::io::stdout().lock(),
+        )),
     };
     let mut seqr = replay::Sequencer::new(tick);
     let mut tally = replay::Tally::default();
@@ -207,13 +241,24 @@ fn run_replay(event: &Path, signals: &Path, out: Option<&Path>, data: Option<&Pa
 }
 
 fn example_dir() -> Result<PathBuf> {
-    let candidates = [PathBuf::from("examples/rustconf-lisbon"), Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/rustconf-lisbon")];
-    candidates.into_iter().find(|p| p.join("event.yaml").is_file()).context("the bundled example (examples/rustconf-lisbon) was not found; run from the repository")
+    let candidates = [
+        PathBuf::from("examples/rustconf-lisbon"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/rustconf-lisbon"),
+    ];
+    candidates
+        .into_iter()
+        .find(|p| p.join("event.yaml").is_file())
+        .context(
+            "the bundled example (examples/rustconf-lisbon) was not found; run from the repository",
+        )
 }
 
 fn demo() -> Result<()> {
     let dir = example_dir()?;
-    eprintln!("baton demo: replaying {} (the live server and simulator arrive with later issues)", dir.display());
+    eprintln!(
+        "baton demo: replaying {} (the live server and simulator arrive with later issues)",
+        dir.display()
+    );
     let out = std::env::temp_dir().join("baton-demo-decisions.jsonl");
     run_replay(&dir, &dir.join("signals.jsonl"), Some(&out), None)?;
     eprintln!("decisions written to {}", out.display());
@@ -223,7 +268,8 @@ fn demo() -> Result<()> {
 fn restore(data: &Path) -> Result<()> {
     let j = baton_journal::SqliteJournal::open(data, &baton_journal::Options::default())?;
     let started = std::time::Instant::now();
-    let (engine, tail) = baton_journal::restore(&j)?.context("the data directory has no snapshot to restore from")?;
+    let (engine, tail) = baton_journal::restore(&j)?
+        .context("the data directory has no snapshot to restore from")?;
     println!(
         "restored position {} ({} tail entries replayed) in {:.1} ms; {} pending approvals, {} overrides",
         engine.position(),

@@ -9,13 +9,26 @@ use baton_model::{Command, CommandKind, Entry, Millis, Signal, Stamped};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-/// A line of a replay file that carries an operator command instead of a signal.
+/// A line of a replay file that carries an operator command instead of a signal:
+/// `{"command": "approve", "decision": "12.0", "actor": "ops", "time": "…"}`.
 #[derive(Deserialize)]
 struct CommandLine {
     time: String,
     actor: String,
+    command: String,
     #[serde(flatten)]
-    kind: CommandKind,
+    args: serde_json::Map<String, serde_json::Value>,
+}
+
+fn command_kind(c: &CommandLine) -> Result<CommandKind, serde_json::Error> {
+    let v = if c.args.is_empty() {
+        serde_json::Value::String(c.command.clone())
+    } else {
+        let mut m = serde_json::Map::new();
+        m.insert(c.command.clone(), serde_json::Value::Object(c.args.clone()));
+        serde_json::Value::Object(m)
+    };
+    serde_json::from_value(v)
 }
 
 /// One parsed input line.
@@ -29,9 +42,18 @@ pub fn parse_line(text: &str) -> Result<Line, String> {
     match Signal::parse_json(text) {
         Ok(s) => Ok(Line::Signal(s)),
         Err(e) if text.contains("\"command\"") && !text.contains("\"specversion\"") => {
-            let c: CommandLine = serde_json::from_str(text).map_err(|ce| format!("command: {ce} (as a signal: {e})"))?;
-            let time = baton_model::signal::parse_rfc3339(&c.time).ok_or_else(|| format!("field `time`: {:?} is not RFC 3339", c.time))?;
-            Ok(Line::Command { time, command: Command { actor: c.actor, kind: c.kind } })
+            let c: CommandLine = serde_json::from_str(text)
+                .map_err(|ce| format!("command: {ce} (as a signal: {e})"))?;
+            let time = baton_model::signal::parse_rfc3339(&c.time)
+                .ok_or_else(|| format!("field `time`: {:?} is not RFC 3339", c.time))?;
+            let kind = command_kind(&c).map_err(|ce| format!("command {:?}: {ce}", c.command))?;
+            Ok(Line::Command {
+                time,
+                command: Command {
+                    actor: c.actor,
+                    kind,
+                },
+            })
         }
         Err(e) => Err(e.to_string()),
     }
@@ -46,7 +68,11 @@ pub struct Sequencer {
 
 impl Sequencer {
     pub fn new(tick: Millis) -> Self {
-        Sequencer { seq: 0, time: None, tick: tick.max(1) }
+        Sequencer {
+            seq: 0,
+            time: None,
+            tick: tick.max(1),
+        }
     }
 
     /// Stamps `entry` at `at` (or the current time), first emitting due ticks.
@@ -61,13 +87,21 @@ impl Sequencer {
             let mut next = (prev / self.tick + 1) * self.tick;
             while next < t {
                 self.seq += 1;
-                sink(Stamped { seq: self.seq, time: next, entry: Entry::Tick });
+                sink(Stamped {
+                    seq: self.seq,
+                    time: next,
+                    entry: Entry::Tick,
+                });
                 next += self.tick;
             }
         }
         self.time = Some(t);
         self.seq += 1;
-        sink(Stamped { seq: self.seq, time: t, entry });
+        sink(Stamped {
+            seq: self.seq,
+            time: t,
+            entry,
+        });
     }
 }
 
@@ -85,7 +119,8 @@ impl Tally {
         let key = reason.split(':').next().unwrap_or(reason).to_string();
         *self.ingest_rejected.entry(key).or_default() += 1;
         if self.first_rejections.len() < 10 {
-            self.first_rejections.push(format!("line {line_no}: {reason}"));
+            self.first_rejections
+                .push(format!("line {line_no}: {reason}"));
         }
     }
 }
@@ -96,7 +131,11 @@ pub fn summary(engine: &Engine, tally: &Tally) -> String {
     let mut s = String::new();
     use std::fmt::Write;
     let _ = writeln!(s, "replay summary");
-    let _ = writeln!(s, "  lines read: {}   journal entries: {}   ticks: {}   outputs: {}", tally.lines, st.entries, st.ticks, tally.outputs);
+    let _ = writeln!(
+        s,
+        "  lines read: {}   journal entries: {}   ticks: {}   outputs: {}",
+        tally.lines, st.entries, st.ticks, tally.outputs
+    );
     let _ = writeln!(s, "  signals by type:");
     for (k, v) in &st.signals_by_type {
         let _ = writeln!(s, "    {k:<22} {v}");
@@ -108,23 +147,59 @@ pub fn summary(engine: &Engine, tally: &Tally) -> String {
     for (k, v) in &st.decisions_by_policy {
         let _ = writeln!(s, "    {k:<28} {v}");
     }
-    let _ = writeln!(s, "  rejected at ingest (malformed): {}", tally.ingest_rejected.values().sum::<u64>());
+    let _ = writeln!(
+        s,
+        "  rejected at ingest (malformed): {}",
+        tally.ingest_rejected.values().sum::<u64>()
+    );
     for r in &tally.first_rejections {
         let _ = writeln!(s, "    {r}");
     }
-    let _ = writeln!(s, "  rejected by the engine: {}", st.rejected.values().sum::<u64>());
+    let _ = writeln!(
+        s,
+        "  rejected by the engine: {}",
+        st.rejected.values().sum::<u64>()
+    );
     for (k, v) in &st.rejected {
         let _ = writeln!(s, "    {k:<28} {v}");
     }
-    let _ = writeln!(s, "  duplicates dropped: {}   skewed times: {}   clamped values: {}", st.duplicates, st.skewed, st.clamped);
+    let _ = writeln!(
+        s,
+        "  duplicates dropped: {}   skewed times: {}   clamped values: {}",
+        st.duplicates, st.skewed, st.clamped
+    );
     if !st.suppressed.is_empty() {
-        let _ = writeln!(s, "  held back: {}", st.suppressed.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "));
+        let _ = writeln!(
+            s,
+            "  held back: {}",
+            st.suppressed
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     if !st.eval_errors.is_empty() {
-        let _ = writeln!(s, "  condition errors: {}", st.eval_errors.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "));
+        let _ = writeln!(
+            s,
+            "  condition errors: {}",
+            st.eval_errors
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     if !st.commands.is_empty() {
-        let _ = writeln!(s, "  commands: {}", st.commands.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "));
+        let _ = writeln!(
+            s,
+            "  commands: {}",
+            st.commands
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     s
 }

@@ -5,7 +5,7 @@
 
 use baton_core::Engine;
 use baton_model::*;
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::collections::BTreeMap;
 
 const SPACES: usize = 500;
@@ -43,7 +43,12 @@ fn spec() -> (Spec, PolicySet) {
         version: "v1".into(),
         description: String::new(),
         on: vec!["space.occupancy".into()],
-        scope: Scope { kind: ScopeKind::Space, space_kinds: vec![], zones: vec![], ids: vec![] },
+        scope: Scope {
+            kind: ScopeKind::Space,
+            space_kinds: vec![],
+            zones: vec![],
+            ids: vec![],
+        },
         condition: "space.fill >= 0.9".into(),
         hold: 0,
         rearm: Some("space.fill < 0.7".into()),
@@ -53,11 +58,26 @@ fn spec() -> (Spec, PolicySet) {
         approval_timeout: 300_000,
         on_timeout: OnTimeout::Drop,
         allow_stale: false,
-        actions: vec![ActionSpec { kind: ActionKind::Alert, target: Target::Operators, params, valid_for: 600_000 }],
+        actions: vec![ActionSpec {
+            kind: ActionKind::Alert,
+            target: Target::Operators,
+            params,
+            valid_for: 600_000,
+        }],
     };
     (
-        Spec { event, spaces, links: vec![], sessions: vec![], staff: vec![], signs: vec![] },
-        PolicySet { hash: "bench".into(), policies: vec![policy] },
+        Spec {
+            event,
+            spaces,
+            links: vec![],
+            sessions: vec![],
+            staff: vec![],
+            signs: vec![],
+        },
+        PolicySet {
+            hash: "bench".into(),
+            policies: vec![policy],
+        },
     )
 }
 
@@ -95,12 +115,29 @@ fn run(lines: &[String], spec: &Spec, ps: &PolicySet) -> (u64, u64) {
             last_tick = t / 1000;
             seq += 1;
             outputs.clear();
-            engine.apply(&Stamped { seq, time: last_tick * 1000, entry: Entry::Tick }, &mut outputs);
+            engine.apply(
+                &Stamped {
+                    seq,
+                    time: last_tick * 1000,
+                    entry: Entry::Tick,
+                },
+                &mut outputs,
+            );
         }
         seq += 1;
         outputs.clear();
-        engine.apply(&Stamped { seq, time: t, entry: Entry::Signal(s) }, &mut outputs);
-        decisions += outputs.iter().filter(|o| matches!(o, baton_core::Output::Decision(_))).count() as u64;
+        engine.apply(
+            &Stamped {
+                seq,
+                time: t,
+                entry: Entry::Signal(s),
+            },
+            &mut outputs,
+        );
+        decisions += outputs
+            .iter()
+            .filter(|o| matches!(o, baton_core::Output::Decision(_)))
+            .count() as u64;
     }
     (seq, decisions)
 }
@@ -109,19 +146,31 @@ fn bench(c: &mut Criterion) {
     let (spec, ps) = spec();
     let lines = stream();
     let (_, decisions) = run(&lines, &spec, &ps);
-    eprintln!("replay bench: {SIGNALS} signals, {decisions} decisions (fire rate {:.3}%)", decisions as f64 * 100.0 / SIGNALS as f64);
+    eprintln!(
+        "replay bench: {SIGNALS} signals, {decisions} decisions (fire rate {:.3}%)",
+        decisions as f64 * 100.0 / SIGNALS as f64
+    );
     let mut g = c.benchmark_group("replay");
     g.sample_size(10);
     g.throughput(Throughput::Elements(SIGNALS as u64));
-    g.bench_function("parse_and_apply_1m_occupancy", |b| b.iter(|| run(&lines, &spec, &ps)));
-    let parsed: Vec<Signal> = lines.iter().map(|l| Signal::parse_json(l).expect("parses")).collect();
+    g.bench_function("parse_and_apply_1m_occupancy", |b| {
+        b.iter(|| run(&lines, &spec, &ps))
+    });
+    let parsed: Vec<Signal> = lines
+        .iter()
+        .map(|l| Signal::parse_json(l).expect("parses"))
+        .collect();
     g.bench_function("apply_only_1m_occupancy", |b| {
         b.iter(|| {
             let mut engine = Engine::new(spec.clone(), ps.clone()).expect("compiles");
             let mut outputs = Vec::new();
             for (i, s) in parsed.iter().enumerate() {
                 outputs.clear();
-                let e = Stamped { seq: i as u64 + 1, time: s.time.unwrap_or(0), entry: Entry::Signal(s.clone()) };
+                let e = Stamped {
+                    seq: i as u64 + 1,
+                    time: s.time.unwrap_or(0),
+                    entry: Entry::Signal(s.clone()),
+                };
                 engine.apply(&e, &mut outputs);
             }
         })

@@ -1,6 +1,6 @@
 //! The spec and policy set, indexed and compiled once, read-only while the core runs.
 
-use crate::los::{table_for, Table};
+use crate::los::{Table, table_for};
 use baton_model::{Policy, PolicySet, ScopeKind, SignalType, Spec};
 use baton_policy::{CheckError, Expr};
 use std::collections::{BTreeMap, HashMap};
@@ -28,7 +28,11 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "policy {:?}, field `{}`: {}", self.policy, self.field, self.error)
+        write!(
+            f,
+            "policy {:?}, field `{}`: {}",
+            self.policy, self.field, self.error
+        )
     }
 }
 
@@ -53,10 +57,23 @@ pub struct Compiled {
 }
 
 /// Compiles one policy against the schema; `baton check` uses it for every file.
-pub fn compile_policy(p: &Policy) -> Result<(Expr, Option<Expr>, Vec<Vec<(String, Expr)>>), ConfigError> {
-    let err = |field: String| move |error| ConfigError { policy: p.id.clone(), field, error };
+pub fn compile_policy(
+    p: &Policy,
+) -> Result<(Expr, Option<Expr>, Vec<Vec<(String, Expr)>>), ConfigError> {
+    let err = |field: String| {
+        move |error| ConfigError {
+            policy: p.id.clone(),
+            field,
+            error,
+        }
+    };
     let condition = Expr::condition(&p.condition).map_err(err("condition".into()))?;
-    let rearm = p.rearm.as_deref().map(Expr::condition).transpose().map_err(err("rearm".into()))?;
+    let rearm = p
+        .rearm
+        .as_deref()
+        .map(Expr::condition)
+        .transpose()
+        .map_err(err("rearm".into()))?;
     let mut params = Vec::new();
     for (i, a) in p.actions.iter().enumerate() {
         let mut ps = Vec::new();
@@ -71,13 +88,37 @@ pub fn compile_policy(p: &Policy) -> Result<(Expr, Option<Expr>, Vec<Vec<(String
 
 impl Compiled {
     pub fn new(spec: Spec, policy_set: PolicySet) -> Result<Compiled, ConfigError> {
-        let space_idx: HashMap<String, u32> = spec.spaces.iter().enumerate().map(|(i, s)| (s.id.clone(), i as u32)).collect();
-        let session_idx = spec.sessions.iter().enumerate().map(|(i, s)| (s.id.clone(), i as u32)).collect();
-        let staff_idx = spec.staff.iter().enumerate().map(|(i, s)| (s.id.clone(), i as u32)).collect();
-        let space_tables = spec.spaces.iter().map(|s| table_for(s.kind, s.seated)).collect();
+        let space_idx: HashMap<String, u32> = spec
+            .spaces
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.clone(), i as u32))
+            .collect();
+        let session_idx = spec
+            .sessions
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.clone(), i as u32))
+            .collect();
+        let staff_idx = spec
+            .staff
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.clone(), i as u32))
+            .collect();
+        let space_tables = spec
+            .spaces
+            .iter()
+            .map(|s| table_for(s.kind, s.seated))
+            .collect();
         let mut sessions_by_space = vec![Vec::new(); spec.spaces.len()];
         let mut order: Vec<u32> = (0..spec.sessions.len() as u32).collect();
-        order.sort_by_key(|&i| (spec.sessions[i as usize].start, spec.sessions[i as usize].id.clone()));
+        order.sort_by_key(|&i| {
+            (
+                spec.sessions[i as usize].start,
+                spec.sessions[i as usize].id.clone(),
+            )
+        });
         for i in order {
             if let Some(&sp) = space_idx.get(&spec.sessions[i as usize].space) {
                 sessions_by_space[sp as usize].push(i);
@@ -88,7 +129,10 @@ impl Compiled {
         for (i, sign) in spec.signs.iter().enumerate() {
             if let Some(&sp) = space_idx.get(&sign.space) {
                 signs_by_space[sp as usize].push(i as u32);
-                signs_by_zone.entry(spec.spaces[sp as usize].zone.clone()).or_default().push(i as u32);
+                signs_by_zone
+                    .entry(spec.spaces[sp as usize].zone.clone())
+                    .or_default()
+                    .push(i as u32);
             }
         }
         let mut policies = Vec::new();
@@ -115,8 +159,10 @@ impl Compiled {
                     .map(|s| {
                         let space = space_idx.get(&s.space).map(|&i| &spec.spaces[i as usize]);
                         (p.scope.ids.is_empty() || p.scope.ids.contains(&s.id))
-                            && (p.scope.space_kinds.is_empty() || space.is_some_and(|sp| p.scope.space_kinds.contains(&sp.kind)))
-                            && (p.scope.zones.is_empty() || space.is_some_and(|sp| p.scope.zones.contains(&sp.zone)))
+                            && (p.scope.space_kinds.is_empty()
+                                || space.is_some_and(|sp| p.scope.space_kinds.contains(&sp.kind)))
+                            && (p.scope.zones.is_empty()
+                                || space.is_some_and(|sp| p.scope.zones.contains(&sp.zone)))
                     })
                     .collect(),
             };
@@ -130,9 +176,20 @@ impl Compiled {
                     by_trigger[st.index()].push(idx);
                 }
             }
-            policies.push(CompiledPolicy { def: p.clone(), condition, rearm, params, in_scope, on_minute });
+            policies.push(CompiledPolicy {
+                def: p.clone(),
+                condition,
+                rearm,
+                params,
+                in_scope,
+                on_minute,
+            });
         }
-        let policy_idx = policies.iter().enumerate().map(|(i, p)| (p.def.id.clone(), i as u32)).collect();
+        let policy_idx = policies
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.def.id.clone(), i as u32))
+            .collect();
         Ok(Compiled {
             spec,
             policy_set,

@@ -29,7 +29,11 @@ pub fn session_space(cfg: &Compiled, st: &State, session: u32) -> Option<u32> {
     st.sessions
         .get(session as usize)
         .and_then(|s| s.moved_to)
-        .or_else(|| cfg.space_idx.get(&cfg.spec.sessions[session as usize].space).copied())
+        .or_else(|| {
+            cfg.space_idx
+                .get(&cfg.spec.sessions[session as usize].space)
+                .copied()
+        })
 }
 
 /// Status derived from signals first, then from the (delayed) schedule.
@@ -59,7 +63,8 @@ pub fn current_session(cfg: &Compiled, st: &State, space: u32, now: Millis) -> O
         match session_status(cfg, st, i, now) {
             "running" => return Some(i),
             "scheduled" if next.is_none() => {
-                let start = cfg.spec.sessions[i as usize].start + i64::from(st.sessions[i as usize].delay_min) * 60_000;
+                let start = cfg.spec.sessions[i as usize].start
+                    + i64::from(st.sessions[i as usize].delay_min) * 60_000;
                 if start - now <= 30 * 60_000 {
                     next = Some(i);
                 }
@@ -70,6 +75,32 @@ pub fn current_session(cfg: &Compiled, st: &State, space: u32, now: Millis) -> O
     next
 }
 
+/// The +10-minute occupancy forecast: Holt's damped trend, corrected by the
+/// schedule. A room whose running session ends inside the horizon will empty,
+/// and a talk under way holds steady; a trend alone would extrapolate the
+/// doors' rush past the start and the plateau past the end of the talk.
+pub fn forecast_10m(cfg: &Compiled, st: &State, space: u32) -> f64 {
+    let now = st.now;
+    let holt = st.spaces[space as usize].holt.forecast(10);
+    if let Some(se) = current_session(cfg, st, space, now)
+        && session_status(cfg, st, se, now) == "running"
+    {
+        let delay = i64::from(st.sessions[se as usize].delay_min) * 60_000;
+        let (start, end) = (
+            cfg.spec.sessions[se as usize].start + delay,
+            cfg.spec.sessions[se as usize].end + delay,
+        );
+        if end + 3 * 60_000 <= now + 10 * 60_000 {
+            return 0.0;
+        }
+        // Once a talk is under way the doors are quiet: the room holds steady.
+        if now >= start + 5 * 60_000 {
+            return f64::from(st.spaces[space as usize].occupancy);
+        }
+    }
+    holt
+}
+
 impl Ctx<'_> {
     fn now(&self) -> Millis {
         self.st.now
@@ -77,7 +108,11 @@ impl Ctx<'_> {
 
     fn fill(&self, sp: u32) -> f64 {
         let cap = self.cfg.spec.spaces[sp as usize].capacity;
-        if cap == 0 { 0.0 } else { f64::from(self.st.spaces[sp as usize].occupancy) / f64::from(cap) }
+        if cap == 0 {
+            0.0
+        } else {
+            f64::from(self.st.spaces[sp as usize].occupancy) / f64::from(cap)
+        }
     }
 
     pub fn los(&self, sp: u32) -> &'static str {
@@ -110,7 +145,10 @@ impl Fields for Ctx<'_> {
             match f {
                 Field::SessionDelayMin => return i64::from(s.delay_min),
                 Field::SessionAttendance => {
-                    return match (session_status(self.cfg, self.st, se, now), session_space(self.cfg, self.st, se)) {
+                    return match (
+                        session_status(self.cfg, self.st, se, now),
+                        session_space(self.cfg, self.st, se),
+                    ) {
                         ("running", Some(sp)) => i64::from(self.st.spaces[sp as usize].occupancy),
                         _ => 0,
                     };
@@ -141,11 +179,14 @@ impl Fields for Ctx<'_> {
                 Field::SpaceFill => return self.fill(sp),
                 Field::SpaceDensity => return s.density(spec.area_m2),
                 Field::SpaceTrendPerMin => return s.holt.trend,
-                Field::SpaceForecast10m => return s.holt.forecast(10),
-                Field::SpaceMinutesToCapacity => return s.minutes_to_capacity(spec.capacity),
+                Field::SpaceForecast10m => return forecast_10m(self.cfg, self.st, sp),
+                Field::SpaceMinutesToCapacity => return s.minutes_to_capacity(spec.capacity, now),
                 Field::SpaceConfidence => return s.confidence(now, ev.confidence_half_life),
                 Field::SpaceMinutesSinceSeen => {
-                    return s.last_seen.map(|t| (now - t) as f64 / 60_000.0).unwrap_or(-1.0);
+                    return s
+                        .last_seen
+                        .map(|t| (now - t) as f64 / 60_000.0)
+                        .unwrap_or(-1.0);
                 }
                 Field::SpaceQueueWaitS => return s.queue_wait_s,
                 _ => {}
@@ -155,12 +196,15 @@ impl Fields for Ctx<'_> {
             let spec = &self.cfg.spec.sessions[se as usize];
             match f {
                 Field::SessionMinutesToStart => {
-                    let start = spec.start + i64::from(self.st.sessions[se as usize].delay_min) * 60_000;
+                    let start =
+                        spec.start + i64::from(self.st.sessions[se as usize].delay_min) * 60_000;
                     return (start - now) as f64 / 60_000.0;
                 }
                 Field::SessionFill => {
                     return match session_space(self.cfg, self.st, se) {
-                        Some(sp) if session_status(self.cfg, self.st, se, now) == "running" => self.fill(sp),
+                        Some(sp) if session_status(self.cfg, self.st, se, now) == "running" => {
+                            self.fill(sp)
+                        }
                         _ => 0.0,
                     };
                 }
@@ -173,12 +217,16 @@ impl Fields for Ctx<'_> {
     fn boolean(&self, f: Field) -> bool {
         let now = self.now();
         match f {
-            Field::SpaceStale => self
+            Field::SpaceStale => self.space.is_none_or(|sp| {
+                self.st.spaces[sp as usize].stale(now, self.cfg.spec.event.stale_after)
+            }),
+            Field::SpaceClosed => self
                 .space
-                .is_none_or(|sp| self.st.spaces[sp as usize].stale(now, self.cfg.spec.event.stale_after)),
-            Field::SpaceClosed => self.space.is_some_and(|sp| self.st.spaces[sp as usize].closed),
+                .is_some_and(|sp| self.st.spaces[sp as usize].closed),
             Field::SpaceHasSession => self.session.is_some(),
-            Field::SessionProtected => self.session.is_some_and(|se| self.cfg.spec.sessions[se as usize].protected),
+            Field::SessionProtected => self
+                .session
+                .is_some_and(|se| self.cfg.spec.sessions[se as usize].protected),
             Field::EventPaused => self.st.paused,
             Field::EventEmergency => self.st.emergency,
             _ => false,

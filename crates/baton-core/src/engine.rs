@@ -5,13 +5,13 @@
 //! collections, and equal priorities break on policy id.
 
 use crate::config::{Compiled, ConfigError};
-use crate::context::{current_session, session_space, session_status, Ctx, SignalInfo};
+use crate::context::{Ctx, SignalInfo, current_session, session_space, session_status};
+use crate::metrics::SpaceState;
 use crate::output::{Action, Decision, Explanation, Output, Scope, Status, Trigger};
 use crate::state::{Instance, Override, Pending, SessionState, StaffState, State, Timer};
-use crate::metrics::SpaceState;
 use baton_model::{
-    ActionKind, ActionResult, Command, CommandKind, DecisionId, Entry, Millis, Mode, OnTimeout, ParamValue,
-    PolicySet, ScopeKind, Signal, SignalData, SignalType, Spec, Stamped, Target,
+    ActionKind, ActionResult, Command, CommandKind, DecisionId, Entry, Millis, Mode, OnTimeout,
+    ParamValue, PolicySet, ScopeKind, Signal, SignalData, SignalType, Spec, Stamped, Target,
 };
 use baton_policy::field_value;
 use serde::{Deserialize, Serialize};
@@ -42,7 +42,10 @@ struct Out<'a> {
 
 impl Out<'_> {
     fn id(&mut self) -> DecisionId {
-        let id = DecisionId { seq: self.seq, index: self.next };
+        let id = DecisionId {
+            seq: self.seq,
+            index: self.next,
+        };
         self.next += 1;
         id
     }
@@ -72,7 +75,10 @@ impl Engine {
         let cfg = Compiled::new(spec, policy_set)?;
         let mut st = State::default();
         resize(&cfg, &mut st);
-        Ok(Engine { cfg: Arc::new(cfg), st })
+        Ok(Engine {
+            cfg: Arc::new(cfg),
+            st,
+        })
     }
 
     pub fn from_snapshot(snap: Snapshot) -> Result<Engine, ConfigError> {
@@ -80,11 +86,18 @@ impl Engine {
         let mut st = snap.state;
         st.dedup.rebuild();
         resize(&cfg, &mut st);
-        Ok(Engine { cfg: Arc::new(cfg), st })
+        Ok(Engine {
+            cfg: Arc::new(cfg),
+            st,
+        })
     }
 
     pub fn snapshot(&self) -> Snapshot {
-        Snapshot { spec: self.cfg.spec.clone(), policy_set: self.cfg.policy_set.clone(), state: self.st.clone() }
+        Snapshot {
+            spec: self.cfg.spec.clone(),
+            policy_set: self.cfg.policy_set.clone(),
+            state: self.st.clone(),
+        }
     }
 
     pub fn state(&self) -> &State {
@@ -106,7 +119,11 @@ impl Engine {
         if e.seq <= self.st.last_seq && self.st.stats.entries > 0 {
             return;
         }
-        let mut out = Out { seq: e.seq, next: 0, buf: outputs };
+        let mut out = Out {
+            seq: e.seq,
+            next: 0,
+            buf: outputs,
+        };
         self.st.last_seq = e.seq;
         self.st.stats.entries += 1;
         // Journal time is monotone by contract; a regression is held at the last time.
@@ -121,7 +138,9 @@ impl Engine {
             Entry::Command(c) => self.command(c, &mut out),
             Entry::ActionResult(r) => self.action_result(r, &mut out),
             Entry::PolicySet(ps) => self.reconfigure(self.cfg.spec.clone(), ps.clone(), &mut out),
-            Entry::SpecChange(spec) => self.reconfigure((**spec).clone(), self.cfg.policy_set.clone(), &mut out),
+            Entry::SpecChange(spec) => {
+                self.reconfigure((**spec).clone(), self.cfg.policy_set.clone(), &mut out)
+            }
         }
     }
 
@@ -132,7 +151,10 @@ impl Engine {
                 self.cfg = Arc::new(cfg);
                 resize(&self.cfg, &mut self.st);
             }
-            Err(e) => out.push(Output::CommandRefused { seq: out.seq, reason: format!("configuration refused: {e}") }),
+            Err(e) => out.push(Output::CommandRefused {
+                seq: out.seq,
+                reason: format!("configuration refused: {e}"),
+            }),
         }
     }
 
@@ -141,14 +163,28 @@ impl Engine {
             if *t > self.st.now {
                 break;
             }
-            let Some((_, timer)) = self.st.timers.pop_first() else { break };
+            let Some((_, timer)) = self.st.timers.pop_first() else {
+                break;
+            };
             match timer {
-                Timer::Policy { policy, entity } => {
-                    self.evaluate(policy, entity, &trigger_for(out.seq, "timer", None, None), SignalInfo { kind: "timer", ..Default::default() }, out)
-                }
+                Timer::Policy { policy, entity } => self.evaluate(
+                    policy,
+                    entity,
+                    &trigger_for(out.seq, "timer", None, None),
+                    SignalInfo {
+                        kind: "timer",
+                        ..Default::default()
+                    },
+                    out,
+                ),
                 Timer::Approval { decision } => self.approval_timeout(decision, out),
                 Timer::OverrideExpiry { resource } => {
-                    if self.st.overrides.get(&resource).is_some_and(|o| o.until <= self.st.now) {
+                    if self
+                        .st
+                        .overrides
+                        .get(&resource)
+                        .is_some_and(|o| o.until <= self.st.now)
+                    {
                         self.end_override(&resource, "expired", out);
                     }
                 }
@@ -180,25 +216,53 @@ impl Engine {
             let n = self.cfg.policies[p as usize].in_scope.len();
             for ent in 0..n as u32 {
                 if self.cfg.policies[p as usize].in_scope[ent as usize] {
-                    self.evaluate(p, ent, &trig, SignalInfo { kind: "minute", ..Default::default() }, out);
+                    self.evaluate(
+                        p,
+                        ent,
+                        &trig,
+                        SignalInfo {
+                            kind: "minute",
+                            ..Default::default()
+                        },
+                        out,
+                    );
                 }
             }
         }
     }
 
-    fn ctx<'a>(&'a self, space: Option<u32>, session: Option<u32>, signal: SignalInfo<'a>) -> Ctx<'a> {
-        Ctx { cfg: &self.cfg, st: &self.st, space, session, signal }
+    fn ctx<'a>(
+        &'a self,
+        space: Option<u32>,
+        session: Option<u32>,
+        signal: SignalInfo<'a>,
+    ) -> Ctx<'a> {
+        Ctx {
+            cfg: &self.cfg,
+            st: &self.st,
+            space,
+            session,
+            signal,
+        }
     }
 
     fn reject(&mut self, out: &mut Out, id: &str, reason: &str) {
         bump(&mut self.st.stats.rejected, reason);
-        out.push(Output::SignalRejected { seq: out.seq, id: id.to_string(), reason: reason.to_string() });
+        out.push(Output::SignalRejected {
+            seq: out.seq,
+            id: id.to_string(),
+            reason: reason.to_string(),
+        });
     }
 
     fn signal(&mut self, s: &Signal, out: &mut Out) {
         let now = self.st.now;
         let ev = &self.cfg.spec.event;
-        if self.st.dedup.check(dedup_key(&s.source, &s.id), now, ev.dedup_window) {
+        if self
+            .st
+            .dedup
+            .check(dedup_key(&s.source, &s.id), now, ev.dedup_window)
+        {
             self.st.stats.duplicates += 1;
             return;
         }
@@ -245,7 +309,11 @@ impl Engine {
                 ScopeKind::Session => session,
             };
             if let Some(ent) = entity
-                && cfg.policies[p as usize].in_scope.get(ent as usize).copied().unwrap_or(false)
+                && cfg.policies[p as usize]
+                    .in_scope
+                    .get(ent as usize)
+                    .copied()
+                    .unwrap_or(false)
             {
                 self.evaluate(p, ent, &trig, info, out);
             }
@@ -253,7 +321,11 @@ impl Engine {
     }
 
     /// Folds a signal into state; returns the (space, session) it concerns.
-    fn update(&mut self, s: &Signal, now: Millis) -> Result<(Option<u32>, Option<u32>), &'static str> {
+    fn update(
+        &mut self,
+        s: &Signal,
+        now: Millis,
+    ) -> Result<(Option<u32>, Option<u32>), &'static str> {
         let cfg = Arc::clone(&self.cfg);
         let space_of = |id: &str| cfg.space_idx.get(id).copied();
         use SignalData as D;
@@ -275,7 +347,9 @@ impl Engine {
                             self.st.stats.clamped += 1;
                         }
                     }
-                    D::Density { persons_per_m2 } => st.sensed_density = Some((*persons_per_m2, now)),
+                    D::Density { persons_per_m2 } => {
+                        st.sensed_density = Some((*persons_per_m2, now))
+                    }
                     D::QueueLength { length, wait_s } => {
                         st.queue_length = *length;
                         st.queue_wait_s = wait_s.unwrap_or(0.0);
@@ -308,13 +382,18 @@ impl Engine {
                     D::SessionEnded => ss.ended = true,
                     D::SessionCancelled => ss.cancelled = true,
                     D::SessionDelayed { minutes } => ss.delay_min = *minutes,
-                    D::SessionMoved { space } => ss.moved_to = Some(space_of(space).ok_or("unknown space in data.space")?),
+                    D::SessionMoved { space } => {
+                        ss.moved_to = Some(space_of(space).ok_or("unknown space in data.space")?)
+                    }
                     _ => {}
                 }
                 Ok((session_space(&self.cfg, &self.st, se), Some(se)))
             }
             baton_model::signal::SubjectKind::Staff => {
-                let sf = *cfg.staff_idx.get(&s.subject).ok_or("unknown staff member")?;
+                let sf = *cfg
+                    .staff_idx
+                    .get(&s.subject)
+                    .ok_or("unknown staff member")?;
                 let st: &mut StaffState = &mut self.st.staff[sf as usize];
                 match &s.data {
                     D::StaffLocation { space } => {
@@ -323,7 +402,8 @@ impl Engine {
                     D::StaffStatus { status } => st.status = *status,
                     D::StaffTask { task, state } => {
                         st.task = match state {
-                            baton_model::signal::TaskState::Done | baton_model::signal::TaskState::Declined => None,
+                            baton_model::signal::TaskState::Done
+                            | baton_model::signal::TaskState::Declined => None,
                             _ => Some(task.clone()),
                         }
                     }
@@ -341,7 +421,10 @@ impl Engine {
                         }
                     }
                     D::Plan { sessions } => {
-                        let mut plan: Vec<u32> = sessions.iter().filter_map(|x| cfg.session_idx.get(x).copied()).collect();
+                        let mut plan: Vec<u32> = sessions
+                            .iter()
+                            .filter_map(|x| cfg.session_idx.get(x).copied())
+                            .collect();
                         plan.sort_unstable();
                         plan.dedup();
                         a.plan = plan;
@@ -367,7 +450,10 @@ impl Engine {
         let cfg = Arc::clone(&self.cfg);
         let pol = &cfg.policies[p as usize];
         let (space, session) = match pol.def.scope.kind {
-            ScopeKind::Space => (Some(entity), current_session(&cfg, &self.st, entity, self.st.now)),
+            ScopeKind::Space => (
+                Some(entity),
+                current_session(&cfg, &self.st, entity, self.st.now),
+            ),
             ScopeKind::Session => (session_space(&cfg, &self.st, entity), Some(entity)),
         };
         let now = self.st.now;
@@ -385,14 +471,24 @@ impl Engine {
                 ctx.boolean(baton_policy::Field::SpaceStale)
             };
             let values: BTreeMap<&'static str, ParamValue> = if fires {
-                pol.condition.reads.iter().map(|f| (f.path(), field_value(*f, &ctx))).collect()
+                pol.condition
+                    .reads
+                    .iter()
+                    .map(|f| (f.path(), field_value(*f, &ctx)))
+                    .collect()
             } else {
                 BTreeMap::new()
             };
             let params: Vec<BTreeMap<String, ParamValue>> = if fires {
                 pol.params
                     .iter()
-                    .map(|ps| ps.iter().map(|(n, e)| (n.clone(), e.eval_param(&ctx).unwrap_or(ParamValue::Null))).collect())
+                    .map(|ps| {
+                        ps.iter()
+                            .map(|(n, e)| {
+                                (n.clone(), e.eval_param(&ctx).unwrap_or(ParamValue::Null))
+                            })
+                            .collect()
+                    })
                     .collect()
             } else {
                 Vec::new()
@@ -426,7 +522,9 @@ impl Engine {
         }
         let since = *inst.true_since.get_or_insert(now);
         if now - since < pol.def.hold {
-            self.st.timers.insert((since + pol.def.hold, Timer::Policy { policy: p, entity }));
+            self.st
+                .timers
+                .insert((since + pol.def.hold, Timer::Policy { policy: p, entity }));
             return;
         }
         if stale {
@@ -436,7 +534,9 @@ impl Engine {
         if let Some(last) = inst.last_fired
             && now < last + pol.def.cooldown
         {
-            self.st.timers.insert((last + pol.def.cooldown, Timer::Policy { policy: p, entity }));
+            self.st
+                .timers
+                .insert((last + pol.def.cooldown, Timer::Policy { policy: p, entity }));
             bump(&mut self.st.stats.suppressed, "cooldown");
             return;
         }
@@ -444,7 +544,17 @@ impl Engine {
         inst.last_fired = Some(now);
         inst.true_since = None;
         let held_since = (pol.def.hold > 0).then_some(since);
-        self.fire(p, mode, space, session, trig.clone(), values, params, held_since, out);
+        self.fire(
+            p,
+            mode,
+            space,
+            session,
+            trig.clone(),
+            values,
+            params,
+            held_since,
+            out,
+        );
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -469,7 +579,10 @@ impl Engine {
         for (i, spec) in pol.def.actions.iter().enumerate() {
             let resources = self.resources(spec.kind, &spec.target, space, session);
             if resources.is_empty() {
-                notes.push(format!("action {i} ({}) addressed no resource", spec.kind.as_str()));
+                notes.push(format!(
+                    "action {i} ({}) addressed no resource",
+                    spec.kind.as_str()
+                ));
             }
             for resource in resources {
                 let suppressed = if self.st.emergency && spec.kind.is_attendee_facing() {
@@ -520,6 +633,16 @@ impl Engine {
             },
         };
         out.push(Output::Decision(Box::new(decision)));
+        // An overridden sign still records what automation wants, so release restores it.
+        for a in actions.iter().filter(|a| {
+            a.suppressed
+                .as_deref()
+                .is_some_and(|r| r.starts_with("operator override"))
+        }) {
+            if matches!(status, Status::Executed | Status::Paused) {
+                self.note_desired(a);
+            }
+        }
         match status {
             Status::Executed => self.execute(id, &actions, out),
             Status::Paused => {
@@ -529,8 +652,20 @@ impl Engine {
             }
             Status::Pending => {
                 let attendee_facing = actions.iter().any(|a| a.kind.is_attendee_facing());
-                self.st.pending.insert(id, Pending { decision: id, policy: p, actions, attendee_facing, escalated: false });
-                self.st.timers.insert((now + pol.def.approval_timeout, Timer::Approval { decision: id }));
+                self.st.pending.insert(
+                    id,
+                    Pending {
+                        decision: id,
+                        policy: p,
+                        actions,
+                        attendee_facing,
+                        escalated: false,
+                    },
+                );
+                self.st.timers.insert((
+                    now + pol.def.approval_timeout,
+                    Timer::Approval { decision: id },
+                ));
             }
             _ => {}
         }
@@ -545,20 +680,58 @@ impl Engine {
         }
     }
 
-    fn resources(&self, kind: ActionKind, target: &Target, space: Option<u32>, session: Option<u32>) -> Vec<String> {
+    fn resources(
+        &self,
+        kind: ActionKind,
+        target: &Target,
+        space: Option<u32>,
+        session: Option<u32>,
+    ) -> Vec<String> {
         let spec = &self.cfg.spec;
         let sign = |i: &u32| format!("sign:{}", spec.signs[*i as usize].id);
         match target {
-            Target::Space => space.map(|s| vec![format!("{}:{}", prefix(kind), spec.spaces[s as usize].id)]).unwrap_or_default(),
-            Target::Session => session.map(|s| vec![format!("session:{}", spec.sessions[s as usize].id)]).unwrap_or_default(),
-            Target::SpaceSigns => space.map(|s| self.cfg.signs_by_space[s as usize].iter().map(sign).collect()).unwrap_or_default(),
+            Target::Space => space
+                .map(|s| vec![format!("{}:{}", prefix(kind), spec.spaces[s as usize].id)])
+                .unwrap_or_default(),
+            Target::Session => session
+                .map(|s| vec![format!("session:{}", spec.sessions[s as usize].id)])
+                .unwrap_or_default(),
+            Target::SpaceSigns => space
+                .map(|s| {
+                    self.cfg.signs_by_space[s as usize]
+                        .iter()
+                        .map(sign)
+                        .collect()
+                })
+                .unwrap_or_default(),
             Target::ZoneSigns => space
                 .and_then(|s| self.cfg.signs_by_zone.get(&spec.spaces[s as usize].zone))
                 .map(|v| v.iter().map(sign).collect())
                 .unwrap_or_default(),
-            Target::SessionAttendees => session.map(|s| vec![format!("attendees:session:{}", spec.sessions[s as usize].id)]).unwrap_or_default(),
-            Target::Operators => vec![format!("operators:{}", space.map(|s| spec.spaces[s as usize].id.as_str()).unwrap_or("event"))],
-            Target::Ids(ids) => ids.iter().map(|i| if i.contains(':') { i.clone() } else { format!("{}:{i}", prefix(kind)) }).collect(),
+            Target::SessionAttendees => session
+                .map(|s| {
+                    vec![format!(
+                        "attendees:session:{}",
+                        spec.sessions[s as usize].id
+                    )]
+                })
+                .unwrap_or_default(),
+            Target::Operators => vec![format!(
+                "operators:{}",
+                space
+                    .map(|s| spec.spaces[s as usize].id.as_str())
+                    .unwrap_or("event")
+            )],
+            Target::Ids(ids) => ids
+                .iter()
+                .map(|i| {
+                    if i.contains(':') {
+                        i.clone()
+                    } else {
+                        format!("{}:{i}", prefix(kind))
+                    }
+                })
+                .collect(),
         }
     }
 
@@ -566,14 +739,23 @@ impl Engine {
         if a.kind == ActionKind::Sign
             && let Some(idx) = self.sign_index(&a.resource)
         {
-            let content = a.params.get("content").map(|v| v.to_string()).unwrap_or_default();
+            let content = a
+                .params
+                .get("content")
+                .map(|v| v.to_string())
+                .unwrap_or_default();
             self.st.desired_signs.insert(idx, content);
         }
     }
 
     fn sign_index(&self, resource: &str) -> Option<u32> {
         let id = resource.strip_prefix("sign:")?;
-        self.cfg.spec.signs.iter().position(|s| s.id == id).map(|i| i as u32)
+        self.cfg
+            .spec
+            .signs
+            .iter()
+            .position(|s| s.id == id)
+            .map(|i| i as u32)
     }
 
     /// Emits the actions that are still valid and not suppressed.
@@ -592,36 +774,61 @@ impl Engine {
             if a.kind == ActionKind::Sign
                 && let Some(idx) = self.sign_index(&a.resource)
             {
-                let content = a.params.get("content").map(|v| v.to_string()).unwrap_or_default();
+                let content = a
+                    .params
+                    .get("content")
+                    .map(|v| v.to_string())
+                    .unwrap_or_default();
                 self.st.published_signs.insert(idx, content);
             }
             go.push(a.clone());
         }
         if !go.is_empty() {
-            out.push(Output::Execute { decision: id, at: now, actions: go });
+            out.push(Output::Execute {
+                decision: id,
+                at: now,
+                actions: go,
+            });
         }
     }
 
     fn approval_timeout(&mut self, id: DecisionId, out: &mut Out) {
-        let Some(p) = self.st.pending.get(&id) else { return };
+        let Some(p) = self.st.pending.get(&id) else {
+            return;
+        };
         let policy = &self.cfg.policies[p.policy as usize].def;
         match policy.on_timeout {
             OnTimeout::Drop => {
                 self.st.pending.remove(&id);
-                out.push(Output::DecisionUpdate { decision: id, status: Status::Expired, at: self.st.now, actor: "baton".into(), reason: "approval timed out".into() });
+                out.push(Output::DecisionUpdate {
+                    decision: id,
+                    status: Status::Expired,
+                    at: self.st.now,
+                    actor: "baton".into(),
+                    reason: "approval timed out".into(),
+                });
             }
             OnTimeout::Escalate => {
                 if let Some(p) = self.st.pending.get_mut(&id) {
                     p.escalated = true;
                 }
-                out.push(Output::DecisionUpdate { decision: id, status: Status::Escalated, at: self.st.now, actor: "baton".into(), reason: "approval timed out; escalated".into() });
+                out.push(Output::DecisionUpdate {
+                    decision: id,
+                    status: Status::Escalated,
+                    at: self.st.now,
+                    actor: "baton".into(),
+                    reason: "approval timed out; escalated".into(),
+                });
             }
         }
     }
 
     fn refuse(&mut self, out: &mut Out, reason: String) {
         bump(&mut self.st.stats.commands, "refused");
-        out.push(Output::CommandRefused { seq: out.seq, reason });
+        out.push(Output::CommandRefused {
+            seq: out.seq,
+            reason,
+        });
     }
 
     fn command(&mut self, c: &Command, out: &mut Out) {
@@ -643,12 +850,19 @@ impl Engine {
                 let Some(p) = self.st.pending.remove(decision) else {
                     return self.refuse(out, format!("decision {decision} is not pending"));
                 };
-                out.push(Output::DecisionUpdate { decision: *decision, status: Status::Approved, at: now, actor: c.actor.clone(), reason: String::new() });
+                out.push(Output::DecisionUpdate {
+                    decision: *decision,
+                    status: Status::Approved,
+                    at: now,
+                    actor: c.actor.clone(),
+                    reason: String::new(),
+                });
                 let mut actions = p.actions;
                 for a in &mut actions {
                     if a.suppressed.is_none() && self.st.emergency && a.kind.is_attendee_facing() {
                         a.suppressed = Some("emergency hold".into());
-                    } else if a.suppressed.is_none() && self.st.overrides.contains_key(&a.resource) {
+                    } else if a.suppressed.is_none() && self.st.overrides.contains_key(&a.resource)
+                    {
                         a.suppressed = Some(format!("operator override on {}", a.resource));
                     }
                 }
@@ -658,19 +872,45 @@ impl Engine {
                 if self.st.pending.remove(decision).is_none() {
                     return self.refuse(out, format!("decision {decision} is not pending"));
                 }
-                out.push(Output::DecisionUpdate { decision: *decision, status: Status::Rejected, at: now, actor: c.actor.clone(), reason: comment.clone() });
+                out.push(Output::DecisionUpdate {
+                    decision: *decision,
+                    status: Status::Rejected,
+                    at: now,
+                    actor: c.actor.clone(),
+                    reason: comment.clone(),
+                });
             }
-            CommandKind::Override { resource, value, until } => {
+            CommandKind::Override {
+                resource,
+                value,
+                until,
+            } => {
                 if *until <= now {
                     return self.refuse(out, format!("override of {resource} ends in the past"));
                 }
-                self.st.overrides.insert(resource.clone(), Override { until: *until, value: value.clone(), actor: c.actor.clone() });
-                self.st.timers.insert((*until, Timer::OverrideExpiry { resource: resource.clone() }));
+                self.st.overrides.insert(
+                    resource.clone(),
+                    Override {
+                        until: *until,
+                        value: value.clone(),
+                        actor: c.actor.clone(),
+                    },
+                );
+                self.st.timers.insert((
+                    *until,
+                    Timer::OverrideExpiry {
+                        resource: resource.clone(),
+                    },
+                ));
                 if let (Some(v), Some(idx)) = (value, self.sign_index(resource)) {
                     let id = out.id();
                     self.st.published_signs.insert(idx, v.clone());
                     let a = manual_sign(resource, v, *until);
-                    out.push(Output::Execute { decision: id, at: now, actions: vec![a] });
+                    out.push(Output::Execute {
+                        decision: id,
+                        at: now,
+                        actions: vec![a],
+                    });
                 }
             }
             CommandKind::Release { resource } => {
@@ -683,7 +923,10 @@ impl Engine {
             CommandKind::Resume => {
                 if self.st.paused {
                     self.st.paused = false;
-                    self.reconcile_signs(out);
+                    // Under the emergency hold the signs keep their emergency content.
+                    if !self.st.emergency {
+                        self.reconcile_signs(out);
+                    }
                 }
             }
             CommandKind::Emergency { on } => self.emergency(*on, out),
@@ -697,12 +940,22 @@ impl Engine {
                 let id = out.id();
                 let resources = self.resources(action.kind, &action.target, None, None);
                 if resources.is_empty() {
-                    return self.refuse(out, "a manual action must name its targets with `ids`".into());
+                    return self.refuse(
+                        out,
+                        "a manual action must name its targets with `ids`".into(),
+                    );
                 }
                 let actions: Vec<Action> = resources
                     .into_iter()
                     .enumerate()
-                    .map(|(i, resource)| Action { index: i as u32, kind: action.kind, resource, params: action.params.clone(), valid_until: now + action.valid_for, suppressed: None })
+                    .map(|(i, resource)| Action {
+                        index: i as u32,
+                        kind: action.kind,
+                        resource,
+                        params: action.params.clone(),
+                        valid_until: now + action.valid_for,
+                        suppressed: None,
+                    })
                     .collect();
                 out.push(Output::Decision(Box::new(Decision {
                     id,
@@ -712,7 +965,11 @@ impl Engine {
                     priority: i32::MAX,
                     mode: "manual",
                     status: Status::Manual,
-                    scope: Scope { space: None, session: None, zone: None },
+                    scope: Scope {
+                        space: None,
+                        session: None,
+                        zone: None,
+                    },
                     actions: actions.clone(),
                     explanation: Explanation {
                         position: out.seq,
@@ -731,7 +988,11 @@ impl Engine {
 
     fn end_override(&mut self, resource: &str, why: &str, out: &mut Out) {
         self.st.overrides.remove(resource);
-        out.push(Output::OverrideEnded { resource: resource.to_string(), at: self.st.now, reason: why.to_string() });
+        out.push(Output::OverrideEnded {
+            resource: resource.to_string(),
+            at: self.st.now,
+            reason: why.to_string(),
+        });
         if let Some(idx) = self.sign_index(resource)
             && !self.st.paused
             && !self.st.emergency
@@ -742,15 +1003,26 @@ impl Engine {
 
     fn reconcile_sign(&mut self, idx: u32, out: &mut Out) {
         let sign = &self.cfg.spec.signs[idx as usize];
-        let want = self.st.desired_signs.get(&idx).cloned().unwrap_or_else(|| sign.default_content.clone());
-        if self.st.published_signs.get(&idx) == Some(&want) || self.st.overrides.contains_key(&format!("sign:{}", sign.id)) {
+        let want = self
+            .st
+            .desired_signs
+            .get(&idx)
+            .cloned()
+            .unwrap_or_else(|| sign.default_content.clone());
+        if self.st.published_signs.get(&idx) == Some(&want)
+            || self.st.overrides.contains_key(&format!("sign:{}", sign.id))
+        {
             return;
         }
         let resource = format!("sign:{}", sign.id);
         let id = out.id();
         let a = manual_sign(&resource, &want, self.st.now + 15 * 60_000);
         self.st.published_signs.insert(idx, want);
-        out.push(Output::Execute { decision: id, at: self.st.now, actions: vec![a] });
+        out.push(Output::Execute {
+            decision: id,
+            at: self.st.now,
+            actions: vec![a],
+        });
     }
 
     fn reconcile_signs(&mut self, out: &mut Out) {
@@ -766,10 +1038,22 @@ impl Engine {
         self.st.emergency = on;
         let now = self.st.now;
         if on {
-            let cancel: Vec<DecisionId> = self.st.pending.iter().filter(|(_, p)| p.attendee_facing).map(|(id, _)| *id).collect();
+            let cancel: Vec<DecisionId> = self
+                .st
+                .pending
+                .iter()
+                .filter(|(_, p)| p.attendee_facing)
+                .map(|(id, _)| *id)
+                .collect();
             for id in cancel {
                 self.st.pending.remove(&id);
-                out.push(Output::DecisionUpdate { decision: id, status: Status::Cancelled, at: now, actor: "baton".into(), reason: "emergency hold".into() });
+                out.push(Output::DecisionUpdate {
+                    decision: id,
+                    status: Status::Cancelled,
+                    at: now,
+                    actor: "baton".into(),
+                    reason: "emergency hold".into(),
+                });
             }
             let id = out.id();
             let actions: Vec<Action> = self
@@ -778,13 +1062,26 @@ impl Engine {
                 .signs
                 .iter()
                 .enumerate()
-                .map(|(i, s)| manual_sign_indexed(i as u32, &format!("sign:{}", s.id), &s.emergency_content, now + 24 * 3_600_000))
+                .map(|(i, s)| {
+                    manual_sign_indexed(
+                        i as u32,
+                        &format!("sign:{}", s.id),
+                        &s.emergency_content,
+                        now + 24 * 3_600_000,
+                    )
+                })
                 .collect();
             for (i, s) in self.cfg.spec.signs.iter().enumerate() {
-                self.st.published_signs.insert(i as u32, s.emergency_content.clone());
+                self.st
+                    .published_signs
+                    .insert(i as u32, s.emergency_content.clone());
             }
             if !actions.is_empty() {
-                out.push(Output::Execute { decision: id, at: now, actions });
+                out.push(Output::Execute {
+                    decision: id,
+                    at: now,
+                    actions,
+                });
             }
         } else if !self.st.paused {
             self.reconcile_signs(out);
@@ -799,7 +1096,12 @@ impl Engine {
             baton_model::Outcome::Dead => "dead",
         };
         bump(&mut self.st.stats.action_outcomes, key);
-        out.push(Output::ActionOutcome { decision: r.decision, action: r.action, outcome: r.outcome, connector: r.connector.clone() });
+        out.push(Output::ActionOutcome {
+            decision: r.decision,
+            action: r.action,
+            outcome: r.outcome,
+            connector: r.connector.clone(),
+        });
     }
 }
 
@@ -820,19 +1122,37 @@ fn manual_sign(resource: &str, content: &str, valid_until: Millis) -> Action {
 
 fn manual_sign_indexed(index: u32, resource: &str, content: &str, valid_until: Millis) -> Action {
     let mut params = BTreeMap::new();
-    params.insert("content".to_string(), ParamValue::String(content.to_string()));
-    Action { index, kind: ActionKind::Sign, resource: resource.to_string(), params, valid_until, suppressed: None }
+    params.insert(
+        "content".to_string(),
+        ParamValue::String(content.to_string()),
+    );
+    Action {
+        index,
+        kind: ActionKind::Sign,
+        resource: resource.to_string(),
+        params,
+        valid_until,
+        suppressed: None,
+    }
 }
 
 fn trigger_for(seq: u64, kind: &str, id: Option<&str>, subject: Option<&str>) -> Trigger {
-    Trigger { seq, kind: kind.to_string(), signal_id: id.map(str::to_string), subject: subject.map(str::to_string) }
+    Trigger {
+        seq,
+        kind: kind.to_string(),
+        signal_id: id.map(str::to_string),
+        subject: subject.map(str::to_string),
+    }
 }
 
 /// Sizes per-entity state to the configuration (new entities start empty).
 fn resize(cfg: &Compiled, st: &mut State) {
-    st.spaces.resize_with(cfg.spec.spaces.len(), SpaceState::default);
-    st.sessions.resize_with(cfg.spec.sessions.len(), SessionState::default);
-    st.staff.resize_with(cfg.spec.staff.len(), StaffState::default);
+    st.spaces
+        .resize_with(cfg.spec.spaces.len(), SpaceState::default);
+    st.sessions
+        .resize_with(cfg.spec.sessions.len(), SessionState::default);
+    st.staff
+        .resize_with(cfg.spec.staff.len(), StaffState::default);
     st.instances.resize_with(cfg.policies.len(), Vec::new);
     for (i, p) in cfg.policies.iter().enumerate() {
         st.instances[i].resize_with(p.in_scope.len(), Instance::default);
@@ -847,27 +1167,52 @@ fn migrate(old: &Compiled, new: &Compiled, st: &mut State) {
         .spec
         .spaces
         .iter()
-        .map(|s| old.space_idx.get(&s.id).and_then(|&i| spaces.get(i as usize).cloned()).unwrap_or_default())
+        .map(|s| {
+            old.space_idx
+                .get(&s.id)
+                .and_then(|&i| spaces.get(i as usize).cloned())
+                .unwrap_or_default()
+        })
         .collect();
     let sessions = std::mem::take(&mut st.sessions);
     st.sessions = new
         .spec
         .sessions
         .iter()
-        .map(|s| old.session_idx.get(&s.id).and_then(|&i| sessions.get(i as usize).cloned()).unwrap_or_default())
+        .map(|s| {
+            old.session_idx
+                .get(&s.id)
+                .and_then(|&i| sessions.get(i as usize).cloned())
+                .unwrap_or_default()
+        })
         .collect();
     let staff = std::mem::take(&mut st.staff);
     st.staff = new
         .spec
         .staff
         .iter()
-        .map(|s| old.staff_idx.get(&s.id).and_then(|&i| staff.get(i as usize).cloned()).unwrap_or_default())
+        .map(|s| {
+            old.staff_idx
+                .get(&s.id)
+                .and_then(|&i| staff.get(i as usize).cloned())
+                .unwrap_or_default()
+        })
         .collect();
     st.instances.clear();
-    st.timers.retain(|(_, t)| !matches!(t, Timer::Policy { .. }));
+    st.timers
+        .retain(|(_, t)| !matches!(t, Timer::Policy { .. }));
     // Pending approvals refer to policies by index; keep only those whose policy survived.
-    let ids: BTreeMap<u32, String> = old.policies.iter().enumerate().map(|(i, p)| (i as u32, p.def.id.clone())).collect();
-    st.pending.retain(|_, p| ids.get(&p.policy).and_then(|id| new.policy_idx.get(id)).is_some());
+    let ids: BTreeMap<u32, String> = old
+        .policies
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i as u32, p.def.id.clone()))
+        .collect();
+    st.pending.retain(|_, p| {
+        ids.get(&p.policy)
+            .and_then(|id| new.policy_idx.get(id))
+            .is_some()
+    });
     for p in st.pending.values_mut() {
         if let Some(n) = ids.get(&p.policy).and_then(|id| new.policy_idx.get(id)) {
             p.policy = *n;

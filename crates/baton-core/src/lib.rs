@@ -12,7 +12,7 @@ pub mod metrics;
 pub mod output;
 pub mod state;
 
-pub use config::{compile_policy, Compiled, ConfigError};
+pub use config::{Compiled, ConfigError, compile_policy};
 pub use engine::{Engine, Snapshot};
 pub use output::{Action, Decision, Output, Status};
 pub use state::{State, Stats};

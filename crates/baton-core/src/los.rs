@@ -32,7 +32,9 @@ pub fn table_for(kind: SpaceKind, seated: bool) -> Table {
         SpaceKind::Corridor | SpaceKind::Foyer | SpaceKind::Outdoor => Table::Walkway,
         SpaceKind::Stairway => Table::Stairway,
         // Entrances, queues and standing rooms hold people waiting on their feet.
-        SpaceKind::Entrance | SpaceKind::Queue | SpaceKind::Hall | SpaceKind::Room => Table::Queuing,
+        SpaceKind::Entrance | SpaceKind::Queue | SpaceKind::Hall | SpaceKind::Room => {
+            Table::Queuing
+        }
     }
 }
 

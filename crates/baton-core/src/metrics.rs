@@ -83,12 +83,13 @@ pub struct Holt {
     pub samples: u32,
 }
 
-/// Smoothing for the level; a crowd changes fast, so recent samples weigh most.
-pub const HOLT_ALPHA: f64 = 0.6;
+/// Smoothing for the level. These values were fitted on the example scenario's
+/// per-minute series (10-minute horizon, MAE); see docs/POLICIES.md.
+pub const HOLT_ALPHA: f64 = 1.0;
 /// Smoothing for the trend.
-pub const HOLT_BETA: f64 = 0.3;
+pub const HOLT_BETA: f64 = 0.05;
 /// Damping of the trend per minute ahead, so a surge is not extrapolated forever.
-pub const HOLT_PHI: f64 = 0.9;
+pub const HOLT_PHI: f64 = 0.5;
 
 impl Holt {
     pub fn observe(&mut self, y: f64) {
@@ -98,7 +99,8 @@ impl Holt {
         } else {
             let prev = self.level;
             self.level = HOLT_ALPHA * y + (1.0 - HOLT_ALPHA) * (prev + HOLT_PHI * self.trend);
-            self.trend = HOLT_BETA * (self.level - prev) + (1.0 - HOLT_BETA) * HOLT_PHI * self.trend;
+            self.trend =
+                HOLT_BETA * (self.level - prev) + (1.0 - HOLT_BETA) * HOLT_PHI * self.trend;
         }
         self.samples = self.samples.saturating_add(1);
     }
@@ -206,13 +208,22 @@ impl SpaceState {
         }
     }
 
-    pub fn minutes_to_capacity(&self, capacity: u32) -> f64 {
+    /// Minutes until full at the faster of the net door flow over five minutes
+    /// and the smoothed trend; -1.0 when the space is not filling.
+    pub fn minutes_to_capacity(&self, capacity: u32, now: Millis) -> f64 {
         let occ = f64::from(self.occupancy);
         let cap = f64::from(capacity);
+        let net = (self.inflow.last_5m(now) as f64 - self.outflow.last_5m(now) as f64) / 5.0;
+        let trend = if self.holt.samples >= 2 {
+            self.holt.trend
+        } else {
+            0.0
+        };
+        let rate = net.max(trend);
         if occ >= cap {
             0.0
-        } else if self.holt.samples >= 2 && self.holt.trend > 0.05 {
-            (cap - occ) / self.holt.trend
+        } else if rate > 0.05 {
+            (cap - occ) / rate
         } else {
             -1.0
         }
@@ -252,7 +263,16 @@ mod tests {
         for i in 0..20 {
             h.observe(10.0 * i as f64);
         }
-        assert!(h.trend > 5.0, "{h:?}");
-        assert!(h.forecast(10) > 190.0);
+        assert!(h.trend > 0.5, "{h:?}");
+        assert!(
+            h.forecast(10) > 190.0,
+            "a ramp forecasts above its last value"
+        );
+        let flat = Holt {
+            level: 50.0,
+            trend: 0.0,
+            samples: 3,
+        };
+        assert_eq!(flat.forecast(10), 50.0);
     }
 }

@@ -11,17 +11,40 @@ pub enum Output {
     /// A new decision, with its explanation.
     Decision(Box<Decision>),
     /// A decision changed status: approved, rejected, expired, escalated, cancelled.
-    DecisionUpdate { decision: DecisionId, status: Status, at: Millis, actor: String, reason: String },
+    DecisionUpdate {
+        decision: DecisionId,
+        status: Status,
+        at: Millis,
+        actor: String,
+        reason: String,
+    },
     /// Actions to carry out now. The execution layer acts on these alone.
-    Execute { decision: DecisionId, at: Millis, actions: Vec<Action> },
+    Execute {
+        decision: DecisionId,
+        at: Millis,
+        actions: Vec<Action>,
+    },
     /// An operator command could not be applied.
     CommandRefused { seq: u64, reason: String },
     /// An override ended (released or expired).
-    OverrideEnded { resource: String, at: Millis, reason: String },
+    OverrideEnded {
+        resource: String,
+        at: Millis,
+        reason: String,
+    },
     /// A signal was valid CloudEvents but could not be applied (e.g. unknown subject).
-    SignalRejected { seq: u64, id: String, reason: String },
+    SignalRejected {
+        seq: u64,
+        id: String,
+        reason: String,
+    },
     /// An action's delivery result came back.
-    ActionOutcome { decision: DecisionId, action: u32, outcome: Outcome, connector: String },
+    ActionOutcome {
+        decision: DecisionId,
+        action: u32,
+        outcome: Outcome,
+        connector: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -76,8 +99,8 @@ pub struct Action {
     pub resource: String,
     pub params: BTreeMap<String, ParamValue>,
     pub valid_until: Millis,
-    /// Why the action will not be carried out, if it will not.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Why the action will not be carried out, if it will not. Always present:
+    /// actions are also stored in snapshots, whose encoding cannot skip fields.
     pub suppressed: Option<String>,
 }
 

@@ -29,7 +29,11 @@ pub struct StaffState {
 
 impl Default for StaffState {
     fn default() -> Self {
-        StaffState { space: None, status: StaffStatus::Available, task: None }
+        StaffState {
+            space: None,
+            status: StaffStatus::Available,
+            task: None,
+        }
     }
 }
 
@@ -52,9 +56,16 @@ pub struct Instance {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Timer {
     /// Re-evaluate a policy instance whose `for` hold or cooldown ends now.
-    Policy { policy: u32, entity: u32 },
-    Approval { decision: DecisionId },
-    OverrideExpiry { resource: String },
+    Policy {
+        policy: u32,
+        entity: u32,
+    },
+    Approval {
+        decision: DecisionId,
+    },
+    OverrideExpiry {
+        resource: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,7 +76,6 @@ pub struct Pending {
     pub attendee_facing: bool,
     pub escalated: bool,
 }
-
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Override {

@@ -5,7 +5,7 @@
 use baton_core::Engine;
 use baton_journal::{Journal, Options, SqliteJournal};
 use baton_model::*;
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn signal(i: u64) -> Stamped {
     let json = format!(
@@ -13,15 +13,52 @@ fn signal(i: u64) -> Stamped {
         i % 50,
         i % 90
     );
-    Stamped { seq: i, time: 1_781_000_000_000 + i as i64, entry: Entry::Signal(Signal::parse_json(&json).expect("parses")) }
+    Stamped {
+        seq: i,
+        time: 1_781_000_000_000 + i as i64,
+        entry: Entry::Signal(Signal::parse_json(&json).expect("parses")),
+    }
 }
 
 fn spec() -> (Spec, PolicySet) {
     let spaces = (0..50)
-        .map(|i| Space { id: format!("s{i}"), name: format!("S{i}"), kind: SpaceKind::Room, capacity: 100, area_m2: 100.0, zone: "z".into(), seated: true, position: None, outline: vec![] })
+        .map(|i| Space {
+            id: format!("s{i}"),
+            name: format!("S{i}"),
+            kind: SpaceKind::Room,
+            capacity: 100,
+            area_m2: 100.0,
+            zone: "z".into(),
+            seated: true,
+            position: None,
+            outline: vec![],
+        })
         .collect();
-    let event = EventInfo { id: "b".into(), name: "b".into(), timezone: "UTC".into(), utc_offset_s: 0, stale_after: 240_000, confidence_half_life: 1_800_000, dedup_window: 900_000, skew_bound: 120_000, tick: 1000 };
-    (Spec { event, spaces, links: vec![], sessions: vec![], staff: vec![], signs: vec![] }, PolicySet { hash: "b".into(), policies: vec![] })
+    let event = EventInfo {
+        id: "b".into(),
+        name: "b".into(),
+        timezone: "UTC".into(),
+        utc_offset_s: 0,
+        stale_after: 240_000,
+        confidence_half_life: 1_800_000,
+        dedup_window: 900_000,
+        skew_bound: 120_000,
+        tick: 1000,
+    };
+    (
+        Spec {
+            event,
+            spaces,
+            links: vec![],
+            sessions: vec![],
+            staff: vec![],
+            signs: vec![],
+        },
+        PolicySet {
+            hash: "b".into(),
+            policies: vec![],
+        },
+    )
 }
 
 fn append(c: &mut Criterion) {
@@ -69,7 +106,9 @@ fn append(c: &mut Criterion) {
     g.bench_function("restart_1m_entries_recent_snapshot", |b| {
         b.iter(|| {
             let j = SqliteJournal::open(dir.path(), &Options::default()).expect("open");
-            let (engine, tail) = baton_journal::restore(&j).expect("restore").expect("snapshot");
+            let (engine, tail) = baton_journal::restore(&j)
+                .expect("restore")
+                .expect("snapshot");
             assert_eq!(tail, 10_000);
             engine.position()
         })

@@ -24,7 +24,7 @@
 
 use baton_core::{Engine, Output, Snapshot};
 use baton_model::Stamped;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -36,10 +36,15 @@ pub enum JournalError {
     Decode { seq: u64, error: postcard::Error },
     #[error("journal encoding: {0}")]
     Encode(postcard::Error),
-    #[error("journal: entry {got} does not follow {last}: sequence numbers must be gap-free and increasing")]
+    #[error(
+        "journal: entry {got} does not follow {last}: sequence numbers must be gap-free and increasing"
+    )]
     OutOfOrder { last: u64, got: u64 },
     #[error("journal: cannot create {path}: {error}")]
-    Dir { path: PathBuf, error: std::io::Error },
+    Dir {
+        path: PathBuf,
+        error: std::io::Error,
+    },
     #[error("journal: snapshot at {seq} cannot be restored: {reason}")]
     Restore { seq: u64, reason: String },
     #[error("journal: format {0} is not supported by this build")]
@@ -69,7 +74,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { checkpoint_every: 200_000, retain_entries: None }
+        Options {
+            checkpoint_every: 200_000,
+            retain_entries: None,
+        }
     }
 }
 
@@ -85,7 +93,10 @@ const FORMAT: &str = "1";
 
 impl SqliteJournal {
     pub fn open(dir: &Path, opts: &Options) -> Result<SqliteJournal> {
-        std::fs::create_dir_all(dir).map_err(|error| JournalError::Dir { path: dir.to_path_buf(), error })?;
+        std::fs::create_dir_all(dir).map_err(|error| JournalError::Dir {
+            path: dir.to_path_buf(),
+            error,
+        })?;
         let conn = Connection::open(dir.join("journal.db"))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -96,21 +107,36 @@ impl SqliteJournal {
              CREATE TABLE IF NOT EXISTS entries(seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, body BLOB NOT NULL);
              CREATE TABLE IF NOT EXISTS snapshots(seq INTEGER PRIMARY KEY, body BLOB NOT NULL);",
         )?;
-        let format: Option<String> = conn.query_row("SELECT value FROM meta WHERE key='format'", [], |r| r.get(0)).optional()?;
+        let format: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key='format'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
         match format.as_deref() {
             None => {
-                conn.execute("INSERT INTO meta(key, value) VALUES ('format', ?1)", [FORMAT])?;
+                conn.execute(
+                    "INSERT INTO meta(key, value) VALUES ('format', ?1)",
+                    [FORMAT],
+                )?;
             }
             Some(FORMAT) => {}
             Some(other) => return Err(JournalError::Format(other.to_string())),
         }
         let last: Option<i64> = conn.query_row("SELECT MAX(seq) FROM entries", [], |r| r.get(0))?;
-        Ok(SqliteJournal { conn, last: last.unwrap_or(0) as u64, since_checkpoint: 0, opts: opts.clone(), buf: Vec::with_capacity(4096) })
+        Ok(SqliteJournal {
+            conn,
+            last: last.unwrap_or(0) as u64,
+            since_checkpoint: 0,
+            opts: opts.clone(),
+            buf: Vec::with_capacity(4096),
+        })
     }
 
     /// A pragma's current value, for durability checks.
     pub fn pragma(&self, name: &str) -> Result<String> {
-        let v: rusqlite::types::Value = self.conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))?;
+        let v: rusqlite::types::Value =
+            self.conn
+                .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))?;
         Ok(match v {
             rusqlite::types::Value::Integer(i) => i.to_string(),
             rusqlite::types::Value::Text(t) => t,
@@ -120,7 +146,8 @@ impl SqliteJournal {
 
     /// Runs a WAL checkpoint that truncates the WAL file.
     pub fn checkpoint(&mut self) -> Result<()> {
-        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         self.since_checkpoint = 0;
         Ok(())
     }
@@ -128,7 +155,8 @@ impl SqliteJournal {
     fn apply_retention(&mut self, snapshot_seq: u64) -> Result<()> {
         if let Some(keep) = self.opts.retain_entries {
             let below = snapshot_seq.saturating_sub(keep);
-            self.conn.execute("DELETE FROM entries WHERE seq <= ?1", [below as i64])?;
+            self.conn
+                .execute("DELETE FROM entries WHERE seq <= ?1", [below as i64])?;
         }
         Ok(())
     }
@@ -141,14 +169,16 @@ impl Journal for SqliteJournal {
         }
         let tx = self.conn.transaction()?;
         {
-            let mut stmt = tx.prepare_cached("INSERT INTO entries(seq, time, body) VALUES (?1, ?2, ?3)")?;
+            let mut stmt =
+                tx.prepare_cached("INSERT INTO entries(seq, time, body) VALUES (?1, ?2, ?3)")?;
             let mut last = self.last;
             for e in entries {
                 if e.seq != last + 1 {
                     return Err(JournalError::OutOfOrder { last, got: e.seq });
                 }
                 self.buf.clear();
-                let body = postcard::to_extend(e, std::mem::take(&mut self.buf)).map_err(JournalError::Encode)?;
+                let body = postcard::to_extend(e, std::mem::take(&mut self.buf))
+                    .map_err(JournalError::Encode)?;
                 stmt.execute(params![e.seq as i64, e.time, &body])?;
                 self.buf = body;
                 last = e.seq;
@@ -164,12 +194,17 @@ impl Journal for SqliteJournal {
     }
 
     fn read_after(&self, after: u64, f: &mut dyn FnMut(Stamped) -> Result<()>) -> Result<()> {
-        let mut stmt = self.conn.prepare_cached("SELECT seq, body FROM entries WHERE seq > ?1 ORDER BY seq")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT seq, body FROM entries WHERE seq > ?1 ORDER BY seq")?;
         let mut rows = stmt.query([after as i64])?;
         while let Some(row) = rows.next()? {
             let seq: i64 = row.get(0)?;
             let body = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
-            let e: Stamped = postcard::from_bytes(body).map_err(|error| JournalError::Decode { seq: seq as u64, error })?;
+            let e: Stamped = postcard::from_bytes(body).map_err(|error| JournalError::Decode {
+                seq: seq as u64,
+                error,
+            })?;
             f(e)?;
         }
         Ok(())
@@ -183,7 +218,10 @@ impl Journal for SqliteJournal {
         let body = postcard::to_stdvec(snap).map_err(JournalError::Encode)?;
         let seq = snap.state.last_seq;
         let tx = self.conn.transaction()?;
-        tx.execute("INSERT OR REPLACE INTO snapshots(seq, body) VALUES (?1, ?2)", params![seq as i64, body])?;
+        tx.execute(
+            "INSERT OR REPLACE INTO snapshots(seq, body) VALUES (?1, ?2)",
+            params![seq as i64, body],
+        )?;
         tx.execute("DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT 2)", [])?;
         tx.commit()?;
         self.apply_retention(seq)
@@ -192,11 +230,22 @@ impl Journal for SqliteJournal {
     fn latest_snapshot(&self) -> Result<Option<Snapshot>> {
         let row: Option<(i64, Vec<u8>)> = self
             .conn
-            .query_row("SELECT seq, body FROM snapshots ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(
+                "SELECT seq, body FROM snapshots ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?;
         match row {
             None => Ok(None),
-            Some((seq, body)) => postcard::from_bytes(&body).map(Some).map_err(|error| JournalError::Decode { seq: seq as u64, error }),
+            Some((seq, body)) => {
+                postcard::from_bytes(&body)
+                    .map(Some)
+                    .map_err(|error| JournalError::Decode {
+                        seq: seq as u64,
+                        error,
+                    })
+            }
         }
     }
 }
@@ -204,9 +253,14 @@ impl Journal for SqliteJournal {
 /// Restores an engine from the latest snapshot plus the journal tail after it.
 /// Returns the engine and how many tail entries were replayed; `None` without a snapshot.
 pub fn restore(j: &dyn Journal) -> Result<Option<(Engine, u64)>> {
-    let Some(snap) = j.latest_snapshot()? else { return Ok(None) };
+    let Some(snap) = j.latest_snapshot()? else {
+        return Ok(None);
+    };
     let seq = snap.state.last_seq;
-    let mut engine = Engine::from_snapshot(snap).map_err(|e| JournalError::Restore { seq, reason: e.to_string() })?;
+    let mut engine = Engine::from_snapshot(snap).map_err(|e| JournalError::Restore {
+        seq,
+        reason: e.to_string(),
+    })?;
     let mut n = 0;
     let mut outputs: Vec<Output> = Vec::new();
     j.read_after(seq, &mut |e| {
@@ -227,7 +281,10 @@ pub struct SnapshotFollower {
 
 impl SnapshotFollower {
     pub fn new(engine: Engine) -> Self {
-        SnapshotFollower { engine, outputs: Vec::new() }
+        SnapshotFollower {
+            engine,
+            outputs: Vec::new(),
+        }
     }
 
     /// Applies committed entries it has not seen yet; returns how many.
@@ -250,5 +307,63 @@ impl SnapshotFollower {
 
     pub fn position(&self) -> u64 {
         self.engine.position()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use baton_model::{
+        Command, CommandKind, DecisionId, Entry, ManualAction, Mode, ParamValue, Target,
+    };
+
+    #[test]
+    fn every_command_survives_the_binary_encoding() {
+        let d = DecisionId { seq: 7, index: 1 };
+        let kinds = vec![
+            CommandKind::Approve { decision: d },
+            CommandKind::Reject {
+                decision: d,
+                comment: "no".into(),
+            },
+            CommandKind::Override {
+                resource: "sign:a".into(),
+                value: Some("X".into()),
+                until: 5,
+            },
+            CommandKind::Release {
+                resource: "sign:a".into(),
+            },
+            CommandKind::Pause,
+            CommandKind::Resume,
+            CommandKind::Emergency { on: true },
+            CommandKind::SetMode {
+                policy: "p".into(),
+                mode: Mode::Off,
+            },
+            CommandKind::Manual {
+                action: ManualAction {
+                    kind: baton_model::ActionKind::Sign,
+                    target: Target::Ids(vec!["a".into()]),
+                    params: [("content".to_string(), ParamValue::String("Hi".into()))]
+                        .into_iter()
+                        .collect(),
+                    valid_for: 60_000,
+                },
+            },
+        ];
+        for kind in kinds {
+            let e = Stamped {
+                seq: 1,
+                time: 2,
+                entry: Entry::Command(Command {
+                    actor: "ops".into(),
+                    kind,
+                }),
+            };
+            let bytes = postcard::to_stdvec(&e).expect("encode");
+            let back: Stamped = postcard::from_bytes(&bytes).expect("decode");
+            assert_eq!(back, e);
+        }
     }
 }

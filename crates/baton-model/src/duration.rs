@@ -12,7 +12,10 @@ pub struct DurationError {
 
 /// Parses a duration into milliseconds. Units: `ms`, `s`, `m`, `h`; parts may be chained.
 pub fn parse_duration(text: &str) -> Result<i64, DurationError> {
-    let err = |reason| DurationError { text: text.to_string(), reason };
+    let err = |reason| DurationError {
+        text: text.to_string(),
+        reason,
+    };
     let s = text.trim();
     if s.is_empty() {
         return Err(err("empty"));

@@ -4,8 +4,8 @@
 //! written by Baton itself (the clock, the execution layer, operators through an
 //! authenticated API, or an explicit spec apply).
 
-use crate::{DecisionId, Millis, Mode, ParamValue, PolicySet, Signal, Spec};
 use crate::spec::{ActionKind, Target};
+use crate::{DecisionId, Millis, Mode, ParamValue, PolicySet, Signal, Spec};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -45,33 +45,49 @@ impl Entry {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Command {
     pub actor: String,
-    #[serde(flatten)]
     pub kind: CommandKind,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "command", rename_all = "snake_case")]
+// Externally tagged: the journal's binary encoding cannot read tagged or flattened forms.
+#[serde(rename_all = "snake_case")]
 pub enum CommandKind {
-    Approve { decision: DecisionId },
-    Reject { decision: DecisionId, #[serde(default)] comment: String },
+    Approve {
+        decision: DecisionId,
+    },
+    Reject {
+        decision: DecisionId,
+        comment: String,
+    },
     /// Automation leaves `resource` alone until `until` (journal time) or a release.
-    Override { resource: String, #[serde(default)] value: Option<String>, until: Millis },
-    Release { resource: String },
+    Override {
+        resource: String,
+        value: Option<String>,
+        until: Millis,
+    },
+    Release {
+        resource: String,
+    },
     Pause,
     Resume,
     /// Turn the emergency hold on or off.
-    Emergency { on: bool },
-    SetMode { policy: String, mode: Mode },
-    Manual { action: ManualAction },
+    Emergency {
+        on: bool,
+    },
+    SetMode {
+        policy: String,
+        mode: Mode,
+    },
+    Manual {
+        action: ManualAction,
+    },
 }
 
 /// An action an operator sends by hand; it goes out even while automation is paused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ManualAction {
     pub kind: ActionKind,
     pub target: Target,
-    #[serde(default)]
     pub params: BTreeMap<String, ParamValue>,
     pub valid_for: Millis,
 }

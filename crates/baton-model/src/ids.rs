@@ -26,8 +26,12 @@ impl FromStr for DecisionId {
             .split_once('.')
             .ok_or_else(|| format!("decision id {s:?} must look like SEQ.INDEX"))?;
         Ok(DecisionId {
-            seq: a.parse().map_err(|_| format!("decision id {s:?}: bad sequence"))?,
-            index: b.parse().map_err(|_| format!("decision id {s:?}: bad index"))?,
+            seq: a
+                .parse()
+                .map_err(|_| format!("decision id {s:?}: bad sequence"))?,
+            index: b
+                .parse()
+                .map_err(|_| format!("decision id {s:?}: bad index"))?,
         })
     }
 }

@@ -12,8 +12,8 @@ pub mod signal;
 pub mod spec;
 pub mod value;
 
-pub use duration::{parse_duration, DurationError};
-pub use entry::{ActionResult, Command, CommandKind, Entry, Outcome, Stamped};
+pub use duration::{DurationError, parse_duration};
+pub use entry::{ActionResult, Command, CommandKind, Entry, ManualAction, Outcome, Stamped};
 pub use ids::DecisionId;
 pub use signal::{Signal, SignalData, SignalError, SignalType};
 pub use spec::*;

@@ -163,25 +163,64 @@ impl Severity {
 /// The typed payload of each signal type.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum SignalData {
-    Occupancy { count: u32, confidence: Option<f64> },
-    Entered { count: u32, attendee: Option<String> },
-    Exited { count: u32, attendee: Option<String> },
-    Density { persons_per_m2: f64 },
-    QueueLength { length: u32, wait_s: Option<f64> },
-    Closed { reason: Option<String> },
-    Opened { reason: Option<String> },
-    TurnedAway { count: u32 },
-    CheckedIn { gate: Option<String> },
-    Plan { sessions: Vec<String> },
+    Occupancy {
+        count: u32,
+        confidence: Option<f64>,
+    },
+    Entered {
+        count: u32,
+        attendee: Option<String>,
+    },
+    Exited {
+        count: u32,
+        attendee: Option<String>,
+    },
+    Density {
+        persons_per_m2: f64,
+    },
+    QueueLength {
+        length: u32,
+        wait_s: Option<f64>,
+    },
+    Closed {
+        reason: Option<String>,
+    },
+    Opened {
+        reason: Option<String>,
+    },
+    TurnedAway {
+        count: u32,
+    },
+    CheckedIn {
+        gate: Option<String>,
+    },
+    Plan {
+        sessions: Vec<String>,
+    },
     SessionStarted,
     SessionEnded,
     SessionCancelled,
-    SessionDelayed { minutes: u32 },
-    SessionMoved { space: String },
-    StaffLocation { space: String },
-    StaffStatus { status: StaffStatus },
-    StaffTask { task: String, state: TaskState },
-    Incident { severity: Severity, kind: String, note: Option<String> },
+    SessionDelayed {
+        minutes: u32,
+    },
+    SessionMoved {
+        space: String,
+    },
+    StaffLocation {
+        space: String,
+    },
+    StaffStatus {
+        status: StaffStatus,
+    },
+    StaffTask {
+        task: String,
+        state: TaskState,
+    },
+    Incident {
+        severity: Severity,
+        kind: String,
+        note: Option<String>,
+    },
 }
 
 /// One incoming fact, validated.
@@ -214,7 +253,11 @@ pub enum SignalErrorKind {
 
 impl SignalError {
     fn malformed(field: impl Into<String>, message: impl Into<String>) -> Self {
-        SignalError { field: field.into(), message: message.into(), kind: SignalErrorKind::Malformed }
+        SignalError {
+            field: field.into(),
+            message: message.into(),
+            kind: SignalErrorKind::Malformed,
+        }
     }
 }
 
@@ -317,7 +360,10 @@ fn count_u32(v: Option<i64>, field: &str, default: Option<u32>) -> Result<u32, S
         (None, Some(d)) => Ok(d),
         (None, None) => required(None, field),
         (Some(n), _) => u32::try_from(n).map_err(|_| {
-            SignalError::malformed(format!("data.{field}"), format!("must be an integer from 0 to {}, got {n}", u32::MAX))
+            SignalError::malformed(
+                format!("data.{field}"),
+                format!("must be an integer from 0 to {}, got {n}", u32::MAX),
+            )
         }),
     }
 }
@@ -325,27 +371,43 @@ fn count_u32(v: Option<i64>, field: &str, default: Option<u32>) -> Result<u32, S
 fn non_empty(s: Option<String>, field: &str) -> Result<String, SignalError> {
     let s = required(s, field)?;
     if s.trim().is_empty() {
-        return Err(SignalError::malformed(format!("data.{field}"), "must not be empty"));
+        return Err(SignalError::malformed(
+            format!("data.{field}"),
+            "must not be empty",
+        ));
     }
     Ok(s)
 }
 
 fn finite(v: f64, field: &str, min: f64, max: f64) -> Result<f64, SignalError> {
     if !v.is_finite() || v < min || v > max {
-        return Err(SignalError::malformed(format!("data.{field}"), format!("must be between {min} and {max}, got {v}")));
+        return Err(SignalError::malformed(
+            format!("data.{field}"),
+            format!("must be between {min} and {max}, got {v}"),
+        ));
     }
     Ok(v)
 }
 
-fn enum_field<T: for<'d> Deserialize<'d>>(s: Option<String>, field: &str, allowed: &str) -> Result<T, SignalError> {
+fn enum_field<T: for<'d> Deserialize<'d>>(
+    s: Option<String>,
+    field: &str,
+    allowed: &str,
+) -> Result<T, SignalError> {
     let s = required(s, field)?;
-    serde_json::from_value(serde_json::Value::String(s.clone()))
-        .map_err(|_| SignalError::malformed(format!("data.{field}"), format!("must be one of {allowed}, got {s:?}")))
+    serde_json::from_value(serde_json::Value::String(s.clone())).map_err(|_| {
+        SignalError::malformed(
+            format!("data.{field}"),
+            format!("must be one of {allowed}, got {s:?}"),
+        )
+    })
 }
 
 /// Parses an RFC 3339 timestamp into milliseconds since the epoch.
 pub fn parse_rfc3339(s: &str) -> Option<Millis> {
-    s.parse::<jiff::Timestamp>().ok().map(|t| t.as_millisecond())
+    s.parse::<jiff::Timestamp>()
+        .ok()
+        .map(|t| t.as_millisecond())
 }
 
 impl Signal {
@@ -353,7 +415,12 @@ impl Signal {
     pub fn parse_json(text: &str) -> Result<Signal, SignalError> {
         let env: Envelope = serde_json::from_str(text).map_err(|e| {
             let msg = e.to_string();
-            let field = msg.split('`').nth(1).filter(|_| msg.contains("field")).unwrap_or("(envelope)").to_string();
+            let field = msg
+                .split('`')
+                .nth(1)
+                .filter(|_| msg.contains("field"))
+                .unwrap_or("(envelope)")
+                .to_string();
             SignalError::malformed(field, msg)
         })?;
         Self::from_envelope(env)
@@ -362,15 +429,25 @@ impl Signal {
     fn from_envelope(env: Envelope<'_>) -> Result<Signal, SignalError> {
         match env.specversion.as_deref() {
             Some("1.0") => {}
-            Some(v) => return Err(SignalError::malformed("specversion", format!("must be \"1.0\", got {v:?}"))),
+            Some(v) => {
+                return Err(SignalError::malformed(
+                    "specversion",
+                    format!("must be \"1.0\", got {v:?}"),
+                ));
+            }
             None => return Err(SignalError::malformed("specversion", "is required")),
         }
-        let id = env.id.filter(|s| !s.is_empty()).ok_or_else(|| SignalError::malformed("id", "is required and must not be empty"))?;
+        let id = env
+            .id
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| SignalError::malformed("id", "is required and must not be empty"))?;
         let source = env
             .source
             .filter(|s| !s.is_empty())
             .ok_or_else(|| SignalError::malformed("source", "is required and must not be empty"))?;
-        let type_name = env.kind.ok_or_else(|| SignalError::malformed("type", "is required"))?;
+        let type_name = env
+            .kind
+            .ok_or_else(|| SignalError::malformed("type", "is required"))?;
         if RESERVED_PREFIXES.iter().any(|p| type_name.starts_with(p)) || type_name == "tick" {
             return Err(SignalError {
                 field: "type".into(),
@@ -383,16 +460,24 @@ impl Signal {
             message: format!("unknown signal type {type_name:?}"),
             kind: SignalErrorKind::UnknownType,
         })?;
-        let subject = env
-            .subject
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| SignalError::malformed("subject", format!("is required for {type_name}")))?;
+        let subject = env.subject.filter(|s| !s.is_empty()).ok_or_else(|| {
+            SignalError::malformed("subject", format!("is required for {type_name}"))
+        })?;
         let time = match env.time {
             None => None,
-            Some(t) => Some(parse_rfc3339(&t).ok_or_else(|| SignalError::malformed("time", format!("{t:?} is not an RFC 3339 timestamp")))?),
+            Some(t) => Some(parse_rfc3339(&t).ok_or_else(|| {
+                SignalError::malformed("time", format!("{t:?} is not an RFC 3339 timestamp"))
+            })?),
         };
         let data = Self::parse_data(kind, env.data)?;
-        Ok(Signal { id: id.into_owned(), source: source.into_owned(), kind, subject: subject.into_owned(), time, data })
+        Ok(Signal {
+            id: id.into_owned(),
+            source: source.into_owned(),
+            kind,
+            subject: subject.into_owned(),
+            time,
+            data,
+        })
     }
 
     fn parse_data(kind: SignalType, raw: Option<&RawValue>) -> Result<SignalData, SignalError> {
@@ -400,35 +485,70 @@ impl Signal {
         Ok(match kind {
             SpaceOccupancy => {
                 let d: OccupancyData = data_as(raw)?;
-                let confidence = d.confidence.map(|c| finite(c, "confidence", 0.0, 1.0)).transpose()?;
-                SignalData::Occupancy { count: count_u32(d.count, "count", None)?, confidence }
+                let confidence = d
+                    .confidence
+                    .map(|c| finite(c, "confidence", 0.0, 1.0))
+                    .transpose()?;
+                SignalData::Occupancy {
+                    count: count_u32(d.count, "count", None)?,
+                    confidence,
+                }
             }
             SpaceEntered | SpaceExited => {
                 let d: CountData = data_as(raw)?;
                 let count = count_u32(d.count, "count", Some(1))?;
                 if kind == SpaceEntered {
-                    SignalData::Entered { count, attendee: d.attendee }
+                    SignalData::Entered {
+                        count,
+                        attendee: d.attendee,
+                    }
                 } else {
-                    SignalData::Exited { count, attendee: d.attendee }
+                    SignalData::Exited {
+                        count,
+                        attendee: d.attendee,
+                    }
                 }
             }
             SpaceDensity => {
                 let d: DensityData = data_as(raw)?;
-                SignalData::Density { persons_per_m2: finite(required(d.persons_per_m2, "persons_per_m2")?, "persons_per_m2", 0.0, 20.0)? }
+                SignalData::Density {
+                    persons_per_m2: finite(
+                        required(d.persons_per_m2, "persons_per_m2")?,
+                        "persons_per_m2",
+                        0.0,
+                        20.0,
+                    )?,
+                }
             }
             QueueLength => {
                 let d: QueueData = data_as(raw)?;
-                let wait_s = d.wait_s.map(|w| finite(w, "wait_s", 0.0, 86_400.0)).transpose()?;
-                SignalData::QueueLength { length: count_u32(d.length, "length", None)?, wait_s }
+                let wait_s = d
+                    .wait_s
+                    .map(|w| finite(w, "wait_s", 0.0, 86_400.0))
+                    .transpose()?;
+                SignalData::QueueLength {
+                    length: count_u32(d.length, "length", None)?,
+                    wait_s,
+                }
             }
-            SpaceClosed => SignalData::Closed { reason: data_as::<ReasonData>(raw)?.reason },
-            SpaceOpened => SignalData::Opened { reason: data_as::<ReasonData>(raw)?.reason },
+            SpaceClosed => SignalData::Closed {
+                reason: data_as::<ReasonData>(raw)?.reason,
+            },
+            SpaceOpened => SignalData::Opened {
+                reason: data_as::<ReasonData>(raw)?.reason,
+            },
             SpaceTurnedAway => {
                 let d: CountData = data_as(raw)?;
-                SignalData::TurnedAway { count: count_u32(d.count, "count", Some(1))? }
+                SignalData::TurnedAway {
+                    count: count_u32(d.count, "count", Some(1))?,
+                }
             }
-            AttendeeCheckedIn => SignalData::CheckedIn { gate: data_as::<GateData>(raw)?.gate },
-            AttendeePlan => SignalData::Plan { sessions: required(data_as::<PlanData>(raw)?.sessions, "sessions")? },
+            AttendeeCheckedIn => SignalData::CheckedIn {
+                gate: data_as::<GateData>(raw)?.gate,
+            },
+            AttendeePlan => SignalData::Plan {
+                sessions: required(data_as::<PlanData>(raw)?.sessions, "sessions")?,
+            },
             SessionStarted => SignalData::SessionStarted,
             SessionEnded => SignalData::SessionEnded,
             SessionCancelled => SignalData::SessionCancelled,
@@ -436,14 +556,25 @@ impl Signal {
                 let d: DelayData = data_as(raw)?;
                 let minutes = count_u32(d.minutes, "minutes", None)?;
                 if minutes > 24 * 60 {
-                    return Err(SignalError::malformed("data.minutes", format!("a delay of {minutes} minutes is more than a day")));
+                    return Err(SignalError::malformed(
+                        "data.minutes",
+                        format!("a delay of {minutes} minutes is more than a day"),
+                    ));
                 }
                 SignalData::SessionDelayed { minutes }
             }
-            SessionMoved => SignalData::SessionMoved { space: non_empty(data_as::<SpaceRef>(raw)?.space, "space")? },
-            StaffLocation => SignalData::StaffLocation { space: non_empty(data_as::<SpaceRef>(raw)?.space, "space")? },
+            SessionMoved => SignalData::SessionMoved {
+                space: non_empty(data_as::<SpaceRef>(raw)?.space, "space")?,
+            },
+            StaffLocation => SignalData::StaffLocation {
+                space: non_empty(data_as::<SpaceRef>(raw)?.space, "space")?,
+            },
             StaffStatus => SignalData::StaffStatus {
-                status: enum_field(data_as::<StatusData>(raw)?.status, "status", "available, busy, off")?,
+                status: enum_field(
+                    data_as::<StatusData>(raw)?.status,
+                    "status",
+                    "available, busy, off",
+                )?,
             },
             StaffTask => {
                 let d: TaskData = data_as(raw)?;
@@ -471,10 +602,12 @@ impl Signal {
                 Some(c) => json!({"count": count, "confidence": c}),
                 None => json!({"count": count}),
             },
-            SignalData::Entered { count, attendee } | SignalData::Exited { count, attendee } => match attendee {
-                Some(a) => json!({"count": count, "attendee": a}),
-                None => json!({"count": count}),
-            },
+            SignalData::Entered { count, attendee } | SignalData::Exited { count, attendee } => {
+                match attendee {
+                    Some(a) => json!({"count": count, "attendee": a}),
+                    None => json!({"count": count}),
+                }
+            }
             SignalData::Density { persons_per_m2 } => json!({"persons_per_m2": persons_per_m2}),
             SignalData::QueueLength { length, wait_s } => match wait_s {
                 Some(w) => json!({"length": length, "wait_s": w}),
@@ -490,12 +623,20 @@ impl Signal {
                 None => json!({}),
             },
             SignalData::Plan { sessions } => json!({"sessions": sessions}),
-            SignalData::SessionStarted | SignalData::SessionEnded | SignalData::SessionCancelled => json!({}),
+            SignalData::SessionStarted
+            | SignalData::SessionEnded
+            | SignalData::SessionCancelled => json!({}),
             SignalData::SessionDelayed { minutes } => json!({"minutes": minutes}),
-            SignalData::SessionMoved { space } | SignalData::StaffLocation { space } => json!({"space": space}),
+            SignalData::SessionMoved { space } | SignalData::StaffLocation { space } => {
+                json!({"space": space})
+            }
             SignalData::StaffStatus { status } => json!({"status": status}),
             SignalData::StaffTask { task, state } => json!({"task": task, "state": state}),
-            SignalData::Incident { severity, kind, note } => match note {
+            SignalData::Incident {
+                severity,
+                kind,
+                note,
+            } => match note {
                 Some(n) => json!({"severity": severity, "kind": kind, "note": n}),
                 None => json!({"severity": severity, "kind": kind}),
             },
@@ -522,28 +663,46 @@ mod tests {
     use super::*;
 
     fn ev(t: &str, subject: &str, data: &str) -> String {
-        format!(r#"{{"specversion":"1.0","id":"1","source":"s","type":"{t}","subject":"{subject}","data":{data}}}"#)
+        format!(
+            r#"{{"specversion":"1.0","id":"1","source":"s","type":"{t}","subject":"{subject}","data":{data}}}"#
+        )
     }
 
     #[test]
     fn parses_occupancy_and_roundtrips() {
         let s = Signal::parse_json(&ev("space.occupancy", "hall-a", r#"{"count":12}"#)).unwrap();
-        assert_eq!(s.data, SignalData::Occupancy { count: 12, confidence: None });
+        assert_eq!(
+            s.data,
+            SignalData::Occupancy {
+                count: 12,
+                confidence: None
+            }
+        );
         let again = Signal::parse_json(&s.to_cloudevent().to_string()).unwrap();
         assert_eq!(again, s);
     }
 
     #[test]
     fn names_the_bad_field() {
-        let e = Signal::parse_json(&ev("space.occupancy", "hall-a", r#"{"count":-3}"#)).unwrap_err();
+        let e =
+            Signal::parse_json(&ev("space.occupancy", "hall-a", r#"{"count":-3}"#)).unwrap_err();
         assert_eq!(e.field, "data.count");
         let e = Signal::parse_json(&ev("space.occupancy", "hall-a", r#"{}"#)).unwrap_err();
         assert_eq!(e.field, "data.count");
-        let e = Signal::parse_json(&ev("incident.reported", "hall-a", r#"{"severity":"huge","kind":"x"}"#)).unwrap_err();
+        let e = Signal::parse_json(&ev(
+            "incident.reported",
+            "hall-a",
+            r#"{"severity":"huge","kind":"x"}"#,
+        ))
+        .unwrap_err();
         assert_eq!(e.field, "data.severity");
-        let e = Signal::parse_json(r#"{"specversion":"1.0","source":"s","type":"space.entered","subject":"x"}"#).unwrap_err();
+        let e = Signal::parse_json(
+            r#"{"specversion":"1.0","source":"s","type":"space.entered","subject":"x"}"#,
+        )
+        .unwrap_err();
         assert_eq!(e.field, "id");
-        let e = Signal::parse_json(&ev("space.occupancy", "hall-a", r#"{"count":"many"}"#)).unwrap_err();
+        let e = Signal::parse_json(&ev("space.occupancy", "hall-a", r#"{"count":"many"}"#))
+            .unwrap_err();
         assert!(e.field.starts_with("data"), "{e}");
     }
 
@@ -559,7 +718,15 @@ mod tests {
 
     #[test]
     fn garbage_never_panics() {
-        for text in ["", "{", "[]", "null", "{\"specversion\":1}", "\u{0}", "{\"data\":{\"count\":1e400}}"] {
+        for text in [
+            "",
+            "{",
+            "[]",
+            "null",
+            "{\"specversion\":1}",
+            "\u{0}",
+            "{\"data\":{\"count\":1e400}}",
+        ] {
             assert!(Signal::parse_json(text).is_err());
         }
     }

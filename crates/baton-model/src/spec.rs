@@ -220,7 +220,10 @@ impl ActionKind {
 
     /// Messages are delivered at least once; everything else is desired state.
     pub fn is_message(self) -> bool {
-        matches!(self, ActionKind::Notify | ActionKind::Dispatch | ActionKind::Alert)
+        matches!(
+            self,
+            ActionKind::Notify | ActionKind::Dispatch | ActionKind::Alert
+        )
     }
 
     /// Attendee-facing actions are what the emergency hold cancels.

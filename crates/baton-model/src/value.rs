@@ -83,10 +83,14 @@ impl<'de> Visitor<'de> for PlainVisitor {
         Ok(ParamValue::String(v))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<ParamValue, A::Error> {
-        Err(de::Error::custom("lists are not allowed as parameter values"))
+        Err(de::Error::custom(
+            "lists are not allowed as parameter values",
+        ))
     }
     fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<ParamValue, A::Error> {
-        Err(de::Error::custom("objects are not allowed as parameter values"))
+        Err(de::Error::custom(
+            "objects are not allowed as parameter values",
+        ))
     }
 }
 

@@ -5,9 +5,9 @@
 //! (field names, int/double mixing, condition types) and refuses, with a clear
 //! message, the CEL features Baton's evaluator does not support.
 
-use crate::schema::{Field, Ty, ROOTS};
-use cel::common::ast::{operators as op, CallExpr, Expr, IdedExpr, LiteralValue};
+use crate::schema::{Field, ROOTS, Ty};
 use cel::Program;
+use cel::common::ast::{CallExpr, Expr, IdedExpr, LiteralValue, operators as op};
 use std::fmt;
 
 /// A problem found in an expression, with its place inside the expression text.
@@ -71,16 +71,31 @@ pub enum Node {
 
 struct Checker<'p> {
     program: &'p Program,
+    source: &'p str,
 }
 
 impl Checker<'_> {
     fn err(&self, e: &IdedExpr, message: impl Into<String>) -> CheckError {
+        // The crate records byte ranges; people read lines and columns.
         let at = self
             .program
             .source_info()
             .offset_for(e.id)
-            .map(|(l, c)| (l as u32, c as u32));
-        CheckError { at, message: message.into() }
+            .map(|(start, _)| {
+                let before = &self.source[..(start as usize).min(self.source.len())];
+                let line = before.matches('\n').count() as u32 + 1;
+                let col = before
+                    .rsplit('\n')
+                    .next()
+                    .map(|l| l.chars().count())
+                    .unwrap_or(0) as u32
+                    + 1;
+                (line, col)
+            });
+        CheckError {
+            at,
+            message: message.into(),
+        }
     }
 
     fn check(&self, e: &IdedExpr) -> Result<(Node, Ty), CheckError> {
@@ -128,10 +143,20 @@ impl Checker<'_> {
         let args = &call.args;
         let name = call.func_name.as_str();
         if call.target.is_some() {
-            return Err(self.err(e, format!("method calls such as `.{name}()` are not supported")));
+            return Err(self.err(
+                e,
+                format!("method calls such as `.{name}()` are not supported"),
+            ));
         }
         let arity = |n: usize| -> Result<(), CheckError> {
-            if args.len() == n { Ok(()) } else { Err(self.err(e, format!("`{name}` takes {n} argument(s), got {}", args.len()))) }
+            if args.len() == n {
+                Ok(())
+            } else {
+                Err(self.err(
+                    e,
+                    format!("`{name}` takes {n} argument(s), got {}", args.len()),
+                ))
+            }
         };
         match name {
             op::LOGICAL_AND | op::LOGICAL_OR => {
@@ -245,7 +270,10 @@ impl Checker<'_> {
     fn expect(&self, e: &IdedExpr, want: Ty, what: &str) -> Result<Node, CheckError> {
         let (n, t) = self.check(e)?;
         if t != want {
-            return Err(self.err(e, format!("{what} must be {}, got {}", want.as_str(), t.as_str())));
+            return Err(self.err(
+                e,
+                format!("{what} must be {}, got {}", want.as_str(), t.as_str()),
+            ));
         }
         Ok(n)
     }
@@ -263,9 +291,17 @@ fn symbol(op: ArithOp) -> &'static str {
 
 fn mixed_message(l: Ty, r: Ty, what: &str) -> String {
     if matches!((l, r), (Ty::Int, Ty::Double) | (Ty::Double, Ty::Int)) {
-        format!("mixed int/double {what} ({} and {}): CEL does not convert implicitly; wrap the int in double(...) or write the literal as 1.0", l.as_str(), r.as_str())
+        format!(
+            "mixed int/double {what} ({} and {}): CEL does not convert implicitly; wrap the int in double(...) or write the literal as 1.0",
+            l.as_str(),
+            r.as_str()
+        )
     } else {
-        format!("{what} between {} and {} is not defined", l.as_str(), r.as_str())
+        format!(
+            "{what} between {} and {} is not defined",
+            l.as_str(),
+            r.as_str()
+        )
     }
 }
 
@@ -282,7 +318,9 @@ fn suggest(path: &str) -> String {
     let near: Vec<&str> = Field::ALL
         .iter()
         .map(|f| f.path())
-        .filter(|p| p.starts_with(root) && (p.contains(leaf) || leaf.contains(&p[root.len() + 1..])))
+        .filter(|p| {
+            p.starts_with(root) && (p.contains(leaf) || leaf.contains(&p[root.len() + 1..]))
+        })
         .collect();
     match near.first() {
         Some(p) => format!(" (did you mean `{p}`?)"),
@@ -296,5 +334,9 @@ pub fn compile(source: &str) -> Result<(Node, Ty), CheckError> {
         at: None,
         message: format!("CEL syntax error: {}", e.to_string().trim()),
     })?;
-    Checker { program: &program }.check(program.expression())
+    Checker {
+        program: &program,
+        source,
+    }
+    .check(program.expression())
 }

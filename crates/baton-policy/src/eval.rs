@@ -129,9 +129,15 @@ pub fn eval<'a>(n: &'a Node, c: &'a dyn Fields) -> R<'a> {
             Ty::Bool => Value::Bool(c.boolean(*f)),
             Ty::String => Value::Str(Cow::Borrowed(c.string(*f))),
         },
-        Node::NegInt(x) => Value::Int(int(x, c)?.checked_neg().ok_or(EvalError("integer overflow"))?),
+        Node::NegInt(x) => Value::Int(
+            int(x, c)?
+                .checked_neg()
+                .ok_or(EvalError("integer overflow"))?,
+        ),
         Node::NegDouble(x) => Value::Double(-double(x, c)?),
-        Node::Not(_) | Node::And(..) | Node::Or(..) | Node::Cmp(..) => Value::Bool(eval_bool(n, c)?),
+        Node::Not(_) | Node::And(..) | Node::Or(..) | Node::Cmp(..) => {
+            Value::Bool(eval_bool(n, c)?)
+        }
         Node::In(x, items) => {
             let v = eval(x, c)?;
             let mut found = false;
@@ -189,7 +195,11 @@ pub fn eval<'a>(n: &'a Node, c: &'a dyn Fields) -> R<'a> {
         Node::ToDouble(_, x) => match eval(x, c)? {
             Value::Int(i) => Value::Double(i as f64),
             Value::Double(d) => Value::Double(d),
-            Value::Str(s) => Value::Double(s.trim().parse().map_err(|_| EvalError("double(): not a number"))?),
+            Value::Str(s) => Value::Double(
+                s.trim()
+                    .parse()
+                    .map_err(|_| EvalError("double(): not a number"))?,
+            ),
             Value::Bool(_) => return Err(EvalError("internal: double(bool)")),
         },
         Node::ToInt(_, x) => match eval(x, c)? {
@@ -200,7 +210,11 @@ pub fn eval<'a>(n: &'a Node, c: &'a dyn Fields) -> R<'a> {
                 }
                 Value::Int(d.trunc() as i64)
             }
-            Value::Str(s) => Value::Int(s.trim().parse().map_err(|_| EvalError("int(): not an integer"))?),
+            Value::Str(s) => Value::Int(
+                s.trim()
+                    .parse()
+                    .map_err(|_| EvalError("int(): not an integer"))?,
+            ),
             Value::Bool(_) => return Err(EvalError("internal: int(bool)")),
         },
         Node::Size(x) => match eval(x, c)? {

@@ -32,7 +32,11 @@ impl Expr {
         if e.ty != Ty::Bool {
             return Err(CheckError {
                 at: None,
-                message: format!("a condition must be a bool, but this expression is a {}", e.ty.as_str()),
+                message: format!(
+                    "a condition must be a bool, but this expression is {} {}",
+                    if e.ty == Ty::Int { "an" } else { "a" },
+                    e.ty.as_str()
+                ),
             });
         }
         Ok(e)
@@ -45,7 +49,12 @@ impl Expr {
         collect_reads(&node, &mut reads);
         reads.sort();
         reads.dedup();
-        Ok(Expr { source: source.to_string(), node, ty, reads })
+        Ok(Expr {
+            source: source.to_string(),
+            node,
+            ty,
+            reads,
+        })
     }
 
     pub fn eval_bool(&self, ctx: &dyn Fields) -> Result<bool, EvalError> {
@@ -77,7 +86,13 @@ fn collect_reads(n: &Node, out: &mut Vec<Field>) {
     match n {
         Field(f) => out.push(*f),
         Int(_) | Double(_) | Bool(_) | Str(_) => {}
-        NegInt(x) | NegDouble(x) | Not(x) | ToString(_, x) | ToDouble(_, x) | ToInt(_, x) | Size(x) => collect_reads(x, out),
+        NegInt(x)
+        | NegDouble(x)
+        | Not(x)
+        | ToString(_, x)
+        | ToDouble(_, x)
+        | ToInt(_, x)
+        | Size(x) => collect_reads(x, out),
         Arith(_, _, a, b) | Cmp(_, _, a, b) | And(a, b) | Or(a, b) => {
             collect_reads(a, out);
             collect_reads(b, out);

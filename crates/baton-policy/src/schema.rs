@@ -59,7 +59,7 @@ fields! {
     SpaceOutflow5m => "space.outflow_5m", Int, "people leaving over the last five minutes";
     SpaceTrendPerMin => "space.trend_per_min", Double, "smoothed change in occupancy per minute";
     SpaceForecast10m => "space.forecast_10m", Double, "forecast occupancy in ten minutes";
-    SpaceMinutesToCapacity => "space.minutes_to_capacity", Double, "minutes until full at the current trend; -1.0 when not filling";
+    SpaceMinutesToCapacity => "space.minutes_to_capacity", Double, "minutes until full at the faster of the 5-minute net door flow and the trend; -1.0 when not filling";
     SpaceStale => "space.stale", Bool, "no signal for longer than the event's stale_after";
     SpaceConfidence => "space.confidence", Double, "0..1, decays since the last absolute count";
     SpaceMinutesSinceSeen => "space.minutes_since_seen", Double, "minutes since the last signal about the space";
@@ -113,7 +113,11 @@ pub fn schema_json() -> serde_json_like::Schema {
     serde_json_like::Schema {
         fields: Field::ALL
             .iter()
-            .map(|f| serde_json_like::FieldDoc { path: f.path(), ty: f.ty(), doc: f.doc() })
+            .map(|f| serde_json_like::FieldDoc {
+                path: f.path(),
+                ty: f.ty(),
+                doc: f.doc(),
+            })
             .collect(),
     }
 }

@@ -37,7 +37,9 @@ fn sample() -> Ctx {
             baton_policy::Ty::Int => cel::Value::Int(f.path().len() as i64 * 7),
             baton_policy::Ty::Double => cel::Value::Float(f.path().len() as f64 / 13.0),
             baton_policy::Ty::Bool => cel::Value::Bool(f.path().len() % 2 == 0),
-            baton_policy::Ty::String => cel::Value::String(std::sync::Arc::new(f.path().replace('.', "-"))),
+            baton_policy::Ty::String => {
+                cel::Value::String(std::sync::Arc::new(f.path().replace('.', "-")))
+            }
         };
         m.insert(*f, v);
     }
@@ -50,7 +52,10 @@ fn interpret(src: &str, ctx: &Ctx) -> Result<cel::Value, String> {
     let mut roots: HashMap<&str, HashMap<String, cel::Value>> = HashMap::new();
     for (f, v) in &ctx.0 {
         let (root, leaf) = f.path().split_once('.').expect("dotted path");
-        roots.entry(root).or_default().insert(leaf.to_string(), v.clone());
+        roots
+            .entry(root)
+            .or_default()
+            .insert(leaf.to_string(), v.clone());
     }
     let mut c = cel::Context::default();
     for (root, fields) in roots {
@@ -101,7 +106,10 @@ fn refuses_what_the_schema_forbids() {
 fn runtime_errors_follow_cel() {
     let ctx = sample();
     let e = Expr::condition("space.occupancy / 0 > 1").expect("compiles");
-    assert!(e.eval_bool(&ctx).is_err(), "integer division by zero is an error");
+    assert!(
+        e.eval_bool(&ctx).is_err(),
+        "integer division by zero is an error"
+    );
     // `false && error` is false in CEL, in either order.
     let e = Expr::condition("space.occupancy / 0 > 1 && false").expect("compiles");
     assert_eq!(e.eval_bool(&ctx), Ok(false));

@@ -23,13 +23,39 @@ struct Ctx {
 }
 
 impl Ctx {
-    fn push(&mut self, severity: Severity, file: &str, at: (u64, u64), field: impl Into<String>, message: impl Into<String>) {
-        self.diags.push(Diagnostic { severity, file: file.to_string(), line: at.0, column: at.1, field: field.into(), message: message.into() });
+    fn push(
+        &mut self,
+        severity: Severity,
+        file: &str,
+        at: (u64, u64),
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        self.diags.push(Diagnostic {
+            severity,
+            file: file.to_string(),
+            line: at.0,
+            column: at.1,
+            field: field.into(),
+            message: message.into(),
+        });
     }
-    fn error(&mut self, file: &str, at: (u64, u64), field: impl Into<String>, message: impl Into<String>) {
+    fn error(
+        &mut self,
+        file: &str,
+        at: (u64, u64),
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) {
         self.push(Severity::Error, file, at, field, message);
     }
-    fn warn(&mut self, file: &str, at: (u64, u64), field: impl Into<String>, message: impl Into<String>) {
+    fn warn(
+        &mut self,
+        file: &str,
+        at: (u64, u64),
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) {
         self.push(Severity::Warning, file, at, field, message);
     }
 }
@@ -38,13 +64,25 @@ fn at<T>(s: &Spanned<T>) -> (u64, u64) {
     (s.referenced.line(), s.referenced.column())
 }
 
-fn read<T: DeserializeOwned + Default>(dir: &Path, name: &str, required: bool, cx: &mut Ctx) -> Option<T> {
+fn read<T: DeserializeOwned + Default>(
+    dir: &Path,
+    name: &str,
+    required: bool,
+    cx: &mut Ctx,
+) -> Option<T> {
     let path = dir.join(name);
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Some(T::default()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+            return Some(T::default());
+        }
         Err(e) => {
-            cx.error(name, (0, 0), "", format!("cannot read {}: {e}", path.display()));
+            cx.error(
+                name,
+                (0, 0),
+                "",
+                format!("cannot read {}: {e}", path.display()),
+            );
             return None;
         }
     };
@@ -55,9 +93,17 @@ fn parse_yaml<T: DeserializeOwned>(name: &str, text: &str, cx: &mut Ctx) -> Opti
     match serde_saphyr::from_str::<T>(text) {
         Ok(v) => Some(v),
         Err(e) => {
-            let loc = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
+            let loc = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((0, 0));
             let msg = e.without_snippet().to_string();
-            cx.error(name, loc, "", msg.lines().next().unwrap_or("invalid YAML").to_string());
+            cx.error(
+                name,
+                loc,
+                "",
+                msg.lines().next().unwrap_or("invalid YAML").to_string(),
+            );
             None
         }
     }
@@ -93,13 +139,20 @@ pub fn load(dir: &Path) -> Result<Loaded, Vec<Diagnostic>> {
             }
         }
     }
-    let (Some(event), Some(venue), Some(sessions), Some(staff), Some(signs)) = (event, venue, sessions, staff, signs) else {
+    let (Some(event), Some(venue), Some(sessions), Some(staff), Some(signs)) =
+        (event, venue, sessions, staff, signs)
+    else {
         return Err(finish(cx.diags));
     };
     let info = resolve_event(&event, &mut cx);
     let (spaces, links) = resolve_venue(&venue, &mut cx);
     let space_ids: HashSet<&str> = spaces.iter().map(|s| s.id.as_str()).collect();
-    let sessions = resolve_sessions(&sessions, info.as_ref().map(|i| i.1.clone()), &space_ids, &mut cx);
+    let sessions = resolve_sessions(
+        &sessions,
+        info.as_ref().map(|i| i.1.clone()),
+        &space_ids,
+        &mut cx,
+    );
     let staff = resolve_staff(&staff, &spaces, &mut cx);
     let signs = resolve_signs(&signs, &space_ids, &mut cx);
     let sign_ids: HashSet<&str> = signs.iter().map(|s| s.id.as_str()).collect();
@@ -108,7 +161,12 @@ pub fn load(dir: &Path) -> Result<Loaded, Vec<Diagnostic>> {
     for (file, pf) in &policy_files {
         for (i, p) in pf.policies.iter().enumerate() {
             if let Some(prev) = seen.insert(p.value.id.clone(), file.clone()) {
-                cx.error(file, at(p), format!("policies[{i}].id"), format!("duplicate policy id {:?} (also in {prev})", p.value.id));
+                cx.error(
+                    file,
+                    at(p),
+                    format!("policies[{i}].id"),
+                    format!("duplicate policy id {:?} (also in {prev})", p.value.id),
+                );
             }
             if let Some(pol) = resolve_policy(file, i, p, &space_ids, &sign_ids, &mut cx) {
                 policies.push(pol);
@@ -118,11 +176,32 @@ pub fn load(dir: &Path) -> Result<Loaded, Vec<Diagnostic>> {
     if cx.diags.iter().any(|d| d.severity == Severity::Error) {
         return Err(finish(cx.diags));
     }
-    let Some((info, _)) = info else { return Err(finish(cx.diags)) };
-    let hash = hex(&Sha256::digest(policies.iter().map(|p: &m::Policy| p.version.as_str()).collect::<Vec<_>>().join(",").as_bytes()))[..16].to_string();
-    let spec = m::Spec { event: info, spaces, links, sessions, staff, signs };
+    let Some((info, _)) = info else {
+        return Err(finish(cx.diags));
+    };
+    let hash = hex(&Sha256::digest(
+        policies
+            .iter()
+            .map(|p: &m::Policy| p.version.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+            .as_bytes(),
+    ))[..16]
+        .to_string();
+    let spec = m::Spec {
+        event: info,
+        spaces,
+        links,
+        sessions,
+        staff,
+        signs,
+    };
     let warnings = finish(cx.diags);
-    Ok(Loaded { spec, policies: m::PolicySet { hash, policies }, warnings })
+    Ok(Loaded {
+        spec,
+        policies: m::PolicySet { hash, policies },
+        warnings,
+    })
 }
 
 fn finish(mut d: Vec<Diagnostic>) -> Vec<Diagnostic> {
@@ -136,7 +215,12 @@ fn read_required<T: DeserializeOwned>(dir: &Path, name: &str, cx: &mut Ctx) -> O
     match std::fs::read_to_string(&path) {
         Ok(text) => parse_yaml(name, &text, cx),
         Err(e) => {
-            cx.error(name, (0, 0), "", format!("cannot read {}: {e}", path.display()));
+            cx.error(
+                name,
+                (0, 0),
+                "",
+                format!("cannot read {}: {e}", path.display()),
+            );
             None
         }
     }
@@ -146,7 +230,13 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn duration(file: &str, field: &str, v: &Option<Spanned<String>>, default: i64, cx: &mut Ctx) -> i64 {
+fn duration(
+    file: &str,
+    field: &str,
+    v: &Option<Spanned<String>>,
+    default: i64,
+    cx: &mut Ctx,
+) -> i64 {
     match v {
         None => default,
         Some(s) => match m::parse_duration(&s.value) {
@@ -159,24 +249,43 @@ fn duration(file: &str, field: &str, v: &Option<Spanned<String>>, default: i64, 
     }
 }
 
-fn resolve_event(e: &EventFile, cx: &mut Ctx) -> Option<(m::EventInfo, (jiff::civil::Date, jiff::tz::TimeZone))> {
+fn resolve_event(
+    e: &EventFile,
+    cx: &mut Ctx,
+) -> Option<(m::EventInfo, (jiff::civil::Date, jiff::tz::TimeZone))> {
     let f = "event.yaml";
     let tz = match jiff::tz::TimeZone::get(&e.timezone.value) {
         Ok(tz) => Some(tz),
         Err(_) => {
-            cx.error(f, at(&e.timezone), "timezone", format!("unknown IANA time zone {:?}", e.timezone.value));
+            cx.error(
+                f,
+                at(&e.timezone),
+                "timezone",
+                format!("unknown IANA time zone {:?}", e.timezone.value),
+            );
             None
         }
     };
     let date = match e.date.value.parse::<jiff::civil::Date>() {
         Ok(d) => Some(d),
         Err(_) => {
-            cx.error(f, at(&e.date), "date", format!("{:?} is not a date (YYYY-MM-DD)", e.date.value));
+            cx.error(
+                f,
+                at(&e.date),
+                "date",
+                format!("{:?} is not a date (YYYY-MM-DD)", e.date.value),
+            );
             None
         }
     };
     let stale_after = duration(f, "stale_after", &e.stale_after, 240_000, cx);
-    let confidence_half_life = duration(f, "confidence_half_life", &e.confidence_half_life, 1_800_000, cx);
+    let confidence_half_life = duration(
+        f,
+        "confidence_half_life",
+        &e.confidence_half_life,
+        1_800_000,
+        cx,
+    );
     let dedup_window = duration(f, "dedup_window", &e.dedup_window, 900_000, cx);
     let skew_bound = duration(f, "skew_bound", &e.skew_bound, 120_000, cx);
     let tick = duration(f, "tick", &e.tick, 1_000, cx);
@@ -205,7 +314,11 @@ fn resolve_event(e: &EventFile, cx: &mut Ctx) -> Option<(m::EventInfo, (jiff::ci
 }
 
 fn valid_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 128 && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    !id.is_empty()
+        && id.len() <= 128
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 fn resolve_venue(v: &VenueFile, cx: &mut Ctx) -> (Vec<m::Space>, Vec<m::Link>) {
@@ -216,20 +329,58 @@ fn resolve_venue(v: &VenueFile, cx: &mut Ctx) -> (Vec<m::Space>, Vec<m::Link>) {
         let sp = &s.value;
         let field = |x: &str| format!("spaces[{i}].{x}");
         if !valid_id(&sp.id) {
-            cx.error(f, at(s), field("id"), format!("{:?} is not a valid id (letters, digits, '-', '_', '.')", sp.id));
+            cx.error(
+                f,
+                at(s),
+                field("id"),
+                format!(
+                    "{:?} is not a valid id (letters, digits, '-', '_', '.')",
+                    sp.id
+                ),
+            );
         }
         if !ids.insert(sp.id.clone()) {
-            cx.error(f, at(s), field("id"), format!("duplicate space id {:?}", sp.id));
+            cx.error(
+                f,
+                at(s),
+                field("id"),
+                format!("duplicate space id {:?}", sp.id),
+            );
         }
-        let kind = m::SpaceKind::ALL.iter().copied().find(|k| k.as_str() == sp.kind.value);
+        let kind = m::SpaceKind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.as_str() == sp.kind.value);
         if kind.is_none() {
-            cx.error(f, at(&sp.kind), field("kind"), format!("unknown kind {:?}; use one of {}", sp.kind.value, m::SpaceKind::ALL.map(|k| k.as_str()).join(", ")));
+            cx.error(
+                f,
+                at(&sp.kind),
+                field("kind"),
+                format!(
+                    "unknown kind {:?}; use one of {}",
+                    sp.kind.value,
+                    m::SpaceKind::ALL.map(|k| k.as_str()).join(", ")
+                ),
+            );
         }
         if !(sp.area_m2.is_finite() && sp.area_m2 > 0.0) {
-            cx.error(f, at(s), field("area_m2"), format!("must be a positive number of square metres, got {}", sp.area_m2));
+            cx.error(
+                f,
+                at(s),
+                field("area_m2"),
+                format!(
+                    "must be a positive number of square metres, got {}",
+                    sp.area_m2
+                ),
+            );
         }
         if sp.capacity == 0 {
-            cx.warn(f, at(s), field("capacity"), "capacity 0: fill ratios will read 0");
+            cx.warn(
+                f,
+                at(s),
+                field("capacity"),
+                "capacity 0: fill ratios will read 0",
+            );
         }
         spaces.push(m::Space {
             id: sp.id.clone(),
@@ -248,16 +399,30 @@ fn resolve_venue(v: &VenueFile, cx: &mut Ctx) -> (Vec<m::Space>, Vec<m::Link>) {
     for (i, l) in v.links.iter().enumerate() {
         for (end, name) in [(&l.value.from, "from"), (&l.value.to, "to")] {
             if !ids.contains(end) {
-                cx.error(f, at(l), format!("links[{i}].{name}"), format!("unknown space {end:?}"));
+                cx.error(
+                    f,
+                    at(l),
+                    format!("links[{i}].{name}"),
+                    format!("unknown space {end:?}"),
+                );
             }
             linked.insert(end.clone());
         }
-        links.push(m::Link { from: l.value.from.clone(), to: l.value.to.clone(), walk_s: l.value.walk_s });
+        links.push(m::Link {
+            from: l.value.from.clone(),
+            to: l.value.to.clone(),
+            walk_s: l.value.walk_s,
+        });
     }
     if !v.links.is_empty() {
         for (i, s) in v.spaces.iter().enumerate() {
             if !linked.contains(&s.value.id) {
-                cx.warn(f, at(s), format!("spaces[{i}]"), format!("space {:?} has no walking link", s.value.id));
+                cx.warn(
+                    f,
+                    at(s),
+                    format!("spaces[{i}]"),
+                    format!("space {:?} has no walking link", s.value.id),
+                );
             }
         }
     }
@@ -266,19 +431,27 @@ fn resolve_venue(v: &VenueFile, cx: &mut Ctx) -> (Vec<m::Space>, Vec<m::Link>) {
 
 fn local_time(text: &str, day: &(jiff::civil::Date, jiff::tz::TimeZone)) -> Result<i64, String> {
     let (date, tz) = day;
-    let bad = || format!("{text:?} is not a time: write HH:MM (e.g. 09:30, or 25:15 for 01:15 the next day) or YYYY-MM-DDTHH:MM");
+    let bad = || {
+        format!(
+            "{text:?} is not a time: write HH:MM (e.g. 09:30, or 25:15 for 01:15 the next day) or YYYY-MM-DDTHH:MM"
+        )
+    };
     let civil = if let Some((h, mi)) = text.split_once(':').filter(|(h, _)| h.len() <= 2) {
         let h: i64 = h.parse().map_err(|_| bad())?;
         let mi: i64 = mi.parse().map_err(|_| bad())?;
         if !(0..48).contains(&h) || !(0..60).contains(&mi) {
             return Err(bad());
         }
-        let day = date.checked_add(jiff::Span::new().days(h / 24)).map_err(|_| bad())?;
+        let day = date
+            .checked_add(jiff::Span::new().days(h / 24))
+            .map_err(|_| bad())?;
         day.at((h % 24) as i8, mi as i8, 0, 0)
     } else {
         text.parse::<jiff::civil::DateTime>().map_err(|_| bad())?
     };
-    tz.to_timestamp(civil).map(|t| t.as_millisecond()).map_err(|e| e.to_string())
+    tz.to_timestamp(civil)
+        .map(|t| t.as_millisecond())
+        .map_err(|e| e.to_string())
 }
 
 fn resolve_sessions(
@@ -294,31 +467,64 @@ fn resolve_sessions(
         let se = &s.value;
         let field = |x: &str| format!("sessions[{i}].{x}");
         if !valid_id(&se.id) {
-            cx.error(f, at(s), field("id"), format!("{:?} is not a valid id", se.id));
+            cx.error(
+                f,
+                at(s),
+                field("id"),
+                format!("{:?} is not a valid id", se.id),
+            );
         }
         if !ids.insert(se.id.clone()) {
-            cx.error(f, at(s), field("id"), format!("duplicate session id {:?}", se.id));
+            cx.error(
+                f,
+                at(s),
+                field("id"),
+                format!("duplicate session id {:?}", se.id),
+            );
         }
         if !spaces.contains(se.space.value.as_str()) {
-            cx.error(f, at(&se.space), field("space"), format!("session {:?} is in space {:?}, which venue.yaml does not define", se.id, se.space.value));
+            cx.error(
+                f,
+                at(&se.space),
+                field("space"),
+                format!(
+                    "session {:?} is in space {:?}, which venue.yaml does not define",
+                    se.id, se.space.value
+                ),
+            );
         }
         let Some(day) = &day else { continue };
-        let start = local_time(&se.start.value, day).map_err(|e| cx.error(f, at(&se.start), field("start"), e)).ok();
-        let end = local_time(&se.end.value, day).map_err(|e| cx.error(f, at(&se.end), field("end"), e)).ok();
+        let start = local_time(&se.start.value, day)
+            .map_err(|e| cx.error(f, at(&se.start), field("start"), e))
+            .ok();
+        let end = local_time(&se.end.value, day)
+            .map_err(|e| cx.error(f, at(&se.end), field("end"), e))
+            .ok();
         if let (Some(start), Some(end)) = (start, end) {
             if end <= start {
-                cx.error(f, at(&se.end), field("end"), format!("ends ({}) before it starts ({})", se.end.value, se.start.value));
+                cx.error(
+                    f,
+                    at(&se.end),
+                    field("end"),
+                    format!(
+                        "ends ({}) before it starts ({})",
+                        se.end.value, se.start.value
+                    ),
+                );
             }
-            out.push((at(s), m::Session {
-                id: se.id.clone(),
-                title: se.title.clone(),
-                track: se.track.clone(),
-                tags: se.tags.clone(),
-                space: se.space.value.clone(),
-                start,
-                end,
-                protected: se.protected,
-            }));
+            out.push((
+                at(s),
+                m::Session {
+                    id: se.id.clone(),
+                    title: se.title.clone(),
+                    track: se.track.clone(),
+                    tags: se.tags.clone(),
+                    space: se.space.value.clone(),
+                    start,
+                    end,
+                    protected: se.protected,
+                },
+            ));
         }
     }
     // Overlaps within a room: real schedules have them, so they warn.
@@ -331,12 +537,22 @@ fn resolve_sessions(
         list.sort_by_key(|s| (s.1.start, s.1.id.clone()));
         for w in list.windows(2) {
             if w[1].1.start < w[0].1.end {
-                warns.push((w[1].0, w[1].1.id.clone(), w[0].1.id.clone(), space.to_string()));
+                warns.push((
+                    w[1].0,
+                    w[1].1.id.clone(),
+                    w[0].1.id.clone(),
+                    space.to_string(),
+                ));
             }
         }
     }
     for (loc, a, b, space) in warns {
-        cx.warn(f, loc, "", format!("session {a:?} overlaps {b:?} in space {space:?}"));
+        cx.warn(
+            f,
+            loc,
+            "",
+            format!("session {a:?} overlaps {b:?} in space {space:?}"),
+        );
     }
     out.into_iter().map(|(_, s)| s).collect()
 }
@@ -348,12 +564,27 @@ fn resolve_staff(file: &StaffFile, spaces: &[m::Space], cx: &mut Ctx) -> Vec<m::
     for (i, s) in file.staff.iter().enumerate() {
         let st = &s.value;
         if !ids.insert(st.id.clone()) {
-            cx.error("staff.yaml", at(s), format!("staff[{i}].id"), format!("duplicate staff id {:?}", st.id));
+            cx.error(
+                "staff.yaml",
+                at(s),
+                format!("staff[{i}].id"),
+                format!("duplicate staff id {:?}", st.id),
+            );
         }
         if !zones.contains(st.zone.as_str()) {
-            cx.warn("staff.yaml", at(s), format!("staff[{i}].zone"), format!("zone {:?} has no spaces", st.zone));
+            cx.warn(
+                "staff.yaml",
+                at(s),
+                format!("staff[{i}].zone"),
+                format!("zone {:?} has no spaces", st.zone),
+            );
         }
-        out.push(m::Staff { id: st.id.clone(), name: st.name.clone(), roles: st.roles.clone(), zone: st.zone.clone() });
+        out.push(m::Staff {
+            id: st.id.clone(),
+            name: st.name.clone(),
+            roles: st.roles.clone(),
+            zone: st.zone.clone(),
+        });
     }
     out
 }
@@ -364,15 +595,35 @@ fn resolve_signs(file: &SignsFile, spaces: &HashSet<&str>, cx: &mut Ctx) -> Vec<
     for (i, s) in file.signs.iter().enumerate() {
         let sg = &s.value;
         if !ids.insert(sg.id.clone()) {
-            cx.error("signs.yaml", at(s), format!("signs[{i}].id"), format!("duplicate sign id {:?}", sg.id));
+            cx.error(
+                "signs.yaml",
+                at(s),
+                format!("signs[{i}].id"),
+                format!("duplicate sign id {:?}", sg.id),
+            );
         }
         if !spaces.contains(sg.space.value.as_str()) {
-            cx.error("signs.yaml", at(&sg.space), format!("signs[{i}].space"), format!("unknown space {:?}", sg.space.value));
+            cx.error(
+                "signs.yaml",
+                at(&sg.space),
+                format!("signs[{i}].space"),
+                format!("unknown space {:?}", sg.space.value),
+            );
         }
         if sg.emergency.is_empty() {
-            cx.warn("signs.yaml", at(s), format!("signs[{i}].emergency"), "no emergency content: the emergency hold will blank this sign");
+            cx.warn(
+                "signs.yaml",
+                at(s),
+                format!("signs[{i}].emergency"),
+                "no emergency content: the emergency hold will blank this sign",
+            );
         }
-        out.push(m::Sign { id: sg.id.clone(), space: sg.space.value.clone(), default_content: sg.default.clone(), emergency_content: sg.emergency.clone() });
+        out.push(m::Sign {
+            id: sg.id.clone(),
+            space: sg.space.value.clone(),
+            default_content: sg.default.clone(),
+            emergency_content: sg.emergency.clone(),
+        });
     }
     out
 }
@@ -397,23 +648,50 @@ fn resolve_policy(
 ) -> Option<m::Policy> {
     let p = &sp.value;
     let field = |x: &str| format!("policies[{i}].{x}");
-    let errors_before = cx.diags.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors_before = cx
+        .diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     if !valid_id(&p.id) {
-        cx.error(file, at(sp), field("id"), format!("{:?} is not a valid id", p.id));
+        cx.error(
+            file,
+            at(sp),
+            field("id"),
+            format!("{:?} is not a valid id", p.id),
+        );
     }
     if p.on.is_empty() {
-        cx.error(file, at(sp), field("on"), "a policy needs at least one trigger");
+        cx.error(
+            file,
+            at(sp),
+            field("on"),
+            "a policy needs at least one trigger",
+        );
     }
     for (k, t) in p.on.iter().enumerate() {
         if t.value != "minute" && m::SignalType::parse(&t.value).is_none() {
-            cx.error(file, at(t), field(&format!("on[{k}]")), format!("unknown trigger {:?}: use a signal type such as space.occupancy, or `minute`", t.value));
+            cx.error(
+                file,
+                at(t),
+                field(&format!("on[{k}]")),
+                format!(
+                    "unknown trigger {:?}: use a signal type such as space.occupancy, or `minute`",
+                    t.value
+                ),
+            );
         }
     }
     let scope_kind = match p.scope.kind.as_str() {
         "space" => m::ScopeKind::Space,
         "session" => m::ScopeKind::Session,
         other => {
-            cx.error(file, at(sp), field("scope.kind"), format!("unknown scope kind {other:?}: use space or session"));
+            cx.error(
+                file,
+                at(sp),
+                field("scope.kind"),
+                format!("unknown scope kind {other:?}: use space or session"),
+            );
             m::ScopeKind::Space
         }
     };
@@ -421,18 +699,32 @@ fn resolve_policy(
     for k in &p.scope.space_kinds {
         match m::SpaceKind::ALL.iter().find(|x| x.as_str() == k) {
             Some(x) => space_kinds.push(*x),
-            None => cx.error(file, at(sp), field("scope.space_kinds"), format!("unknown space kind {k:?}")),
+            None => cx.error(
+                file,
+                at(sp),
+                field("scope.space_kinds"),
+                format!("unknown space kind {k:?}"),
+            ),
         }
     }
     if scope_kind == m::ScopeKind::Space {
         for id in &p.scope.ids {
             if !spaces.contains(id.as_str()) {
-                cx.error(file, at(sp), field("scope.ids"), format!("unknown space {id:?}"));
+                cx.error(
+                    file,
+                    at(sp),
+                    field("scope.ids"),
+                    format!("unknown space {id:?}"),
+                );
             }
         }
     }
     let check = |s: &Spanned<String>, name: &str, cond: bool, cx: &mut Ctx| {
-        let r = if cond { Expr::condition(&s.value) } else { Expr::any(&s.value) };
+        let r = if cond {
+            Expr::condition(&s.value)
+        } else {
+            Expr::any(&s.value)
+        };
         if let Err(e) = r {
             cx.error(file, cel_at(s, &e), field(name), e.to_string());
         }
@@ -447,19 +739,35 @@ fn resolve_policy(
         "suggest" => m::Mode::Suggest,
         "off" => m::Mode::Off,
         other => {
-            cx.error(file, at(&p.mode), field("mode"), format!("unknown mode {other:?}: use auto, approve, suggest or off"));
+            cx.error(
+                file,
+                at(&p.mode),
+                field("mode"),
+                format!("unknown mode {other:?}: use auto, approve, suggest or off"),
+            );
             m::Mode::Off
         }
     };
     let (approval_timeout, on_timeout) = match &p.approval {
         None => (300_000, m::OnTimeout::Drop),
         Some(a) => {
-            let t = duration(file, &field("approval.timeout"), &Some(a.timeout.clone_spanned()), 300_000, cx);
+            let t = duration(
+                file,
+                &field("approval.timeout"),
+                &Some(a.timeout.clone_spanned()),
+                300_000,
+                cx,
+            );
             let o = match a.on_timeout.as_str() {
                 "drop" => m::OnTimeout::Drop,
                 "escalate" => m::OnTimeout::Escalate,
                 other => {
-                    cx.error(file, at(&a.timeout), field("approval.on_timeout"), format!("unknown {other:?}: use drop or escalate"));
+                    cx.error(
+                        file,
+                        at(&a.timeout),
+                        field("approval.on_timeout"),
+                        format!("unknown {other:?}: use drop or escalate"),
+                    );
                     m::OnTimeout::Drop
                 }
             };
@@ -482,13 +790,26 @@ fn resolve_policy(
         .into_iter()
         .find(|x| x.as_str() == af.kind);
         if kind.is_none() {
-            cx.error(file, at(a), afield("kind"), format!("unknown action kind {:?}", af.kind));
+            cx.error(
+                file,
+                at(a),
+                afield("kind"),
+                format!("unknown action kind {:?}", af.kind),
+            );
         }
         let target = match &af.target {
             TargetFile::Ids { ids } => {
                 for id in ids {
-                    if !id.contains(':') && !spaces.contains(id.as_str()) && !signs.contains(id.as_str()) {
-                        cx.error(file, at(a), afield("target.ids"), format!("{id:?} is neither a space nor a sign"));
+                    if !id.contains(':')
+                        && !spaces.contains(id.as_str())
+                        && !signs.contains(id.as_str())
+                    {
+                        cx.error(
+                            file,
+                            at(a),
+                            afield("target.ids"),
+                            format!("{id:?} is neither a space nor a sign"),
+                        );
                     }
                 }
                 m::Target::Ids(ids.clone())
@@ -509,20 +830,39 @@ fn resolve_policy(
         for (name, src) in &af.params {
             check(src, &format!("actions[{k}].params.{name}"), false, cx);
         }
-        let valid_for = duration(file, &afield("valid_for"), &Some(af.valid_for.clone_spanned()), 600_000, cx);
+        let valid_for = duration(
+            file,
+            &afield("valid_for"),
+            &Some(af.valid_for.clone_spanned()),
+            600_000,
+            cx,
+        );
         if valid_for <= 0 {
-            cx.error(file, at(&af.valid_for), afield("valid_for"), "must be longer than zero: an action with no validity can never be carried out");
+            cx.error(
+                file,
+                at(&af.valid_for),
+                afield("valid_for"),
+                "must be longer than zero: an action with no validity can never be carried out",
+            );
         }
         actions.push(m::ActionSpec {
             kind: kind.unwrap_or(m::ActionKind::Alert),
             target,
-            params: af.params.iter().map(|(k, v)| (k.clone(), v.value.clone())).collect(),
+            params: af
+                .params
+                .iter()
+                .map(|(k, v)| (k.clone(), v.value.clone()))
+                .collect(),
             valid_for,
         });
     }
     let hold = duration(file, &field("for"), &p.hold, 0, cx);
     let cooldown = duration(file, &field("cooldown"), &p.cooldown, 0, cx);
-    let errors_after = cx.diags.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors_after = cx
+        .diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     if errors_after > errors_before {
         return None;
     }
@@ -531,7 +871,12 @@ fn resolve_policy(
         version: String::new(),
         description: p.description.clone(),
         on: p.on.iter().map(|t| t.value.clone()).collect(),
-        scope: m::Scope { kind: scope_kind, space_kinds, zones: p.scope.zones.clone(), ids: p.scope.ids.clone() },
+        scope: m::Scope {
+            kind: scope_kind,
+            space_kinds,
+            zones: p.scope.zones.clone(),
+            ids: p.scope.ids.clone(),
+        },
         condition: p.condition.value.clone(),
         hold,
         rearm: p.rearm.as_ref().map(|r| r.value.clone()),

@@ -33,27 +33,46 @@ fn the_example_passes() {
     let l = baton_spec::load(&example()).expect("example must pass");
     assert!(l.spec.spaces.len() >= 12);
     assert!(l.spec.sessions.len() >= 60);
-    assert!(l.warnings.iter().any(|w| w.message.contains("overlaps")), "the deliberate overlap warns");
+    assert!(
+        l.warnings.iter().any(|w| w.message.contains("overlaps")),
+        "the deliberate overlap warns"
+    );
 }
 
 #[test]
 fn bad_cel_syntax() {
-    insta::assert_snapshot!(broken("policies.yaml", "space.fill >= 0.95 &&", "space.fill >>= 0.95 &&"));
+    insta::assert_snapshot!(broken(
+        "policies.yaml",
+        "space.fill >= 0.95 &&",
+        "space.fill >>= 0.95 &&"
+    ));
 }
 
 #[test]
 fn unknown_field() {
-    insta::assert_snapshot!(broken("policies.yaml", "space.fill >= 0.95 &&", "space.fullness >= 0.95 &&"));
+    insta::assert_snapshot!(broken(
+        "policies.yaml",
+        "space.fill >= 0.95 &&",
+        "space.fullness >= 0.95 &&"
+    ));
 }
 
 #[test]
 fn int_double_mixing() {
-    insta::assert_snapshot!(broken("policies.yaml", "space.fill >= 0.95 &&", "space.fill >= 1 &&"));
+    insta::assert_snapshot!(broken(
+        "policies.yaml",
+        "space.fill >= 0.95 &&",
+        "space.fill >= 1 &&"
+    ));
 }
 
 #[test]
 fn non_bool_condition() {
-    insta::assert_snapshot!(broken("policies.yaml", "\"signal.severity in ['high', 'critical']\"", "\"space.occupancy + 1\""));
+    insta::assert_snapshot!(broken(
+        "policies.yaml",
+        "\"signal.severity in ['high', 'critical']\"",
+        "\"space.occupancy + 1\""
+    ));
 }
 
 #[test]
@@ -63,7 +82,11 @@ fn session_in_unknown_space() {
 
 #[test]
 fn unknown_key_is_rejected() {
-    insta::assert_snapshot!(broken("venue.yaml", "    kind: hall\n", "    kind: hall\n    colour: red\n"));
+    insta::assert_snapshot!(broken(
+        "venue.yaml",
+        "    kind: hall\n",
+        "    kind: hall\n    colour: red\n"
+    ));
 }
 
 #[test]

@@ -1,0 +1,472 @@
+//! Restore equivalence: an engine restored from a journaled snapshot plus the
+//! journal tail produces exactly the outputs of an engine that never stopped.
+//! Also the journal's durability pragmas and its sequence-order check.
+
+#[path = "../../baton-core/tests/common/mod.rs"]
+mod common;
+
+use baton_core::{Engine, Output};
+use baton_journal::{Journal, JournalError, Options, SqliteJournal};
+use baton_model::{
+    ActionKind, ActionResult, ActionSpec, CommandKind, DecisionId, Entry, Millis, Mode, OnTimeout,
+    Outcome, Policy, Stamped, Target,
+};
+use common::*;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::{BTreeMap, VecDeque};
+
+const ENTRIES: usize = 400;
+const HOLD: Millis = 2 * MIN;
+
+/// Four policies: a hall threshold with a cooldown, a foyer threshold with a
+/// two-minute `for` hold, an approval-mode hall notification that escalates,
+/// and a per-minute "no data" alert that fires on stale data.
+fn policies() -> Vec<Policy> {
+    let full = threshold("full", 0, 2 * MIN, Mode::Auto);
+
+    let mut held = threshold("held", HOLD, 0, Mode::Auto);
+    held.on = vec![
+        "space.occupancy".into(),
+        "space.entered".into(),
+        "space.exited".into(),
+        "minute".into(),
+    ];
+    held.scope.ids = vec![FOYER.into()];
+    held.condition = "space.fill >= 0.8".into();
+    held.rearm = Some("space.fill < 0.6".into());
+
+    let mut ask = threshold("ask", 0, 0, Mode::Approve);
+    ask.condition = "space.occupancy >= 80".into();
+    ask.rearm = Some("space.occupancy < 60".into());
+    ask.on_timeout = OnTimeout::Escalate;
+    let mut params = BTreeMap::new();
+    params.insert(
+        "message".to_string(),
+        "space.name + ' is filling up'".to_string(),
+    );
+    ask.actions = vec![ActionSpec {
+        kind: ActionKind::Notify,
+        target: Target::Space,
+        params,
+        valid_for: 10 * MIN,
+    }];
+
+    let mut quiet = threshold("quiet", 0, 5 * MIN, Mode::Auto);
+    quiet.on = vec!["minute".into()];
+    quiet.scope.ids = Vec::new();
+    quiet.condition = "space.minutes_since_seen > 3.0".into();
+    quiet.rearm = None;
+    quiet.allow_stale = true;
+    let mut params = BTreeMap::new();
+    params.insert("text".to_string(), "'no data from ' + space.id".to_string());
+    quiet.actions = vec![ActionSpec {
+        kind: ActionKind::Alert,
+        target: Target::Operators,
+        params,
+        valid_for: 10 * MIN,
+    }];
+
+    vec![full, held, ask, quiet]
+}
+
+fn engine() -> Engine {
+    Engine::new(spec(), policy_set(policies())).expect("test configuration compiles")
+}
+
+fn wave(t: Millis, mid: f64, amp: f64, period: Millis, phase: f64) -> f64 {
+    mid + amp * (std::f64::consts::TAU * t as f64 / period as f64 + phase).sin()
+}
+
+/// A deterministic stream of a few hundred entries: occupancy waves for hall and
+/// foyer, entry/exit deltas, duplicates, ticks, a silent gap, operator commands
+/// (pause, override, mode change, emergency) and approvals of pending decisions.
+/// Commands that name decisions are chosen from a live engine's outputs.
+fn stream() -> Vec<Stamped> {
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let mut d = Driver::with(policies());
+    let mut t: Millis = 0;
+    let mut sent: Vec<(String, &'static str, &'static str, String)> = Vec::new();
+    let mut executed_actions: VecDeque<(DecisionId, u32)> = VecDeque::new();
+    for i in 0..ENTRIES {
+        t += rng.random_range(2..=12) * SEC;
+        if i == 200 {
+            t += 6 * MIN; // nothing arrives for six minutes: data goes stale
+        }
+        let out = match i {
+            100 => d.cmd(t, CommandKind::Pause),
+            130 => d.cmd(t, CommandKind::Resume),
+            160 => d.cmd(
+                t,
+                CommandKind::Override {
+                    resource: FOYER_SIGN.into(),
+                    value: Some("USE SIDE DOOR".into()),
+                    until: T0 + t + 8 * MIN,
+                },
+            ),
+            220 => d.cmd(
+                t,
+                CommandKind::Release {
+                    resource: FOYER_SIGN.into(),
+                },
+            ),
+            250 => d.cmd(
+                t,
+                CommandKind::SetMode {
+                    policy: "full".into(),
+                    mode: Mode::Off,
+                },
+            ),
+            290 => d.cmd(
+                t,
+                CommandKind::SetMode {
+                    policy: "full".into(),
+                    mode: Mode::Auto,
+                },
+            ),
+            320 => d.cmd(t, CommandKind::Emergency { on: true }),
+            345 => d.cmd(t, CommandKind::Emergency { on: false }),
+            _ => {
+                let roll: f64 = rng.random();
+                let pending = d.state().pending.keys().next().copied();
+                // Leave approvals pending into the emergency at entry 320.
+                let answer = roll < 0.08 && !(300..320).contains(&i);
+                if let (Some(id), true) = (pending, answer) {
+                    if rng.random_bool(0.75) {
+                        d.cmd(t, CommandKind::Approve { decision: id })
+                    } else {
+                        d.cmd(
+                            t,
+                            CommandKind::Reject {
+                                decision: id,
+                                comment: "no".into(),
+                            },
+                        )
+                    }
+                } else if roll < 0.13 && !executed_actions.is_empty() {
+                    let (decision, action) = executed_actions.pop_front().expect("non-empty");
+                    let outcome = if rng.random_bool(0.8) {
+                        Outcome::Succeeded
+                    } else {
+                        Outcome::Failed
+                    };
+                    let r = ActionResult {
+                        decision,
+                        action,
+                        connector: "test".into(),
+                        outcome,
+                        error: None,
+                    };
+                    d.apply(t, Entry::ActionResult(r))
+                } else if roll < 0.18 && !sent.is_empty() {
+                    let k = sent.len() - 1 - rng.random_range(0..sent.len().min(5));
+                    let (id, kind, subject, data) = sent[k].clone();
+                    d.raw(t, "gen", &id, kind, subject, &data)
+                } else if roll < 0.33 {
+                    d.tick(t)
+                } else {
+                    let (kind, subject, data) = if roll < 0.63 {
+                        let n = wave(t, 72.0, 30.0, 6 * MIN, 0.0) + rng.random_range(-6.0..6.0);
+                        (
+                            "space.occupancy",
+                            HALL,
+                            format!(r#"{{"count":{}}}"#, n.clamp(0.0, 110.0) as u32),
+                        )
+                    } else if roll < 0.88 {
+                        let n = wave(t, 200.0, 90.0, 8 * MIN, 1.0) + rng.random_range(-12.0..12.0);
+                        (
+                            "space.occupancy",
+                            FOYER,
+                            format!(r#"{{"count":{}}}"#, n.clamp(0.0, 320.0) as u32),
+                        )
+                    } else {
+                        let kind = if rng.random_bool(0.5) {
+                            "space.entered"
+                        } else {
+                            "space.exited"
+                        };
+                        (
+                            kind,
+                            FOYER,
+                            format!(r#"{{"count":{}}}"#, rng.random_range(1..15)),
+                        )
+                    };
+                    let id = format!("g{i}");
+                    sent.push((id.clone(), kind, subject, data.clone()));
+                    d.raw(t, "gen", &id, kind, subject, &data)
+                }
+            }
+        };
+        for o in &out {
+            if let Output::Execute {
+                decision, actions, ..
+            } = o
+            {
+                executed_actions.extend(actions.iter().map(|a| (*decision, a.index)));
+            }
+        }
+    }
+    assert_eq!(d.entries.len(), ENTRIES);
+    d.entries
+}
+
+fn render(out: &[Output]) -> Vec<String> {
+    out.iter().map(|o| format!("{o:?}")).collect()
+}
+
+/// One engine over the whole stream: outputs per entry and the engine after
+/// each entry (`engines[c]` has applied `entries[..c]`).
+struct Reference {
+    outputs: Vec<Vec<Output>>,
+    engines: Vec<Engine>,
+}
+
+fn reference(entries: &[Stamped]) -> Reference {
+    let mut e = engine();
+    let mut outputs = Vec::with_capacity(entries.len());
+    let mut engines = vec![e.clone()];
+    for s in entries {
+        let mut out = Vec::new();
+        e.apply(s, &mut out);
+        outputs.push(out);
+        engines.push(e.clone());
+    }
+    Reference { outputs, engines }
+}
+
+/// Cut points where the foyer's `for` hold is running (started, not yet due).
+fn hold_cuts(r: &Reference) -> Vec<(usize, Millis)> {
+    let held = r.engines[0].config().policy_idx["held"] as usize;
+    let foyer = r.engines[0].config().space_idx[FOYER] as usize;
+    (1..ENTRIES)
+        .filter_map(|c| {
+            let st = r.engines[c].state();
+            st.instances[held][foyer]
+                .true_since
+                .map(|since| (c, st.now - since))
+        })
+        .filter(|&(_, held_for)| held_for > 0 && held_for < HOLD)
+        .collect()
+}
+
+/// Journals `entries[..cut]` while applying them, snapshots, journals up to
+/// `later`, restores, and applies the rest. Checks outputs and state against
+/// the reference.
+fn check_cut(entries: &[Stamped], r: &Reference, cut: usize, later: usize, rng: &mut ChaCha8Rng) {
+    let ctx = format!("cut {cut}, journaled to {later}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut j = SqliteJournal::open(dir.path(), &Options::default()).expect("open journal");
+
+    let mut live = engine();
+    let mut pos = 0;
+    while pos < cut {
+        let end = (pos + rng.random_range(1..=25)).min(cut);
+        j.append(&entries[pos..end]).expect("append");
+        let mut out = Vec::new();
+        for e in &entries[pos..end] {
+            live.apply(e, &mut out);
+        }
+        pos = end;
+    }
+    assert_eq!(
+        live.state(),
+        r.engines[cut].state(),
+        "{ctx}: live engine before the cut"
+    );
+    j.save_snapshot(&live.snapshot()).expect("save snapshot");
+    while pos < later {
+        let end = (pos + rng.random_range(1..=25)).min(later);
+        j.append(&entries[pos..end]).expect("append");
+        pos = end;
+    }
+    assert_eq!(j.last_seq().expect("last_seq"), later as u64, "{ctx}");
+
+    // (a) From the snapshot alone: every output after the cut matches.
+    let snap = j
+        .latest_snapshot()
+        .expect("read snapshot")
+        .expect("a snapshot");
+    assert_eq!(snap.state.last_seq, cut as u64, "{ctx}");
+    let mut from_snap = Engine::from_snapshot(snap).expect("snapshot config compiles");
+    assert_eq!(
+        from_snap.state(),
+        live.state(),
+        "{ctx}: snapshot round trip"
+    );
+    for (i, e) in entries.iter().enumerate().skip(cut) {
+        let mut out = Vec::new();
+        from_snap.apply(e, &mut out);
+        assert_eq!(
+            render(&out),
+            render(&r.outputs[i]),
+            "{ctx}: outputs of entry {} from the snapshot",
+            e.seq
+        );
+        assert_eq!(out, r.outputs[i]);
+    }
+
+    // (b) `restore`: snapshot plus the journaled tail, then the remaining entries.
+    let (mut restored, replayed) = baton_journal::restore(&j)
+        .expect("restore")
+        .expect("a snapshot");
+    assert_eq!(replayed, (later - cut) as u64, "{ctx}");
+    assert_eq!(restored.position(), later as u64, "{ctx}");
+    assert_eq!(
+        restored.state(),
+        r.engines[later].state(),
+        "{ctx}: state after restore"
+    );
+    for (i, e) in entries.iter().enumerate().skip(later) {
+        let mut out = Vec::new();
+        restored.apply(e, &mut out);
+        assert_eq!(
+            render(&out),
+            render(&r.outputs[i]),
+            "{ctx}: outputs of entry {} after restore",
+            e.seq
+        );
+    }
+    assert_eq!(
+        restored.state(),
+        r.engines[ENTRIES].state(),
+        "{ctx}: final state"
+    );
+}
+
+#[test]
+fn restored_engine_matches_uninterrupted_run() {
+    let entries = stream();
+    let r = reference(&entries);
+
+    // The uninterrupted run is itself reproducible.
+    let again = reference(&entries);
+    assert_eq!(again.outputs, r.outputs);
+
+    // The stream exercises what restore must carry over.
+    let all: Vec<Output> = r.outputs.iter().flatten().cloned().collect();
+    for policy in ["full", "held", "ask", "quiet"] {
+        assert!(
+            !decisions_of(&all, policy).is_empty(),
+            "policy {policy} never fired"
+        );
+    }
+    assert!(
+        decisions_of(&all, "held")
+            .iter()
+            .any(|d| d.explanation.trigger.kind == "timer"),
+        "no hold completed on its timer"
+    );
+    let statuses: Vec<_> = updates(&all).into_iter().map(|(_, s)| s).collect();
+    for s in [baton_core::Status::Approved, baton_core::Status::Cancelled] {
+        assert!(statuses.contains(&s), "no {s:?} update in the stream");
+    }
+
+    let holds = hold_cuts(&r);
+    assert!(
+        !holds.is_empty(),
+        "the stream has no `for` hold in progress"
+    );
+    // The cut closest to halfway through a hold.
+    let hold_cut = holds
+        .iter()
+        .min_by_key(|&&(_, held_for)| (held_for - HOLD / 2).abs())
+        .expect("non-empty")
+        .0;
+    let pending: Vec<usize> = (1..ENTRIES)
+        .filter(|&c| !r.engines[c].state().pending.is_empty())
+        .collect();
+    assert!(
+        !pending.is_empty(),
+        "the stream never has an approval pending"
+    );
+    let pending_cut = pending[pending.len() / 2];
+
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let mut cuts: Vec<usize> = (0..10).map(|_| rng.random_range(1..ENTRIES)).collect();
+    cuts.push(hold_cut);
+    cuts.push(pending_cut);
+    for cut in cuts {
+        // Sometimes restore with no tail at all.
+        let later = if rng.random_bool(0.2) {
+            cut
+        } else {
+            rng.random_range(cut..=ENTRIES)
+        };
+        check_cut(&entries, &r, cut, later, &mut rng);
+    }
+}
+
+#[test]
+fn journal_is_durable_wal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let j = SqliteJournal::open(dir.path(), &Options::default()).expect("open journal");
+    assert_eq!(j.pragma("journal_mode").expect("pragma"), "wal");
+    assert_eq!(
+        j.pragma("synchronous").expect("pragma"),
+        "2",
+        "synchronous must be FULL"
+    );
+    assert_eq!(j.pragma("wal_autocheckpoint").expect("pragma"), "0");
+    drop(j);
+    // Settings hold on every open, not just on creation.
+    let j = SqliteJournal::open(dir.path(), &Options::default()).expect("reopen journal");
+    assert_eq!(j.pragma("journal_mode").expect("pragma"), "wal");
+    assert_eq!(j.pragma("synchronous").expect("pragma"), "2");
+}
+
+fn tick(seq: u64) -> Stamped {
+    Stamped {
+        seq,
+        time: T0 + seq as Millis * SEC,
+        entry: Entry::Tick,
+    }
+}
+
+#[test]
+fn out_of_order_append_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut j = SqliteJournal::open(dir.path(), &Options::default()).expect("open journal");
+    assert_eq!(j.last_seq().expect("last_seq"), 0);
+    let err = j.append(&[tick(2)]).expect_err("must start at 1");
+    assert!(
+        matches!(err, JournalError::OutOfOrder { last: 0, got: 2 }),
+        "{err}"
+    );
+
+    j.append(&[tick(1), tick(2), tick(3)]).expect("append");
+    assert_eq!(j.last_seq().expect("last_seq"), 3);
+
+    for (batch, got) in [
+        (vec![tick(5)], 5),
+        (vec![tick(3)], 3),
+        (vec![tick(2)], 2),
+        (vec![tick(4), tick(6)], 6),
+        (vec![tick(4), tick(4)], 4),
+    ] {
+        let err = j.append(&batch).expect_err("out of order");
+        assert!(
+            matches!(err, JournalError::OutOfOrder { got: g, .. } if g == got),
+            "{err}"
+        );
+        assert_eq!(
+            j.last_seq().expect("last_seq"),
+            3,
+            "a refused batch changes nothing"
+        );
+    }
+    // A refused batch is not partly committed either.
+    let mut seqs = Vec::new();
+    j.read_after(0, &mut |e| {
+        seqs.push(e.seq);
+        Ok(())
+    })
+    .expect("read");
+    assert_eq!(seqs, vec![1, 2, 3]);
+
+    // The journal still accepts the right next entry, and remembers it on reopen.
+    j.append(&[tick(4)]).expect("append after a refusal");
+    assert_eq!(j.last_seq().expect("last_seq"), 4);
+    drop(j);
+    let j = SqliteJournal::open(dir.path(), &Options::default()).expect("reopen journal");
+    assert_eq!(j.last_seq().expect("last_seq"), 4);
+}
