@@ -56,10 +56,11 @@ pub struct Compiled {
     pub minute_policies: Vec<u32>,
 }
 
-/// Compiles one policy against the schema; `baton check` uses it for every file.
-pub fn compile_policy(
-    p: &Policy,
-) -> Result<(Expr, Option<Expr>, Vec<Vec<(String, Expr)>>), ConfigError> {
+/// Per action, its compiled parameters in name order.
+pub type CompiledParams = Vec<Vec<(String, Expr)>>;
+
+/// Compiles one policy's condition, rearm and parameters against the schema.
+pub fn compile_policy(p: &Policy) -> Result<(Expr, Option<Expr>, CompiledParams), ConfigError> {
     let err = |field: String| {
         move |error| ConfigError {
             policy: p.id.clone(),

@@ -342,11 +342,7 @@ impl Engine {
                             self.st.attendees.entry(a.clone()).or_default().last_space = Some(sp);
                         }
                     }
-                    D::Exited { count, .. } => {
-                        if st.exited(now, *count) {
-                            self.st.stats.clamped += 1;
-                        }
-                    }
+                    D::Exited { count, .. } if st.exited(now, *count) => self.st.stats.clamped += 1,
                     D::Density { persons_per_m2 } => {
                         st.sensed_density = Some((*persons_per_m2, now))
                     }

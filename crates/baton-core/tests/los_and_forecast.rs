@@ -100,10 +100,8 @@ fn forecast_beats_persistence_on_the_scenario() {
         std::fs::write(p, rows.join("\n")).expect("dump");
     }
     let (mut err_forecast, mut err_persist, mut count) = (0.0, 0.0, 0u32);
-    for m in 0..samples.len().saturating_sub(10) {
-        for i in 0..n {
-            let (now, forecast) = samples[m][i];
-            let (actual, _) = samples[m + 10][i];
+    for (row, later) in samples.iter().zip(samples.iter().skip(10)) {
+        for (&(now, forecast), &(actual, _)) in row.iter().zip(later) {
             if now == 0.0 && actual == 0.0 {
                 continue;
             }

@@ -367,11 +367,14 @@ fn restored_engine_matches_uninterrupted_run() {
         "the stream has no `for` hold in progress"
     );
     // The cut closest to halfway through a hold.
-    let hold_cut = holds
+    let (hold_cut, held_for) = *holds
         .iter()
         .min_by_key(|&&(_, held_for)| (held_for - HOLD / 2).abs())
-        .expect("non-empty")
-        .0;
+        .expect("non-empty");
+    assert!(
+        (HOLD / 4..=3 * HOLD / 4).contains(&held_for),
+        "no cut near the middle of a hold: {holds:?}"
+    );
     let pending: Vec<usize> = (1..ENTRIES)
         .filter(|&c| !r.engines[c].state().pending.is_empty())
         .collect();
@@ -394,6 +397,21 @@ fn restored_engine_matches_uninterrupted_run() {
         };
         check_cut(&entries, &r, cut, later, &mut rng);
     }
+
+    // Control: the comparison notices lost state. A snapshot that drops the
+    // pending approval diverges from the uninterrupted run.
+    let mut snap = r.engines[pending_cut].snapshot();
+    snap.state.pending.clear();
+    let mut lossy = Engine::from_snapshot(snap).expect("snapshot config compiles");
+    let diverged = entries.iter().enumerate().skip(pending_cut).any(|(i, e)| {
+        let mut out = Vec::new();
+        lossy.apply(e, &mut out);
+        out != r.outputs[i]
+    });
+    assert!(
+        diverged,
+        "dropping pending approvals at {pending_cut} went unnoticed"
+    );
 }
 
 #[test]

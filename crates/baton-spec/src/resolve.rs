@@ -289,10 +289,10 @@ fn resolve_event(
     let dedup_window = duration(f, "dedup_window", &e.dedup_window, 900_000, cx);
     let skew_bound = duration(f, "skew_bound", &e.skew_bound, 120_000, cx);
     let tick = duration(f, "tick", &e.tick, 1_000, cx);
-    if tick <= 0 {
-        if let Some(t) = &e.tick {
-            cx.error(f, at(t), "tick", "must be longer than zero");
-        }
+    if tick <= 0
+        && let Some(t) = &e.tick
+    {
+        cx.error(f, at(t), "tick", "must be longer than zero");
     }
     let (tz, date) = (tz?, date?);
     let noon = tz.to_timestamp(date.at(12, 0, 0, 0)).ok()?;
@@ -528,7 +528,8 @@ fn resolve_sessions(
         }
     }
     // Overlaps within a room: real schedules have them, so they warn.
-    let mut by_space: BTreeMap<&str, Vec<&((u64, u64), m::Session)>> = BTreeMap::new();
+    type Located = ((u64, u64), m::Session);
+    let mut by_space: BTreeMap<&str, Vec<&Located>> = BTreeMap::new();
     for s in &out {
         by_space.entry(s.1.space.as_str()).or_default().push(s);
     }
