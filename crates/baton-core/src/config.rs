@@ -44,6 +44,7 @@ pub struct Compiled {
     pub space_idx: HashMap<String, u32>,
     pub session_idx: HashMap<String, u32>,
     pub staff_idx: HashMap<String, u32>,
+    pub sign_idx: HashMap<String, u32>,
     pub space_tables: Vec<Table>,
     /// Sessions per space, sorted by start.
     pub sessions_by_space: Vec<Vec<u32>>,
@@ -97,6 +98,12 @@ impl Compiled {
             .collect();
         let session_idx = spec
             .sessions
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.clone(), i as u32))
+            .collect();
+        let sign_idx = spec
+            .signs
             .iter()
             .enumerate()
             .map(|(i, s)| (s.id.clone(), i as u32))
@@ -197,6 +204,7 @@ impl Compiled {
             space_idx,
             session_idx,
             staff_idx,
+            sign_idx,
             space_tables,
             sessions_by_space,
             signs_by_space,

@@ -11,7 +11,7 @@ use crate::output::{Action, Decision, Explanation, Output, Scope, Status, Trigge
 use crate::state::{Instance, Override, Pending, SessionState, StaffState, State, Timer};
 use baton_model::{
     ActionKind, ActionResult, Command, CommandKind, DecisionId, Entry, Millis, Mode, OnTimeout,
-    ParamValue, PolicySet, ScopeKind, Signal, SignalData, SignalType, Spec, Stamped, Target,
+    ParamValue, PolicySet, ScopeKind, Signal, SignalData, Spec, Stamped, Target,
 };
 use baton_policy::field_value;
 use serde::{Deserialize, Serialize};
@@ -276,6 +276,10 @@ impl Engine {
             Ok(v) => v,
             Err(reason) => return self.reject(out, &s.id, reason),
         };
+        // Most signals concern no policy: skip building the context for them.
+        if self.cfg.by_trigger[s.kind.index()].is_empty() {
+            return;
+        }
         let info = SignalInfo {
             kind: s.kind.as_str(),
             subject: &s.subject,
@@ -298,10 +302,6 @@ impl Engine {
             },
         };
         let trig = trigger_for(out.seq, s.kind.as_str(), Some(&s.id), Some(&s.subject));
-        let candidates = &self.cfg.by_trigger[s.kind.index()];
-        if candidates.is_empty() {
-            return;
-        }
         let cfg = Arc::clone(&self.cfg);
         for &p in &cfg.by_trigger[s.kind.index()] {
             let entity = match cfg.policies[p as usize].def.scope.kind {
@@ -745,13 +745,10 @@ impl Engine {
     }
 
     fn sign_index(&self, resource: &str) -> Option<u32> {
-        let id = resource.strip_prefix("sign:")?;
         self.cfg
-            .spec
-            .signs
-            .iter()
-            .position(|s| s.id == id)
-            .map(|i| i as u32)
+            .sign_idx
+            .get(resource.strip_prefix("sign:")?)
+            .copied()
     }
 
     /// Emits the actions that are still valid and not suppressed.
@@ -1214,5 +1211,4 @@ fn migrate(old: &Compiled, new: &Compiled, st: &mut State) {
             p.policy = *n;
         }
     }
-    let _ = SignalType::COUNT;
 }
