@@ -73,6 +73,7 @@ fn spec() -> (Spec, PolicySet) {
             sessions: vec![],
             staff: vec![],
             signs: vec![],
+            governance: Default::default(),
         },
         PolicySet {
             hash: "bench".into(),

@@ -55,6 +55,8 @@ pub struct Compiled {
     /// Policies to evaluate per signal type: the trigger index.
     pub by_trigger: Vec<Vec<u32>>,
     pub minute_policies: Vec<u32>,
+    /// Shortest walking times between spaces, for the planner.
+    pub walk: crate::planner::WalkTimes,
 }
 
 /// Per action, its compiled parameters in name order.
@@ -199,7 +201,6 @@ impl Compiled {
             .map(|(i, p)| (p.def.id.clone(), i as u32))
             .collect();
         Ok(Compiled {
-            spec,
             policy_set,
             space_idx,
             session_idx,
@@ -213,6 +214,8 @@ impl Compiled {
             policy_idx,
             by_trigger,
             minute_policies,
+            walk: crate::planner::WalkTimes::new(&spec),
+            spec,
         })
     }
 }

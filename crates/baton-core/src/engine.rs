@@ -8,6 +8,7 @@ use crate::config::{Compiled, ConfigError};
 use crate::context::{Ctx, SignalInfo, current_session, session_space, session_status};
 use crate::metrics::SpaceState;
 use crate::output::{Action, Decision, Explanation, Output, Scope, Status, Trigger};
+use crate::planner::tasks::Owner;
 use crate::state::{Instance, Override, Pending, SessionState, StaffState, State, Timer};
 use baton_model::{
     ActionKind, ActionResult, Command, CommandKind, DecisionId, Entry, Millis, Mode, OnTimeout,
@@ -21,8 +22,8 @@ use std::sync::Arc;
 /// Core state plus the compiled configuration it runs under.
 #[derive(Debug, Clone)]
 pub struct Engine {
-    cfg: Arc<Compiled>,
-    st: State,
+    pub(crate) cfg: Arc<Compiled>,
+    pub(crate) st: State,
 }
 
 /// Everything needed to resume an engine without the journal before it.
@@ -34,14 +35,14 @@ pub struct Snapshot {
 }
 
 /// Collects one entry's outputs and numbers them.
-struct Out<'a> {
-    seq: u64,
+pub(crate) struct Out<'a> {
+    pub(crate) seq: u64,
     next: u32,
     buf: &'a mut Vec<Output>,
 }
 
 impl Out<'_> {
-    fn id(&mut self) -> DecisionId {
+    pub(crate) fn id(&mut self) -> DecisionId {
         let id = DecisionId {
             seq: self.seq,
             index: self.next,
@@ -49,7 +50,7 @@ impl Out<'_> {
         self.next += 1;
         id
     }
-    fn push(&mut self, o: Output) {
+    pub(crate) fn push(&mut self, o: Output) {
         self.buf.push(o);
     }
 }
@@ -178,6 +179,7 @@ impl Engine {
                     out,
                 ),
                 Timer::Approval { decision } => self.approval_timeout(decision, out),
+                Timer::TaskAck { task, staff } => self.task_ack_timeout(&task, staff, out),
                 Timer::OverrideExpiry { resource } => {
                     if self
                         .st
@@ -199,6 +201,7 @@ impl Engine {
         }
         let first = self.st.minute == 0;
         self.st.minute = minute;
+        self.prune_claims(self.st.now);
         if first {
             return;
         }
@@ -276,6 +279,19 @@ impl Engine {
             Ok(v) => v,
             Err(reason) => return self.reject(out, &s.id, reason),
         };
+        match &s.data {
+            SignalData::StaffTask { task, state } => {
+                if let Some(&sf) = self.cfg.staff_idx.get(&s.subject) {
+                    self.task_signal(sf, task, *state, out);
+                }
+            }
+            SignalData::StaffLocation { .. } => {
+                if let (Some(&sf), Some(sp)) = (self.cfg.staff_idx.get(&s.subject), space) {
+                    self.staff_moved(sf, sp, out);
+                }
+            }
+            _ => {}
+        }
         // Most signals concern no policy: skip building the context for them.
         if self.cfg.by_trigger[s.kind.index()].is_empty() {
             return;
@@ -396,13 +412,6 @@ impl Engine {
                         st.space = Some(space_of(space).ok_or("unknown space in data.space")?);
                     }
                     D::StaffStatus { status } => st.status = *status,
-                    D::StaffTask { task, state } => {
-                        st.task = match state {
-                            baton_model::signal::TaskState::Done
-                            | baton_model::signal::TaskState::Declined => None,
-                            _ => Some(task.clone()),
-                        }
-                    }
                     _ => {}
                 }
                 Ok((st.space, None))
@@ -570,35 +579,17 @@ impl Engine {
         let pol = &cfg.policies[p as usize];
         let now = self.st.now;
         let id = out.id();
-        let mut notes = Vec::new();
-        let mut actions = Vec::new();
-        for (i, spec) in pol.def.actions.iter().enumerate() {
-            let resources = self.resources(spec.kind, &spec.target, space, session);
-            if resources.is_empty() {
-                notes.push(format!(
-                    "action {i} ({}) addressed no resource",
-                    spec.kind.as_str()
-                ));
-            }
-            for resource in resources {
-                let suppressed = if self.st.emergency && spec.kind.is_attendee_facing() {
-                    Some("emergency hold".to_string())
-                } else if self.st.overrides.contains_key(&resource) {
-                    Some(format!("operator override on {resource}"))
-                } else {
-                    None
-                };
-                actions.push(Action {
-                    index: actions.len() as u32,
-                    kind: spec.kind,
-                    resource,
-                    params: params.get(i).cloned().unwrap_or_default(),
-                    valid_until: now + spec.valid_for,
-                    suppressed,
-                });
-            }
-        }
+        let plan = self.plan(p, id, space, session, &params);
+        let actions = plan.actions;
+        let mut notes = plan.notes;
+        let lost = !actions.is_empty()
+            && actions.iter().all(|a| {
+                a.suppressed
+                    .as_deref()
+                    .is_some_and(|r| !r.starts_with("operator override") && r != "emergency hold")
+            });
         let status = match mode {
+            _ if lost => Status::Lost,
             Mode::Auto if self.st.paused => Status::Paused,
             Mode::Auto => Status::Executed,
             Mode::Approve => Status::Pending,
@@ -626,6 +617,10 @@ impl Engine {
                 held_since,
                 paused: self.st.paused,
                 notes,
+                constraints: plan.constraints,
+                conflicts: plan.conflicts,
+                alternatives: plan.alternatives,
+                solver: plan.solver,
             },
         };
         out.push(Output::Decision(Box::new(decision)));
@@ -639,8 +634,12 @@ impl Engine {
                 self.note_desired(a);
             }
         }
+        let owner = Owner {
+            policy: pol.def.id.clone(),
+            priority: pol.def.priority,
+        };
         match status {
-            Status::Executed => self.execute(id, &actions, out),
+            Status::Executed => self.execute(id, &actions, Some(&owner), out),
             Status::Paused => {
                 for a in actions.iter().filter(|a| a.suppressed.is_none()) {
                     self.note_desired(a);
@@ -676,7 +675,7 @@ impl Engine {
         }
     }
 
-    fn resources(
+    pub(crate) fn resources(
         &self,
         kind: ActionKind,
         target: &Target,
@@ -752,7 +751,13 @@ impl Engine {
     }
 
     /// Emits the actions that are still valid and not suppressed.
-    fn execute(&mut self, id: DecisionId, actions: &[Action], out: &mut Out) {
+    fn execute(
+        &mut self,
+        id: DecisionId,
+        actions: &[Action],
+        owner: Option<&Owner>,
+        out: &mut Out,
+    ) {
         let now = self.st.now;
         let mut go = Vec::new();
         for a in actions {
@@ -774,7 +779,9 @@ impl Engine {
                     .unwrap_or_default();
                 self.st.published_signs.insert(idx, content);
             }
-            go.push(a.clone());
+            let mut a = a.clone();
+            self.take_effect(id, &mut a, owner, out);
+            go.push(a);
         }
         if !go.is_empty() {
             out.push(Output::Execute {
@@ -836,6 +843,7 @@ impl Engine {
             CommandKind::Emergency { .. } => "emergency",
             CommandKind::SetMode { .. } => "set_mode",
             CommandKind::Manual { .. } => "manual",
+            CommandKind::AckAlert { .. } => "ack_alert",
         };
         bump(&mut self.st.stats.commands, name);
         match &c.kind {
@@ -850,6 +858,10 @@ impl Engine {
                     actor: c.actor.clone(),
                     reason: String::new(),
                 });
+                let owner = self.cfg.policies.get(p.policy as usize).map(|x| Owner {
+                    policy: x.def.id.clone(),
+                    priority: x.def.priority,
+                });
                 let mut actions = p.actions;
                 for a in &mut actions {
                     if a.suppressed.is_none() && self.st.emergency && a.kind.is_attendee_facing() {
@@ -859,7 +871,7 @@ impl Engine {
                         a.suppressed = Some(format!("operator override on {}", a.resource));
                     }
                 }
-                self.execute(*decision, &actions, out);
+                self.execute(*decision, &actions, owner.as_ref(), out);
             }
             CommandKind::Reject { decision, comment } => {
                 if self.st.pending.remove(decision).is_none() {
@@ -923,6 +935,13 @@ impl Engine {
                 }
             }
             CommandKind::Emergency { on } => self.emergency(*on, out),
+            CommandKind::AckAlert { alert } => match self.st.alerts.get_mut(alert) {
+                Some(card) if card.acked.is_none() => card.acked = Some(c.actor.clone()),
+                Some(_) => {
+                    return self.refuse(out, format!("alert {alert} is already acknowledged"));
+                }
+                None => return self.refuse(out, format!("no open alert {alert}")),
+            },
             CommandKind::SetMode { policy, mode } => {
                 if !self.cfg.policy_idx.contains_key(policy) {
                     return self.refuse(out, format!("unknown policy {policy:?}"));
@@ -972,9 +991,13 @@ impl Engine {
                         held_since: None,
                         paused: self.st.paused,
                         notes: vec![format!("manual action by {}", c.actor)],
+                        constraints: Vec::new(),
+                        conflicts: Vec::new(),
+                        alternatives: Vec::new(),
+                        solver: None,
                     },
                 })));
-                self.execute(id, &actions, out);
+                self.execute(id, &actions, None, out);
             }
         }
     }
@@ -1102,7 +1125,7 @@ fn prefix(kind: ActionKind) -> &'static str {
     match kind {
         ActionKind::Sign => "sign",
         ActionKind::OpenSpace | ActionKind::CloseSpace => "space",
-        ActionKind::DelaySession => "session",
+        ActionKind::DelaySession | ActionKind::Redirect => "session",
         ActionKind::Notify => "attendees:space",
         ActionKind::Dispatch => "dispatch",
         ActionKind::Alert => "alert",

@@ -10,9 +10,10 @@ pub mod engine;
 pub mod los;
 pub mod metrics;
 pub mod output;
+pub mod planner;
 pub mod state;
 
 pub use config::{Compiled, ConfigError, compile_policy};
 pub use engine::{Engine, Snapshot};
-pub use output::{Action, Decision, Output, Status};
+pub use output::{Action, Considered, Decision, Explanation, Output, Status};
 pub use state::{State, Stats};

@@ -38,6 +38,16 @@ pub enum Output {
         id: String,
         reason: String,
     },
+    /// A staff task moved on: assigned, acknowledged, arrived, done,
+    /// reassigned, preempted or unfilled. The desk follows dispatch here.
+    Task {
+        task: String,
+        staff: Option<String>,
+        state: String,
+        at: Millis,
+        space: String,
+        reason: String,
+    },
     /// An action's delivery result came back.
     ActionOutcome {
         decision: DecisionId,
@@ -68,6 +78,8 @@ pub enum Status {
     Cancelled,
     /// Sent by an operator by hand.
     Manual,
+    /// Every action lost to a higher-priority claim or a governance constraint.
+    Lost,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -118,6 +130,29 @@ pub struct Explanation {
     pub paused: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Governance constraints that trimmed or refused an action.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<String>,
+    /// Claims won or lost against other policies.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<String>,
+    /// What the planner weighed, with costs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<Considered>,
+    /// How the planner solved, and whether it had to approximate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub solver: Option<String>,
+}
+
+/// One option the planner weighed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Considered {
+    pub option: String,
+    /// Lower is better; per person for redirects, per assignment for staff.
+    pub cost: i64,
+    /// People or staff sent this way; 0 if not chosen.
+    pub chosen: u32,
+    pub detail: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

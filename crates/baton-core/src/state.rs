@@ -24,7 +24,8 @@ pub struct SessionState {
 pub struct StaffState {
     pub space: Option<u32>,
     pub status: StaffStatus,
-    pub task: Option<String>,
+    /// Open task ids, oldest first.
+    pub tasks: Vec<String>,
 }
 
 impl Default for StaffState {
@@ -32,7 +33,7 @@ impl Default for StaffState {
         StaffState {
             space: None,
             status: StaffStatus::Available,
-            task: None,
+            tasks: Vec::new(),
         }
     }
 }
@@ -42,6 +43,54 @@ pub struct AttendeeState {
     pub checked_in: bool,
     pub last_space: Option<u32>,
     pub plan: Vec<u32>,
+    /// When automation last notified this person, within the rate-limit hour.
+    pub notified: Vec<Millis>,
+}
+
+/// Where a dispatched task stands; `staff.task` signals move it on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStage {
+    Assigned,
+    Acknowledged,
+    Arrived,
+}
+
+/// One staff task, from dispatch to done. Reassignment keeps the id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub decision: DecisionId,
+    /// The policy that asked for it, or `operator:NAME`.
+    pub policy: String,
+    pub priority: i32,
+    pub space: u32,
+    pub role: String,
+    pub note: String,
+    pub staff: u32,
+    pub stage: TaskStage,
+    pub since: Millis,
+    pub valid_until: Millis,
+    /// Staff who declined or let it time out: not asked again.
+    pub passed: Vec<u32>,
+}
+
+/// A resource held by an executed decision until its action's `valid_until`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claim {
+    pub policy: String,
+    pub priority: i32,
+    pub decision: DecisionId,
+    pub until: Millis,
+}
+
+/// Alerts about one space join one card while it is open.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertCard {
+    pub first: DecisionId,
+    pub count: u32,
+    pub opened: Millis,
+    pub last: Millis,
+    pub acked: Option<String>,
 }
 
 /// Per (policy, entity): where the policy's state machine stands.
@@ -65,6 +114,11 @@ pub enum Timer {
     },
     OverrideExpiry {
         resource: String,
+    },
+    /// A dispatched task not acknowledged by now goes to someone else.
+    TaskAck {
+        task: String,
+        staff: u32,
     },
 }
 
@@ -157,5 +211,11 @@ pub struct State {
     /// What was last sent to each sign.
     pub published_signs: BTreeMap<u32, String>,
     pub dedup: Dedup,
+    /// Open staff tasks by id (`DECISION-SLOT`).
+    pub tasks: BTreeMap<String, Task>,
+    /// Who holds each sign, space, session and attendee group, by resource.
+    pub claims: BTreeMap<String, Claim>,
+    /// Alert cards by group id (`alert:SPACE`).
+    pub alerts: BTreeMap<String, AlertCard>,
     pub stats: Stats,
 }

@@ -53,6 +53,7 @@ fn spec() -> (Spec, PolicySet) {
             sessions: vec![],
             staff: vec![],
             signs: vec![],
+            governance: Default::default(),
         },
         PolicySet {
             hash: "b".into(),

@@ -81,6 +81,10 @@ pub enum CommandKind {
     Manual {
         action: ManualAction,
     },
+    /// Acknowledge an alert card (named by its group id, e.g. `alert:hall-a`).
+    AckAlert {
+        alert: String,
+    },
 }
 
 /// An action an operator sends by hand; it goes out even while automation is paused.

@@ -18,6 +18,70 @@ pub struct Spec {
     pub sessions: Vec<Session>,
     pub staff: Vec<Staff>,
     pub signs: Vec<Sign>,
+    /// Limits the planner holds every automated proposal to.
+    pub governance: Governance,
+}
+
+/// Governance constraints, declared in `event.yaml` under `governance:`.
+///
+/// They bind automation only: an operator's manual action is never trimmed,
+/// because the person at the desk is the one accountable for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Governance {
+    /// At most this many notifications reach one attendee in any rolling hour; 0 means no limit.
+    pub max_notifications_per_hour: u32,
+    /// Never redirect people into a space that would pass this fill (0 to 1).
+    pub max_redirect_fill: f64,
+    /// Windows of local time in which some action kinds are held back.
+    pub quiet_hours: Vec<QuietHours>,
+    /// How many open tasks one staff member may carry at once.
+    pub max_tasks_per_staff: u32,
+    /// A dispatched task nobody acknowledged for this long goes to someone else.
+    pub task_ack_timeout: Millis,
+    /// Alerts about one space within this window join one card.
+    pub alert_group_window: Millis,
+}
+
+impl Default for Governance {
+    fn default() -> Self {
+        Governance {
+            max_notifications_per_hour: 0,
+            max_redirect_fill: 0.95,
+            quiet_hours: Vec::new(),
+            max_tasks_per_staff: 1,
+            task_ack_timeout: 120_000,
+            alert_group_window: 600_000,
+        }
+    }
+}
+
+/// A quiet window in minutes of the local day; `from > to` wraps past midnight.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuietHours {
+    pub from_min: u32,
+    pub to_min: u32,
+    /// The action kinds held back; attendee notifications by default.
+    pub kinds: Vec<ActionKind>,
+}
+
+impl QuietHours {
+    pub fn contains(&self, minute_of_day: u32) -> bool {
+        if self.from_min <= self.to_min {
+            (self.from_min..self.to_min).contains(&minute_of_day)
+        } else {
+            minute_of_day >= self.from_min || minute_of_day < self.to_min
+        }
+    }
+
+    pub fn label(&self) -> String {
+        format!(
+            "{:02}:{:02}-{:02}:{:02}",
+            self.from_min / 60,
+            self.from_min % 60,
+            self.to_min / 60,
+            self.to_min % 60
+        )
+    }
 }
 
 /// Event-wide settings. Windows and bounds are in journal-time milliseconds.
@@ -201,8 +265,13 @@ pub enum ActionKind {
     OpenSpace,
     /// Desired state of a space: closed.
     CloseSpace,
-    /// Retime a session (desired state of the schedule).
+    /// Retime a session (desired state of the schedule); later sessions in
+    /// the same room that would overlap are pushed back with it.
     DelaySession,
+    /// Send the people heading to a full session to alternatives: the planner
+    /// groups them, solves where each group goes, and expands this into
+    /// notifications, signage and an optional overflow opening.
+    Redirect,
 }
 
 impl ActionKind {
@@ -215,6 +284,7 @@ impl ActionKind {
             ActionKind::OpenSpace => "open_space",
             ActionKind::CloseSpace => "close_space",
             ActionKind::DelaySession => "delay_session",
+            ActionKind::Redirect => "redirect",
         }
     }
 
@@ -228,7 +298,25 @@ impl ActionKind {
 
     /// Attendee-facing actions are what the emergency hold cancels.
     pub fn is_attendee_facing(self) -> bool {
-        matches!(self, ActionKind::Notify | ActionKind::Sign)
+        matches!(
+            self,
+            ActionKind::Notify | ActionKind::Sign | ActionKind::Redirect
+        )
+    }
+
+    pub fn parse(s: &str) -> Option<ActionKind> {
+        [
+            ActionKind::Notify,
+            ActionKind::Sign,
+            ActionKind::Dispatch,
+            ActionKind::Alert,
+            ActionKind::OpenSpace,
+            ActionKind::CloseSpace,
+            ActionKind::DelaySession,
+            ActionKind::Redirect,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 

@@ -15,6 +15,9 @@ pub enum ParamValue {
     Int(i64),
     Double(f64),
     String(String),
+    /// Planner-made lists, such as a notification's recipients. CEL
+    /// parameters never produce one.
+    List(Vec<ParamValue>),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -24,6 +27,7 @@ enum Tagged {
     Int(i64),
     Double(f64),
     String(String),
+    List(Vec<ParamValue>),
 }
 
 impl Serialize for ParamValue {
@@ -35,6 +39,7 @@ impl Serialize for ParamValue {
                 ParamValue::Int(i) => s.serialize_i64(*i),
                 ParamValue::Double(d) => s.serialize_f64(*d),
                 ParamValue::String(v) => s.serialize_str(v),
+                ParamValue::List(v) => s.collect_seq(v),
             }
         } else {
             let t = match self.clone() {
@@ -43,6 +48,7 @@ impl Serialize for ParamValue {
                 ParamValue::Int(i) => Tagged::Int(i),
                 ParamValue::Double(d) => Tagged::Double(d),
                 ParamValue::String(v) => Tagged::String(v),
+                ParamValue::List(v) => Tagged::List(v),
             };
             t.serialize(s)
         }
@@ -54,7 +60,7 @@ struct PlainVisitor;
 impl<'de> Visitor<'de> for PlainVisitor {
     type Value = ParamValue;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("null, a boolean, a number or a string")
+        f.write_str("null, a boolean, a number, a string or a list of them")
     }
     fn visit_unit<E>(self) -> Result<ParamValue, E> {
         Ok(ParamValue::Null)
@@ -82,10 +88,12 @@ impl<'de> Visitor<'de> for PlainVisitor {
     fn visit_string<E>(self, v: String) -> Result<ParamValue, E> {
         Ok(ParamValue::String(v))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<ParamValue, A::Error> {
-        Err(de::Error::custom(
-            "lists are not allowed as parameter values",
-        ))
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ParamValue, A::Error> {
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element::<ParamValue>()? {
+            items.push(v);
+        }
+        Ok(ParamValue::List(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<ParamValue, A::Error> {
         Err(de::Error::custom(
@@ -105,6 +113,7 @@ impl<'de> Deserialize<'de> for ParamValue {
                 Tagged::Int(i) => ParamValue::Int(i),
                 Tagged::Double(v) => ParamValue::Double(v),
                 Tagged::String(v) => ParamValue::String(v),
+                Tagged::List(v) => ParamValue::List(v),
             })
         }
     }
@@ -118,6 +127,15 @@ impl fmt::Display for ParamValue {
             ParamValue::Int(i) => write!(f, "{i}"),
             ParamValue::Double(d) => write!(f, "{d}"),
             ParamValue::String(s) => f.write_str(s),
+            ParamValue::List(v) => {
+                for (i, x) in v.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{x}")?;
+                }
+                Ok(())
+            }
         }
     }
 }

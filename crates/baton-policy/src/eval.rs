@@ -95,9 +95,10 @@ fn compare(op: CmpOp, ty: Ty, a: &Node, b: &Node, c: &dyn Fields) -> Result<bool
         }
     };
     Ok(match (op, ord) {
-        // NaN compares unequal to everything, like IEEE and CEL.
+        // NaN equals nothing, itself included; ordering it is an error in CEL.
+        (CmpOp::Eq, None) => false,
         (CmpOp::Ne, None) => true,
-        (_, None) => false,
+        (_, None) => return Err(EvalError("NaN cannot be ordered")),
         (CmpOp::Eq, Some(o)) => o == Ordering::Equal,
         (CmpOp::Ne, Some(o)) => o != Ordering::Equal,
         (CmpOp::Lt, Some(o)) => o == Ordering::Less,
@@ -108,12 +109,9 @@ fn compare(op: CmpOp, ty: Ty, a: &Node, b: &Node, c: &dyn Fields) -> Result<bool
 }
 
 fn format_double(d: f64) -> String {
-    // CEL's string(double) prints the shortest round-trip form.
-    if d.is_finite() && d == d.trunc() && d.abs() < 1e15 {
-        format!("{}", d as i64)
-    } else {
-        format!("{d}")
-    }
+    // As the `cel` crate prints it: Rust's shortest round-trip form without an
+    // exponent, `5` for 5.0 and `-0` for -0.0.
+    d.to_string()
 }
 
 /// Evaluates any tree to a value.
@@ -140,12 +138,11 @@ pub fn eval<'a>(n: &'a Node, c: &'a dyn Fields) -> R<'a> {
         }
         Node::In(x, items) => {
             let v = eval(x, c)?;
+            // CEL builds the whole list first: an element that fails fails the
+            // `in`, even after a match.
             let mut found = false;
             for it in items {
-                if eval(it, c)? == v {
-                    found = true;
-                    break;
-                }
+                found |= eval(it, c)? == v;
             }
             Value::Bool(found)
         }
@@ -195,11 +192,10 @@ pub fn eval<'a>(n: &'a Node, c: &'a dyn Fields) -> R<'a> {
         Node::ToDouble(_, x) => match eval(x, c)? {
             Value::Int(i) => Value::Double(i as f64),
             Value::Double(d) => Value::Double(d),
-            Value::Str(s) => Value::Double(
-                s.trim()
-                    .parse()
-                    .map_err(|_| EvalError("double(): not a number"))?,
-            ),
+            // Like CEL: no surrounding whitespace, ` 7` is not a number.
+            Value::Str(s) => {
+                Value::Double(s.parse().map_err(|_| EvalError("double(): not a number"))?)
+            }
             Value::Bool(_) => return Err(EvalError("internal: double(bool)")),
         },
         Node::ToInt(_, x) => match eval(x, c)? {
@@ -210,11 +206,7 @@ pub fn eval<'a>(n: &'a Node, c: &'a dyn Fields) -> R<'a> {
                 }
                 Value::Int(d.trunc() as i64)
             }
-            Value::Str(s) => Value::Int(
-                s.trim()
-                    .parse()
-                    .map_err(|_| EvalError("int(): not an integer"))?,
-            ),
+            Value::Str(s) => Value::Int(s.parse().map_err(|_| EvalError("int(): not an integer"))?),
             Value::Bool(_) => return Err(EvalError("internal: int(bool)")),
         },
         Node::Size(x) => match eval(x, c)? {

@@ -39,6 +39,49 @@ pub struct EventFile {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub tick: Option<Spanned<String>>,
+    /// Limits the planner holds automation to.
+    #[serde(default)]
+    pub governance: Option<GovernanceFile>,
+}
+
+/// `governance:` in `event.yaml`. Constraints bind automation, not operators.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GovernanceFile {
+    /// At most this many notifications per attendee in any rolling hour (default: no limit).
+    #[serde(default)]
+    pub max_notifications_per_hour: Option<u32>,
+    /// Never redirect people into a space that would pass this fill, 0 to 1 (default 0.95).
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub max_redirect_fill: Option<Spanned<f64>>,
+    /// Local-time windows in which some action kinds (default: notify) are held back.
+    #[serde(default)]
+    #[schemars(with = "Vec<QuietHoursFile>")]
+    pub quiet_hours: Vec<Spanned<QuietHoursFile>>,
+    /// Open tasks one staff member may carry at once (default 1).
+    #[serde(default)]
+    pub max_tasks_per_staff: Option<u32>,
+    /// A dispatched task nobody acknowledged for this long is reassigned (default `2m`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub task_ack_timeout: Option<Spanned<String>>,
+    /// Alerts about one space within this window join one card (default `10m`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub alert_group_window: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuietHoursFile {
+    /// Local `HH:MM`.
+    pub from: String,
+    /// Local `HH:MM`; earlier than `from` wraps past midnight.
+    pub to: String,
+    /// Action kinds held back (default `[notify]`).
+    #[serde(default)]
+    pub kinds: Vec<String>,
 }
 
 /// `venue.yaml`: spaces and the walking links between them.

@@ -145,6 +145,7 @@ pub fn load(dir: &Path) -> Result<Loaded, Vec<Diagnostic>> {
         return Err(finish(cx.diags));
     };
     let info = resolve_event(&event, &mut cx);
+    let governance = resolve_governance(event.governance.as_ref(), &mut cx);
     let (spaces, links) = resolve_venue(&venue, &mut cx);
     let space_ids: HashSet<&str> = spaces.iter().map(|s| s.id.as_str()).collect();
     let sessions = resolve_sessions(
@@ -195,6 +196,7 @@ pub fn load(dir: &Path) -> Result<Loaded, Vec<Diagnostic>> {
         sessions,
         staff,
         signs,
+        governance,
     };
     let warnings = finish(cx.diags);
     Ok(Loaded {
@@ -311,6 +313,115 @@ fn resolve_event(
         },
         (date, tz),
     ))
+}
+
+/// `HH:MM` as minutes of the day.
+fn clock_minutes(text: &str) -> Option<u32> {
+    let (h, m) = text.split_once(':')?;
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60 && text.len() == 5).then_some(h * 60 + m)
+}
+
+fn resolve_governance(g: Option<&GovernanceFile>, cx: &mut Ctx) -> m::Governance {
+    let f = "event.yaml";
+    let d = m::Governance::default();
+    let Some(g) = g else {
+        return d;
+    };
+    let max_redirect_fill = match &g.max_redirect_fill {
+        None => d.max_redirect_fill,
+        Some(v) if v.value > 0.0 && v.value <= 1.0 => v.value,
+        Some(v) => {
+            cx.error(
+                f,
+                at(v),
+                "governance.max_redirect_fill",
+                format!(
+                    "{} is not a fill between 0 and 1 (0.9 means 90% full)",
+                    v.value
+                ),
+            );
+            d.max_redirect_fill
+        }
+    };
+    let mut quiet_hours = Vec::new();
+    for (i, q) in g.quiet_hours.iter().enumerate() {
+        let field = format!("governance.quiet_hours[{i}]");
+        let (from, to) = (clock_minutes(&q.value.from), clock_minutes(&q.value.to));
+        if from.is_none() {
+            cx.error(
+                f,
+                at(q),
+                format!("{field}.from"),
+                format!("{:?} is not a local time HH:MM", q.value.from),
+            );
+        }
+        if to.is_none() {
+            cx.error(
+                f,
+                at(q),
+                format!("{field}.to"),
+                format!("{:?} is not a local time HH:MM", q.value.to),
+            );
+        }
+        let mut kinds = Vec::new();
+        for k in &q.value.kinds {
+            match m::ActionKind::parse(k) {
+                Some(kind) => kinds.push(kind),
+                None => cx.error(
+                    f,
+                    at(q),
+                    format!("{field}.kinds"),
+                    format!("unknown action kind {k:?}"),
+                ),
+            }
+        }
+        if kinds.is_empty() {
+            kinds.push(m::ActionKind::Notify);
+        }
+        if let (Some(from_min), Some(to_min)) = (from, to) {
+            if from_min == to_min {
+                cx.error(f, at(q), field, "an empty window: `from` equals `to`");
+            }
+            quiet_hours.push(m::QuietHours {
+                from_min,
+                to_min,
+                kinds,
+            });
+        }
+    }
+    let mut dur = |name: &str, v: &Option<Spanned<String>>, default: i64| {
+        let ms = duration(f, &format!("governance.{name}"), v, default, cx);
+        if ms <= 0 {
+            if let Some(v) = v {
+                cx.error(
+                    f,
+                    at(v),
+                    format!("governance.{name}"),
+                    "must be longer than zero",
+                );
+            }
+            return default;
+        }
+        ms
+    };
+    let task_ack_timeout = dur("task_ack_timeout", &g.task_ack_timeout, d.task_ack_timeout);
+    let alert_group_window = dur(
+        "alert_group_window",
+        &g.alert_group_window,
+        d.alert_group_window,
+    );
+    m::Governance {
+        max_notifications_per_hour: g.max_notifications_per_hour.unwrap_or(0),
+        max_redirect_fill,
+        quiet_hours,
+        max_tasks_per_staff: g
+            .max_tasks_per_staff
+            .unwrap_or(d.max_tasks_per_staff)
+            .max(1),
+        task_ack_timeout,
+        alert_group_window,
+    }
 }
 
 fn valid_id(id: &str) -> bool {
@@ -779,17 +890,7 @@ fn resolve_policy(
     for (k, a) in p.actions.iter().enumerate() {
         let af = &a.value;
         let afield = |x: &str| field(&format!("actions[{k}].{x}"));
-        let kind = [
-            m::ActionKind::Notify,
-            m::ActionKind::Sign,
-            m::ActionKind::Dispatch,
-            m::ActionKind::Alert,
-            m::ActionKind::OpenSpace,
-            m::ActionKind::CloseSpace,
-            m::ActionKind::DelaySession,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == af.kind);
+        let kind = m::ActionKind::parse(&af.kind);
         if kind.is_none() {
             cx.error(
                 file,

@@ -96,6 +96,7 @@ pub fn spec() -> Spec {
                 FOYER_SIGN_EMERGENCY,
             ),
         ],
+        governance: Default::default(),
     }
 }
 

@@ -1,0 +1,933 @@
+//! Proposal → decision: expansion, governance and conflicts.
+
+use super::{dispatch, redirect};
+use crate::context::{session_space, session_status};
+use crate::engine::Engine;
+use crate::output::{Action, Considered};
+use baton_model::{ActionKind, ActionSpec, DecisionId, Millis, ParamValue, Target};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What planning a proposal produced, before it becomes a decision.
+#[derive(Debug, Default)]
+pub(crate) struct Plan {
+    pub actions: Vec<Action>,
+    pub notes: Vec<String>,
+    pub constraints: Vec<String>,
+    pub conflicts: Vec<String>,
+    pub alternatives: Vec<Considered>,
+    pub solver: Option<String>,
+}
+
+impl Plan {
+    fn push(
+        &mut self,
+        kind: ActionKind,
+        resource: String,
+        params: BTreeMap<String, ParamValue>,
+        valid_until: Millis,
+    ) {
+        self.actions.push(Action {
+            index: self.actions.len() as u32,
+            kind,
+            resource,
+            params,
+            valid_until,
+            suppressed: None,
+        });
+    }
+}
+
+/// A dispatch request from one action spec: `count` people with `role` to `space`.
+struct Request {
+    role: String,
+    count: u32,
+    note: String,
+    space: u32,
+    valid_until: Millis,
+}
+
+pub(crate) fn param_str(ps: &BTreeMap<String, ParamValue>, name: &str) -> Option<String> {
+    match ps.get(name) {
+        Some(ParamValue::String(s)) => Some(s.clone()),
+        Some(ParamValue::Null) | None => None,
+        Some(v) => Some(v.to_string()),
+    }
+}
+
+pub(crate) fn param_int(ps: &BTreeMap<String, ParamValue>, name: &str) -> Option<i64> {
+    match ps.get(name) {
+        Some(ParamValue::Int(i)) => Some(*i),
+        Some(ParamValue::Double(d)) if d.is_finite() => Some(*d as i64),
+        _ => None,
+    }
+}
+
+fn strings(v: &[String]) -> ParamValue {
+    ParamValue::List(v.iter().cloned().map(ParamValue::String).collect())
+}
+
+fn minutes_label(ms: Millis) -> String {
+    format!("{} min", (ms + 59_999) / 60_000)
+}
+
+/// The resources that claims protect; alerts group instead, staff go by task.
+fn claimable(resource: &str) -> bool {
+    ["sign:", "space:", "session:", "attendees:"]
+        .iter()
+        .any(|p| resource.starts_with(p))
+}
+
+impl Engine {
+    /// Plans policy `p`'s proposal for decision `id`.
+    pub(crate) fn plan(
+        &self,
+        p: u32,
+        id: DecisionId,
+        space: Option<u32>,
+        session: Option<u32>,
+        params: &[BTreeMap<String, ParamValue>],
+    ) -> Plan {
+        let cfg = &self.cfg;
+        let pol = &cfg.policies[p as usize].def;
+        let now = self.st.now;
+        let mut plan = Plan::default();
+        let mut requests = Vec::new();
+        for (i, spec) in pol.actions.iter().enumerate() {
+            let ps = params.get(i).cloned().unwrap_or_default();
+            let valid_until = now + spec.valid_for;
+            match spec.kind {
+                ActionKind::Redirect => {
+                    self.plan_redirect(&ps, session, valid_until, &mut plan);
+                }
+                ActionKind::DelaySession => {
+                    self.plan_delay(spec, &ps, session, valid_until, &mut plan);
+                }
+                ActionKind::Dispatch => {
+                    let spaces = self.target_spaces(&spec.target, space, session);
+                    if spaces.is_empty() {
+                        plan.notes
+                            .push(format!("action {i} (dispatch) addressed no space"));
+                    }
+                    for sp in spaces {
+                        requests.push(Request {
+                            role: param_str(&ps, "role").unwrap_or_else(|| "steward".into()),
+                            count: param_int(&ps, "count").unwrap_or(1).clamp(0, 20) as u32,
+                            note: param_str(&ps, "note").unwrap_or_default(),
+                            space: sp,
+                            valid_until,
+                        });
+                    }
+                }
+                kind => {
+                    let resources = self.resources(kind, &spec.target, space, session);
+                    if resources.is_empty() {
+                        plan.notes.push(format!(
+                            "action {i} ({}) addressed no resource",
+                            kind.as_str()
+                        ));
+                    }
+                    for resource in resources {
+                        let mut ps = ps.clone();
+                        if kind == ActionKind::Notify
+                            && let Some(rest) = resource.strip_prefix("attendees:session:")
+                            && let Some(&se) = cfg.session_idx.get(rest)
+                        {
+                            let who = self.planned_attendees(se);
+                            ps.insert("count".into(), ParamValue::Int(who.len() as i64));
+                            ps.insert("recipients".into(), strings(&who));
+                        }
+                        plan.push(kind, resource, ps, valid_until);
+                    }
+                }
+            }
+        }
+        if !requests.is_empty() {
+            self.plan_dispatch(&requests, id, pol.priority, &mut plan);
+        }
+        self.govern(&mut plan);
+        self.settle_claims(&pol.id, pol.priority, &mut plan);
+        for a in &mut plan.actions {
+            if a.suppressed.is_none() && self.st.emergency && a.kind.is_attendee_facing() {
+                a.suppressed = Some("emergency hold".to_string());
+            } else if a.suppressed.is_none() && self.st.overrides.contains_key(&a.resource) {
+                a.suppressed = Some(format!("operator override on {}", a.resource));
+            }
+        }
+        plan
+    }
+
+    /// Spaces a dispatch names: the scope's space, or space ids.
+    fn target_spaces(&self, target: &Target, space: Option<u32>, session: Option<u32>) -> Vec<u32> {
+        match target {
+            Target::Ids(ids) => ids
+                .iter()
+                .filter_map(|i| {
+                    self.cfg
+                        .space_idx
+                        .get(i.strip_prefix("space:").unwrap_or(i))
+                        .copied()
+                })
+                .collect(),
+            _ => space
+                .or_else(|| session.and_then(|s| session_space(&self.cfg, &self.st, s)))
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    /// Attendees whose plan includes `session`, sorted by id.
+    pub(crate) fn planned_attendees(&self, session: u32) -> Vec<String> {
+        self.st
+            .attendees
+            .iter()
+            .filter(|(_, a)| a.plan.binary_search(&session).is_ok())
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    /// Holds automation to the event's governance constraints.
+    fn govern(&self, plan: &mut Plan) {
+        let g = &self.cfg.spec.governance;
+        let now = self.st.now;
+        let local_min = ((now.div_euclid(60_000)
+            + i64::from(self.cfg.spec.event.utc_offset_s) / 60)
+            .rem_euclid(1_440)) as u32;
+        for q in g.quiet_hours.iter().filter(|q| q.contains(local_min)) {
+            let mut held = 0;
+            for a in plan
+                .actions
+                .iter_mut()
+                .filter(|a| a.suppressed.is_none() && q.kinds.contains(&a.kind))
+            {
+                a.suppressed = Some(format!("quiet hours {}", q.label()));
+                held += 1;
+            }
+            if held > 0 {
+                plan.constraints.push(format!(
+                    "quiet hours {}: held back {held} action(s)",
+                    q.label()
+                ));
+            }
+        }
+        let limit = g.max_notifications_per_hour as usize;
+        if limit > 0 {
+            let mut this_decision: BTreeMap<String, usize> = BTreeMap::new();
+            for a in plan
+                .actions
+                .iter_mut()
+                .filter(|a| a.kind == ActionKind::Notify && a.suppressed.is_none())
+            {
+                let Some(ParamValue::List(list)) = a.params.get("recipients") else {
+                    continue;
+                };
+                let before = list.len();
+                let kept: Vec<ParamValue> = list
+                    .iter()
+                    .filter(|r| {
+                        let ParamValue::String(id) = r else {
+                            return true;
+                        };
+                        let sent = self.st.attendees.get(id).map_or(0, |at| {
+                            at.notified.iter().filter(|&&t| t + 3_600_000 > now).count()
+                        });
+                        let here = this_decision.entry(id.clone()).or_insert(0);
+                        if sent + *here >= limit {
+                            return false;
+                        }
+                        *here += 1;
+                        true
+                    })
+                    .cloned()
+                    .collect();
+                let trimmed = before - kept.len();
+                if trimmed == 0 {
+                    continue;
+                }
+                plan.constraints.push(format!(
+                    "at most {limit} notifications per attendee per hour: trimmed {trimmed} of {before} recipients of {}",
+                    a.resource
+                ));
+                if kept.is_empty() {
+                    a.suppressed = Some(format!(
+                        "every recipient already had {limit} notifications this hour"
+                    ));
+                }
+                a.params
+                    .insert("count".into(), ParamValue::Int(kept.len() as i64));
+                a.params.insert("recipients".into(), ParamValue::List(kept));
+            }
+        }
+        for a in plan
+            .actions
+            .iter_mut()
+            .filter(|a| a.kind == ActionKind::DelaySession && a.suppressed.is_none())
+        {
+            let id = a.resource.strip_prefix("session:").unwrap_or(&a.resource);
+            if let Some(&se) = self.cfg.session_idx.get(id)
+                && self.cfg.spec.sessions[se as usize].protected
+            {
+                a.suppressed = Some(format!(
+                    "{id} is a protected session: automation may not move or retime it"
+                ));
+                plan.constraints
+                    .push(format!("protected session {id}: retiming refused"));
+            }
+        }
+    }
+
+    /// Priority wins, then policy id; the loser keeps its action, suppressed,
+    /// with the reason.
+    fn settle_claims(&self, policy: &str, priority: i32, plan: &mut Plan) {
+        let now = self.st.now;
+        let mut noted = BTreeSet::new();
+        for a in plan
+            .actions
+            .iter_mut()
+            .filter(|a| a.suppressed.is_none() && claimable(&a.resource))
+        {
+            let Some(c) = self.st.claims.get(&a.resource) else {
+                continue;
+            };
+            if c.until <= now || c.policy == policy {
+                continue;
+            }
+            let holder_wins =
+                c.priority > priority || (c.priority == priority && c.policy.as_str() < policy);
+            if holder_wins {
+                a.suppressed = Some(format!(
+                    "lost to {} (priority {}), which holds {} for another {}",
+                    c.policy,
+                    c.priority,
+                    a.resource,
+                    minutes_label(c.until - now)
+                ));
+                if noted.insert(a.resource.clone()) {
+                    plan.conflicts.push(format!(
+                        "{}: lost to {} (priority {} vs {priority}, decision {})",
+                        a.resource, c.policy, c.priority, c.decision
+                    ));
+                }
+            } else if noted.insert(a.resource.clone()) {
+                plan.conflicts.push(format!(
+                    "{}: taken over from {} (priority {} vs {priority}, decision {})",
+                    a.resource, c.policy, c.priority, c.decision
+                ));
+            }
+        }
+    }
+
+    /// A retiming, pushed down the room's programme where sessions would overlap.
+    fn plan_delay(
+        &self,
+        spec: &ActionSpec,
+        ps: &BTreeMap<String, ParamValue>,
+        scope_session: Option<u32>,
+        valid_until: Millis,
+        plan: &mut Plan,
+    ) {
+        let cfg = &self.cfg;
+        let targets: Vec<u32> = match &spec.target {
+            Target::Ids(ids) => ids
+                .iter()
+                .filter_map(|i| cfg.session_idx.get(i.strip_prefix("session:").unwrap_or(i)))
+                .copied()
+                .collect(),
+            _ => scope_session.into_iter().collect(),
+        };
+        if targets.is_empty() {
+            plan.notes
+                .push("delay_session addressed no session".to_string());
+        }
+        for se in targets {
+            let minutes = param_int(ps, "minutes")
+                .unwrap_or(i64::from(self.st.sessions[se as usize].delay_min))
+                .clamp(0, 24 * 60);
+            let s = &cfg.spec.sessions[se as usize];
+            let mut p = ps.clone();
+            p.insert("minutes".into(), ParamValue::Int(minutes));
+            p.insert("session".into(), ParamValue::String(s.id.clone()));
+            plan.push(
+                ActionKind::DelaySession,
+                format!("session:{}", s.id),
+                p,
+                valid_until,
+            );
+            if matches!(ps.get("cascade"), Some(ParamValue::Bool(false))) {
+                continue;
+            }
+            self.cascade(se, minutes, valid_until, plan);
+        }
+    }
+
+    fn cascade(&self, first: u32, minutes: i64, valid_until: Millis, plan: &mut Plan) {
+        let cfg = &self.cfg;
+        let Some(space) = session_space(cfg, &self.st, first) else {
+            return;
+        };
+        let first_spec = &cfg.spec.sessions[first as usize];
+        let mut prev_end = first_spec.end + minutes * 60_000;
+        let mut after = false;
+        for &n in &cfg.sessions_by_space[space as usize] {
+            if n == first {
+                after = true;
+                continue;
+            }
+            if !after
+                || cfg.spec.sessions[n as usize].start < first_spec.start
+                || matches!(
+                    session_status(cfg, &self.st, n, self.st.now),
+                    "ended" | "cancelled"
+                )
+            {
+                continue;
+            }
+            let ns = &cfg.spec.sessions[n as usize];
+            let current = i64::from(self.st.sessions[n as usize].delay_min);
+            let overlap = prev_end - (ns.start + current * 60_000);
+            if overlap <= 0 {
+                break;
+            }
+            let need = (prev_end - ns.start + 59_999) / 60_000;
+            let mut p = BTreeMap::new();
+            p.insert("minutes".into(), ParamValue::Int(need));
+            p.insert("session".into(), ParamValue::String(ns.id.clone()));
+            p.insert(
+                "reason".into(),
+                ParamValue::String(format!(
+                    "{} runs {minutes} min late in the same room",
+                    first_spec.title
+                )),
+            );
+            plan.push(
+                ActionKind::DelaySession,
+                format!("session:{}", ns.id),
+                p,
+                valid_until,
+            );
+            if ns.protected {
+                // Governance refuses the retiming; the chain cannot pass it.
+                plan.notes.push(format!(
+                    "cascade stops at protected session {}: it would overlap by {}",
+                    ns.id,
+                    minutes_label(overlap)
+                ));
+                break;
+            }
+            let who = self.planned_attendees(n);
+            let mut note = BTreeMap::new();
+            note.insert(
+                "title".into(),
+                ParamValue::String(format!("{} starts {need} min late", ns.title)),
+            );
+            note.insert(
+                "message".into(),
+                ParamValue::String(format!(
+                    "{} moves back {need} minutes because the session before it in {} runs late.",
+                    ns.title, cfg.spec.spaces[space as usize].name
+                )),
+            );
+            note.insert("count".into(), ParamValue::Int(who.len() as i64));
+            note.insert("recipients".into(), strings(&who));
+            plan.push(
+                ActionKind::Notify,
+                format!("attendees:session:{}", ns.id),
+                note,
+                valid_until,
+            );
+            prev_end = ns.end + need * 60_000;
+        }
+    }
+
+    /// Jointly assigns every dispatch slot of one decision, so one person with
+    /// two roles is not sent twice.
+    fn plan_dispatch(&self, reqs: &[Request], id: DecisionId, priority: i32, plan: &mut Plan) {
+        let cfg = &self.cfg;
+        let mut slots: Vec<&Request> = Vec::new();
+        for r in reqs {
+            for _ in 0..r.count {
+                slots.push(r);
+            }
+        }
+        let cost: Vec<Vec<Option<i64>>> = slots
+            .iter()
+            .map(|r| {
+                (0..cfg.spec.staff.len() as u32)
+                    .map(|sf| self.staff_cost(sf, &r.role, r.space, priority, &[]))
+                    .collect()
+            })
+            .collect();
+        let picks = dispatch::assign(&cost);
+        plan.solver = Some(format!(
+            "staff: Hungarian assignment of {} slot(s) over {} staff",
+            slots.len(),
+            cfg.spec.staff.len()
+        ));
+        for (k, (r, pick)) in slots.iter().zip(&picks).enumerate() {
+            let space_id = &cfg.spec.spaces[r.space as usize].id;
+            let mut ranked: Vec<(i64, usize)> = cost[k]
+                .iter()
+                .enumerate()
+                .filter_map(|(s, c)| c.map(|c| (c, s)))
+                .collect();
+            ranked.sort_unstable();
+            for &(c, s) in ranked.iter().take(3) {
+                plan.alternatives.push(Considered {
+                    option: format!("{} as {} #{k} to {space_id}", cfg.spec.staff[s].id, r.role),
+                    cost: c,
+                    chosen: u32::from(*pick == Some(s)),
+                    detail: self.staff_detail(s as u32, r.space),
+                });
+            }
+            let Some(s) = *pick else {
+                plan.notes.push(format!(
+                    "{} slot {k} at {space_id} unfilled: no eligible {} is free (role, duty status, max {} task(s) each, overrides)",
+                    r.role, r.role, cfg.spec.governance.max_tasks_per_staff
+                ));
+                continue;
+            };
+            let staff = &cfg.spec.staff[s];
+            if let Some(pre) = self.preemptable(s as u32, priority) {
+                let t = &self.st.tasks[&pre];
+                plan.conflicts.push(format!(
+                    "staff:{}: taken from task {pre} of {} (priority {} vs {priority})",
+                    staff.id, t.policy, t.priority
+                ));
+            }
+            let mut ps = BTreeMap::new();
+            ps.insert("role".into(), ParamValue::String(r.role.clone()));
+            ps.insert("note".into(), ParamValue::String(r.note.clone()));
+            ps.insert("space".into(), ParamValue::String(space_id.clone()));
+            ps.insert("task".into(), ParamValue::String(format!("{id}-{k}")));
+            ps.insert(
+                "walk_s".into(),
+                ParamValue::Int(i64::from(self.walk_from(s as u32, r.space))),
+            );
+            plan.push(
+                ActionKind::Dispatch,
+                format!("staff:{}", staff.id),
+                ps,
+                r.valid_until,
+            );
+        }
+    }
+
+    /// Estimated walk for a staff member: from their last known space, else
+    /// a fixed guess that favours their own zone.
+    pub(crate) fn walk_from(&self, sf: u32, to: u32) -> u32 {
+        match self.st.staff[sf as usize].space {
+            Some(from) => self.cfg.walk.secs(from, to),
+            None => {
+                if self.cfg.spec.staff[sf as usize].zone == self.cfg.spec.spaces[to as usize].zone {
+                    180
+                } else {
+                    420
+                }
+            }
+        }
+    }
+
+    fn staff_detail(&self, sf: u32, to: u32) -> String {
+        let st = &self.st.staff[sf as usize];
+        format!(
+            "{} s walk from {}, {} open task(s), {:?}",
+            self.walk_from(sf, to),
+            st.space
+                .map(|s| self.cfg.spec.spaces[s as usize].id.as_str())
+                .unwrap_or("unknown location"),
+            st.tasks.len(),
+            st.status
+        )
+        .to_lowercase()
+    }
+
+    /// The lowest-priority open task a proposal at `priority` may take this
+    /// person from, when they are at their task limit.
+    pub(crate) fn preemptable(&self, sf: u32, priority: i32) -> Option<String> {
+        let st = &self.st.staff[sf as usize];
+        if (st.tasks.len() as u32) < self.cfg.spec.governance.max_tasks_per_staff {
+            return None;
+        }
+        let mut lowest: Option<(&str, i32)> = None;
+        for t in &st.tasks {
+            let pr = self.st.tasks.get(t).map_or(i32::MIN, |x| x.priority);
+            if pr >= priority {
+                return None;
+            }
+            if lowest.is_none_or(|(_, p)| pr < p) {
+                lowest = Some((t, pr));
+            }
+        }
+        lowest.map(|(t, _)| t.to_string())
+    }
+
+    /// Cost in seconds-equivalent of sending `sf` as `role` to `space`, or
+    /// `None` where they may not go.
+    pub(crate) fn staff_cost(
+        &self,
+        sf: u32,
+        role: &str,
+        space: u32,
+        priority: i32,
+        passed: &[u32],
+    ) -> Option<i64> {
+        let spec = &self.cfg.spec.staff[sf as usize];
+        let st = &self.st.staff[sf as usize];
+        if !spec.roles.iter().any(|r| r == role)
+            || st.status == baton_model::signal::StaffStatus::Off
+            || passed.contains(&sf)
+            || self
+                .st
+                .overrides
+                .contains_key(&format!("staff:{}", spec.id))
+        {
+            return None;
+        }
+        let full = st.tasks.len() as u32 >= self.cfg.spec.governance.max_tasks_per_staff;
+        if full && self.preemptable(sf, priority).is_none() {
+            return None;
+        }
+        let mut cost = i64::from(self.walk_from(sf, space));
+        cost += 120 * st.tasks.len() as i64;
+        if st.status == baton_model::signal::StaffStatus::Busy {
+            cost += 180;
+        }
+        if full {
+            cost += 600;
+        }
+        Some(cost)
+    }
+
+    /// Groups the people heading for a full session and sends each group to
+    /// the alternatives by min-cost transportation.
+    fn plan_redirect(
+        &self,
+        ps: &BTreeMap<String, ParamValue>,
+        session: Option<u32>,
+        valid_until: Millis,
+        plan: &mut Plan,
+    ) {
+        let cfg = &self.cfg;
+        let now = self.st.now;
+        let g = &cfg.spec.governance;
+        let Some(full) = session else {
+            plan.notes
+                .push("redirect: no session in scope to redirect from".into());
+            return;
+        };
+        let fs = &cfg.spec.sessions[full as usize];
+        let Some(full_space) = session_space(cfg, &self.st, full) else {
+            return;
+        };
+        // Groups: (zone last seen, main track of the rest of their plan).
+        let mut groups: BTreeMap<(String, String), Vec<(&str, Option<u32>)>> = BTreeMap::new();
+        for (id, a) in &self.st.attendees {
+            if a.plan.binary_search(&full).is_err() || a.last_space == Some(full_space) {
+                continue;
+            }
+            let zone = a
+                .last_space
+                .map(|s| cfg.spec.spaces[s as usize].zone.clone())
+                .unwrap_or_else(|| "not yet seen".into());
+            let mut tracks: BTreeMap<&str, u32> = BTreeMap::new();
+            for &s in a.plan.iter().filter(|&&s| s != full) {
+                *tracks
+                    .entry(cfg.spec.sessions[s as usize].track.as_str())
+                    .or_default() += 1;
+            }
+            let track = tracks
+                .iter()
+                .max_by(|x, y| x.1.cmp(y.1).then(y.0.cmp(x.0)))
+                .map(|(t, _)| t.to_string())
+                .unwrap_or_else(|| fs.track.clone());
+            groups
+                .entry((zone, track))
+                .or_default()
+                .push((id.as_str(), a.last_space));
+        }
+        // Alternatives: sessions on now or within 15 minutes elsewhere, and the overflow room.
+        struct Alt {
+            label: String,
+            session: Option<u32>,
+            space: u32,
+            seats: u32,
+            occupancy: u32,
+            capacity: u32,
+        }
+        let mut alts = Vec::new();
+        let mut refused = Vec::new();
+        let seats_in = |sp: u32| {
+            let cap = cfg.spec.spaces[sp as usize].capacity;
+            let limit = (f64::from(cap) * g.max_redirect_fill).floor() as u32;
+            let occ = self.st.spaces[sp as usize].occupancy;
+            (limit.saturating_sub(occ), occ, cap)
+        };
+        if let Some(ov) = param_str(ps, "overflow")
+            && let Some(&sp) = cfg.space_idx.get(&ov)
+        {
+            let (seats, occupancy, capacity) = seats_in(sp);
+            alts.push(Alt {
+                label: format!(
+                    "watch {} live in {}",
+                    fs.title, cfg.spec.spaces[sp as usize].name
+                ),
+                session: None,
+                space: sp,
+                seats,
+                occupancy,
+                capacity,
+            });
+        }
+        for (i, s) in cfg.spec.sessions.iter().enumerate() {
+            let i = i as u32;
+            if i == full {
+                continue;
+            }
+            let Some(sp) = session_space(cfg, &self.st, i) else {
+                continue;
+            };
+            let delay = i64::from(self.st.sessions[i as usize].delay_min) * 60_000;
+            let status = session_status(cfg, &self.st, i, now);
+            let soon = status == "scheduled" && s.start + delay <= now + 15 * 60_000;
+            if sp == full_space
+                || !(status == "running" || soon)
+                || s.end + delay < now + 10 * 60_000
+                || self.st.spaces[sp as usize].closed
+            {
+                continue;
+            }
+            let (seats, occupancy, capacity) = seats_in(sp);
+            let label = format!("{} in {}", s.title, cfg.spec.spaces[sp as usize].name);
+            if seats == 0 {
+                refused.push(label);
+                continue;
+            }
+            alts.push(Alt {
+                label,
+                session: Some(i),
+                space: sp,
+                seats,
+                occupancy,
+                capacity,
+            });
+        }
+        if !refused.is_empty() {
+            plan.constraints.push(format!(
+                "never redirect above {:.0}% full: excluded {}",
+                g.max_redirect_fill * 100.0,
+                refused.join("; ")
+            ));
+        }
+        let keys: Vec<&(String, String)> = groups.keys().collect();
+        let members: Vec<&Vec<(&str, Option<u32>)>> = groups.values().collect();
+        let entrance = cfg
+            .spec
+            .spaces
+            .iter()
+            .position(|s| s.kind == baton_model::SpaceKind::Entrance)
+            .map(|i| i as u32);
+        let cost: Vec<Vec<Option<i64>>> = keys
+            .iter()
+            .zip(&members)
+            .map(|((_, track), ms)| {
+                // The group's usual place: its most common last-seen space.
+                let mut at: BTreeMap<u32, u32> = BTreeMap::new();
+                for (_, s) in ms.iter() {
+                    if let Some(s) = s {
+                        *at.entry(*s).or_default() += 1;
+                    }
+                }
+                let from = at
+                    .iter()
+                    .max_by(|x, y| x.1.cmp(y.1).then(y.0.cmp(x.0)))
+                    .map(|(s, _)| *s)
+                    .or(entrance);
+                alts.iter()
+                    .map(|a| {
+                        let interest = match a.session {
+                            None => 0,
+                            Some(s) => {
+                                let alt = &cfg.spec.sessions[s as usize];
+                                let tags: BTreeSet<&String> = fs.tags.iter().collect();
+                                let other: BTreeSet<&String> = alt.tags.iter().collect();
+                                let union = tags.union(&other).count().max(1);
+                                let jac = tags.intersection(&other).count() * 50 / union;
+                                100 - if &alt.track == track { 50 } else { 0 } - jac as i64
+                            }
+                        };
+                        let walk = from.map_or(300, |f| cfg.walk.secs(f, a.space)) as i64 / 6;
+                        let fill = i64::from(a.occupancy) * 40 / i64::from(a.capacity.max(1));
+                        Some(interest + walk + fill)
+                    })
+                    .collect()
+            })
+            .collect();
+        let problem = redirect::Problem {
+            sizes: members.iter().map(|m| m.len() as u32).collect(),
+            capacities: alts.iter().map(|a| a.seats).collect(),
+            cost,
+            unplaced_cost: 10_000,
+        };
+        let sol = redirect::solve(&problem);
+        let people: u32 = problem.sizes.iter().sum();
+        plan.solver = Some(match sol.method {
+            redirect::Method::Optimal => format!(
+                "redirect: min-cost transportation (LP, microlp) of {people} people in {} groups over {} alternatives, total cost {}",
+                problem.sizes.len(),
+                alts.len(),
+                sol.cost
+            ),
+            redirect::Method::Greedy => format!(
+                "redirect: {} groups x {} alternatives is above the exact bound of {} pairs; greedy approximation (largest group first, cheapest seats), total cost {}",
+                problem.sizes.len(),
+                alts.len(),
+                redirect::MAX_CELLS,
+                sol.cost
+            ),
+        });
+        let mut sent_to = vec![0u32; alts.len()];
+        for row in &sol.flow {
+            for (a, f) in row.iter().enumerate() {
+                sent_to[a] += f;
+            }
+        }
+        for (a, alt) in alts.iter().enumerate() {
+            let mean = if problem.sizes.is_empty() {
+                0
+            } else {
+                problem.cost.iter().filter_map(|r| r[a]).sum::<i64>() / problem.sizes.len() as i64
+            };
+            plan.alternatives.push(Considered {
+                option: alt.label.clone(),
+                cost: mean,
+                chosen: sent_to[a],
+                detail: format!(
+                    "{} seats free under the {:.0}% limit; {} then {} of {}",
+                    alt.seats,
+                    g.max_redirect_fill * 100.0,
+                    cfg.spec.spaces[alt.space as usize].name,
+                    alt.occupancy + sent_to[a],
+                    alt.capacity
+                ),
+            });
+        }
+        let title = param_str(ps, "title").unwrap_or_else(|| format!("{} is full", fs.title));
+        let resource = format!("attendees:session:{}", fs.id);
+        let mut unplaced = Vec::new();
+        for (gi, ms) in members.iter().enumerate() {
+            let mut next = 0usize;
+            let (zone, track) = keys[gi];
+            for (a, alt) in alts.iter().enumerate() {
+                let n = sol.flow[gi][a] as usize;
+                if n == 0 {
+                    continue;
+                }
+                let who: Vec<String> = ms[next..next + n].iter().map(|m| m.0.to_string()).collect();
+                next += n;
+                let mut p = BTreeMap::new();
+                p.insert("title".into(), ParamValue::String(title.clone()));
+                p.insert(
+                    "message".into(),
+                    ParamValue::String(match alt.session {
+                        None => format!(
+                            "{} has no seats left. It is streamed live in {}.",
+                            fs.title, cfg.spec.spaces[alt.space as usize].name
+                        ),
+                        Some(s) => format!(
+                            "{} has no seats left. There are seats at {} in {}.",
+                            fs.title,
+                            cfg.spec.sessions[s as usize].title,
+                            cfg.spec.spaces[alt.space as usize].name
+                        ),
+                    }),
+                );
+                p.insert(
+                    "to_session".into(),
+                    alt.session.map_or(ParamValue::Null, |s| {
+                        ParamValue::String(cfg.spec.sessions[s as usize].id.clone())
+                    }),
+                );
+                p.insert(
+                    "to_space".into(),
+                    ParamValue::String(cfg.spec.spaces[alt.space as usize].id.clone()),
+                );
+                p.insert(
+                    "group".into(),
+                    ParamValue::String(format!("{zone}/{track}")),
+                );
+                p.insert("count".into(), ParamValue::Int(n as i64));
+                p.insert("recipients".into(), strings(&who));
+                plan.push(ActionKind::Notify, resource.clone(), p, valid_until);
+            }
+            unplaced.extend(ms[next..].iter().map(|m| m.0.to_string()));
+        }
+        if !unplaced.is_empty() {
+            unplaced.sort();
+            let mut p = BTreeMap::new();
+            p.insert("title".into(), ParamValue::String(title.clone()));
+            p.insert(
+                "message".into(),
+                ParamValue::String(format!(
+                    "{} has no seats left, and no session nearby has room either.",
+                    fs.title
+                )),
+            );
+            p.insert("to_session".into(), ParamValue::Null);
+            p.insert("count".into(), ParamValue::Int(unplaced.len() as i64));
+            p.insert("recipients".into(), strings(&unplaced));
+            plan.push(ActionKind::Notify, resource.clone(), p, valid_until);
+        }
+        // Signs in the full room's zone name the best-used alternatives.
+        // With nobody's plan known, people still arrive: point them at the overflow.
+        if people == 0
+            && let Some(a) = alts.iter().position(|a| a.session.is_none() && a.seats > 0)
+        {
+            sent_to[a] = sent_to[a].max(1);
+        }
+        let mut best: Vec<usize> = (0..alts.len()).filter(|&a| sent_to[a] > 0).collect();
+        best.sort_by_key(|&a| (std::cmp::Reverse(sent_to[a]), a));
+        let content = param_str(ps, "content").unwrap_or_else(|| {
+            let picks: Vec<&str> = best
+                .iter()
+                .take(2)
+                .map(|&a| alts[a].label.as_str())
+                .collect();
+            if picks.is_empty() {
+                format!("FULL: {}", fs.title)
+            } else {
+                format!("FULL: {}. Try {}", fs.title, picks.join(", or "))
+            }
+        });
+        let zone = &cfg.spec.spaces[full_space as usize].zone;
+        for &sg in cfg.signs_by_zone.get(zone).into_iter().flatten() {
+            let mut p = BTreeMap::new();
+            p.insert("content".into(), ParamValue::String(content.clone()));
+            plan.push(
+                ActionKind::Sign,
+                format!("sign:{}", cfg.spec.signs[sg as usize].id),
+                p,
+                valid_until,
+            );
+        }
+        for (a, alt) in alts.iter().enumerate() {
+            if alt.session.is_none() && sent_to[a] > 0 {
+                let mut p = BTreeMap::new();
+                p.insert(
+                    "reason".into(),
+                    ParamValue::String(format!("overflow for {}", fs.title)),
+                );
+                plan.push(
+                    ActionKind::OpenSpace,
+                    format!("space:{}", cfg.spec.spaces[alt.space as usize].id),
+                    p,
+                    valid_until,
+                );
+            }
+        }
+        if people == 0 {
+            plan.notes.push(format!(
+                "redirect: nobody with {} in their plan is on the way",
+                fs.id
+            ));
+        }
+    }
+}

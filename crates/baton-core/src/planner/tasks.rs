@@ -1,0 +1,321 @@
+//! Executed decisions' lasting effects: claims, staff tasks and their
+//! lifecycle, notification counters, alert cards and schedule changes.
+
+use super::dispatch;
+use super::plan::{param_int, param_str};
+use crate::engine::{Engine, Out};
+use crate::output::{Action, Output};
+use crate::state::{AlertCard, Claim, Task, TaskStage, Timer};
+use baton_model::signal::TaskState;
+use baton_model::{ActionKind, DecisionId, Millis, ParamValue};
+use std::collections::BTreeMap;
+
+/// Who an executed decision belongs to, for claims and tasks.
+#[derive(Debug, Clone)]
+pub(crate) struct Owner {
+    pub policy: String,
+    pub priority: i32,
+}
+
+impl Engine {
+    /// Records what an action that is going out now changes in core state.
+    /// Alert actions learn their card here, so `a` may gain parameters.
+    pub(crate) fn take_effect(
+        &mut self,
+        id: DecisionId,
+        a: &mut Action,
+        owner: Option<&Owner>,
+        out: &mut Out,
+    ) {
+        let now = self.st.now;
+        if let Some(o) = owner
+            && ["sign:", "space:", "session:", "attendees:"]
+                .iter()
+                .any(|p| a.resource.starts_with(p))
+        {
+            self.st.claims.insert(
+                a.resource.clone(),
+                Claim {
+                    policy: o.policy.clone(),
+                    priority: o.priority,
+                    decision: id,
+                    until: a.valid_until,
+                },
+            );
+        }
+        match a.kind {
+            ActionKind::Notify => {
+                if let Some(ParamValue::List(list)) = a.params.get("recipients") {
+                    for r in list {
+                        if let ParamValue::String(r) = r
+                            && let Some(at) = self.st.attendees.get_mut(r)
+                        {
+                            at.notified.retain(|&t| t + 3_600_000 > now);
+                            at.notified.push(now);
+                        }
+                    }
+                }
+            }
+            ActionKind::DelaySession => {
+                let sid = a.resource.strip_prefix("session:").unwrap_or(&a.resource);
+                if let (Some(&se), Some(m)) = (
+                    self.cfg.session_idx.get(sid),
+                    param_int(&a.params, "minutes"),
+                ) {
+                    self.st.sessions[se as usize].delay_min = m.clamp(0, 24 * 60) as u32;
+                }
+            }
+            ActionKind::OpenSpace | ActionKind::CloseSpace => {
+                let sid = a.resource.strip_prefix("space:").unwrap_or(&a.resource);
+                if let Some(&sp) = self.cfg.space_idx.get(sid) {
+                    self.st.spaces[sp as usize].closed = a.kind == ActionKind::CloseSpace;
+                }
+            }
+            ActionKind::Alert => {
+                let space = a.resource.strip_prefix("operators:").unwrap_or("event");
+                let group = format!("alert:{space}");
+                let window = self.cfg.spec.governance.alert_group_window;
+                let card = match self.st.alerts.get_mut(&group) {
+                    Some(c) if c.acked.is_none() && now - c.last <= window => {
+                        c.count += 1;
+                        c.last = now;
+                        c.clone()
+                    }
+                    _ => {
+                        let c = AlertCard {
+                            first: id,
+                            count: 1,
+                            opened: now,
+                            last: now,
+                            acked: None,
+                        };
+                        self.st.alerts.insert(group.clone(), c.clone());
+                        c
+                    }
+                };
+                a.params.insert("group".into(), ParamValue::String(group));
+                a.params
+                    .insert("count".into(), ParamValue::Int(i64::from(card.count)));
+                a.params
+                    .insert("first".into(), ParamValue::String(card.first.to_string()));
+            }
+            ActionKind::Dispatch => self.start_task(id, a, owner, out),
+            _ => {}
+        }
+    }
+
+    fn start_task(&mut self, id: DecisionId, a: &Action, owner: Option<&Owner>, out: &mut Out) {
+        let Some(staff_id) = a.resource.strip_prefix("staff:") else {
+            return;
+        };
+        let Some(&sf) = self.cfg.staff_idx.get(staff_id) else {
+            return;
+        };
+        let space = param_str(&a.params, "space")
+            .and_then(|s| self.cfg.space_idx.get(&s).copied())
+            .or(self.st.staff[sf as usize].space)
+            .unwrap_or(0);
+        let task_id = param_str(&a.params, "task").unwrap_or_else(|| format!("{id}-{}", a.index));
+        let (policy, priority) = owner.map_or(("operator".to_string(), i32::MAX), |o| {
+            (o.policy.clone(), o.priority)
+        });
+        if let Some(pre) = self.preemptable(sf, priority) {
+            self.release_task(&pre, sf);
+            if let Some(t) = self.st.tasks.get(&pre) {
+                let reason = format!(
+                    "preempted by {policy} (priority {priority} vs {})",
+                    t.priority
+                );
+                self.task_out(&pre, Some(sf), "preempted", &reason, out);
+            }
+            self.reassign(&pre, out);
+        }
+        self.st.tasks.insert(
+            task_id.clone(),
+            Task {
+                decision: id,
+                policy,
+                priority,
+                space,
+                role: param_str(&a.params, "role").unwrap_or_default(),
+                note: param_str(&a.params, "note").unwrap_or_default(),
+                staff: sf,
+                stage: TaskStage::Assigned,
+                since: self.st.now,
+                valid_until: a.valid_until,
+                passed: Vec::new(),
+            },
+        );
+        self.st.staff[sf as usize].tasks.push(task_id.clone());
+        self.arm_ack(&task_id, sf);
+        self.task_out(&task_id, Some(sf), "assigned", "", out);
+    }
+
+    fn arm_ack(&mut self, task: &str, staff: u32) {
+        let at = self.st.now + self.cfg.spec.governance.task_ack_timeout;
+        self.st.timers.insert((
+            at,
+            Timer::TaskAck {
+                task: task.to_string(),
+                staff,
+            },
+        ));
+    }
+
+    fn release_task(&mut self, task: &str, sf: u32) {
+        self.st.staff[sf as usize].tasks.retain(|t| t != task);
+    }
+
+    fn task_out(&self, task: &str, staff: Option<u32>, state: &str, reason: &str, out: &mut Out) {
+        let space = self
+            .st
+            .tasks
+            .get(task)
+            .map(|t| self.cfg.spec.spaces[t.space as usize].id.clone())
+            .unwrap_or_default();
+        out.push(Output::Task {
+            task: task.to_string(),
+            staff: staff.map(|s| self.cfg.spec.staff[s as usize].id.clone()),
+            state: state.to_string(),
+            at: self.st.now,
+            space,
+            reason: reason.to_string(),
+        });
+    }
+
+    /// Gives a declined, timed-out or preempted task to the best other person.
+    pub(crate) fn reassign(&mut self, task: &str, out: &mut Out) {
+        let Some(t) = self.st.tasks.get(task).cloned() else {
+            return;
+        };
+        let mut passed = t.passed.clone();
+        if !passed.contains(&t.staff) {
+            passed.push(t.staff);
+        }
+        if t.valid_until < self.st.now {
+            self.st.tasks.remove(task);
+            return self.task_out(task, None, "expired", "no longer worth doing", out);
+        }
+        let row: Vec<Option<i64>> = (0..self.cfg.spec.staff.len() as u32)
+            .map(|sf| self.staff_cost(sf, &t.role, t.space, t.priority, &passed))
+            .collect();
+        let Some(sf) = dispatch::assign(&[row])[0].map(|s| s as u32) else {
+            self.st.tasks.remove(task);
+            return self.task_out(
+                task,
+                None,
+                "unfilled",
+                &format!("no other {} is free", t.role),
+                out,
+            );
+        };
+        let staff_id = self.cfg.spec.staff[sf as usize].id.clone();
+        let mut params = BTreeMap::new();
+        params.insert("role".into(), ParamValue::String(t.role.clone()));
+        params.insert("note".into(), ParamValue::String(t.note.clone()));
+        params.insert(
+            "space".into(),
+            ParamValue::String(self.cfg.spec.spaces[t.space as usize].id.clone()),
+        );
+        params.insert("task".into(), ParamValue::String(task.to_string()));
+        params.insert(
+            "walk_s".into(),
+            ParamValue::Int(i64::from(self.walk_from(sf, t.space))),
+        );
+        let action = Action {
+            index: 0,
+            kind: ActionKind::Dispatch,
+            resource: format!("staff:{staff_id}"),
+            params,
+            valid_until: t.valid_until,
+            suppressed: None,
+        };
+        if let Some(x) = self.st.tasks.get_mut(task) {
+            x.staff = sf;
+            x.stage = TaskStage::Assigned;
+            x.since = self.st.now;
+            x.passed = passed;
+        }
+        self.st.staff[sf as usize].tasks.push(task.to_string());
+        self.arm_ack(task, sf);
+        let exec = out.id();
+        self.task_out(task, Some(sf), "reassigned", "", out);
+        out.push(Output::Execute {
+            decision: exec,
+            at: self.st.now,
+            actions: vec![action],
+        });
+    }
+
+    /// An unacknowledged task goes to someone else.
+    pub(crate) fn task_ack_timeout(&mut self, task: &str, staff: u32, out: &mut Out) {
+        let Some(t) = self.st.tasks.get(task) else {
+            return;
+        };
+        if t.staff != staff || t.stage != TaskStage::Assigned {
+            return;
+        }
+        self.release_task(task, staff);
+        self.task_out(
+            task,
+            Some(staff),
+            "timed_out",
+            "not acknowledged in time",
+            out,
+        );
+        self.reassign(task, out);
+    }
+
+    /// `staff.task` from the staff messenger.
+    pub(crate) fn task_signal(&mut self, sf: u32, task: &str, state: TaskState, out: &mut Out) {
+        let Some(t) = self.st.tasks.get_mut(task) else {
+            return;
+        };
+        if t.staff != sf {
+            return;
+        }
+        match state {
+            TaskState::Acknowledged => {
+                t.stage = TaskStage::Acknowledged;
+                self.task_out(task, Some(sf), "acknowledged", "", out);
+            }
+            TaskState::Arrived => {
+                t.stage = TaskStage::Arrived;
+                self.task_out(task, Some(sf), "arrived", "", out);
+            }
+            TaskState::Done => {
+                self.task_out(task, Some(sf), "done", "", out);
+                self.st.tasks.remove(task);
+                self.release_task(task, sf);
+            }
+            TaskState::Declined => {
+                self.release_task(task, sf);
+                self.task_out(task, Some(sf), "declined", "", out);
+                self.reassign(task, out);
+            }
+        }
+    }
+
+    /// A staff member reported at a task's space has arrived there.
+    pub(crate) fn staff_moved(&mut self, sf: u32, space: u32, out: &mut Out) {
+        let open: Vec<String> = self.st.staff[sf as usize].tasks.clone();
+        for task in open {
+            if let Some(t) = self.st.tasks.get_mut(&task)
+                && t.space == space
+                && t.stage != TaskStage::Arrived
+            {
+                t.stage = TaskStage::Arrived;
+                self.task_out(&task, Some(sf), "arrived", "reported at the space", out);
+            }
+        }
+    }
+
+    /// Drops claims whose actions are no longer valid, so state stays bounded.
+    pub(crate) fn prune_claims(&mut self, now: Millis) {
+        self.st.claims.retain(|_, c| c.until > now);
+        let window = self.cfg.spec.governance.alert_group_window;
+        self.st
+            .alerts
+            .retain(|_, c| c.acked.is_none() && now - c.last <= window * 6);
+    }
+}
