@@ -1,5 +1,6 @@
 //! `baton`: one binary, one subcommand per job.
 
+mod explain;
 mod replay;
 
 use anyhow::{Context, Result, bail};
@@ -49,6 +50,21 @@ enum Cmd {
     Demo,
     /// Open a data directory: restore the latest snapshot, replay the tail, report.
     Restore { data: PathBuf },
+    /// Explain one decision: policy and version, trigger and values,
+    /// constraints, conflicts, alternatives with costs, and what followed.
+    ///
+    /// Over a data directory (`--data DIR`), or over a replay (`EVENT SIGNALS`).
+    Explain {
+        /// A journal position (14883) or a decision id (14883.0).
+        position: explain::Position,
+        /// The event directory (for a replay, or a data directory without an early snapshot).
+        event: Option<PathBuf>,
+        /// The recorded signal file to replay.
+        signals: Option<PathBuf>,
+        /// Read the journal in this data directory instead of replaying.
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
 }
 
 fn main() {
@@ -65,6 +81,17 @@ fn main() {
         Cmd::Scenario { event, out } => scenario(&event, out.as_deref()),
         Cmd::Demo => demo(),
         Cmd::Restore { data } => restore(&data),
+        Cmd::Explain {
+            position,
+            event,
+            signals,
+            data,
+        } => explain_cmd(
+            position,
+            event.as_deref(),
+            signals.as_deref(),
+            data.as_deref(),
+        ),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
@@ -152,7 +179,6 @@ fn run_replay(
     data: Option<&Path>,
 ) -> Result<String> {
     let l = load(event)?;
-    let tick = l.spec.event.tick;
     let mut journal = match data {
         Some(d) => Some(
             baton_journal::SqliteJournal::open(d, &baton_journal::Options::default())
@@ -160,17 +186,6 @@ fn run_replay(
         ),
         None => None,
     };
-    let mut engine =
-        Engine::new(l.spec.clone(), l.policies.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let file =
-        std::fs::File::open(signals).with_context(|| format!("opening {}", signals.display()))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let bar = ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let reader = BufReader::with_capacity(1 << 20, file);
     let mut w: Box<dyn Write> = match out {
         Some(p) => Box::new(std::io::BufWriter::with_capacity(
             1 << 20,
@@ -181,11 +196,62 @@ fn run_replay(
             std::io::stdout().lock(),
         )),
     };
-    let mut seqr = replay::Sequencer::new(tick);
-    let mut tally = replay::Tally::default();
-    let mut outputs = Vec::new();
     let mut buf = Vec::with_capacity(1 << 16);
     let mut pending: Vec<baton_model::Stamped> = Vec::new();
+    let (engine, tally) = replay_file(&l, signals, true, |stamped, outputs| {
+        replay::write_outputs(outputs, &mut buf);
+        if let Some(j) = journal.as_mut() {
+            pending.push(stamped.clone());
+            if pending.len() >= 1000 {
+                j.append(&pending)?;
+                pending.clear();
+            }
+        }
+        if buf.len() > 1 << 16 {
+            w.write_all(&buf)?;
+            buf.clear();
+        }
+        Ok(())
+    })?;
+    w.write_all(&buf)?;
+    w.flush()?;
+    if let Some(j) = journal.as_mut() {
+        j.append(&pending)?;
+        j.save_snapshot(&engine.snapshot())?;
+    }
+    let s = replay::summary(&engine, &tally);
+    eprint!("{s}");
+    Ok(s)
+}
+
+/// Feeds a signal file through a fresh engine, handing every stamped entry
+/// and its outputs to `sink`; the sink's first error stops the replay.
+fn replay_file(
+    l: &baton_spec::Loaded,
+    signals: &Path,
+    progress: bool,
+    mut sink: impl FnMut(&baton_model::Stamped, &[baton_core::Output]) -> Result<()>,
+) -> Result<(Engine, replay::Tally)> {
+    let mut engine =
+        Engine::new(l.spec.clone(), l.policies.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let file =
+        std::fs::File::open(signals).with_context(|| format!("opening {}", signals.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let target = if progress {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(Some(size), target);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let reader = BufReader::with_capacity(1 << 20, file);
+    let mut seqr = replay::Sequencer::new(l.spec.event.tick);
+    let mut tally = replay::Tally::default();
+    let mut outputs = Vec::new();
+    let mut failed: Option<anyhow::Error> = None;
     let mut line_no = 0u64;
     let mut since_bar = 0u64;
     for line in reader.lines() {
@@ -209,35 +275,22 @@ fn run_replay(
             }
         };
         seqr.stamp(at, entry, |stamped| {
+            if failed.is_some() {
+                return;
+            }
             outputs.clear();
             engine.apply(&stamped, &mut outputs);
             tally.outputs += outputs.len() as u64;
-            replay::write_outputs(&outputs, &mut buf);
-            if journal.is_some() {
-                pending.push(stamped);
+            if let Err(e) = sink(&stamped, &outputs) {
+                failed = Some(e);
             }
         });
-        if let Some(j) = journal.as_mut()
-            && pending.len() >= 1000
-        {
-            j.append(&pending)?;
-            pending.clear();
+        if let Some(e) = failed.take() {
+            return Err(e);
         }
-        if buf.len() > 1 << 16 {
-            w.write_all(&buf)?;
-            buf.clear();
-        }
-    }
-    w.write_all(&buf)?;
-    w.flush()?;
-    if let Some(j) = journal.as_mut() {
-        j.append(&pending)?;
-        j.save_snapshot(&engine.snapshot())?;
     }
     bar.finish_and_clear();
-    let s = replay::summary(&engine, &tally);
-    eprint!("{s}");
-    Ok(s)
+    Ok((engine, tally))
 }
 
 fn example_dir() -> Result<PathBuf> {
@@ -262,6 +315,30 @@ fn demo() -> Result<()> {
     let out = std::env::temp_dir().join("baton-demo-decisions.jsonl");
     run_replay(&dir, &dir.join("signals.jsonl"), Some(&out), None)?;
     eprintln!("decisions written to {}", out.display());
+    Ok(())
+}
+
+fn explain_cmd(
+    pos: explain::Position,
+    event: Option<&Path>,
+    signals: Option<&Path>,
+    data: Option<&Path>,
+) -> Result<()> {
+    let loaded = event.map(load).transpose()?;
+    let (c, offset) = match (data, &loaded, signals) {
+        (Some(d), _, None) => explain::from_data(d, loaded.as_ref(), pos)?,
+        (None, Some(l), Some(sig)) => {
+            let offset = l.spec.event.utc_offset_s;
+            let mut c = explain::Collector::default();
+            replay_file(l, sig, false, |e, outputs| {
+                c.observe(pos, e, outputs, offset);
+                Ok(())
+            })?;
+            (c, offset)
+        }
+        _ => bail!("give either --data DATA_DIR [EVENT], or EVENT SIGNALS to replay"),
+    };
+    print!("{}", explain::render(&c, pos, offset)?);
     Ok(())
 }
 

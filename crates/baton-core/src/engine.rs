@@ -780,8 +780,9 @@ impl Engine {
                 self.st.published_signs.insert(idx, content);
             }
             let mut a = a.clone();
-            self.take_effect(id, &mut a, owner, out);
-            go.push(a);
+            if self.take_effect(id, &mut a, owner, out) {
+                go.push(a);
+            }
         }
         if !go.is_empty() {
             out.push(Output::Execute {
@@ -935,13 +936,19 @@ impl Engine {
                 }
             }
             CommandKind::Emergency { on } => self.emergency(*on, out),
-            CommandKind::AckAlert { alert } => match self.st.alerts.get_mut(alert) {
-                Some(card) if card.acked.is_none() => card.acked = Some(c.actor.clone()),
-                Some(_) => {
-                    return self.refuse(out, format!("alert {alert} is already acknowledged"));
+            CommandKind::AckAlert { alert } => {
+                let refusal = match self.st.alerts.get_mut(alert) {
+                    Some(card) if card.acked.is_none() => {
+                        card.acked = Some(c.actor.clone());
+                        None
+                    }
+                    Some(_) => Some(format!("alert {alert} is already acknowledged")),
+                    None => Some(format!("no open alert {alert}")),
+                };
+                if let Some(r) = refusal {
+                    self.refuse(out, r);
                 }
-                None => return self.refuse(out, format!("no open alert {alert}")),
-            },
+            }
             CommandKind::SetMode { policy, mode } => {
                 if !self.cfg.policy_idx.contains_key(policy) {
                     return self.refuse(out, format!("unknown policy {policy:?}"));

@@ -62,6 +62,10 @@ pub trait Journal {
     fn last_seq(&self) -> Result<u64>;
     fn save_snapshot(&mut self, snap: &Snapshot) -> Result<()>;
     fn latest_snapshot(&self) -> Result<Option<Snapshot>>;
+    /// The newest snapshot at or before `seq`, for reconstructing a past position.
+    fn snapshot_at_or_before(&self, seq: u64) -> Result<Option<Snapshot>>;
+    /// The first entry still kept (retention drops older ones); `None` when empty.
+    fn first_seq(&self) -> Result<Option<u64>>;
 }
 
 #[derive(Debug, Clone)]
@@ -228,11 +232,22 @@ impl Journal for SqliteJournal {
     }
 
     fn latest_snapshot(&self) -> Result<Option<Snapshot>> {
+        self.snapshot_at_or_before(i64::MAX as u64)
+    }
+
+    fn first_seq(&self) -> Result<Option<u64>> {
+        let v: Option<i64> = self
+            .conn
+            .query_row("SELECT MIN(seq) FROM entries", [], |r| r.get(0))?;
+        Ok(v.map(|v| v as u64))
+    }
+
+    fn snapshot_at_or_before(&self, seq: u64) -> Result<Option<Snapshot>> {
         let row: Option<(i64, Vec<u8>)> = self
             .conn
             .query_row(
-                "SELECT seq, body FROM snapshots ORDER BY seq DESC LIMIT 1",
-                [],
+                "SELECT seq, body FROM snapshots WHERE seq <= ?1 ORDER BY seq DESC LIMIT 1",
+                params![seq.min(i64::MAX as u64) as i64],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;

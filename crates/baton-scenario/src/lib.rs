@@ -452,6 +452,39 @@ pub fn generate(spec: &Spec, sc: &Scenario) -> Result<Vec<String>, ScenarioError
             note: Some("attendee fainted near the stage".into()),
         },
     );
+    // A second report of the same incident, from security's radio.
+    g.emit(
+        inc_t + 90_000,
+        "security-radio",
+        SignalType::IncidentReported,
+        &inc_space,
+        SignalData::Incident {
+            severity: baton_model::signal::Severity::High,
+            kind: "medical".into(),
+            note: Some("second report: crowd gathering at the stage".into()),
+        },
+    );
+    // Staff check in at a post in their zone when the doors open.
+    for (i, st) in spec.staff.iter().enumerate() {
+        let posts: Vec<&str> = spec
+            .spaces
+            .iter()
+            .filter(|s| s.zone == st.zone)
+            .map(|s| s.id.as_str())
+            .collect();
+        if posts.is_empty() {
+            continue;
+        }
+        g.emit(
+            doors - 10 * 60_000 + i as Millis * 7_000,
+            "staff-app",
+            SignalType::StaffLocation,
+            &st.id,
+            SignalData::StaffLocation {
+                space: posts[i % posts.len()].to_string(),
+            },
+        );
+    }
     if let Some(st) = spec.staff.first() {
         g.emit(
             inc_t + 60_000,

@@ -37,9 +37,8 @@ impl WalkTimes {
         }
         let mut secs = vec![UNREACHABLE_S; n * n];
         for start in 0..n {
-            let reached = pathfinding::directed::dijkstra::dijkstra_all(&start, |&v| {
-                adj[v].iter().copied().collect::<Vec<_>>()
-            });
+            let reached =
+                pathfinding::directed::dijkstra::dijkstra_all(&start, |&v| adj[v].to_vec());
             secs[start * n + start] = 0;
             for (v, (_, cost)) in reached {
                 secs[start * n + v] = cost.min(UNREACHABLE_S);

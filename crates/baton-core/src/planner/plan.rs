@@ -37,6 +37,9 @@ impl Plan {
     }
 }
 
+/// An attendee on the way to a full session, and where they were last seen.
+type Member<'a> = (&'a str, Option<u32>);
+
 /// A dispatch request from one action spec: `count` people with `role` to `space`.
 struct Request {
     role: String,
@@ -619,7 +622,7 @@ impl Engine {
             return;
         };
         // Groups: (zone last seen, main track of the rest of their plan).
-        let mut groups: BTreeMap<(String, String), Vec<(&str, Option<u32>)>> = BTreeMap::new();
+        let mut groups: BTreeMap<(String, String), Vec<Member>> = BTreeMap::new();
         for (id, a) in &self.st.attendees {
             if a.plan.binary_search(&full).is_err() || a.last_space == Some(full_space) {
                 continue;
@@ -647,6 +650,8 @@ impl Engine {
         // Alternatives: sessions on now or within 15 minutes elsewhere, and the overflow room.
         struct Alt {
             label: String,
+            /// Short enough for a sign.
+            short: String,
             session: Option<u32>,
             space: u32,
             seats: u32,
@@ -670,6 +675,7 @@ impl Engine {
                     "watch {} live in {}",
                     fs.title, cfg.spec.spaces[sp as usize].name
                 ),
+                short: format!("{} (live stream)", cfg.spec.spaces[sp as usize].name),
                 session: None,
                 space: sp,
                 seats,
@@ -703,6 +709,7 @@ impl Engine {
             }
             alts.push(Alt {
                 label,
+                short: format!("{}: {}", cfg.spec.spaces[sp as usize].name, s.title),
                 session: Some(i),
                 space: sp,
                 seats,
@@ -718,7 +725,7 @@ impl Engine {
             ));
         }
         let keys: Vec<&(String, String)> = groups.keys().collect();
-        let members: Vec<&Vec<(&str, Option<u32>)>> = groups.values().collect();
+        let members: Vec<&Vec<Member>> = groups.values().collect();
         let entrance = cfg
             .spec
             .spaces
@@ -889,12 +896,13 @@ impl Engine {
             let picks: Vec<&str> = best
                 .iter()
                 .take(2)
-                .map(|&a| alts[a].label.as_str())
+                .map(|&a| alts[a].short.as_str())
                 .collect();
+            let room = &cfg.spec.spaces[full_space as usize].name;
             if picks.is_empty() {
-                format!("FULL: {}", fs.title)
+                format!("{room} FULL")
             } else {
-                format!("FULL: {}. Try {}", fs.title, picks.join(", or "))
+                format!("{room} FULL - seats in {}", picks.join(" / "))
             }
         });
         let zone = &cfg.spec.spaces[full_space as usize].zone;

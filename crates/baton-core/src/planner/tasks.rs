@@ -10,6 +10,9 @@ use baton_model::signal::TaskState;
 use baton_model::{ActionKind, DecisionId, Millis, ParamValue};
 use std::collections::BTreeMap;
 
+/// After this many people declined or ignored a task, the desk takes over.
+const MAX_ASKED: usize = 3;
+
 /// Who an executed decision belongs to, for claims and tasks.
 #[derive(Debug, Clone)]
 pub(crate) struct Owner {
@@ -19,14 +22,16 @@ pub(crate) struct Owner {
 
 impl Engine {
     /// Records what an action that is going out now changes in core state.
-    /// Alert actions learn their card here, so `a` may gain parameters.
+    /// Alert actions learn their card here, and a dispatch whose person is no
+    /// longer free goes to the next best, so `a` may change. Returns false
+    /// when the action must not go out after all.
     pub(crate) fn take_effect(
         &mut self,
         id: DecisionId,
         a: &mut Action,
         owner: Option<&Owner>,
         out: &mut Out,
-    ) {
+    ) -> bool {
         let now = self.st.now;
         if let Some(o) = owner
             && ["sign:", "space:", "session:", "attendees:"]
@@ -99,18 +104,26 @@ impl Engine {
                 a.params
                     .insert("first".into(), ParamValue::String(card.first.to_string()));
             }
-            ActionKind::Dispatch => self.start_task(id, a, owner, out),
+            ActionKind::Dispatch => return self.start_task(id, a, owner, out),
             _ => {}
         }
+        true
     }
 
-    fn start_task(&mut self, id: DecisionId, a: &Action, owner: Option<&Owner>, out: &mut Out) {
-        let Some(staff_id) = a.resource.strip_prefix("staff:") else {
-            return;
+    fn start_task(
+        &mut self,
+        id: DecisionId,
+        a: &mut Action,
+        owner: Option<&Owner>,
+        out: &mut Out,
+    ) -> bool {
+        let Some(staff_id) = a.resource.strip_prefix("staff:").map(str::to_string) else {
+            return true;
         };
-        let Some(&sf) = self.cfg.staff_idx.get(staff_id) else {
-            return;
+        let Some(&planned) = self.cfg.staff_idx.get(&staff_id) else {
+            return true;
         };
+        let mut sf = planned;
         let space = param_str(&a.params, "space")
             .and_then(|s| self.cfg.space_idx.get(&s).copied())
             .or(self.st.staff[sf as usize].space)
@@ -119,6 +132,31 @@ impl Engine {
         let (policy, priority) = owner.map_or(("operator".to_string(), i32::MAX), |o| {
             (o.policy.clone(), o.priority)
         });
+        let role = param_str(&a.params, "role").unwrap_or_default();
+        let task_id_now = task_id.clone();
+        // Planned at proposal time; by approval the person may be taken.
+        if owner.is_some() && self.staff_cost(sf, &role, space, priority, &[]).is_none() {
+            let row: Vec<Option<i64>> = (0..self.cfg.spec.staff.len() as u32)
+                .map(|x| self.staff_cost(x, &role, space, priority, &[planned]))
+                .collect();
+            let Some(next) = dispatch::assign(&[row])[0] else {
+                out.push(Output::Task {
+                    task: task_id_now,
+                    staff: None,
+                    state: "unfilled".into(),
+                    at: self.st.now,
+                    space: self.cfg.spec.spaces[space as usize].id.clone(),
+                    reason: format!("{staff_id} is no longer free and no other {role} is"),
+                });
+                return false;
+            };
+            sf = next as u32;
+            a.resource = format!("staff:{}", self.cfg.spec.staff[sf as usize].id);
+            a.params.insert(
+                "walk_s".into(),
+                ParamValue::Int(i64::from(self.walk_from(sf, space))),
+            );
+        }
         if let Some(pre) = self.preemptable(sf, priority) {
             self.release_task(&pre, sf);
             if let Some(t) = self.st.tasks.get(&pre) {
@@ -137,18 +175,28 @@ impl Engine {
                 policy,
                 priority,
                 space,
-                role: param_str(&a.params, "role").unwrap_or_default(),
+                role,
                 note: param_str(&a.params, "note").unwrap_or_default(),
                 staff: sf,
                 stage: TaskStage::Assigned,
                 since: self.st.now,
                 valid_until: a.valid_until,
-                passed: Vec::new(),
+                passed: if sf == planned {
+                    Vec::new()
+                } else {
+                    vec![planned]
+                },
             },
         );
         self.st.staff[sf as usize].tasks.push(task_id.clone());
         self.arm_ack(&task_id, sf);
-        self.task_out(&task_id, Some(sf), "assigned", "", out);
+        let why = if sf == planned {
+            String::new()
+        } else {
+            format!("{staff_id} was no longer free")
+        };
+        self.task_out(&task_id, Some(sf), "assigned", &why, out);
+        true
     }
 
     fn arm_ack(&mut self, task: &str, staff: u32) {
@@ -193,21 +241,34 @@ impl Engine {
             passed.push(t.staff);
         }
         if t.valid_until < self.st.now {
+            self.task_out(task, None, "expired", "no longer worth doing", out);
             self.st.tasks.remove(task);
-            return self.task_out(task, None, "expired", "no longer worth doing", out);
+            return;
+        }
+        if passed.len() >= MAX_ASKED {
+            self.task_out(
+                task,
+                None,
+                "unanswered",
+                &format!("{MAX_ASKED} people were asked and none took it: assign by hand"),
+                out,
+            );
+            self.st.tasks.remove(task);
+            return;
         }
         let row: Vec<Option<i64>> = (0..self.cfg.spec.staff.len() as u32)
             .map(|sf| self.staff_cost(sf, &t.role, t.space, t.priority, &passed))
             .collect();
         let Some(sf) = dispatch::assign(&[row])[0].map(|s| s as u32) else {
-            self.st.tasks.remove(task);
-            return self.task_out(
+            self.task_out(
                 task,
                 None,
                 "unfilled",
                 &format!("no other {} is free", t.role),
                 out,
             );
+            self.st.tasks.remove(task);
+            return;
         };
         let staff_id = self.cfg.spec.staff[sf as usize].id.clone();
         let mut params = BTreeMap::new();
