@@ -54,7 +54,6 @@ impl Collector {
                     self.decisions.push((**d).clone());
                 }
             }
-            return;
         }
         if e.seq < pos.seq || self.decisions.is_empty() {
             return;
@@ -318,7 +317,7 @@ pub fn from_data(
             Engine::new(l.spec.clone(), l.policies.clone()).map_err(|e| anyhow::anyhow!("{e}"))?
         }
         (None, None) => bail!(
-            "no snapshot at or before position {} in {}: pass --event EVENT_DIR to replay from the start",
+            "no snapshot at or before position {} in {}: also give the EVENT directory, to replay from the start",
             pos.seq,
             data.display()
         ),

@@ -137,7 +137,7 @@ pub fn summary(engine: &Engine, tally: &Tally) -> String {
         tally.lines, st.entries, st.ticks, tally.outputs
     );
     let _ = writeln!(s, "  signals by type:");
-    for (k, v) in &st.signals_by_type {
+    for (k, v) in &st.signals_by_type() {
         let _ = writeln!(s, "    {k:<22} {v}");
     }
     let _ = writeln!(s, "  decisions by policy:");

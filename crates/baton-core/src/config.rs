@@ -6,6 +6,10 @@ use baton_policy::{CheckError, Expr};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
+/// Id lookups run on every signal: xxh3 instead of SipHash (ids are not
+/// attacker-chosen keys of an unbounded map; the spec fixes them).
+pub type IdMap = HashMap<String, u32, xxhash_rust::xxh3::Xxh3DefaultBuilder>;
+
 /// A policy with its expressions compiled and its scope resolved.
 #[derive(Debug, Clone)]
 pub struct CompiledPolicy {
@@ -41,10 +45,10 @@ impl fmt::Display for ConfigError {
 pub struct Compiled {
     pub spec: Spec,
     pub policy_set: PolicySet,
-    pub space_idx: HashMap<String, u32>,
-    pub session_idx: HashMap<String, u32>,
-    pub staff_idx: HashMap<String, u32>,
-    pub sign_idx: HashMap<String, u32>,
+    pub space_idx: IdMap,
+    pub session_idx: IdMap,
+    pub staff_idx: IdMap,
+    pub sign_idx: IdMap,
     pub space_tables: Vec<Table>,
     /// Sessions per space, sorted by start.
     pub sessions_by_space: Vec<Vec<u32>>,
@@ -54,6 +58,12 @@ pub struct Compiled {
     pub policy_idx: HashMap<String, u32>,
     /// Policies to evaluate per signal type: the trigger index.
     pub by_trigger: Vec<Vec<u32>>,
+    /// Per signal type and space: the space-scoped policies in scope, in
+    /// priority order. Cost per signal follows the policies that apply, not
+    /// how many exist.
+    pub by_trigger_space: Vec<Vec<Vec<u32>>>,
+    /// Per signal type and session: the session-scoped policies in scope.
+    pub by_trigger_session: Vec<Vec<Vec<u32>>>,
     pub minute_policies: Vec<u32>,
     /// Shortest walking times between spaces, for the planner.
     pub walk: crate::planner::WalkTimes,
@@ -92,7 +102,7 @@ pub fn compile_policy(p: &Policy) -> Result<(Expr, Option<Expr>, CompiledParams)
 
 impl Compiled {
     pub fn new(spec: Spec, policy_set: PolicySet) -> Result<Compiled, ConfigError> {
-        let space_idx: HashMap<String, u32> = spec
+        let space_idx: IdMap = spec
             .spaces
             .iter()
             .enumerate()
@@ -195,7 +205,30 @@ impl Compiled {
                 on_minute,
             });
         }
-        let policy_idx = policies
+        let mut by_trigger_space = vec![Vec::new(); SignalType::COUNT];
+        let mut by_trigger_session = vec![Vec::new(); SignalType::COUNT];
+        for (t, list) in by_trigger.iter().enumerate() {
+            if list.is_empty() {
+                continue;
+            }
+            let mut per_space = vec![Vec::new(); spec.spaces.len()];
+            let mut per_session = vec![Vec::new(); spec.sessions.len()];
+            for &p in list {
+                let cp: &CompiledPolicy = &policies[p as usize];
+                let target = match cp.def.scope.kind {
+                    ScopeKind::Space => &mut per_space,
+                    ScopeKind::Session => &mut per_session,
+                };
+                for (e, inside) in cp.in_scope.iter().enumerate() {
+                    if *inside {
+                        target[e].push(p);
+                    }
+                }
+            }
+            by_trigger_space[t] = per_space;
+            by_trigger_session[t] = per_session;
+        }
+        let policy_idx: HashMap<String, u32> = policies
             .iter()
             .enumerate()
             .map(|(i, p)| (p.def.id.clone(), i as u32))
@@ -213,6 +246,8 @@ impl Compiled {
             policies,
             policy_idx,
             by_trigger,
+            by_trigger_space,
+            by_trigger_session,
             minute_policies,
             walk: crate::planner::WalkTimes::new(&spec),
             spec,

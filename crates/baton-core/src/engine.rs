@@ -171,7 +171,7 @@ impl Engine {
                 Timer::Policy { policy, entity } => self.evaluate(
                     policy,
                     entity,
-                    &trigger_for(out.seq, "timer", None, None),
+                    TrigRef::new(out.seq, "timer"),
                     SignalInfo {
                         kind: "timer",
                         ..Default::default()
@@ -180,6 +180,7 @@ impl Engine {
                 ),
                 Timer::Approval { decision } => self.approval_timeout(decision, out),
                 Timer::TaskAck { task, staff } => self.task_ack_timeout(&task, staff, out),
+                Timer::TaskEnd { task } => self.task_end(&task, out),
                 Timer::OverrideExpiry { resource } => {
                     if self
                         .st
@@ -205,6 +206,7 @@ impl Engine {
         if first {
             return;
         }
+        self.retry_waiting(out);
         for sp in 0..self.st.spaces.len() {
             let occ = f64::from(self.st.spaces[sp].occupancy);
             self.st.spaces[sp].holt.observe(occ);
@@ -213,7 +215,7 @@ impl Engine {
                 self.st.spaces[sp].critical_minutes += 1;
             }
         }
-        let trig = trigger_for(out.seq, "minute", None, None);
+        let trig = TrigRef::new(out.seq, "minute");
         let minute_policies = self.cfg.minute_policies.clone();
         for p in minute_policies {
             let n = self.cfg.policies[p as usize].in_scope.len();
@@ -222,7 +224,7 @@ impl Engine {
                     self.evaluate(
                         p,
                         ent,
-                        &trig,
+                        trig,
                         SignalInfo {
                             kind: "minute",
                             ..Default::default()
@@ -274,7 +276,7 @@ impl Engine {
         {
             self.st.stats.skewed += 1;
         }
-        bump(&mut self.st.stats.signals_by_type, s.kind.as_str());
+        self.st.stats.count_signal(s.kind);
         let (space, session) = match self.update(s, now) {
             Ok(v) => v,
             Err(reason) => return self.reject(out, &s.id, reason),
@@ -317,21 +319,36 @@ impl Engine {
                 _ => "",
             },
         };
-        let trig = trigger_for(out.seq, s.kind.as_str(), Some(&s.id), Some(&s.subject));
+        let trig = TrigRef {
+            seq: out.seq,
+            kind: s.kind.as_str(),
+            id: Some(&s.id),
+            subject: Some(&s.subject),
+        };
         let cfg = Arc::clone(&self.cfg);
-        for &p in &cfg.by_trigger[s.kind.index()] {
-            let entity = match cfg.policies[p as usize].def.scope.kind {
-                ScopeKind::Space => space,
-                ScopeKind::Session => session,
-            };
-            if let Some(ent) = entity
-                && cfg.policies[p as usize]
-                    .in_scope
-                    .get(ent as usize)
-                    .copied()
-                    .unwrap_or(false)
-            {
-                self.evaluate(p, ent, &trig, info, out);
+        let t = s.kind.index();
+        let none: &[u32] = &[];
+        let by_space = space
+            .and_then(|sp| cfg.by_trigger_space[t].get(sp as usize))
+            .map_or(none, Vec::as_slice);
+        let by_session = session
+            .and_then(|se| cfg.by_trigger_session[t].get(se as usize))
+            .map_or(none, Vec::as_slice);
+        // Merge the two in-scope lists in policy (priority) order.
+        let (mut i, mut j) = (0, 0);
+        while i < by_space.len() || j < by_session.len() {
+            let take_space =
+                j >= by_session.len() || (i < by_space.len() && by_space[i] < by_session[j]);
+            if take_space {
+                if let Some(sp) = space {
+                    self.evaluate(by_space[i], sp, trig, info, out);
+                }
+                i += 1;
+            } else {
+                if let Some(se) = session {
+                    self.evaluate(by_session[j], se, trig, info, out);
+                }
+                j += 1;
             }
         }
     }
@@ -447,7 +464,7 @@ impl Engine {
     }
 
     /// Runs one policy instance's state machine: condition, `for`, rearm, stale, cooldown.
-    fn evaluate(&mut self, p: u32, entity: u32, trig: &Trigger, info: SignalInfo, out: &mut Out) {
+    fn evaluate(&mut self, p: u32, entity: u32, trig: TrigRef, info: SignalInfo, out: &mut Out) {
         let mode = self.effective_mode(p);
         if mode == Mode::Off {
             return;
@@ -463,18 +480,34 @@ impl Engine {
         };
         let now = self.st.now;
         let disarmed = self.st.instances[p as usize][entity as usize].disarmed;
-        let (rearm, cond, stale, values, params) = {
-            let ctx = self.ctx(space, session, info);
-            let rearm = disarmed.then(|| match &pol.rearm {
-                Some(r) => r.eval_bool(&ctx),
-                None => pol.condition.eval_bool(&ctx).map(|c| !c),
-            });
-            let cond = pol.condition.eval_bool(&ctx);
-            let fires = cond == Ok(true) && matches!(rearm, None | Some(Ok(true)));
-            let stale = pol.def.scope.kind == ScopeKind::Space && !pol.def.allow_stale && {
-                use baton_policy::Fields;
-                ctx.boolean(baton_policy::Field::SpaceStale)
+        // Rearm first: a disarmed instance that has not re-armed needs nothing else.
+        let mut rearmed = false;
+        if disarmed {
+            let r = {
+                let ctx = self.ctx(space, session, info);
+                match &pol.rearm {
+                    Some(r) => r.eval_bool(&ctx),
+                    None => pol.condition.eval_bool(&ctx).map(|c| !c),
+                }
             };
+            match r {
+                Ok(true) => rearmed = true,
+                Ok(false) => return,
+                Err(_) => {
+                    bump(&mut self.st.stats.eval_errors, &pol.def.id);
+                    return;
+                }
+            }
+        }
+        let (cond, stale, values, params) = {
+            let ctx = self.ctx(space, session, info);
+            let cond = pol.condition.eval_bool(&ctx);
+            let fires = cond == Ok(true);
+            let stale =
+                fires && pol.def.scope.kind == ScopeKind::Space && !pol.def.allow_stale && {
+                    use baton_policy::Fields;
+                    ctx.boolean(baton_policy::Field::SpaceStale)
+                };
             let values: BTreeMap<&'static str, ParamValue> = if fires {
                 pol.condition
                     .reads
@@ -498,18 +531,8 @@ impl Engine {
             } else {
                 Vec::new()
             };
-            (rearm, cond, stale, values, params)
+            (cond, stale, values, params)
         };
-        let mut rearmed = false;
-        match rearm {
-            None => {}
-            Some(Ok(true)) => rearmed = true,
-            Some(Ok(false)) => return,
-            Some(Err(_)) => {
-                bump(&mut self.st.stats.eval_errors, &pol.def.id);
-                return;
-            }
-        }
         let cond = match cond {
             Ok(c) => c,
             Err(_) => {
@@ -554,7 +577,7 @@ impl Engine {
             mode,
             space,
             session,
-            trig.clone(),
+            trig.owned(),
             values,
             params,
             held_since,
@@ -864,6 +887,11 @@ impl Engine {
                     priority: x.def.priority,
                 });
                 let mut actions = p.actions;
+                let late = !actions.is_empty()
+                    && actions
+                        .iter()
+                        .all(|a| a.suppressed.is_some() || a.valid_until < now)
+                    && actions.iter().any(|a| a.suppressed.is_none());
                 for a in &mut actions {
                     if a.suppressed.is_none() && self.st.emergency && a.kind.is_attendee_facing() {
                         a.suppressed = Some("emergency hold".into());
@@ -873,6 +901,16 @@ impl Engine {
                     }
                 }
                 self.execute(*decision, &actions, owner.as_ref(), out);
+                if late {
+                    out.push(Output::DecisionUpdate {
+                        decision: *decision,
+                        status: Status::Expired,
+                        at: now,
+                        actor: "baton".into(),
+                        reason: "approved too late: every action had outlived its valid_until"
+                            .into(),
+                    });
+                }
             }
             CommandKind::Reject { decision, comment } => {
                 if self.st.pending.remove(decision).is_none() {
@@ -1156,6 +1194,31 @@ fn manual_sign_indexed(index: u32, resource: &str, content: &str, valid_until: M
         params,
         valid_until,
         suppressed: None,
+    }
+}
+
+/// What triggered an evaluation, borrowed: most evaluations do not fire,
+/// so the owned [`Trigger`] is built only for a decision.
+#[derive(Clone, Copy)]
+struct TrigRef<'a> {
+    seq: u64,
+    kind: &'a str,
+    id: Option<&'a str>,
+    subject: Option<&'a str>,
+}
+
+impl<'a> TrigRef<'a> {
+    fn new(seq: u64, kind: &'a str) -> Self {
+        TrigRef {
+            seq,
+            kind,
+            id: None,
+            subject: None,
+        }
+    }
+
+    fn owned(self) -> Trigger {
+        trigger_for(self.seq, self.kind, self.id, self.subject)
     }
 }
 

@@ -54,6 +54,8 @@ pub enum TaskStage {
     Assigned,
     Acknowledged,
     Arrived,
+    /// Nobody eligible was free; retried every minute until `valid_until`.
+    Waiting,
 }
 
 /// One staff task, from dispatch to done. Reassignment keeps the id.
@@ -120,6 +122,10 @@ pub enum Timer {
         task: String,
         staff: u32,
     },
+    /// A task nobody reported done is closed at its `valid_until`.
+    TaskEnd {
+        task: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -142,7 +148,9 @@ pub struct Override {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Stats {
     pub entries: u64,
-    pub signals_by_type: BTreeMap<String, u64>,
+    /// Signals per type, indexed by `SignalType::index`: a counter bump on
+    /// every signal must not compare strings.
+    pub signals: Vec<u64>,
     pub duplicates: u64,
     pub rejected: BTreeMap<String, u64>,
     pub clamped: u64,
@@ -155,10 +163,49 @@ pub struct Stats {
     pub ticks: u64,
 }
 
+/// Dedup keys are already xxh3-128 hashes: hashing them again is waste.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u128(&mut self, v: u128) {
+        self.0 = (v as u64) ^ ((v >> 64) as u64);
+    }
+}
+
+type KeyMap = HashMap<u128, Millis, std::hash::BuildHasherDefault<KeyHasher>>;
+
+impl Stats {
+    pub fn count_signal(&mut self, t: baton_model::SignalType) {
+        if self.signals.len() < baton_model::SignalType::COUNT {
+            self.signals.resize(baton_model::SignalType::COUNT, 0);
+        }
+        self.signals[t.index()] += 1;
+    }
+
+    /// Signals per type name, for summaries; types never seen are left out.
+    pub fn signals_by_type(&self) -> BTreeMap<&'static str, u64> {
+        baton_model::SignalType::ALL
+            .iter()
+            .zip(&self.signals)
+            .filter(|(_, n)| **n > 0)
+            .map(|(t, n)| (t.as_str(), *n))
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Dedup {
     #[serde(skip)]
-    pub seen: HashMap<u128, Millis>,
+    pub seen: KeyMap,
     pub order: VecDeque<(Millis, u128)>,
 }
 

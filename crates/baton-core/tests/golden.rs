@@ -662,8 +662,12 @@ fn duplicate_signals_are_ignored() {
     assert_eq!(d.state().stats.duplicates, 1);
     assert_eq!(d.state().spaces[0].occupancy, 50);
     assert_eq!(
-        d.state().stats.signals_by_type.get("space.occupancy"),
-        Some(&1)
+        d.state()
+            .stats
+            .signals_by_type()
+            .get("space.occupancy")
+            .copied(),
+        Some(1)
     );
     assert!(d.state().stats.decisions_by_policy.is_empty());
 

@@ -16,6 +16,9 @@ pub(crate) struct Plan {
     pub conflicts: Vec<String>,
     pub alternatives: Vec<Considered>,
     pub solver: Option<String>,
+    /// Knock-on notifications (delay cascades), placed after the policy's own
+    /// actions so the hourly limit trims them first.
+    deferred: Vec<Action>,
 }
 
 impl Plan {
@@ -146,6 +149,10 @@ impl Engine {
         }
         if !requests.is_empty() {
             self.plan_dispatch(&requests, id, pol.priority, &mut plan);
+        }
+        for mut a in std::mem::take(&mut plan.deferred) {
+            a.index = plan.actions.len() as u32;
+            plan.actions.push(a);
         }
         self.govern(&mut plan);
         self.settle_claims(&pol.id, pol.priority, &mut plan);
@@ -431,12 +438,14 @@ impl Engine {
             );
             note.insert("count".into(), ParamValue::Int(who.len() as i64));
             note.insert("recipients".into(), strings(&who));
-            plan.push(
-                ActionKind::Notify,
-                format!("attendees:session:{}", ns.id),
-                note,
+            plan.deferred.push(Action {
+                index: 0,
+                kind: ActionKind::Notify,
+                resource: format!("attendees:session:{}", ns.id),
+                params: note,
                 valid_until,
-            );
+                suppressed: None,
+            });
             prev_end = ns.end + need * 60_000;
         }
     }

@@ -190,6 +190,12 @@ impl Engine {
         );
         self.st.staff[sf as usize].tasks.push(task_id.clone());
         self.arm_ack(&task_id, sf);
+        self.st.timers.insert((
+            a.valid_until,
+            Timer::TaskEnd {
+                task: task_id.clone(),
+            },
+        ));
         let why = if sf == planned {
             String::new()
         } else {
@@ -260,14 +266,20 @@ impl Engine {
             .map(|sf| self.staff_cost(sf, &t.role, t.space, t.priority, &passed))
             .collect();
         let Some(sf) = dispatch::assign(&[row])[0].map(|s| s as u32) else {
-            self.task_out(
-                task,
-                None,
-                "unfilled",
-                &format!("no other {} is free", t.role),
-                out,
-            );
-            self.st.tasks.remove(task);
+            let announce = t.stage != TaskStage::Waiting;
+            if let Some(x) = self.st.tasks.get_mut(task) {
+                x.stage = TaskStage::Waiting;
+                x.passed = passed;
+            }
+            if announce {
+                self.task_out(
+                    task,
+                    None,
+                    "waiting",
+                    &format!("no other {} is free; retrying every minute", t.role),
+                    out,
+                );
+            }
             return;
         };
         let staff_id = self.cfg.spec.staff[sf as usize].id.clone();
@@ -332,7 +344,7 @@ impl Engine {
         let Some(t) = self.st.tasks.get_mut(task) else {
             return;
         };
-        if t.staff != sf {
+        if t.staff != sf || t.stage == TaskStage::Waiting {
             return;
         }
         match state {
@@ -369,6 +381,44 @@ impl Engine {
                 self.task_out(&task, Some(sf), "arrived", "reported at the space", out);
             }
         }
+    }
+
+    /// Tries to place tasks that found nobody free, oldest id first.
+    pub(crate) fn retry_waiting(&mut self, out: &mut Out) {
+        let waiting: Vec<String> = self
+            .st
+            .tasks
+            .iter()
+            .filter(|(_, t)| t.stage == TaskStage::Waiting)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for task in waiting {
+            self.reassign(&task, out);
+        }
+    }
+
+    /// Closes a task nobody reported done once it is no longer worth doing,
+    /// so its person is free again.
+    pub(crate) fn task_end(&mut self, task: &str, out: &mut Out) {
+        let Some(t) = self.st.tasks.get(task) else {
+            return;
+        };
+        if t.valid_until > self.st.now {
+            return;
+        }
+        let (staff, stage) = (t.staff, t.stage);
+        if stage != TaskStage::Waiting {
+            self.release_task(task, staff);
+        }
+        let who = (stage != TaskStage::Waiting).then_some(staff);
+        self.task_out(
+            task,
+            who,
+            "expired",
+            "valid_until passed without a done report; closed",
+            out,
+        );
+        self.st.tasks.remove(task);
     }
 
     /// Drops claims whose actions are no longer valid, so state stays bounded.
