@@ -224,6 +224,9 @@ fn run_replay(
     Ok(s)
 }
 
+/// Lines per batch handed from the parser thread to the core.
+const BATCH: usize = 1024;
+
 /// Feeds a signal file through a fresh engine, handing every stamped entry
 /// and its outputs to `sink`; the sink's first error stops the replay.
 fn replay_file(
@@ -247,47 +250,73 @@ fn replay_file(
         ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    // Parsing runs on its own thread, a bounded channel ahead of the core:
+    // the two overlap on two cores, and memory stays bounded.
+    type Batch = Vec<(u64, Result<replay::Line, String>)>;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<(Batch, u64)>>(8);
     let reader = BufReader::with_capacity(1 << 20, file);
+    let parser = std::thread::spawn(move || {
+        let mut batch: Batch = Vec::with_capacity(BATCH);
+        let mut bytes = 0u64;
+        for (i, line) in reader.lines().enumerate() {
+            let line = match line {
+                Ok(l) => l,
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            };
+            bytes += line.len() as u64 + 1;
+            if line.trim().is_empty() {
+                continue;
+            }
+            batch.push((i as u64 + 1, replay::parse_line(&line)));
+            if batch.len() == BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                if tx.send(Ok((full, std::mem::take(&mut bytes)))).is_err() {
+                    return;
+                }
+            }
+        }
+        let _ = tx.send(Ok((batch, bytes)));
+    });
     let mut seqr = replay::Sequencer::new(l.spec.event.tick);
     let mut tally = replay::Tally::default();
     let mut outputs = Vec::new();
     let mut failed: Option<anyhow::Error> = None;
-    let mut line_no = 0u64;
-    let mut since_bar = 0u64;
-    for line in reader.lines() {
-        let line = line.with_context(|| format!("reading {}", signals.display()))?;
-        line_no += 1;
-        since_bar += line.len() as u64 + 1;
-        if since_bar > 1 << 20 {
-            bar.inc(since_bar);
-            since_bar = 0;
-        }
-        if line.trim().is_empty() {
-            continue;
-        }
-        tally.lines += 1;
-        let (at, entry) = match replay::parse_line(&line) {
-            Ok(replay::Line::Signal(s)) => (s.time, Entry::Signal(s)),
-            Ok(replay::Line::Command { time, command }) => (Some(time), Entry::Command(command)),
-            Err(reason) => {
-                tally.reject(line_no, &reason);
-                continue;
+    for msg in rx {
+        let (batch, bytes) = msg.with_context(|| format!("reading {}", signals.display()))?;
+        bar.inc(bytes);
+        for (line_no, parsed) in batch {
+            tally.lines += 1;
+            let (at, entry) = match parsed {
+                Ok(replay::Line::Signal(s)) => (s.time, Entry::Signal(s)),
+                Ok(replay::Line::Command { time, command }) => {
+                    (Some(time), Entry::Command(command))
+                }
+                Err(reason) => {
+                    tally.reject(line_no, &reason);
+                    continue;
+                }
+            };
+            seqr.stamp(at, entry, |stamped| {
+                if failed.is_some() {
+                    return;
+                }
+                outputs.clear();
+                engine.apply(&stamped, &mut outputs);
+                tally.outputs += outputs.len() as u64;
+                if let Err(e) = sink(&stamped, &outputs) {
+                    failed = Some(e);
+                }
+            });
+            if let Some(e) = failed.take() {
+                return Err(e);
             }
-        };
-        seqr.stamp(at, entry, |stamped| {
-            if failed.is_some() {
-                return;
-            }
-            outputs.clear();
-            engine.apply(&stamped, &mut outputs);
-            tally.outputs += outputs.len() as u64;
-            if let Err(e) = sink(&stamped, &outputs) {
-                failed = Some(e);
-            }
-        });
-        if let Some(e) = failed.take() {
-            return Err(e);
         }
+    }
+    if parser.join().is_err() {
+        bail!("the parser thread for {} failed", signals.display());
     }
     bar.finish_and_clear();
     Ok((engine, tally))

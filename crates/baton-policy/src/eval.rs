@@ -5,6 +5,7 @@
 use crate::compile::{ArithOp, CmpOp, Node};
 use crate::schema::{Fields, Ty};
 use std::borrow::Cow;
+use std::cmp::Ordering;
 use std::fmt;
 
 /// A runtime value. Strings borrow from the context or the tree when they can.
@@ -48,30 +49,8 @@ pub fn eval_bool(n: &Node, c: &dyn Fields) -> Result<bool, EvalError> {
         Node::Bool(b) => Ok(*b),
         Node::Field(f) => Ok(c.boolean(*f)),
         Node::Not(x) => Ok(!eval_bool(x, c)?),
-        Node::And(a, b) => {
-            let l = eval_bool(a, c);
-            if l == Ok(false) {
-                return Ok(false);
-            }
-            match (l, eval_bool(b, c)) {
-                (_, Ok(false)) => Ok(false),
-                (Ok(true), Ok(true)) => Ok(true),
-                (Err(e), _) | (_, Err(e)) => Err(e),
-                _ => Ok(false),
-            }
-        }
-        Node::Or(a, b) => {
-            let l = eval_bool(a, c);
-            if l == Ok(true) {
-                return Ok(true);
-            }
-            match (l, eval_bool(b, c)) {
-                (_, Ok(true)) => Ok(true),
-                (Ok(false), Ok(false)) => Ok(false),
-                (Err(e), _) | (_, Err(e)) => Err(e),
-                _ => Ok(true),
-            }
-        }
+        Node::And(a, b) => and(eval_bool(a, c), || eval_bool(b, c)),
+        Node::Or(a, b) => or(eval_bool(a, c), || eval_bool(b, c)),
         Node::Cmp(op, ty, a, b) => compare(*op, *ty, a, b, c),
         _ => match eval(n, c)? {
             Value::Bool(b) => Ok(b),
@@ -81,7 +60,6 @@ pub fn eval_bool(n: &Node, c: &dyn Fields) -> Result<bool, EvalError> {
 }
 
 fn compare(op: CmpOp, ty: Ty, a: &Node, b: &Node, c: &dyn Fields) -> Result<bool, EvalError> {
-    use std::cmp::Ordering;
     let ord: Option<Ordering> = match ty {
         Ty::Int => Some(int(a, c)?.cmp(&int(b, c)?)),
         Ty::Double => double(a, c)?.partial_cmp(&double(b, c)?),
@@ -94,6 +72,18 @@ fn compare(op: CmpOp, ty: Ty, a: &Node, b: &Node, c: &dyn Fields) -> Result<bool
             }
         }
     };
+    holds(op, ord)
+}
+
+// The primitive operations below are shared with the closure compiler
+// (`crate::closure`), so the two evaluators cannot drift apart: each rule of
+// CEL's semantics is written once. They are `#[inline]` so that a closure
+// specialised for one operator folds the `match` on a constant `op` away.
+
+/// Whether `op` holds for two operands that compare as `ord`; `None` means a
+/// NaN was involved.
+#[inline]
+pub(crate) fn holds(op: CmpOp, ord: Option<Ordering>) -> Result<bool, EvalError> {
     Ok(match (op, ord) {
         // NaN equals nothing, itself included; ordering it is an error in CEL.
         (CmpOp::Eq, None) => false,
@@ -106,6 +96,97 @@ fn compare(op: CmpOp, ty: Ty, a: &Node, b: &Node, c: &dyn Fields) -> Result<bool
         (CmpOp::Gt, Some(o)) => o == Ordering::Greater,
         (CmpOp::Ge, Some(o)) => o != Ordering::Less,
     })
+}
+
+/// `l && r` with CEL's error absorption: false if either side is false (even
+/// if the other fails), else the left error, else the right error, else true.
+/// `r` runs only when `l` does not decide the result alone.
+#[inline]
+pub(crate) fn and(
+    l: Result<bool, EvalError>,
+    r: impl FnOnce() -> Result<bool, EvalError>,
+) -> Result<bool, EvalError> {
+    match l {
+        Ok(false) => Ok(false),
+        Ok(true) => r(),
+        Err(e) => match r() {
+            Ok(false) => Ok(false),
+            _ => Err(e),
+        },
+    }
+}
+
+/// `l || r`, the mirror of [`and`]: true if either side is true.
+#[inline]
+pub(crate) fn or(
+    l: Result<bool, EvalError>,
+    r: impl FnOnce() -> Result<bool, EvalError>,
+) -> Result<bool, EvalError> {
+    match l {
+        Ok(true) => Ok(true),
+        Ok(false) => r(),
+        Err(e) => match r() {
+            Ok(true) => Ok(true),
+            _ => Err(e),
+        },
+    }
+}
+
+/// Integer arithmetic: overflow, division and modulus by zero are errors.
+#[inline]
+pub(crate) fn int_arith(op: ArithOp, l: i64, r: i64) -> Result<i64, EvalError> {
+    let v = match op {
+        ArithOp::Add => l.checked_add(r),
+        ArithOp::Sub => l.checked_sub(r),
+        ArithOp::Mul => l.checked_mul(r),
+        ArithOp::Div if r == 0 => return Err(EvalError("division by zero")),
+        ArithOp::Rem if r == 0 => return Err(EvalError("modulus by zero")),
+        ArithOp::Div => l.checked_div(r),
+        ArithOp::Rem => l.checked_rem(r),
+    };
+    v.ok_or(EvalError("integer overflow"))
+}
+
+/// Double arithmetic: IEEE 754, never an error (the checker refuses `%`).
+#[inline]
+pub(crate) fn double_arith(op: ArithOp, l: f64, r: f64) -> Result<f64, EvalError> {
+    Ok(match op {
+        ArithOp::Add => l + r,
+        ArithOp::Sub => l - r,
+        ArithOp::Mul => l * r,
+        ArithOp::Div => l / r,
+        ArithOp::Rem => return Err(EvalError("internal: % on double")),
+    })
+}
+
+/// `-x` on an int: `-i64::MIN` overflows.
+#[inline]
+pub(crate) fn neg_int(i: i64) -> Result<i64, EvalError> {
+    i.checked_neg().ok_or(EvalError("integer overflow"))
+}
+
+/// `int(double)`: truncates; out of range and non-finite values are errors.
+#[inline]
+pub(crate) fn double_to_int(d: f64) -> Result<i64, EvalError> {
+    if !d.is_finite() || d <= i64::MIN as f64 || d >= i64::MAX as f64 {
+        return Err(EvalError("int(): double out of range"));
+    }
+    Ok(d.trunc() as i64)
+}
+
+/// `int(string)`. Like CEL: no surrounding whitespace, ` 7` is not a number.
+pub(crate) fn str_to_int(s: &str) -> Result<i64, EvalError> {
+    s.parse().map_err(|_| EvalError("int(): not an integer"))
+}
+
+/// `double(string)`. Like CEL: no surrounding whitespace, ` 7` is not a number.
+pub(crate) fn str_to_double(s: &str) -> Result<f64, EvalError> {
+    s.parse().map_err(|_| EvalError("double(): not a number"))
+}
+
+/// `size(string)`: CEL counts code points, not bytes.
+pub(crate) fn str_size(s: &str) -> i64 {
+    s.chars().count() as i64
 }
 
 fn format_double(d: f64) -> String {
@@ -127,11 +208,7 @@ pub fn eval<'a>(n: &'a Node, c: &'a dyn Fields) -> R<'a> {
             Ty::Bool => Value::Bool(c.boolean(*f)),
             Ty::String => Value::Str(Cow::Borrowed(c.string(*f))),
         },
-        Node::NegInt(x) => Value::Int(
-            int(x, c)?
-                .checked_neg()
-                .ok_or(EvalError("integer overflow"))?,
-        ),
+        Node::NegInt(x) => Value::Int(neg_int(int(x, c)?)?),
         Node::NegDouble(x) => Value::Double(-double(x, c)?),
         Node::Not(_) | Node::And(..) | Node::Or(..) | Node::Cmp(..) => {
             Value::Bool(eval_bool(n, c)?)
@@ -147,29 +224,8 @@ pub fn eval<'a>(n: &'a Node, c: &'a dyn Fields) -> R<'a> {
             Value::Bool(found)
         }
         Node::Arith(op, ty, a, b) => match ty {
-            Ty::Int => {
-                let (l, r) = (int(a, c)?, int(b, c)?);
-                let v = match op {
-                    ArithOp::Add => l.checked_add(r),
-                    ArithOp::Sub => l.checked_sub(r),
-                    ArithOp::Mul => l.checked_mul(r),
-                    ArithOp::Div if r == 0 => return Err(EvalError("division by zero")),
-                    ArithOp::Rem if r == 0 => return Err(EvalError("modulus by zero")),
-                    ArithOp::Div => l.checked_div(r),
-                    ArithOp::Rem => l.checked_rem(r),
-                };
-                Value::Int(v.ok_or(EvalError("integer overflow"))?)
-            }
-            Ty::Double => {
-                let (l, r) = (double(a, c)?, double(b, c)?);
-                Value::Double(match op {
-                    ArithOp::Add => l + r,
-                    ArithOp::Sub => l - r,
-                    ArithOp::Mul => l * r,
-                    ArithOp::Div => l / r,
-                    ArithOp::Rem => return Err(EvalError("internal: % on double")),
-                })
-            }
+            Ty::Int => Value::Int(int_arith(*op, int(a, c)?, int(b, c)?)?),
+            Ty::Double => Value::Double(double_arith(*op, double(a, c)?, double(b, c)?)?),
             Ty::String => match (eval(a, c)?, eval(b, c)?) {
                 (Value::Str(l), Value::Str(r)) => Value::Str(Cow::Owned(format!("{l}{r}"))),
                 _ => return Err(EvalError("internal: expected strings")),
@@ -192,25 +248,17 @@ pub fn eval<'a>(n: &'a Node, c: &'a dyn Fields) -> R<'a> {
         Node::ToDouble(_, x) => match eval(x, c)? {
             Value::Int(i) => Value::Double(i as f64),
             Value::Double(d) => Value::Double(d),
-            // Like CEL: no surrounding whitespace, ` 7` is not a number.
-            Value::Str(s) => {
-                Value::Double(s.parse().map_err(|_| EvalError("double(): not a number"))?)
-            }
+            Value::Str(s) => Value::Double(str_to_double(&s)?),
             Value::Bool(_) => return Err(EvalError("internal: double(bool)")),
         },
         Node::ToInt(_, x) => match eval(x, c)? {
             Value::Int(i) => Value::Int(i),
-            Value::Double(d) => {
-                if !d.is_finite() || d <= i64::MIN as f64 || d >= i64::MAX as f64 {
-                    return Err(EvalError("int(): double out of range"));
-                }
-                Value::Int(d.trunc() as i64)
-            }
-            Value::Str(s) => Value::Int(s.parse().map_err(|_| EvalError("int(): not an integer"))?),
+            Value::Double(d) => Value::Int(double_to_int(d)?),
+            Value::Str(s) => Value::Int(str_to_int(&s)?),
             Value::Bool(_) => return Err(EvalError("internal: int(bool)")),
         },
         Node::Size(x) => match eval(x, c)? {
-            Value::Str(s) => Value::Int(s.chars().count() as i64),
+            Value::Str(s) => Value::Int(str_size(&s)),
             _ => return Err(EvalError("internal: size of non-string")),
         },
     })

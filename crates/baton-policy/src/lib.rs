@@ -1,14 +1,18 @@
 //! Policy expressions: CEL parsed by the `cel` crate, checked against Baton's
 //! typed context, and compiled once into a tree that evaluates in nanoseconds.
+//! Conditions are further lowered to native closures ([`closure`]), the path
+//! the core calls on every signal.
 //!
 //! **Architecture invariant:** no I/O, no clock. The core calls [`Expr::eval_bool`]
 //! on every matching signal, so evaluation must not allocate for numeric and
 //! boolean conditions.
 
+pub mod closure;
 pub mod compile;
 pub mod eval;
 pub mod schema;
 
+pub use closure::Condition;
 pub use compile::{CheckError, Node};
 pub use eval::{EvalError, Value};
 pub use schema::{Field, Fields, Ty};
@@ -16,6 +20,10 @@ pub use schema::{Field, Fields, Ty};
 use baton_model::ParamValue;
 
 /// A compiled expression with the fields it reads (for explanations).
+///
+/// The fields are public for reading; treat them as read-only. A bool
+/// expression's native closure is lowered from `node` once, when the
+/// expression is compiled, and is not rebuilt if `node` changes.
 #[derive(Debug, Clone)]
 pub struct Expr {
     pub source: String,
@@ -23,7 +31,18 @@ pub struct Expr {
     pub ty: Ty,
     /// Fields the expression reads, sorted and unique.
     pub reads: Vec<Field>,
+    /// `node` lowered to native closures, for bool expressions: conditions run
+    /// on every matching signal, so they get the fast path. Other types are
+    /// parameters, evaluated only when a policy fires, and stay on the tree.
+    native: Option<Condition>,
 }
+
+// The core shares compiled policies (and so their closures) between threads
+// and clones them; fail the build, not the core, if that ever stops holding.
+const _: () = {
+    const fn shareable<T: Send + Sync + Clone>() {}
+    shareable::<Expr>();
+};
 
 impl Expr {
     /// Compiles a condition: it must be a bool.
@@ -49,18 +68,34 @@ impl Expr {
         collect_reads(&node, &mut reads);
         reads.sort();
         reads.dedup();
+        let native = (ty == Ty::Bool).then(|| Condition::compile(&node));
         Ok(Expr {
             source: source.to_string(),
             node,
             ty,
             reads,
+            native,
         })
     }
 
+    /// Evaluates a condition: through the native closures for a bool
+    /// expression, else through the tree (which reports the type mismatch).
+    /// Both give the same value and the same error-ness.
+    #[inline]
     pub fn eval_bool(&self, ctx: &dyn Fields) -> Result<bool, EvalError> {
-        eval::eval_bool(&self.node, ctx)
+        match &self.native {
+            Some(native) => native.eval(ctx),
+            None => eval::eval_bool(&self.node, ctx),
+        }
     }
 
+    /// The native closures of a bool expression, `None` for other types.
+    pub fn native(&self) -> Option<&Condition> {
+        self.native.as_ref()
+    }
+
+    /// Evaluates through the tree; runs only when a policy fires, so it keeps
+    /// the simpler evaluator that handles every type.
     pub fn eval_param(&self, ctx: &dyn Fields) -> Result<ParamValue, EvalError> {
         Ok(match eval::eval(&self.node, ctx)? {
             Value::Int(i) => ParamValue::Int(i),

@@ -1,8 +1,10 @@
 //! Differential test: the compiled evaluator (`Expr::any` + `eval`) against the
 //! `cel` interpreter (`cel::Program` + `execute`) on random well-typed
-//! expressions over the context schema and random contexts.
+//! expressions over the context schema and random contexts. Bool expressions
+//! are also evaluated through the tree's `eval_bool` and through the native
+//! closures (`Expr::eval_bool`, the path the core takes), which must agree too.
 //!
-//! Both sides must agree on the value (doubles bit for bit, or both NaN) and on
+//! All sides must agree on the value (doubles bit for bit, or both NaN) and on
 //! whether evaluation fails at all (overflow, division or modulus by zero,
 //! failed conversions, ordering a NaN, ...). The error messages differ and are
 //! not compared.
@@ -10,7 +12,7 @@
 //! The runs are deterministic: a fixed ChaCha seed, a fixed number of cases and
 //! no failure-persistence files.
 
-use baton_policy::{EvalError, Expr, Field, Fields, Ty, Value};
+use baton_policy::{EvalError, Expr, Field, Fields, Ty, Value, eval};
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
@@ -437,13 +439,15 @@ fn describe(expr: &Expr, ctx: &Ctx) -> String {
 struct Tally {
     both_ok: AtomicUsize,
     both_err: AtomicUsize,
+    /// Bool cases also checked through the tree's `eval_bool` and the closures.
+    closure_checked: AtomicUsize,
 }
 
 /// Compiles and evaluates `src` both ways and fails the case on any disagreement.
 fn agree(src: &str, ctx: &Ctx, tally: &Tally) -> Result<(), TestCaseError> {
     let expr = Expr::any(src)
         .map_err(|e| TestCaseError::fail(format!("generated `{src}` does not compile: {e}")))?;
-    let ours: Result<Value<'_>, EvalError> = baton_policy::eval::eval(&expr.node, ctx);
+    let ours: Result<Value<'_>, EvalError> = eval::eval(&expr.node, ctx);
     let theirs = interpret(src, ctx);
     let fail = |what: &str| {
         TestCaseError::fail(format!(
@@ -462,13 +466,28 @@ fn agree(src: &str, ctx: &Ctx, tally: &Tally) -> Result<(), TestCaseError> {
         (Ok(_), Err(_)) => return Err(fail("only the interpreter fails")),
         (Err(_), Ok(_)) => return Err(fail("only the compiled evaluator fails")),
     }
-    // The fast path for conditions and the parameter path must agree with `eval`.
+    // The fast path for conditions (native closures), the tree's `eval_bool`
+    // and the parameter path must agree with `eval` and the interpreter.
     if expr.ty == Ty::Bool {
-        let fast = expr.eval_bool(ctx);
-        let slow = ours.clone().map(|v| v == Value::Bool(true));
-        if fast.is_ok() != slow.is_ok() || fast.as_ref().ok() != slow.as_ref().ok() {
-            return Err(fail(&format!("eval_bool gives {fast:?}")));
+        let Some(native) = expr.native() else {
+            return Err(fail("a bool expression has no native closure"));
+        };
+        let want: Result<bool, ()> = match &theirs {
+            Ok(cel::Value::Bool(b)) => Ok(*b),
+            Ok(_) => return Err(fail("the interpreter gives a non-bool")),
+            Err(_) => Err(()),
+        };
+        let paths = [
+            ("Expr::eval_bool (closures)", expr.eval_bool(ctx)),
+            ("Condition::eval", native.eval(ctx)),
+            ("eval::eval_bool (tree)", eval::eval_bool(&expr.node, ctx)),
+        ];
+        for (name, got) in paths {
+            if got.as_ref().ok() != want.as_ref().ok() || got.is_ok() != want.is_ok() {
+                return Err(fail(&format!("{name} gives {got:?}")));
+            }
         }
+        tally.closure_checked.fetch_add(1, Ordering::Relaxed);
     }
     if expr.eval_param(ctx).is_ok() != ours.is_ok() {
         return Err(fail("eval_param and eval disagree on failing"));
@@ -497,7 +516,16 @@ fn compiled_evaluator_agrees_with_the_interpreter() {
     }
     let ok = tally.both_ok.load(Ordering::Relaxed);
     let err = tally.both_err.load(Ordering::Relaxed);
-    eprintln!("compiled vs interpreted: {ok} cases agree on a value, {err} on failing");
+    let closures = tally.closure_checked.load(Ordering::Relaxed);
+    eprintln!(
+        "compiled vs interpreted: {ok} cases agree on a value, {err} on failing; \
+         {closures} bool cases also through the closures"
+    );
+    assert!(
+        closures * 3 > ok + err,
+        "too few bool cases: {closures} of {}",
+        ok + err
+    );
     // Guard against a generator that only produces failing expressions.
     assert!(
         ok * 2 > ok + err,
@@ -643,5 +671,410 @@ fn former_disagreements() {
         if let Err(e) = agree(src, &ctx, &tally) {
             panic!("{e}");
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The shapes the closure compiler specialises, as policies write them
+// ---------------------------------------------------------------------------
+
+/// Small pools shared by the policy-shaped contexts and constants, so a field
+/// often equals the constant it is compared with: the boundary where `<` and
+/// `<=` (and a negated comparison) differ. A quarter of the draws come from the
+/// wide generators above.
+fn small_ints() -> BoxedStrategy<i64> {
+    prop_oneof![
+        3 => select(vec![-1i64, 0, 1, 2, 40, 60, i64::MAX, i64::MIN]),
+        1 => ints(),
+    ]
+    .boxed()
+}
+
+fn small_doubles(with_special: bool) -> BoxedStrategy<f64> {
+    let mut pool = vec![0.0, -0.0, 0.5, 0.95, 1.0, -1.0, 1e300];
+    if with_special {
+        pool.extend([f64::NAN, f64::INFINITY]);
+    }
+    prop_oneof![3 => select(pool), 1 => doubles(with_special)].boxed()
+}
+
+fn small_strings() -> BoxedStrategy<String> {
+    prop_oneof![
+        3 => select(vec!["", "E", "F", "hall-a", "overflow-1", "7", " 7", "é"]).prop_map(String::from),
+        1 => strings(),
+    ]
+    .boxed()
+}
+
+fn policy_contexts() -> impl Strategy<Value = Ctx> {
+    Field::ALL
+        .iter()
+        .map(|f| match f.ty() {
+            Ty::Int => small_ints().prop_map(V::I).boxed(),
+            Ty::Double => small_doubles(true).prop_map(V::D).boxed(),
+            Ty::Bool => any::<bool>().prop_map(V::B).boxed(),
+            Ty::String => small_strings().prop_map(V::S).boxed(),
+        })
+        .collect::<Vec<_>>()
+        .prop_map(Ctx)
+}
+
+/// A list literal of 0 to 4 constants.
+fn lists<T: fmt::Debug + 'static>(
+    items: BoxedStrategy<T>,
+    lit: fn(&T) -> String,
+) -> BoxedStrategy<String> {
+    prop::collection::vec(items, 0..5)
+        .prop_map(move |v| v.iter().map(lit).collect::<Vec<_>>().join(", "))
+        .boxed()
+}
+
+/// The two sides of a comparison as policies write them: a field against a
+/// constant (either way round) or against another field of its type, with a
+/// flag for bools, which only have `==` and `!=`.
+fn comparison_operands() -> BoxedStrategy<(String, String, bool)> {
+    let il = |k: i64| int_lit(k);
+    prop_oneof![
+        (field_names(Ty::Int), small_ints().prop_map(il)).prop_map(|(f, k)| (f, k, false)),
+        (small_ints().prop_map(il), field_names(Ty::Int)).prop_map(|(k, f)| (k, f, false)),
+        (field_names(Ty::Int), field_names(Ty::Int)).prop_map(|(a, b)| (a, b, false)),
+        (
+            field_names(Ty::Double),
+            small_doubles(false).prop_map(double_lit)
+        )
+            .prop_map(|(f, k)| (f, k, false)),
+        (
+            small_doubles(false).prop_map(double_lit),
+            field_names(Ty::Double)
+        )
+            .prop_map(|(k, f)| (k, f, false)),
+        (field_names(Ty::Double), field_names(Ty::Double)).prop_map(|(a, b)| (a, b, false)),
+        (
+            field_names(Ty::String),
+            small_strings().prop_map(|s| string_lit(&s))
+        )
+            .prop_map(|(f, k)| (f, k, false)),
+        (
+            small_strings().prop_map(|s| string_lit(&s)),
+            field_names(Ty::String)
+        )
+            .prop_map(|(k, f)| (k, f, false)),
+        (field_names(Ty::String), field_names(Ty::String)).prop_map(|(a, b)| (a, b, false)),
+        (
+            field_names(Ty::Bool),
+            any::<bool>().prop_map(|b| b.to_string())
+        )
+            .prop_map(|(f, k)| (f, k, true)),
+        (field_names(Ty::Bool), field_names(Ty::Bool)).prop_map(|(a, b)| (a, b, true)),
+    ]
+    .boxed()
+}
+
+/// Every operator, plain and negated, on the same operands: the closures are
+/// specialised per operator and `!(a op b)` is lowered to the opposite
+/// operator, so each of those needs its own check, equal operands included.
+#[test]
+fn closures_agree_on_every_operator() {
+    let tally = Tally::default();
+    let result = runner(300).run(
+        &(comparison_operands(), policy_contexts()),
+        |((l, r, bools), ctx)| {
+            let ops: &[&str] = if bools { &["==", "!="] } else { CMP };
+            for op in ops {
+                agree(&format!("{l} {op} {r}"), &ctx, &tally)?;
+                agree(&format!("!({l} {op} {r})"), &ctx, &tally)?;
+            }
+            Ok(())
+        },
+    );
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    let ok = tally.both_ok.load(Ordering::Relaxed);
+    let err = tally.both_err.load(Ordering::Relaxed);
+    eprintln!("every operator: {ok} cases agree on a value, {err} on failing (NaN ordering)");
+}
+
+/// One operand of a policy condition: a field against a constant (either way
+/// round), `in` over constants, a bool field, a small arithmetic comparison,
+/// a negation, a constant, or something that always fails at run time. None
+/// of these needs the tree evaluator.
+fn policy_atoms() -> BoxedStrategy<String> {
+    let ops = || select(CMP.to_vec());
+    let il = |i: &i64| int_lit(*i);
+    let dl = |d: &f64| double_lit(*d);
+    let sl = |s: &String| string_lit(s);
+    let cmp_atom = (comparison_operands(), ops())
+        .prop_map(|((l, r, bools), op)| {
+            let op = if bools {
+                if op.contains('=') { "==" } else { "!=" }
+            } else {
+                op
+            };
+            format!("{l} {op} {r}")
+        })
+        .boxed();
+    prop_oneof![
+        6 => cmp_atom.clone(),
+        2 => (field_names(Ty::String), lists(small_strings().boxed(), sl))
+            .prop_map(|(f, l)| format!("{f} in [{l}]")),
+        1 => (field_names(Ty::Int), lists(small_ints(), il)).prop_map(|(f, l)| format!("{f} in [{l}]")),
+        1 => (field_names(Ty::Double), lists(small_doubles(false), dl))
+            .prop_map(|(f, l)| format!("{f} in [{l}]")),
+        2 => field_names(Ty::Bool),
+        1 => field_names(Ty::Bool).prop_map(|f| format!("!{f}")),
+        1 => cmp_atom.prop_map(|a| format!("!({a})")),
+        1 => any::<bool>().prop_map(|b| b.to_string()),
+        2 => (field_names(Ty::Int), select(INT_ARITH.to_vec()), small_ints(), ops(), small_ints()).prop_map(
+            |(f, a, k, o, m)| format!("{f} {a} {} {o} {}", int_lit(k), int_lit(m))
+        ),
+        1 => (field_names(Ty::Double), select(DOUBLE_ARITH.to_vec()), field_names(Ty::Double), ops(), small_doubles(false))
+            .prop_map(|(f, a, g, o, m)| format!("({f} {a} {g}) {o} {}", double_lit(m))),
+        1 => (field_names(Ty::Int), field_names(Ty::Int), ops(), small_doubles(false)).prop_map(
+            |(f, g, o, m)| format!("double({f}) / double({g}) {o} {}", double_lit(m))
+        ),
+        1 => (field_names(Ty::Int), ops()).prop_map(|(f, o)| format!("{f} / 0 {o} 1")),
+        1 => (field_names(Ty::Int), ops()).prop_map(|(f, o)| format!("{f} % 0 {o} 1")),
+        1 => field_names(Ty::Int).prop_map(|f| format!("9223372036854775807 + ({f} * 0 + 1) > 0")),
+        1 => field_names(Ty::Double).prop_map(|f| format!("{f} * 0.0 / 0.0 < 1.0")),
+    ]
+    .boxed()
+}
+
+/// `&&` / `||` chains of 1 to 3 atoms, grouped into chains of the other
+/// operator, sometimes negated: the flattened chains, absorbing constants and
+/// error absorption of the closure compiler.
+fn policy_conditions() -> BoxedStrategy<String> {
+    let chain = |items: BoxedStrategy<String>, n: std::ops::Range<usize>| {
+        (prop::collection::vec(items, n), any::<bool>())
+            .prop_map(|(items, and)| items.join(if and { " && " } else { " || " }))
+            .boxed()
+    };
+    let inner = chain(policy_atoms(), 1..4)
+        .prop_flat_map(|c| select(vec!["", "!"]).prop_map(move |neg| format!("{neg}({c})")))
+        .boxed();
+    chain(inner, 1..4)
+}
+
+#[test]
+fn closures_agree_on_policy_shaped_conditions() {
+    let tally = Tally::default();
+    let result = runner(600).run(&(policy_conditions(), policy_contexts()), |(src, ctx)| {
+        agree(&src, &ctx, &tally)?;
+        let expr = Expr::condition(&src).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let fallbacks = expr.native().map(|n| n.fallbacks());
+        if fallbacks != Some(0) {
+            return Err(TestCaseError::fail(format!(
+                "`{src}` is not fully native: {fallbacks:?} fallbacks to the tree"
+            )));
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    let ok = tally.both_ok.load(Ordering::Relaxed);
+    let err = tally.both_err.load(Ordering::Relaxed);
+    eprintln!("policy-shaped: {ok} cases agree on a value, {err} on failing");
+    assert!(
+        ok * 2 > ok + err,
+        "too few cases evaluate: {ok} ok, {err} errors"
+    );
+    assert!(
+        err * 20 > ok + err,
+        "too few cases fail: {ok} ok, {err} errors"
+    );
+}
+
+/// A context with every field zero, false or empty, and `set` applied.
+fn ctx_with(set: &[(Field, V)]) -> Ctx {
+    let mut c = Ctx(Field::ALL
+        .iter()
+        .map(|f| match f.ty() {
+            Ty::Int => V::I(0),
+            Ty::Double => V::D(0.0),
+            Ty::Bool => V::B(false),
+            Ty::String => V::S(String::new()),
+        })
+        .collect());
+    for (f, v) in set {
+        let i = Field::ALL.iter().position(|g| g == f).expect("field");
+        c.0[i] = v.clone();
+    }
+    c
+}
+
+#[test]
+fn closure_fixed_cases() {
+    use Field::*;
+    let hall = ctx_with(&[
+        (SpaceId, V::S("hall-a".into())),
+        (SpaceLos, V::S("E".into())),
+        (SpaceFill, V::D(0.97)),
+        (SpaceHasSession, V::B(true)),
+        (SpaceInflow1m, V::I(35)),
+        (SpaceQueueLength, V::I(72)),
+        (SpaceOccupancy, V::I(776)),
+        (SpaceCapacity, V::I(800)),
+    ]);
+    let nan = ctx_with(&[(SpaceFill, V::D(f64::NAN))]);
+    let min = ctx_with(&[(SpaceOccupancy, V::I(i64::MIN))]);
+    // (expression, context, expected result: Some(value) or None for an error,
+    // fully native?)
+    let cases: &[(&str, &Ctx, Option<bool>, bool)] = &[
+        // The benchmarked conditions.
+        (
+            "space.fill >= 0.95 && space.has_session && space.id != 'overflow-1'",
+            &hall,
+            Some(true),
+            true,
+        ),
+        ("space.los in ['E', 'F']", &hall, Some(true), true),
+        (
+            "space.inflow_1m > 40 || space.queue_length > 60",
+            &hall,
+            Some(true),
+            true,
+        ),
+        // A negated comparison is the opposite operator, equal operands included.
+        ("!(space.occupancy == 776)", &hall, Some(false), true),
+        ("!(space.occupancy != 776)", &hall, Some(true), true),
+        ("!(space.occupancy < 776)", &hall, Some(true), true),
+        ("!(space.occupancy <= 776)", &hall, Some(false), true),
+        ("!(space.occupancy > 776)", &hall, Some(true), true),
+        ("!(space.occupancy >= 776)", &hall, Some(false), true),
+        (
+            "!(space.fill < 0.97) && !(space.fill > 0.97)",
+            &hall,
+            Some(true),
+            true,
+        ),
+        (
+            "!(space.id < 'hall-a') && !(space.id > 'hall-a')",
+            &hall,
+            Some(true),
+            true,
+        ),
+        // Ordering a NaN fails, == and != do not; negation keeps that.
+        ("space.fill >= 0.95", &nan, None, true),
+        ("!(space.fill < 0.95)", &nan, None, true),
+        ("space.fill == 0.95", &nan, Some(false), true),
+        ("!(space.fill == space.fill)", &nan, Some(true), true),
+        ("space.fill in [0.5, 0.97]", &nan, Some(false), true),
+        ("space.fill in [0.5, 0.97]", &hall, Some(true), true),
+        // Absorption in flattened chains, constants on either side.
+        (
+            "false && space.occupancy / 0 == 1",
+            &hall,
+            Some(false),
+            true,
+        ),
+        (
+            "space.occupancy / 0 == 1 && false",
+            &hall,
+            Some(false),
+            true,
+        ),
+        ("space.occupancy / 0 == 1 && true", &hall, None, true),
+        ("space.occupancy / 0 == 1 || true", &hall, Some(true), true),
+        (
+            "space.occupancy / 0 == 1 || space.has_session",
+            &hall,
+            Some(true),
+            true,
+        ),
+        (
+            "space.occupancy / 0 == 1 || space.closed",
+            &hall,
+            None,
+            true,
+        ),
+        (
+            "space.has_session && space.occupancy % 0 == 1 && space.closed",
+            &hall,
+            Some(false),
+            true,
+        ),
+        (
+            "space.has_session && (space.occupancy % 0 == 1 && space.has_session) && true",
+            &hall,
+            None,
+            true,
+        ),
+        (
+            "space.closed || (space.fill >= 0.95 || space.occupancy / 0 > 1) || space.stale",
+            &nan,
+            None,
+            true,
+        ),
+        (
+            "!(space.closed || space.stale) && !!space.has_session",
+            &hall,
+            Some(true),
+            true,
+        ),
+        ("true && true && true", &hall, Some(true), true),
+        ("false || false", &hall, Some(false), true),
+        // Integer arithmetic errors.
+        ("-space.occupancy > 0", &min, None, true),
+        ("space.occupancy - 1 < 0", &min, None, true),
+        ("space.occupancy / (-1) > 0", &min, None, true),
+        ("space.occupancy % (-1) == 0", &min, None, true),
+        ("space.occupancy * 0 == 0", &min, Some(true), true),
+        ("1 / 0 == 1 || true", &hall, Some(true), true),
+        // Conversions and ?: through closures.
+        ("int(space.fill * 100.0) == 97", &hall, Some(true), true),
+        ("int(space.fill) == 0", &nan, None, true),
+        (
+            "double(space.occupancy) / double(space.capacity) > 0.95",
+            &hall,
+            Some(true),
+            true,
+        ),
+        (
+            "size(space.id) == 6 && int(space.los) == 0",
+            &hall,
+            None,
+            true,
+        ),
+        (
+            "(space.has_session ? space.occupancy : 1 / 0) > 700",
+            &hall,
+            Some(true),
+            true,
+        ),
+        (
+            "(space.closed ? space.occupancy : 1 / 0) > 700",
+            &hall,
+            None,
+            true,
+        ),
+        // String shapes, and the ones left to the tree.
+        (
+            "space.id < 'hall-b' && space.id >= 'hall-a'",
+            &hall,
+            Some(true),
+            true,
+        ),
+        ("space.id in []", &hall, Some(false), true),
+        ("space.los in [space.id, 'E']", &hall, Some(true), true),
+        ("'E' in ['E', string(1 % 0)]", &hall, None, false),
+        ("space.id + '!' == 'hall-a!'", &hall, Some(true), false),
+        (
+            "(space.closed ? 'x' : space.los) in ['E']",
+            &hall,
+            Some(true),
+            false,
+        ),
+    ];
+    let tally = Tally::default();
+    for (src, ctx, want, native) in cases {
+        if let Err(e) = agree(src, ctx, &tally) {
+            panic!("{e}");
+        }
+        let expr = Expr::condition(src).expect("compiles");
+        assert_eq!(expr.eval_bool(*ctx).ok(), *want, "{src}");
+        let fallbacks = expr.native().map(|n| n.fallbacks());
+        assert_eq!(fallbacks == Some(0), *native, "{src}: {fallbacks:?}");
     }
 }
