@@ -51,7 +51,10 @@ fn event() -> EventInfo {
         utc_offset_s: 0,
         stale_after: 240_000,
         confidence_half_life: 1_800_000,
-        dedup_window: 900_000,
+        dedup_window: std::env::var("DEDUP_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(900_000),
         skew_bound: 120_000,
         tick: 1000,
     }

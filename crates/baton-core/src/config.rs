@@ -6,9 +6,26 @@ use baton_policy::{CheckError, Expr};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
-/// Id lookups run on every signal: xxh3 instead of SipHash (ids are not
-/// attacker-chosen keys of an unbounded map; the spec fixes them).
-pub type IdMap = HashMap<String, u32, xxhash_rust::xxh3::Xxh3DefaultBuilder>;
+/// Id lookups run on every signal: one-shot xxh3 instead of SipHash. The
+/// keys are the spec's own ids, a fixed set, so flooding is not a concern.
+pub type IdMap = HashMap<String, u32, std::hash::BuildHasherDefault<IdHasher>>;
+
+/// Hashes each written byte slice in one xxh3 call (a streaming hasher
+/// would copy short ids into its buffer first).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = xxhash_rust::xxh3::xxh3_64_with_seed(bytes, self.0);
+    }
+    fn write_u8(&mut self, b: u8) {
+        self.0 = self.0.rotate_left(8) ^ u64::from(b);
+    }
+}
 
 /// A policy with its expressions compiled and its scope resolved.
 #[derive(Debug, Clone)]
@@ -64,6 +81,11 @@ pub struct Compiled {
     pub by_trigger_space: Vec<Vec<Vec<u32>>>,
     /// Per signal type and session: the session-scoped policies in scope.
     pub by_trigger_session: Vec<Vec<Vec<u32>>>,
+    /// Per space: every space-scoped policy in scope for it, sorted; the
+    /// position is the slot of its state in `State::space_instances`.
+    pub space_policies: Vec<Vec<u32>>,
+    /// Per session: every session-scoped policy in scope for it, sorted.
+    pub session_policies: Vec<Vec<u32>>,
     pub minute_policies: Vec<u32>,
     /// Shortest walking times between spaces, for the planner.
     pub walk: crate::planner::WalkTimes,
@@ -101,6 +123,16 @@ pub fn compile_policy(p: &Policy) -> Result<(Expr, Option<Expr>, CompiledParams)
 }
 
 impl Compiled {
+    /// Where policy `p`'s state for `entity` lives in the per-entity tables.
+    pub fn slot(&self, p: u32, entity: u32) -> Option<(ScopeKind, usize)> {
+        let kind = self.policies.get(p as usize)?.def.scope.kind;
+        let list = match kind {
+            ScopeKind::Space => self.space_policies.get(entity as usize)?,
+            ScopeKind::Session => self.session_policies.get(entity as usize)?,
+        };
+        list.binary_search(&p).ok().map(|k| (kind, k))
+    }
+
     pub fn new(spec: Spec, policy_set: PolicySet) -> Result<Compiled, ConfigError> {
         let space_idx: IdMap = spec
             .spaces
@@ -228,6 +260,19 @@ impl Compiled {
             by_trigger_space[t] = per_space;
             by_trigger_session[t] = per_session;
         }
+        let mut space_policies = vec![Vec::new(); spec.spaces.len()];
+        let mut session_policies = vec![Vec::new(); spec.sessions.len()];
+        for (p, cp) in policies.iter().enumerate() {
+            let target = match cp.def.scope.kind {
+                ScopeKind::Space => &mut space_policies,
+                ScopeKind::Session => &mut session_policies,
+            };
+            for (e, inside) in cp.in_scope.iter().enumerate() {
+                if *inside {
+                    target[e].push(p as u32);
+                }
+            }
+        }
         let policy_idx: HashMap<String, u32> = policies
             .iter()
             .enumerate()
@@ -248,6 +293,8 @@ impl Compiled {
             by_trigger,
             by_trigger_space,
             by_trigger_session,
+            space_policies,
+            session_policies,
             minute_policies,
             walk: crate::planner::WalkTimes::new(&spec),
             spec,

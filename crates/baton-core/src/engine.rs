@@ -63,12 +63,11 @@ fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
     }
 }
 
+/// `(source, id)` as one 128-bit key, without building a joined string:
+/// the source's hash seeds the id's.
 fn dedup_key(source: &str, id: &str) -> u128 {
-    let mut buf = Vec::with_capacity(source.len() + id.len() + 1);
-    buf.extend_from_slice(source.as_bytes());
-    buf.push(0);
-    buf.extend_from_slice(id.as_bytes());
-    xxhash_rust::xxh3::xxh3_128(&buf)
+    let seed = xxhash_rust::xxh3::xxh3_64(source.as_bytes());
+    xxhash_rust::xxh3::xxh3_128_with_seed(id.as_bytes(), seed)
 }
 
 impl Engine {
@@ -325,31 +324,39 @@ impl Engine {
             id: Some(&s.id),
             subject: Some(&s.subject),
         };
-        let cfg = Arc::clone(&self.cfg);
-        let t = s.kind.index();
-        let none: &[u32] = &[];
-        let by_space = space
-            .and_then(|sp| cfg.by_trigger_space[t].get(sp as usize))
-            .map_or(none, Vec::as_slice);
-        let by_session = session
-            .and_then(|se| cfg.by_trigger_session[t].get(se as usize))
-            .map_or(none, Vec::as_slice);
-        // Merge the two in-scope lists in policy (priority) order.
-        let (mut i, mut j) = (0, 0);
-        while i < by_space.len() || j < by_session.len() {
-            let take_space =
-                j >= by_session.len() || (i < by_space.len() && by_space[i] < by_session[j]);
-            if take_space {
-                if let Some(sp) = space {
-                    self.evaluate(by_space[i], sp, trig, info, out);
+        // Collect (policy, entity) in policy (priority) order first, so the
+        // evaluation loop holds no borrow of the configuration.
+        let mut work = Work::default();
+        {
+            let cfg = &*self.cfg;
+            let t = s.kind.index();
+            let none: &[u32] = &[];
+            let by_space = space
+                .and_then(|sp| cfg.by_trigger_space[t].get(sp as usize))
+                .map_or(none, Vec::as_slice);
+            let by_session = session
+                .and_then(|se| cfg.by_trigger_session[t].get(se as usize))
+                .map_or(none, Vec::as_slice);
+            let (mut i, mut j) = (0, 0);
+            while i < by_space.len() || j < by_session.len() {
+                let take_space =
+                    j >= by_session.len() || (i < by_space.len() && by_space[i] < by_session[j]);
+                if take_space {
+                    if let Some(sp) = space {
+                        work.push(by_space[i], sp);
+                    }
+                    i += 1;
+                } else {
+                    if let Some(se) = session {
+                        work.push(by_session[j], se);
+                    }
+                    j += 1;
                 }
-                i += 1;
-            } else {
-                if let Some(se) = session {
-                    self.evaluate(by_session[j], se, trig, info, out);
-                }
-                j += 1;
             }
+        }
+        for k in 0..work.len() {
+            let (p, e) = work.get(k);
+            self.evaluate(p, e, trig, info, out);
         }
     }
 
@@ -359,7 +366,7 @@ impl Engine {
         s: &Signal,
         now: Millis,
     ) -> Result<(Option<u32>, Option<u32>), &'static str> {
-        let cfg = Arc::clone(&self.cfg);
+        let cfg = &*self.cfg;
         let space_of = |id: &str| cfg.space_idx.get(id).copied();
         use SignalData as D;
         match s.kind.subject_kind() {
@@ -469,17 +476,20 @@ impl Engine {
         if mode == Mode::Off {
             return;
         }
-        let cfg = Arc::clone(&self.cfg);
+        let cfg = &*self.cfg;
         let pol = &cfg.policies[p as usize];
         let (space, session) = match pol.def.scope.kind {
             ScopeKind::Space => (
                 Some(entity),
-                current_session(&cfg, &self.st, entity, self.st.now),
+                current_session(cfg, &self.st, entity, self.st.now),
             ),
-            ScopeKind::Session => (session_space(&cfg, &self.st, entity), Some(entity)),
+            ScopeKind::Session => (session_space(cfg, &self.st, entity), Some(entity)),
         };
         let now = self.st.now;
-        let disarmed = self.st.instances[p as usize][entity as usize].disarmed;
+        let Some((kind, slot)) = cfg.slot(p, entity) else {
+            return;
+        };
+        let disarmed = self.st.instance(kind, entity, slot).disarmed;
         // Rearm first: a disarmed instance that has not re-armed needs nothing else.
         let mut rearmed = false;
         if disarmed {
@@ -540,7 +550,7 @@ impl Engine {
                 false
             }
         };
-        let inst: &mut Instance = &mut self.st.instances[p as usize][entity as usize];
+        let inst: &mut Instance = self.st.instance(kind, entity, slot);
         if rearmed {
             inst.disarmed = false;
         }
@@ -1197,6 +1207,38 @@ fn manual_sign_indexed(index: u32, resource: &str, content: &str, valid_until: M
     }
 }
 
+/// (policy, entity) pairs to evaluate for one signal, on the stack for the
+/// usual handful, spilling to the heap beyond that.
+#[derive(Default)]
+struct Work {
+    inline: [(u32, u32); 16],
+    len: usize,
+    spill: Vec<(u32, u32)>,
+}
+
+impl Work {
+    fn push(&mut self, p: u32, e: u32) {
+        if self.len < self.inline.len() {
+            self.inline[self.len] = (p, e);
+        } else {
+            self.spill.push((p, e));
+        }
+        self.len += 1;
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn get(&self, k: usize) -> (u32, u32) {
+        if k < self.inline.len() {
+            self.inline[k]
+        } else {
+            self.spill[k - self.inline.len()]
+        }
+    }
+}
+
 /// What triggered an evaluation, borrowed: most evaluations do not fire,
 /// so the owned [`Trigger`] is built only for a decision.
 #[derive(Clone, Copy)]
@@ -1239,9 +1281,15 @@ fn resize(cfg: &Compiled, st: &mut State) {
         .resize_with(cfg.spec.sessions.len(), SessionState::default);
     st.staff
         .resize_with(cfg.spec.staff.len(), StaffState::default);
-    st.instances.resize_with(cfg.policies.len(), Vec::new);
-    for (i, p) in cfg.policies.iter().enumerate() {
-        st.instances[i].resize_with(p.in_scope.len(), Instance::default);
+    st.space_instances
+        .resize_with(cfg.space_policies.len(), Vec::new);
+    for (e, list) in cfg.space_policies.iter().enumerate() {
+        st.space_instances[e].resize_with(list.len(), Instance::default);
+    }
+    st.session_instances
+        .resize_with(cfg.session_policies.len(), Vec::new);
+    for (e, list) in cfg.session_policies.iter().enumerate() {
+        st.session_instances[e].resize_with(list.len(), Instance::default);
     }
 }
 
@@ -1284,7 +1332,8 @@ fn migrate(old: &Compiled, new: &Compiled, st: &mut State) {
                 .unwrap_or_default()
         })
         .collect();
-    st.instances.clear();
+    st.space_instances.clear();
+    st.session_instances.clear();
     st.timers
         .retain(|(_, t)| !matches!(t, Timer::Policy { .. }));
     // Pending approvals refer to policies by index; keep only those whose policy survived.

@@ -183,6 +183,22 @@ impl std::hash::Hasher for KeyHasher {
 
 type KeyMap = HashMap<u128, Millis, std::hash::BuildHasherDefault<KeyHasher>>;
 
+impl State {
+    /// One policy instance, by its slot in the entity's table.
+    pub fn instance(
+        &mut self,
+        kind: baton_model::ScopeKind,
+        entity: u32,
+        slot: usize,
+    ) -> &mut Instance {
+        let table = match kind {
+            baton_model::ScopeKind::Space => &mut self.space_instances,
+            baton_model::ScopeKind::Session => &mut self.session_instances,
+        };
+        &mut table[entity as usize][slot]
+    }
+}
+
 impl Stats {
     pub fn count_signal(&mut self, t: baton_model::SignalType) {
         if self.signals.len() < baton_model::SignalType::COUNT {
@@ -245,8 +261,12 @@ pub struct State {
     pub sessions: Vec<SessionState>,
     pub staff: Vec<StaffState>,
     pub attendees: BTreeMap<String, AttendeeState>,
-    /// Per policy (in compiled order), per entity of its scope kind.
-    pub instances: Vec<Vec<Instance>>,
+    /// Per space, one instance per policy in scope for it (in the order of
+    /// `Compiled::space_policies`): a signal touches one small, contiguous
+    /// block instead of one slot in every policy's table.
+    pub space_instances: Vec<Vec<Instance>>,
+    /// Per session, likewise (`Compiled::session_policies`).
+    pub session_instances: Vec<Vec<Instance>>,
     pub timers: BTreeSet<(Millis, Timer)>,
     pub pending: BTreeMap<DecisionId, Pending>,
     pub overrides: BTreeMap<String, Override>,

@@ -120,11 +120,11 @@ fn rearm_required_before_refire() {
     out.extend(d.occ(40 * SEC, HALL, 99));
     assert!(decisions(&out).is_empty(), "not re-armed: {out:?}");
     assert!(executed(&out).is_empty());
-    assert!(d.state().instances[0][0].disarmed);
+    assert!(d.state().space_instances[0][0].disarmed);
 
     // Fill 0.5 re-arms; back to 0.95 fires again.
     assert!(decisions(&d.occ(50 * SEC, HALL, 50)).is_empty());
-    assert!(!d.state().instances[0][0].disarmed);
+    assert!(!d.state().space_instances[0][0].disarmed);
     let out = d.occ(60 * SEC, HALL, 95);
     let ds = decisions(&out);
     assert_eq!(ds.len(), 1, "{out:?}");
@@ -152,12 +152,12 @@ fn hold_fires_from_timer_only_after_full_duration() {
     out.extend(d.ticks(61 * SEC, 5 * MIN, 10 * SEC));
     assert!(decisions(&out).is_empty(), "{out:?}");
     assert!(executed(&out).is_empty());
-    assert_eq!(d.state().instances[0][0].true_since, None);
+    assert_eq!(d.state().space_instances[0][0].true_since, None);
 
     // True from 400 s and held by ticks alone (no new signal).
     let start = 400 * SEC;
     assert!(decisions(&d.occ(start, HALL, 95)).is_empty());
-    assert_eq!(d.state().instances[0][0].true_since, Some(T0 + start));
+    assert_eq!(d.state().space_instances[0][0].true_since, Some(T0 + start));
     let out = d.ticks(start + SEC, start + hold - SEC, SEC);
     assert!(decisions(&out).is_empty(), "held less than 120 s: {out:?}");
 

@@ -236,12 +236,14 @@ fn reference(entries: &[Stamped]) -> Reference {
 
 /// Cut points where the foyer's `for` hold is running (started, not yet due).
 fn hold_cuts(r: &Reference) -> Vec<(usize, Millis)> {
-    let held = r.engines[0].config().policy_idx["held"] as usize;
-    let foyer = r.engines[0].config().space_idx[FOYER] as usize;
+    let cfg = r.engines[0].config();
+    let held = cfg.policy_idx["held"];
+    let foyer = cfg.space_idx[FOYER];
+    let (_, slot) = cfg.slot(held, foyer).expect("the foyer is in the policy's scope");
     (1..ENTRIES)
         .filter_map(|c| {
             let st = r.engines[c].state();
-            st.instances[held][foyer]
+            st.space_instances[foyer as usize][slot]
                 .true_since
                 .map(|since| (c, st.now - since))
         })
