@@ -3,6 +3,11 @@
 mod explain;
 mod replay;
 
+/// Replay parses on one thread and frees on another; mimalloc's per-thread
+/// heaps keep those cross-thread frees cheap, where glibc's arenas contend.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use anyhow::{Context, Result, bail};
 use baton_core::Engine;
 use baton_journal::Journal;
@@ -258,19 +263,25 @@ fn replay_file(
     let parser = std::thread::spawn(move || {
         let mut batch: Batch = Vec::with_capacity(BATCH);
         let mut bytes = 0u64;
-        for (i, line) in reader.lines().enumerate() {
-            let line = match line {
-                Ok(l) => l,
+        let mut reader = reader;
+        let mut line = String::with_capacity(512);
+        let mut i = 0u64;
+        loop {
+            line.clear();
+            match reader.read_line(&mut line) {
+                Ok(0) => break,
+                Ok(n) => bytes += n as u64,
                 Err(e) => {
                     let _ = tx.send(Err(e));
                     return;
                 }
-            };
-            bytes += line.len() as u64 + 1;
-            if line.trim().is_empty() {
+            }
+            i += 1;
+            let text = line.trim_end_matches(['\n', '\r']);
+            if text.trim().is_empty() {
                 continue;
             }
-            batch.push((i as u64 + 1, replay::parse_line(&line)));
+            batch.push((i, replay::parse_line(text)));
             if batch.len() == BATCH {
                 let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                 if tx.send(Ok((full, std::mem::take(&mut bytes)))).is_err() {

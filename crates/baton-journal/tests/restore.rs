@@ -239,7 +239,9 @@ fn hold_cuts(r: &Reference) -> Vec<(usize, Millis)> {
     let cfg = r.engines[0].config();
     let held = cfg.policy_idx["held"];
     let foyer = cfg.space_idx[FOYER];
-    let (_, slot) = cfg.slot(held, foyer).expect("the foyer is in the policy's scope");
+    let (_, slot) = cfg
+        .slot(held, foyer)
+        .expect("the foyer is in the policy's scope");
     (1..ENTRIES)
         .filter_map(|c| {
             let st = r.engines[c].state();
