@@ -228,6 +228,22 @@ pub fn render(c: &Collector, pos: Position, offset_s: i32) -> Result<String> {
         if let Some(h) = e.held_since {
             let _ = writeln!(s, "  held since  {}", clock(h, offset_s));
         }
+        if let Some(t) = &e.held_from {
+            let _ = writeln!(
+                s,
+                "  held from   {}{}{} (journal entry {})",
+                t.kind,
+                t.signal_id
+                    .as_deref()
+                    .map(|i| format!(" id {i:?}"))
+                    .unwrap_or_default(),
+                t.subject
+                    .as_deref()
+                    .map(|i| format!(" about {i}"))
+                    .unwrap_or_default(),
+                t.seq
+            );
+        }
         if !e.values.is_empty() {
             let _ = writeln!(s, "  values that made it true:");
             for (k, v) in &e.values {

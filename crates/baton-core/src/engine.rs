@@ -556,7 +556,11 @@ impl Engine {
         }
         if !cond {
             inst.true_since = None;
+            inst.held_from = None;
             return;
+        }
+        if inst.true_since.is_none() && pol.def.hold > 0 {
+            inst.held_from = Some(trig.owned());
         }
         let since = *inst.true_since.get_or_insert(now);
         if now - since < pol.def.hold {
@@ -581,6 +585,7 @@ impl Engine {
         inst.disarmed = true;
         inst.last_fired = Some(now);
         inst.true_since = None;
+        let held_from = inst.held_from.take().filter(|_| trig.kind == "timer");
         let held_since = (pol.def.hold > 0).then_some(since);
         self.fire(
             p,
@@ -590,7 +595,7 @@ impl Engine {
             trig.owned(),
             values,
             params,
-            held_since,
+            (held_since, held_from),
             out,
         );
     }
@@ -605,7 +610,7 @@ impl Engine {
         trigger: Trigger,
         values: BTreeMap<&'static str, ParamValue>,
         params: Vec<BTreeMap<String, ParamValue>>,
-        held_since: Option<Millis>,
+        (held_since, held_from): (Option<Millis>, Option<Trigger>),
         out: &mut Out,
     ) {
         let cfg = Arc::clone(&self.cfg);
@@ -648,6 +653,7 @@ impl Engine {
                 condition: pol.def.condition.clone(),
                 values,
                 held_since,
+                held_from,
                 paused: self.st.paused,
                 notes,
                 constraints: plan.constraints,
@@ -1044,6 +1050,7 @@ impl Engine {
                         condition: String::new(),
                         values: BTreeMap::new(),
                         held_since: None,
+                        held_from: None,
                         paused: self.st.paused,
                         notes: vec![format!("manual action by {}", c.actor)],
                         constraints: Vec::new(),

@@ -127,6 +127,10 @@ pub struct Explanation {
     /// When the condition first held, for policies with `for`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub held_since: Option<Millis>,
+    /// The signal that first made the condition hold, when a `for` timer
+    /// (not a signal) completed the decision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_from: Option<Trigger>,
     pub paused: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -155,7 +159,7 @@ pub struct Considered {
     pub detail: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trigger {
     pub seq: u64,
     #[serde(rename = "type")]

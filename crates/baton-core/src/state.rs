@@ -101,6 +101,8 @@ pub struct Instance {
     /// False after firing until `rearm` holds.
     pub disarmed: bool,
     pub true_since: Option<Millis>,
+    /// The signal that started the current hold, for the explanation.
+    pub held_from: Option<crate::output::Trigger>,
     pub last_fired: Option<Millis>,
 }
 

@@ -102,3 +102,33 @@ fn missing_file_is_named() {
     assert!(text.iter().any(|t| t.contains("event.yaml")), "{text:?}");
     assert!(text.iter().any(|t| t.contains("venue.yaml")), "{text:?}");
 }
+
+#[test]
+fn bad_governance() {
+    let fill = broken(
+        "event.yaml",
+        "max_redirect_fill: 0.9 ",
+        "max_redirect_fill: 90 ",
+    );
+    assert!(
+        fill.contains("event.yaml:") && fill.contains("governance.max_redirect_fill"),
+        "{fill}"
+    );
+    assert!(fill.contains("is not a fill between 0 and 1"), "{fill}");
+    let quiet = broken("event.yaml", r#"from: "21:00""#, r#"from: "9pm""#);
+    assert!(
+        quiet.contains("governance.quiet_hours[0].from") && quiet.contains("\"9pm\""),
+        "{quiet}"
+    );
+    let kind = broken("event.yaml", "kinds: [notify]", "kinds: [shout]");
+    assert!(
+        kind.contains("governance.quiet_hours[0].kinds") && kind.contains("\"shout\""),
+        "{kind}"
+    );
+    let unknown = broken(
+        "event.yaml",
+        "max_tasks_per_staff: 1",
+        "max_task_per_staff: 1",
+    );
+    assert!(unknown.contains("max_task_per_staff"), "{unknown}");
+}
