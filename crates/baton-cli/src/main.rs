@@ -29,6 +29,21 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+enum TokenCmd {
+    /// Create a token; it is printed once, as the last word of the output.
+    Create {
+        #[arg(long)]
+        data: PathBuf,
+        /// admin, operator, viewer or ingest.
+        #[arg(long)]
+        role: String,
+        /// Who or what holds it, for the audit trail.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum Cmd {
     /// Validate an event directory; errors name file, line and field.
     Check { event: PathBuf },
@@ -51,10 +66,35 @@ enum Cmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Replay the bundled example event and print its summary.
-    Demo,
+    /// Serve the bundled example event, fed its scripted day at 60x through the HTTP ingest.
+    Demo {
+        /// Journal time runs this many times faster than the wall clock.
+        #[arg(long, default_value_t = 60.0)]
+        speed: f64,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Keep the journal here (default: a fresh temporary directory).
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
     /// Open a data directory: restore the latest snapshot, replay the tail, report.
     Restore { data: PathBuf },
+    /// Run the live service: HTTP API, journal, execution.
+    Serve {
+        /// The event directory.
+        #[arg(long)]
+        event: PathBuf,
+        /// Where the journal, snapshots and tokens live.
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        cmd: TokenCmd,
+    },
     /// Explain one decision: policy and version, trigger and values,
     /// constraints, conflicts, alternatives with costs, and what followed.
     ///
@@ -84,7 +124,19 @@ fn main() {
             data,
         } => run_replay(&event, &signals, out.as_deref(), data.as_deref()).map(|_| ()),
         Cmd::Scenario { event, out } => scenario(&event, out.as_deref()),
-        Cmd::Demo => demo(),
+        Cmd::Demo {
+            speed,
+            listen,
+            data,
+        } => demo(speed, listen, data),
+        Cmd::Serve {
+            event,
+            data,
+            listen,
+        } => serve(event, data, listen),
+        Cmd::Token {
+            cmd: TokenCmd::Create { data, role, name },
+        } => token_create(&data, &role, &name),
         Cmd::Restore { data } => restore(&data),
         Cmd::Explain {
             position,
@@ -346,16 +398,102 @@ fn example_dir() -> Result<PathBuf> {
         )
 }
 
-fn demo() -> Result<()> {
+/// Serves the bundled example and feeds it its scripted day through the
+/// real HTTP ingest, in accelerated wall time. (The agent-based twin that
+/// reacts to the engine's actions replaces this recorded feed in issue 5.)
+fn demo(speed: f64, listen: std::net::SocketAddr, data: Option<PathBuf>) -> Result<()> {
     let dir = example_dir()?;
-    eprintln!(
-        "baton demo: replaying {} (the live server and simulator arrive with later issues)",
-        dir.display()
-    );
-    let out = std::env::temp_dir().join("baton-demo-decisions.jsonl");
-    run_replay(&dir, &dir.join("signals.jsonl"), Some(&out), None)?;
-    eprintln!("decisions written to {}", out.display());
-    Ok(())
+    let l = load(&dir)?;
+    let signals = std::fs::read_to_string(dir.join("signals.jsonl"))
+        .with_context(|| format!("reading {}", dir.join("signals.jsonl").display()))?;
+    let mut feed: Vec<(i64, String)> = Vec::new();
+    for line in signals.lines() {
+        if let Ok(s) = baton_model::Signal::parse_json(line)
+            && let Some(t) = s.time
+        {
+            feed.push((t, line.to_string()));
+        }
+    }
+    feed.sort_by_key(|x| x.0);
+    let start = feed
+        .first()
+        .map(|x| x.0 - 1_000)
+        .context("the example has no signals")?;
+    let data = match data {
+        Some(d) => d,
+        None => {
+            let d = std::env::temp_dir().join(format!("baton-demo-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&d);
+            d
+        }
+    };
+    let mut cfg = baton_server::Config::new(dir.clone(), data.clone());
+    cfg.listen = listen;
+    cfg.speed = speed;
+    cfg.start_at = Some(start);
+    let tokens = baton_server::auth::Tokens::open(&data)?;
+    let admin = tokens.create(baton_server::auth::Role::Admin, "demo")?;
+    let ingest = tokens.create(baton_server::auth::Role::Ingest, "demo-feed")?;
+    drop(tokens);
+    let offset = l.spec.event.utc_offset_s;
+    runtime()?.block_on(async move {
+        let running = baton_server::start(cfg).await?;
+        let base = format!("http://{}", running.addr);
+        eprintln!(
+            "baton demo: {} at {speed}x, data in {}",
+            l.spec.event.name,
+            data.display()
+        );
+        eprintln!("  API     {base}/v1/spaces   (Authorization: Bearer {admin})");
+        eprintln!("  stream  curl -N -H 'Authorization: Bearer {admin}' {base}/v1/stream");
+        eprintln!("  try     curl -H 'Authorization: Bearer {admin}' {base}/v1/decisions");
+        eprintln!("  Ctrl-C stops.");
+        let client = reqwest::Client::new();
+        let clock = baton_server::clock::Clock::new(speed, Some(start));
+        let feeder = tokio::spawn(async move {
+            let mut i = 0;
+            let mut last_report = 0i64;
+            while i < feed.len() {
+                let now = clock.now_ms();
+                let mut batch = Vec::new();
+                while i < feed.len() && feed[i].0 <= now && batch.len() < 1000 {
+                    batch.push(feed[i].1.as_str());
+                    i += 1;
+                }
+                if !batch.is_empty() {
+                    let body = format!("[{}]", batch.join(","));
+                    let r = client
+                        .post(format!("{base}/v1/signals"))
+                        .bearer_auth(&ingest)
+                        .header("content-type", "application/cloudevents-batch+json")
+                        .body(body)
+                        .send()
+                        .await;
+                    if let Err(e) = r {
+                        eprintln!("demo feed: {e}");
+                    }
+                }
+                if now - last_report >= 15 * 60_000 {
+                    last_report = now;
+                    let local = (now + i64::from(offset) * 1000).rem_euclid(86_400_000) / 60_000;
+                    eprintln!(
+                        "  {:02}:{:02} local, {i} of {} signals fed",
+                        local / 60,
+                        local % 60,
+                        feed.len()
+                    );
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            eprintln!("  the scripted day is over; the server keeps running");
+        });
+        tokio::signal::ctrl_c()
+            .await
+            .context("waiting for Ctrl-C")?;
+        feeder.abort();
+        let _ = running.shutdown.send(());
+        running.done.await.context("joining the server")?
+    })
 }
 
 fn explain_cmd(
@@ -379,6 +517,45 @@ fn explain_cmd(
         _ => bail!("give either --data DATA_DIR [EVENT], or EVENT SIGNALS to replay"),
     };
     print!("{}", explain::render(&c, pos, offset)?);
+    Ok(())
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+fn serve(event: PathBuf, data: PathBuf, listen: std::net::SocketAddr) -> Result<()> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let mut cfg = baton_server::Config::new(event, data);
+    cfg.listen = listen;
+    runtime()?.block_on(async move {
+        let running = baton_server::start(cfg).await?;
+        eprintln!("baton serve: listening on http://{}", running.addr);
+        tokio::signal::ctrl_c()
+            .await
+            .context("waiting for Ctrl-C")?;
+        eprintln!("baton serve: stopping");
+        let _ = running.shutdown.send(());
+        running.done.await.context("joining the server")?
+    })
+}
+
+fn token_create(data: &Path, role: &str, name: &str) -> Result<()> {
+    let Some(r) = baton_server::auth::Role::parse(role) else {
+        bail!("unknown role {role:?}: use admin, operator, viewer or ingest");
+    };
+    let tokens = baton_server::auth::Tokens::open(data)?;
+    let t = tokens.create(r, name)?;
+    println!("created a {role} token for {name:?} (shown once, keep it safe): {t}");
     Ok(())
 }
 

@@ -108,6 +108,17 @@ impl Engine {
         &self.cfg
     }
 
+    /// Would `(source, id)` be dropped as a duplicate now? Ingest asks
+    /// before journaling, so a retransmission is answered, not stored.
+    pub fn is_duplicate(&self, source: &str, id: &str) -> bool {
+        let key = dedup_key(source, id);
+        self.st
+            .dedup
+            .seen
+            .get(&key)
+            .is_some_and(|&t| t + self.cfg.spec.event.dedup_window >= self.st.now)
+    }
+
     /// The last journal sequence applied.
     pub fn position(&self) -> u64 {
         self.st.last_seq

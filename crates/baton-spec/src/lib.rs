@@ -9,7 +9,7 @@ pub mod files;
 mod resolve;
 
 pub use diagnostic::{Diagnostic, Severity};
-pub use resolve::{Loaded, load};
+pub use resolve::{Loaded, load, policies_from_yaml};
 
 /// JSON Schema of every spec file, keyed by file name, for `baton schema`.
 pub fn json_schema() -> serde_json::Value {

@@ -180,15 +180,7 @@ pub fn load(dir: &Path) -> Result<Loaded, Vec<Diagnostic>> {
     let Some((info, _)) = info else {
         return Err(finish(cx.diags));
     };
-    let hash = hex(&Sha256::digest(
-        policies
-            .iter()
-            .map(|p: &m::Policy| p.version.as_str())
-            .collect::<Vec<_>>()
-            .join(",")
-            .as_bytes(),
-    ))[..16]
-        .to_string();
+    let hash = set_hash(&policies);
     let spec = m::Spec {
         event: info,
         spaces,
@@ -204,6 +196,54 @@ pub fn load(dir: &Path) -> Result<Loaded, Vec<Diagnostic>> {
         policies: m::PolicySet { hash, policies },
         warnings,
     })
+}
+
+/// The policy set's content hash: its policies' versions, in file order.
+fn set_hash(policies: &[m::Policy]) -> String {
+    hex(&Sha256::digest(
+        policies
+            .iter()
+            .map(|p: &m::Policy| p.version.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+            .as_bytes(),
+    ))[..16]
+        .to_string()
+}
+
+/// Checks a new `policies.yaml` text against a running spec, for a live
+/// policy change: the whole set or nothing, with every error named.
+pub fn policies_from_yaml(
+    name: &str,
+    text: &str,
+    spec: &m::Spec,
+) -> Result<m::PolicySet, Vec<Diagnostic>> {
+    let mut cx = Ctx { diags: Vec::new() };
+    let Some(file) = parse_yaml::<PoliciesFile>(name, text, &mut cx) else {
+        return Err(finish(cx.diags));
+    };
+    let spaces: HashSet<&str> = spec.spaces.iter().map(|s| s.id.as_str()).collect();
+    let signs: HashSet<&str> = spec.signs.iter().map(|s| s.id.as_str()).collect();
+    let mut policies = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, p) in file.policies.iter().enumerate() {
+        if !seen.insert(p.value.id.clone()) {
+            cx.error(
+                name,
+                at(p),
+                format!("policies[{i}].id"),
+                format!("duplicate policy id {:?}", p.value.id),
+            );
+        }
+        if let Some(pol) = resolve_policy(name, i, p, &spaces, &signs, &mut cx) {
+            policies.push(pol);
+        }
+    }
+    if cx.diags.iter().any(|d| d.severity == Severity::Error) {
+        return Err(finish(cx.diags));
+    }
+    let hash = set_hash(&policies);
+    Ok(m::PolicySet { hash, policies })
 }
 
 fn finish(mut d: Vec<Diagnostic>) -> Vec<Diagnostic> {

@@ -1,0 +1,1134 @@
+//! The HTTP API under `/v1` (axum). Paths are fixed: integrations and the
+//! console depend on them. Every list answers `{"items": [...], "position": N}`.
+
+use crate::auth::{Caller, Role, Tokens};
+use crate::core::{Applied, CoreHandle, Ingested, Request, SendError};
+use crate::problem::Problem;
+use crate::view::{self, View};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use baton_core::{Engine, Output};
+use baton_model::{Command, CommandKind, DecisionId, ManualAction, Mode, Signal};
+use futures_util::stream::Stream;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::sync::{Arc, OnceLock};
+use tokio::sync::oneshot;
+
+/// Largest request body: a batch of a few thousand signals.
+pub const MAX_BODY: usize = 4 << 20;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub core: CoreHandle,
+    pub auth: Arc<Tokens>,
+}
+
+impl AppState {
+    pub fn new(core: CoreHandle, auth: Arc<Tokens>) -> AppState {
+        AppState { core, auth }
+    }
+
+    fn caller(&self, headers: &HeaderMap) -> Result<Caller, Problem> {
+        let token = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(Problem::unauthorized)?;
+        self.auth
+            .check(token.trim())
+            .ok_or_else(Problem::unauthorized)
+    }
+
+    fn reader(&self, headers: &HeaderMap) -> Result<Caller, Problem> {
+        let c = self.caller(headers)?;
+        if !c.role.can_read() {
+            return Err(Problem::forbidden("viewer"));
+        }
+        Ok(c)
+    }
+
+    fn operator(&self, headers: &HeaderMap) -> Result<Caller, Problem> {
+        let c = self.caller(headers)?;
+        if !c.role.can_operate() {
+            return Err(Problem::forbidden("operator"));
+        }
+        Ok(c)
+    }
+
+    async fn ask<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Request) -> Result<T, Problem> {
+        let (tx, rx) = oneshot::channel();
+        self.core.send(make(tx)).map_err(|e| match e {
+            SendError::Full => Problem::busy(),
+            SendError::Stopped => Problem::unavailable("the core is stopping"),
+        })?;
+        rx.await
+            .map_err(|_| Problem::unavailable("the core stopped before answering"))
+    }
+
+    /// Runs `f` on the core thread against the engine and the read model.
+    async fn query(
+        &self,
+        f: impl FnOnce(&Engine, &View) -> Value + Send + 'static,
+    ) -> Result<Value, Problem> {
+        self.ask(|reply| Request::Query {
+            f: Box::new(f),
+            reply,
+        })
+        .await
+    }
+
+    async fn command(&self, caller: &Caller, kind: CommandKind) -> Result<Applied, Problem> {
+        let command = Command {
+            actor: format!("{}:{}", caller.role.as_str(), caller.name),
+            kind,
+        };
+        self.ask(|reply| Request::Command { command, reply })
+            .await?
+            .map_err(Problem::unavailable)
+    }
+}
+
+fn metrics_handle() -> &'static metrics_exporter_prometheus::PrometheusHandle {
+    static H: OnceLock<metrics_exporter_prometheus::PrometheusHandle> = OnceLock::new();
+    H.get_or_init(|| {
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new()
+            .set_buckets(&[
+                0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
+            ])
+            .map(|b| b.build_recorder());
+        match recorder {
+            Ok(r) => {
+                let h = r.handle();
+                // Another recorder may already be installed (tests start many servers).
+                let _ = metrics::set_global_recorder(r);
+                h
+            }
+            Err(_) => metrics_exporter_prometheus::PrometheusBuilder::new()
+                .build_recorder()
+                .handle(),
+        }
+    })
+}
+
+pub fn router(state: AppState) -> Router {
+    metrics_handle();
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .route("/metrics", get(metrics_text))
+        .route("/v1/openapi.json", get(openapi))
+        .route("/v1/signals", post(ingest))
+        .route("/v1/spaces", get(spaces))
+        .route("/v1/spaces/{id}", get(space))
+        .route("/v1/sessions", get(sessions))
+        .route("/v1/sessions/{id}", get(session))
+        .route("/v1/staff", get(staff))
+        .route("/v1/staff/{id}", get(staff_one))
+        .route("/v1/signs", get(signs))
+        .route("/v1/signs/{id}", get(sign))
+        .route("/v1/decisions", get(decisions))
+        .route("/v1/decisions/{id}", get(decision))
+        .route("/v1/decisions/{id}/approve", post(approve))
+        .route("/v1/decisions/{id}/reject", post(reject))
+        .route("/v1/alerts", get(alerts))
+        .route("/v1/alerts/{id}/ack", post(ack_alert))
+        .route("/v1/policies", get(policies).put(put_policies))
+        .route("/v1/policies/{id}/mode", post(set_mode))
+        .route("/v1/control/pause", post(pause))
+        .route("/v1/control/resume", post(resume))
+        .route("/v1/control/emergency", post(emergency))
+        .route("/v1/actions", post(manual_action))
+        .route("/v1/overrides", get(overrides).post(add_override))
+        .route("/v1/overrides/{resource}", delete(release_override))
+        .route("/v1/audit", get(audit))
+        .route("/v1/stream", get(stream))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
+async fn ready(State(s): State<AppState>) -> Response {
+    match s.query(|e, _| json!(e.position())).await {
+        Ok(p) => (StatusCode::OK, format!("ready at {p}")).into_response(),
+        Err(p) => p.into_response(),
+    }
+}
+
+async fn metrics_text(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(p) = s.reader(&headers) {
+        return p.into_response();
+    }
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        metrics_handle().render(),
+    )
+        .into_response()
+}
+
+fn ok(v: Value) -> Response {
+    (StatusCode::OK, axum::Json(v)).into_response()
+}
+
+// ---------------------------------------------------------------- ingest
+
+/// One CloudEvent, or a batch (`application/cloudevents-batch+json`, a JSON
+/// array) accepted or refused whole. Answers once durable.
+async fn ingest(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    match ingest_inner(&s, &headers, &body).await {
+        Ok(r) => r,
+        Err(p) => p.into_response(),
+    }
+}
+
+async fn ingest_inner(s: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Response, Problem> {
+    let caller = s.caller(headers)?;
+    if caller.role != Role::Ingest && caller.role != Role::Admin && caller.role != Role::Operator {
+        return Err(Problem::forbidden("ingest"));
+    }
+    let text = std::str::from_utf8(body)
+        .map_err(|_| Problem::bad_field("(body)", "the body is not UTF-8"))?;
+    let batch = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/cloudevents-batch+json"));
+    let signals = if batch {
+        let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(text).map_err(|e| {
+            Problem::bad_field(
+                "(batch)",
+                format!("a batch is a JSON array of CloudEvents: {e}"),
+            )
+        })?;
+        let mut out = Vec::with_capacity(items.len());
+        for (i, raw) in items.iter().enumerate() {
+            let sig = Signal::parse_json(raw.get())
+                .map_err(|e| Problem::bad_field(format!("[{i}].{}", e.field), e.message.clone()))?;
+            out.push(sig);
+        }
+        out
+    } else {
+        vec![
+            Signal::parse_json(text)
+                .map_err(|e| Problem::bad_field(e.field.clone(), e.message.clone()))?,
+        ]
+    };
+    let n = signals.len();
+    let r: Ingested = s
+        .ask(|reply| Request::Ingest { signals, reply })
+        .await?
+        .map_err(Problem::unavailable)?;
+    if !batch && r.duplicates == 1 {
+        return Ok(ok(json!({"duplicate": true, "position": r.position})));
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(json!({
+            "accepted": r.accepted,
+            "duplicates": r.duplicates,
+            "received": n,
+            "position": r.position,
+        })),
+    )
+        .into_response())
+}
+
+// ---------------------------------------------------------------- live state
+
+#[derive(Deserialize, Default)]
+struct Filter {
+    zone: Option<String>,
+    kind: Option<String>,
+    status: Option<String>,
+    role: Option<String>,
+    space: Option<String>,
+    policy: Option<String>,
+    decision: Option<String>,
+    since: Option<i64>,
+    until: Option<i64>,
+    limit: Option<usize>,
+}
+
+fn list(items: Vec<Value>, position: u64) -> Value {
+    json!({"items": items, "position": position})
+}
+
+fn matches(v: &Value, key: &str, want: &Option<String>) -> bool {
+    want.as_ref()
+        .is_none_or(|w| v[key].as_str() == Some(w.as_str()))
+}
+
+async fn spaces(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(f): Query<Filter>,
+) -> Response {
+    if let Err(p) = s.reader(&headers) {
+        return p.into_response();
+    }
+    match s
+        .query(move |e, _| {
+            let items = (0..e.config().spec.spaces.len() as u32)
+                .map(|i| view::space_json(e, i))
+                .filter(|v| matches(v, "zone", &f.zone) && matches(v, "kind", &f.kind))
+                .collect();
+            list(items, e.position())
+        })
+        .await
+    {
+        Ok(v) => ok(v),
+        Err(p) => p.into_response(),
+    }
+}
+
+async fn one(
+    s: &AppState,
+    headers: &HeaderMap,
+    what: &'static str,
+    id: String,
+    f: fn(&Engine, &str) -> Option<Value>,
+) -> Response {
+    if let Err(p) = s.reader(headers) {
+        return p.into_response();
+    }
+    let idc = id.clone();
+    match s
+        .query(move |e, _| match f(e, &idc) {
+            Some(mut v) => {
+                v["position"] = json!(e.position());
+                v
+            }
+            None => Value::Null,
+        })
+        .await
+    {
+        Ok(Value::Null) => Problem::not_found(format!("no {what} {id:?}")).into_response(),
+        Ok(v) => ok(v),
+        Err(p) => p.into_response(),
+    }
+}
+
+async fn space(State(s): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    one(&s, &headers, "space", id, |e, id| {
+        e.config()
+            .space_idx
+            .get(id)
+            .map(|&i| view::space_json(e, i))
+    })
+    .await
+}
+
+async fn sessions(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(f): Query<Filter>,
+) -> Response {
+    if let Err(p) = s.reader(&headers) {
+        return p.into_response();
+    }
+    match s
+        .query(move |e, _| {
+            let items = (0..e.config().spec.sessions.len() as u32)
+                .map(|i| view::session_json(e, i))
+                .filter(|v| matches(v, "status", &f.status) && matches(v, "space", &f.space))
+                .collect();
+            list(items, e.position())
+        })
+        .await
+    {
+        Ok(v) => ok(v),
+        Err(p) => p.into_response(),
+    }
+}
+
+async fn session(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    one(&s, &headers, "session", id, |e, id| {
+        e.config()
+            .session_idx
+            .get(id)
+            .map(|&i| view::session_json(e, i))
+    })
+    .await
+}
+
+async fn staff(State(s): State<AppState>, headers: HeaderMap, Query(f): Query<Filter>) -> Response {
+    if let Err(p) = s.reader(&headers) {
+        return p.into_response();
+    }
+    match s
+        .query(move |e, _| {
+            let items = (0..e.config().spec.staff.len() as u32)
+                .map(|i| view::staff_json(e, i))
+                .filter(|v| {
+                    matches(v, "zone", &f.zone)
+                        && f.role.as_ref().is_none_or(|r| {
+                            v["roles"]
+                                .as_array()
+                                .is_some_and(|a| a.iter().any(|x| x == r))
+                        })
+                })
+                .collect();
+            list(items, e.position())
+        })
+        .await
+    {
+        Ok(v) => ok(v),
+        Err(p) => p.into_response(),
+    }
+}
+
+async fn staff_one(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    one(&s, &headers, "staff member", id, |e, id| {
+        e.config()
+            .staff_idx
+            .get(id)
+            .map(|&i| view::staff_json(e, i))
+    })
+    .await
+}
+
+async fn signs(State(s): State<AppState>, headers: HeaderMap, Query(f): Query<Filter>) -> Response {
+    if let Err(p) = s.reader(&headers) {
+        return p.into_response();
+    }
+    match s
+        .query(move |e, _| {
+            let items = (0..e.config().spec.signs.len() as u32)
+                .map(|i| view::sign_json(e, i))
+                .filter(|v| matches(v, "space", &f.space))
+                .collect();
+            list(items, e.position())
+        })
+        .await
+    {
+        Ok(v) => ok(v),
+        Err(p) => p.into_response(),
+    }
+}
+
+async fn sign(State(s): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    one(&s, &headers, "sign", id, |e, id| {
+        e.config().sign_idx.get(id).map(|&i| view::sign_json(e, i))
+    })
+    .await
+}
+
+// ---------------------------------------------------------------- decisions
+
+async fn decisions(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(f): Query<Filter>,
+) -> Response {
+    if let Err(p) = s.reader(&headers) {
+        return p.into_response();
+    }
+    let limit = f.limit.unwrap_or(200).min(5_000);
+    match s
+        .query(move |e, v| {
+            let mut items: Vec<Value> = v
+                .decisions
+                .values()
+                .rev()
+                .map(|r| v.decision_json(r))
+                .filter(|d| matches(d, "status", &f.status) && matches(d, "policy", &f.policy))
+                .take(limit)
+                .collect();
+            items.reverse();
+            list(items, e.position())
+        })
+        .await
+    {
+        Ok(v) => ok(v),
+        Err(p) => p.into_response(),
+    }
+}
+
+fn decision_id(text: &str) -> Result<DecisionId, Problem> {
+    serde_json::from_value(json!(text)).map_err(|_| {
+        Problem::bad_field(
+            "id",
+            format!("{text:?} is not a decision id such as 1234.0"),
+        )
+    })
+}
+
+async fn decision(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(p) = s.reader(&headers) {
+        return p.into_response();
+    }
+    let id = match decision_id(&id) {
+        Ok(i) => i,
+        Err(p) => return p.into_response(),
+    };
+    match s
+        .query(move |e, v| match v.decisions.get(&id) {
+            Some(r) => {
+                let mut d = v.decision_json(r);
+                d["position"] = json!(e.position());
+                d
+            }
+            None => Value::Null,
+        })
+        .await
+    {
+        Ok(Value::Null) => {
+            Problem::not_found(format!("no decision {id} in memory")).into_response()
+        }
+        Ok(v) => ok(v),
+        Err(p) => p.into_response(),
+    }
+}
+
+/// Turns a command's outputs into an answer: a refusal is 409 with its reason.
+fn answered(a: Applied) -> Response {
+    for o in &a.outputs {
+        if let Output::CommandRefused { reason, .. } = o {
+            return Problem::conflict(reason.clone()).into_response();
+        }
+    }
+    ok(json!({"position": a.position, "outputs": a.outputs}))
+}
+
+async fn run_command(s: &AppState, headers: &HeaderMap, kind: CommandKind) -> Response {
+    let caller = match s.operator(headers) {
+        Ok(c) => c,
+        Err(p) => return p.into_response(),
+    };
+    match s.command(&caller, kind).await {
+        Ok(a) => answered(a),
+        Err(p) => p.into_response(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct RejectBody {
+    #[serde(default)]
+    comment: String,
+}
+
+async fn approve(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let decision = match decision_id(&id) {
+        Ok(i) => i,
+        Err(p) => return p.into_response(),
+    };
+    if !body.is_empty() && body.as_ref() != b"{}" {
+        return Problem::bad_field(
+            "actions",
+            "editing actions on approval is not supported yet: reject and send a manual action",
+        )
+        .into_response();
+    }
+    run_command(&s, &headers, CommandKind::Approve { decision }).await
+}
+
+async fn reject(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let decision = match decision_id(&id) {
+        Ok(i) => i,
+        Err(p) => return p.into_response(),
+    };
+    let b: RejectBody = if body.is_empty() {
+        RejectBody::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(b) => b,
+            Err(e) => return Problem::bad_field("comment", e.to_string()).into_response(),
+        }
+    };
+    run_command(
+        &s,
+        &headers,
+        CommandKind::Reject {
+            decision,
+            comment: b.comment,
+        },
+    )
+    .await
+}
+
+// ---------------------------------------------------------------- alerts
+
+async fn alerts(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(p) = s.reader(&headers) {
+        return p.into_response();
+    }
+    match s
+        .query(|e, v| {
+            let items = e
+                .state()
+                .alerts
+                .iter()
+                .map(|(id, c)| {
+                    let first = v.decisions.get(&c.first).map(|r| v.decision_json(r));
+                    json!({
+                        "id": id,
+                        "space": id.strip_prefix("alert:"),
+                        "count": c.count,
+                        "opened": c.opened,
+                        "last": c.last,
+                        "acked_by": c.acked,
+                        "first_decision": c.first.to_string(),
+                        "first": first,
+                    })
+                })
+                .collect();
+            list(items, e.position())
+        })
+        .await
+    {
+        Ok(v) => ok(v),
+        Err(p) => p.into_response(),
+    }
+}
+
+async fn ack_alert(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let alert = if id.starts_with("alert:") {
+        id
+    } else {
+        format!("alert:{id}")
+    };
+    run_command(&s, &headers, CommandKind::AckAlert { alert }).await
+}
+
+// ---------------------------------------------------------------- policies and control
+
+async fn policies(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(p) = s.reader(&headers) {
+        return p.into_response();
+    }
+    match s
+        .query(|e, _| {
+            let cfg = e.config();
+            let items = cfg
+                .policy_set
+                .policies
+                .iter()
+                .map(|p| {
+                    let mode = e.state().modes.get(&p.id).copied().unwrap_or(p.mode);
+                    json!({"id": p.id, "version": p.version, "description": p.description,
+                           "priority": p.priority, "mode": mode, "on": p.on, "condition": p.condition})
+                })
+                .collect();
+            let mut v = list(items, e.position());
+            v["version"] = json!(cfg.policy_set.hash);
+            v
+        })
+        .await
+    {
+        Ok(v) => ok(v),
+        Err(p) => p.into_response(),
+    }
+}
+
+/// A new `policies.yaml`, checked against the running spec; refused whole
+/// with every error named, or journaled as one `PolicySet` entry.
+async fn put_policies(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let caller = match s.caller(&headers) {
+        Ok(c) => c,
+        Err(p) => return p.into_response(),
+    };
+    if caller.role != Role::Admin {
+        return Problem::forbidden("admin").into_response();
+    }
+    let text = match std::str::from_utf8(&body) {
+        Ok(t) => t.to_string(),
+        Err(_) => return Problem::bad_field("(body)", "not UTF-8").into_response(),
+    };
+    let spec = match s
+        .query(|e, _| serde_json::to_value(&e.config().spec).unwrap_or(Value::Null))
+        .await
+    {
+        Ok(v) => v,
+        Err(p) => return p.into_response(),
+    };
+    let spec: baton_model::Spec = match serde_json::from_value(spec) {
+        Ok(v) => v,
+        Err(e) => return Problem::unavailable(e.to_string()).into_response(),
+    };
+    let set = match baton_spec::policies_from_yaml("policies.yaml", &text, &spec) {
+        Ok(set) => set,
+        Err(diags) => {
+            let mut p = Problem::bad_field(
+                diags.first().map(|d| d.field.clone()).unwrap_or_default(),
+                diags
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
+            p.title = "policy set refused";
+            return p.into_response();
+        }
+    };
+    let hash = set.hash.clone();
+    match s.ask(|reply| Request::Policies { set, reply }).await {
+        Ok(Ok(a)) => {
+            for o in &a.outputs {
+                if let Output::CommandRefused { reason, .. } = o {
+                    return Problem::conflict(reason.clone()).into_response();
+                }
+            }
+            ok(json!({"version": hash, "position": a.position}))
+        }
+        Ok(Err(e)) => Problem::unavailable(e).into_response(),
+        Err(p) => p.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct ModeBody {
+    mode: Mode,
+}
+
+async fn set_mode(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let b: ModeBody = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => {
+            return Problem::bad_field("mode", format!("{e}: use auto, approve, suggest or off"))
+                .into_response();
+        }
+    };
+    run_command(
+        &s,
+        &headers,
+        CommandKind::SetMode {
+            policy: id,
+            mode: b.mode,
+        },
+    )
+    .await
+}
+
+async fn pause(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    run_command(&s, &headers, CommandKind::Pause).await
+}
+
+async fn resume(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    run_command(&s, &headers, CommandKind::Resume).await
+}
+
+#[derive(Deserialize)]
+struct EmergencyBody {
+    #[serde(default = "yes")]
+    on: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+async fn emergency(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let on = if body.is_empty() {
+        true
+    } else {
+        match serde_json::from_slice::<EmergencyBody>(&body) {
+            Ok(b) => b.on,
+            Err(e) => return Problem::bad_field("on", e.to_string()).into_response(),
+        }
+    };
+    run_command(&s, &headers, CommandKind::Emergency { on }).await
+}
+
+async fn manual_action(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let action: ManualAction = match serde_json::from_slice(&body) {
+        Ok(a) => a,
+        Err(e) => {
+            return Problem::bad_field(
+                "(action)",
+                format!("{e}: expected {{kind, target: {{ids: [...]}}, params, valid_for}}"),
+            )
+            .into_response();
+        }
+    };
+    run_command(&s, &headers, CommandKind::Manual { action }).await
+}
+
+async fn overrides(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(p) = s.reader(&headers) {
+        return p.into_response();
+    }
+    match s
+        .query(|e, _| {
+            let items = e
+                .state()
+                .overrides
+                .iter()
+                .map(|(r, o)| json!({"resource": r, "value": o.value, "until": o.until, "actor": o.actor}))
+                .collect();
+            list(items, e.position())
+        })
+        .await
+    {
+        Ok(v) => ok(v),
+        Err(p) => p.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct OverrideBody {
+    resource: String,
+    #[serde(default)]
+    value: Option<String>,
+    /// Journal time (ms) when it ends; or `minutes` from now.
+    #[serde(default)]
+    until: Option<i64>,
+    #[serde(default)]
+    minutes: Option<i64>,
+}
+
+async fn add_override(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let b: OverrideBody = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => return Problem::bad_field("(override)", e.to_string()).into_response(),
+    };
+    let until = match (b.until, b.minutes) {
+        (Some(u), _) => u,
+        (None, Some(m)) if m > 0 => match s.query(|e, _| json!(e.state().now)).await {
+            Ok(v) => v.as_i64().unwrap_or(0) + m * 60_000,
+            Err(p) => return p.into_response(),
+        },
+        _ => {
+            return Problem::bad_field("until", "give `until` (journal ms) or `minutes` > 0")
+                .into_response();
+        }
+    };
+    run_command(
+        &s,
+        &headers,
+        CommandKind::Override {
+            resource: b.resource,
+            value: b.value,
+            until,
+        },
+    )
+    .await
+}
+
+async fn release_override(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(resource): Path<String>,
+) -> Response {
+    run_command(&s, &headers, CommandKind::Release { resource }).await
+}
+
+// ---------------------------------------------------------------- audit and stream
+
+async fn audit(State(s): State<AppState>, headers: HeaderMap, Query(f): Query<Filter>) -> Response {
+    if let Err(p) = s.reader(&headers) {
+        return p.into_response();
+    }
+    let limit = f.limit.unwrap_or(500).min(10_000);
+    match s
+        .query(move |e, v| {
+            let mut items: Vec<Value> = v
+                .audit
+                .iter()
+                .rev()
+                .filter(|a| {
+                    let at = a["at"].as_i64().unwrap_or(0);
+                    let o = &a["output"];
+                    f.since.is_none_or(|x| at >= x)
+                        && f.until.is_none_or(|x| at <= x)
+                        && f.policy
+                            .as_ref()
+                            .is_none_or(|p| o["policy"].as_str() == Some(p))
+                        && f.space
+                            .as_ref()
+                            .is_none_or(|sp| o["scope"]["space"].as_str() == Some(sp))
+                        && f.decision.as_ref().is_none_or(|d| {
+                            o["id"].as_str() == Some(d) || o["decision"].as_str() == Some(d)
+                        })
+                })
+                .take(limit)
+                .cloned()
+                .collect();
+            items.reverse();
+            list(items, e.position())
+        })
+        .await
+    {
+        Ok(v) => ok(v),
+        Err(p) => p.into_response(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct StreamQuery {
+    topics: Option<String>,
+}
+
+/// Server-Sent Events. An event's id is its journal position; send
+/// `Last-Event-ID` to resume. A client that falls behind is told to resync
+/// (`event: resync`) instead of being buffered without bound.
+async fn stream(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<StreamQuery>,
+) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, Problem> {
+    s.reader(&headers)?;
+    let topics: Option<Vec<String>> = q.topics.map(|t| {
+        t.split(',')
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect()
+    });
+    let last: Option<u64> = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let rx = s.core.events.subscribe();
+    let backlog = match last {
+        None => Value::Null,
+        Some(after) => {
+            s.query(move |_, v| {
+                let oldest = v.recent.front().map(|e| e.seq).unwrap_or(u64::MAX);
+                if after + 1 < oldest && !v.recent.is_empty() {
+                    return json!({"resync": true});
+                }
+                let mut latest: BTreeMap<String, (u64, &'static str, String)> = BTreeMap::new();
+                let mut order = Vec::new();
+                for e in v.recent.iter().filter(|e| e.seq > after) {
+                    if latest.insert(e.key.clone(), (e.seq, e.topic, e.data.to_string())).is_none() {
+                        order.push(e.key.clone());
+                    }
+                }
+                json!({"events": order.iter().filter_map(|k| latest.get(k)).map(|(seq, t, d)| json!([seq, t, d])).collect::<Vec<_>>()})
+            })
+            .await?
+        }
+    };
+    let wanted = move |topic: &str| topics.as_ref().is_none_or(|t| t.iter().any(|x| x == topic));
+    let wanted2 = wanted.clone();
+    let mut first: Vec<SseEvent> = Vec::new();
+    if backlog["resync"] == json!(true) {
+        first.push(SseEvent::default().event("resync").data("{}"));
+    }
+    if let Some(evs) = backlog["events"].as_array() {
+        for e in evs {
+            let (seq, topic, data) = (
+                e[0].as_u64().unwrap_or(0),
+                e[1].as_str().unwrap_or(""),
+                e[2].as_str().unwrap_or(""),
+            );
+            if wanted2(topic) {
+                first.push(
+                    SseEvent::default()
+                        .id(seq.to_string())
+                        .event(topic)
+                        .data(data),
+                );
+            }
+        }
+    }
+    let live = tokio_stream::wrappers::BroadcastStream::new(rx);
+    use futures_util::StreamExt;
+    let live = live.filter_map(move |item| {
+        let out = match item {
+            Ok(e) if wanted(e.topic) => Some(Ok(SseEvent::default()
+                .id(e.seq.to_string())
+                .event(e.topic)
+                .data(&*e.data))),
+            Ok(_) => None,
+            Err(_) => Some(Ok(SseEvent::default()
+                .event("resync")
+                .data("{\"reason\": \"lagged\"}"))),
+        };
+        std::future::ready(out)
+    });
+    let head = futures_util::stream::iter(first.into_iter().map(Ok));
+    Ok(Sse::new(head.chain(live)).keep_alive(KeepAlive::default()))
+}
+
+// ---------------------------------------------------------------- OpenAPI
+
+/// The routes with their roles; the OpenAPI document is built from this
+/// table, so it lists exactly what the router serves.
+pub const ROUTES: &[(&str, &str, &str, &str)] = &[
+    ("get", "/healthz", "none", "liveness"),
+    ("get", "/readyz", "none", "readiness: the core answers"),
+    (
+        "get",
+        "/metrics",
+        "viewer",
+        "Prometheus metrics, prefixed baton_",
+    ),
+    (
+        "post",
+        "/v1/signals",
+        "ingest",
+        "one CloudEvent, or a batch as application/cloudevents-batch+json; answers once durable",
+    ),
+    (
+        "get",
+        "/v1/spaces",
+        "viewer",
+        "live state of every space (filters: zone, kind)",
+    ),
+    ("get", "/v1/spaces/{id}", "viewer", "one space"),
+    (
+        "get",
+        "/v1/sessions",
+        "viewer",
+        "sessions (filters: status, space)",
+    ),
+    ("get", "/v1/sessions/{id}", "viewer", "one session"),
+    (
+        "get",
+        "/v1/staff",
+        "viewer",
+        "staff with location, status and tasks (filters: zone, role)",
+    ),
+    ("get", "/v1/staff/{id}", "viewer", "one staff member"),
+    (
+        "get",
+        "/v1/signs",
+        "viewer",
+        "signs: showing, desired, override, claim (filter: space)",
+    ),
+    ("get", "/v1/signs/{id}", "viewer", "one sign"),
+    (
+        "get",
+        "/v1/decisions",
+        "viewer",
+        "decisions with explanations (filters: status, policy, limit)",
+    ),
+    ("get", "/v1/decisions/{id}", "viewer", "one decision"),
+    (
+        "post",
+        "/v1/decisions/{id}/approve",
+        "operator",
+        "approve a pending decision",
+    ),
+    (
+        "post",
+        "/v1/decisions/{id}/reject",
+        "operator",
+        "reject a pending decision, with a comment",
+    ),
+    (
+        "get",
+        "/v1/alerts",
+        "viewer",
+        "alert cards, grouped per space",
+    ),
+    (
+        "post",
+        "/v1/alerts/{id}/ack",
+        "operator",
+        "acknowledge an alert card",
+    ),
+    (
+        "get",
+        "/v1/policies",
+        "viewer",
+        "the running policy set and its version",
+    ),
+    (
+        "put",
+        "/v1/policies",
+        "admin",
+        "replace the policy set (policies.yaml body); refused whole if invalid",
+    ),
+    (
+        "post",
+        "/v1/policies/{id}/mode",
+        "operator",
+        "set a policy's mode",
+    ),
+    ("post", "/v1/control/pause", "operator", "pause automation"),
+    (
+        "post",
+        "/v1/control/resume",
+        "operator",
+        "resume automation and reconcile signs",
+    ),
+    (
+        "post",
+        "/v1/control/emergency",
+        "operator",
+        "emergency hold on ({\"on\": false} lifts it)",
+    ),
+    ("post", "/v1/actions", "operator", "a manual action"),
+    ("get", "/v1/overrides", "viewer", "active overrides"),
+    ("post", "/v1/overrides", "operator", "place an override"),
+    (
+        "delete",
+        "/v1/overrides/{resource}",
+        "operator",
+        "release an override",
+    ),
+    (
+        "get",
+        "/v1/audit",
+        "viewer",
+        "the audit timeline (filters: since, until, space, policy, decision)",
+    ),
+    (
+        "get",
+        "/v1/stream",
+        "viewer",
+        "Server-Sent Events (topics=decisions,actions,tasks,spaces,...)",
+    ),
+    ("get", "/v1/openapi.json", "none", "this document"),
+];
+
+async fn openapi() -> Response {
+    let mut paths = serde_json::Map::new();
+    for (method, path, role, summary) in ROUTES {
+        let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
+        entry[*method] = json!({
+            "summary": summary,
+            "x-baton-role": role,
+            "security": if *role == "none" { json!([]) } else { json!([{"bearer": []}]) },
+            "responses": {
+                "200": {"description": "OK"},
+                "400": {"description": "invalid input (application/problem+json, names the field)"},
+                "401": {"description": "no or unknown token"},
+                "403": {"description": "the token's role may not do this"},
+            },
+        });
+    }
+    ok(json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Baton", "version": env!("CARGO_PKG_VERSION")},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "paths": paths,
+    }))
+}

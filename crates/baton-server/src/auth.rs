@@ -1,0 +1,141 @@
+//! Bearer tokens with roles. A token is 256 random bits, shown once; only
+//! its SHA-256 is stored (`DATA/auth.sqlite`), and the check is a hash
+//! lookup plus a constant-time compare: no slow password hash per request.
+
+use anyhow::{Context, Result};
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Mutex;
+use subtle::ConstantTimeEq;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    /// Posts signals and nothing else.
+    Ingest,
+    Viewer,
+    Operator,
+    Admin,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "ingest" => Some(Role::Ingest),
+            "viewer" => Some(Role::Viewer),
+            "operator" => Some(Role::Operator),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Ingest => "ingest",
+            Role::Viewer => "viewer",
+            Role::Operator => "operator",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Reading state: everyone but an ingest-only token.
+    pub fn can_read(self) -> bool {
+        self >= Role::Viewer
+    }
+
+    /// Changing anything an operator controls.
+    pub fn can_operate(self) -> bool {
+        self >= Role::Operator
+    }
+}
+
+/// Who is calling, for authorisation and for the journal's `actor`.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub role: Role,
+    pub name: String,
+}
+
+pub struct Tokens {
+    conn: Mutex<Connection>,
+    cache: Mutex<HashMap<[u8; 32], Caller>>,
+}
+
+fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+impl Tokens {
+    pub fn open(data: &Path) -> Result<Tokens> {
+        std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+        let path = data.join("auth.sqlite");
+        let conn =
+            Connection::open(&path).with_context(|| format!("opening {}", path.display()))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL;
+             CREATE TABLE IF NOT EXISTS tokens(
+                 hash BLOB PRIMARY KEY, role TEXT NOT NULL, name TEXT NOT NULL, created INTEGER NOT NULL);",
+        )?;
+        Ok(Tokens {
+            conn: Mutex::new(conn),
+            cache: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Creates a token and returns it; only its hash is kept.
+    pub fn create(&self, role: Role, name: &str) -> Result<String> {
+        let mut raw = [0u8; 32];
+        rand::fill(&mut raw);
+        let token = format!(
+            "bt_{}",
+            raw.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        );
+        let created = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        let conn = self
+            .conn
+            .lock()
+            .map_err(|_| anyhow::anyhow!("token store poisoned"))?;
+        conn.execute(
+            "INSERT INTO tokens(hash, role, name, created) VALUES (?1, ?2, ?3, ?4)",
+            params![digest(&token).to_vec(), role.as_str(), name, created],
+        )?;
+        Ok(token)
+    }
+
+    /// The caller a token belongs to; tokens created while the server runs
+    /// are found on first use.
+    pub fn check(&self, token: &str) -> Option<Caller> {
+        let h = digest(token);
+        if let Ok(cache) = self.cache.lock()
+            && let Some((k, c)) = cache.get_key_value(&h)
+            && bool::from(k.ct_eq(&h))
+        {
+            return Some(c.clone());
+        }
+        let conn = self.conn.lock().ok()?;
+        let row: Option<(Vec<u8>, String, String)> = conn
+            .query_row(
+                "SELECT hash, role, name FROM tokens WHERE hash = ?1",
+                params![h.to_vec()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .ok()?;
+        let (stored, role, name) = row?;
+        if !bool::from(stored.as_slice().ct_eq(&h)) {
+            return None;
+        }
+        let caller = Caller {
+            role: Role::parse(&role)?,
+            name,
+        };
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(h, caller.clone());
+        }
+        Some(caller)
+    }
+}

@@ -1,0 +1,435 @@
+//! The core thread: the single writer of the journal and owner of the engine.
+//!
+//! Requests arrive on a bounded channel. The thread takes everything that is
+//! waiting (up to a batch), stamps it with sequence numbers and journal time,
+//! appends it to SQLite in one transaction (group commit), applies it to the
+//! engine, and only then answers. When nothing arrives for a tick it journals
+//! a `Tick`, so timers fire on journal time.
+
+use crate::clock::Clock;
+use crate::view::{Event, View};
+use anyhow::{Context, Result};
+use baton_core::{Engine, Output};
+use baton_journal::{Journal, SqliteJournal};
+use baton_model::{ActionResult, Command, Entry, PolicySet, Signal, Stamped};
+use serde_json::Value;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{broadcast, oneshot};
+
+/// Entries per journal transaction at most.
+const MAX_BATCH: usize = 4096;
+/// Take a snapshot every this many entries, so restarts replay a short tail.
+const SNAPSHOT_EVERY: u64 = 100_000;
+
+pub type Query = Box<dyn FnOnce(&Engine, &View) -> Value + Send>;
+
+pub enum Request {
+    Ingest {
+        signals: Vec<Signal>,
+        reply: oneshot::Sender<Result<Ingested, String>>,
+    },
+    Command {
+        command: Command,
+        reply: oneshot::Sender<Result<Applied, String>>,
+    },
+    Policies {
+        set: PolicySet,
+        reply: oneshot::Sender<Result<Applied, String>>,
+    },
+    /// From the execution layer; journaled so policies can react.
+    Result(ActionResult),
+    Query {
+        f: Query,
+        reply: oneshot::Sender<Value>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Ingested {
+    pub accepted: usize,
+    pub duplicates: usize,
+    /// Journal position of the last accepted signal (or the current one).
+    pub position: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub position: u64,
+    pub outputs: Vec<Output>,
+}
+
+/// The handle the HTTP layer holds.
+#[derive(Clone)]
+pub struct CoreHandle {
+    tx: SyncSender<Request>,
+    pub events: broadcast::Sender<Event>,
+    pub executions: broadcast::Sender<(u64, Output)>,
+    thread: Arc<Mutex<Option<std::thread::JoinHandle<()>>>>,
+    stop: Arc<AtomicBool>,
+}
+
+pub enum SendError {
+    Full,
+    Stopped,
+}
+
+impl CoreHandle {
+    pub fn send(&self, r: Request) -> Result<(), SendError> {
+        self.tx.try_send(r).map_err(|e| match e {
+            TrySendError::Full(_) => SendError::Full,
+            TrySendError::Disconnected(_) => SendError::Stopped,
+        })
+    }
+
+    /// Stops the core thread after it drains what is queued, and waits.
+    pub fn stop(&self) {
+        let handle = self.thread.lock().ok().and_then(|mut t| t.take());
+        // Dropping our sender is not enough while clones live: send a poison query.
+        let (reply, _) = oneshot::channel();
+        let _ = self.tx.send(Request::Query {
+            f: Box::new(|_, _| Value::String("stop".into())),
+            reply,
+        });
+        if let Some(h) = handle {
+            self.stop.store(true, Ordering::SeqCst);
+            let _ = h.join();
+        }
+    }
+}
+
+pub struct Core;
+
+impl Core {
+    /// Opens the journal, restores (or starts) the engine, and runs the thread.
+    pub fn start(
+        cfg: &crate::Config,
+        loaded: baton_spec::Loaded,
+        clock: Clock,
+    ) -> Result<CoreHandle> {
+        let mut journal = SqliteJournal::open(&cfg.data, &baton_journal::Options::default())
+            .with_context(|| format!("opening the journal in {}", cfg.data.display()))?;
+        let (engine, notes) = match baton_journal::restore(&journal)? {
+            Some((engine, tail)) => {
+                let mut notes = vec![format!(
+                    "restored position {} ({tail} tail entries replayed)",
+                    engine.position()
+                )];
+                if engine.config().spec != loaded.spec {
+                    notes.push(format!(
+                        "{} differs from the journaled spec; the journal wins (apply the change explicitly)",
+                        cfg.event.display()
+                    ));
+                }
+                (engine, notes)
+            }
+            None => {
+                let last = journal.last_seq()?;
+                if last > 0 {
+                    // A journal without a snapshot: replay it all from the files' spec.
+                    let mut engine = Engine::new(loaded.spec.clone(), loaded.policies.clone())
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let mut out = Vec::new();
+                    journal.read_after(0, &mut |e| {
+                        out.clear();
+                        engine.apply(&e, &mut out);
+                        Ok(())
+                    })?;
+                    (
+                        engine,
+                        vec![format!("replayed {last} entries (no snapshot)")],
+                    )
+                } else {
+                    let engine = Engine::new(loaded.spec.clone(), loaded.policies.clone())
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    (engine, vec!["new journal".to_string()])
+                }
+            }
+        };
+        for n in notes {
+            tracing::info!("{n}");
+        }
+        if journal.latest_snapshot()?.is_none() {
+            journal.save_snapshot(&engine.snapshot())?;
+        }
+        let (tx, rx) = std::sync::mpsc::sync_channel(cfg.queue.max(1));
+        let (events, _) = broadcast::channel(4096);
+        let (executions, _) = broadcast::channel(65_536);
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut worker = Worker {
+            stop: stop.clone(),
+            engine,
+            journal,
+            clock,
+            view: View::default(),
+            events: events.clone(),
+            executions: executions.clone(),
+            since_snapshot: 0,
+            last_time: 0,
+            dirty: HashSet::new(),
+        };
+        worker.last_time = worker.engine.state().now;
+        let thread = std::thread::Builder::new()
+            .name("baton-core".into())
+            .spawn(move || worker.run(rx))
+            .context("starting the core thread")?;
+        Ok(CoreHandle {
+            tx,
+            events,
+            executions,
+            thread: Arc::new(Mutex::new(Some(thread))),
+            stop,
+        })
+    }
+}
+
+struct Worker {
+    stop: Arc<AtomicBool>,
+    engine: Engine,
+    journal: SqliteJournal,
+    clock: Clock,
+    view: View,
+    events: broadcast::Sender<Event>,
+    executions: broadcast::Sender<(u64, Output)>,
+    since_snapshot: u64,
+    last_time: i64,
+    /// Spaces whose state changed in this batch, for the coalesced stream.
+    dirty: HashSet<u32>,
+}
+
+/// What each request in a batch becomes, to answer it after the commit.
+enum Pending {
+    Ingest {
+        reply: oneshot::Sender<Result<Ingested, String>>,
+        range: (usize, usize),
+        duplicates: usize,
+    },
+    Applied {
+        reply: oneshot::Sender<Result<Applied, String>>,
+        index: usize,
+    },
+    Query {
+        f: Query,
+        reply: oneshot::Sender<Value>,
+    },
+    None,
+}
+
+impl Worker {
+    fn run(&mut self, rx: Receiver<Request>) {
+        let tick = self.engine.config().spec.event.tick.max(1);
+        loop {
+            if self.stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let wait = Duration::from_millis(self.clock.wall_ms(tick).min(1000));
+            let first = match rx.recv_timeout(wait) {
+                Ok(r) => r,
+                Err(RecvTimeoutError::Timeout) => {
+                    self.tick_if_due(tick);
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            };
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(r) => batch.push(r),
+                    Err(_) => break,
+                }
+            }
+            self.process(batch);
+            self.tick_if_due(tick);
+        }
+        let _ = self.journal.save_snapshot(&self.engine.snapshot());
+    }
+
+    fn stamp(&mut self, entry: Entry) -> Stamped {
+        let now = self.clock.now_ms().max(self.last_time);
+        self.last_time = now;
+        Stamped {
+            seq: 0,
+            time: now,
+            entry,
+        }
+    }
+
+    fn tick_if_due(&mut self, tick: i64) {
+        let now = self.clock.now_ms();
+        if now - self.engine.state().now >= tick {
+            let e = self.stamp(Entry::Tick);
+            let _ = self.commit(vec![e], &mut Vec::new());
+        }
+    }
+
+    fn process(&mut self, batch: Vec<Request>) {
+        let mut entries: Vec<Stamped> = Vec::new();
+        let mut pending = Vec::with_capacity(batch.len());
+        let mut seen_in_batch: HashSet<(String, String)> = HashSet::new();
+        for r in batch {
+            match r {
+                Request::Ingest { signals, reply } => {
+                    let start = entries.len();
+                    let mut duplicates = 0;
+                    for s in signals {
+                        if self.engine.is_duplicate(&s.source, &s.id)
+                            || !seen_in_batch.insert((s.source.clone(), s.id.clone()))
+                        {
+                            duplicates += 1;
+                            continue;
+                        }
+                        if s.kind.subject_kind() == baton_model::signal::SubjectKind::Space
+                            && let Some(&sp) = self.engine.config().space_idx.get(&s.subject)
+                        {
+                            self.dirty.insert(sp);
+                        }
+                        let e = self.stamp(Entry::Signal(s));
+                        entries.push(e);
+                    }
+                    pending.push(Pending::Ingest {
+                        reply,
+                        range: (start, entries.len()),
+                        duplicates,
+                    });
+                }
+                Request::Command { command, reply } => {
+                    let e = self.stamp(Entry::Command(command));
+                    entries.push(e);
+                    pending.push(Pending::Applied {
+                        reply,
+                        index: entries.len() - 1,
+                    });
+                }
+                Request::Policies { set, reply } => {
+                    let e = self.stamp(Entry::PolicySet(set));
+                    entries.push(e);
+                    pending.push(Pending::Applied {
+                        reply,
+                        index: entries.len() - 1,
+                    });
+                }
+                Request::Result(r) => {
+                    let e = self.stamp(Entry::ActionResult(r));
+                    entries.push(e);
+                    pending.push(Pending::None);
+                }
+                Request::Query { f, reply } => pending.push(Pending::Query { f, reply }),
+            }
+        }
+        let mut outputs: Vec<Vec<Output>> = Vec::new();
+        let committed = if entries.is_empty() {
+            Ok(0)
+        } else {
+            self.commit(entries, &mut outputs)
+        };
+        let first_seq = match &committed {
+            Ok(first) => *first,
+            Err(_) => 0,
+        };
+        for p in pending {
+            match p {
+                Pending::Ingest {
+                    reply,
+                    range,
+                    duplicates,
+                } => {
+                    let r = match &committed {
+                        Ok(_) => Ok(Ingested {
+                            accepted: range.1 - range.0,
+                            duplicates,
+                            position: if range.1 > range.0 {
+                                first_seq + range.1 as u64 - 1
+                            } else {
+                                self.engine.position()
+                            },
+                        }),
+                        Err(e) => Err(e.clone()),
+                    };
+                    let _ = reply.send(r);
+                }
+                Pending::Applied { reply, index } => {
+                    let r = match &committed {
+                        Ok(_) => Ok(Applied {
+                            position: first_seq + index as u64,
+                            outputs: outputs.get(index).cloned().unwrap_or_default(),
+                        }),
+                        Err(e) => Err(e.clone()),
+                    };
+                    let _ = reply.send(r);
+                }
+                Pending::Query { f, reply } => {
+                    let _ = reply.send(f(&self.engine, &self.view));
+                }
+                Pending::None => {}
+            }
+        }
+    }
+
+    /// Journals, then applies; returns the first sequence number used.
+    fn commit(
+        &mut self,
+        mut entries: Vec<Stamped>,
+        outputs: &mut Vec<Vec<Output>>,
+    ) -> Result<u64, String> {
+        let first = self.engine.position() + 1;
+        for (i, e) in entries.iter_mut().enumerate() {
+            e.seq = first + i as u64;
+        }
+        let started = std::time::Instant::now();
+        if let Err(e) = self.journal.append(&entries) {
+            tracing::error!("journal append failed: {e}");
+            return Err(format!("the journal could not store the batch: {e}"));
+        }
+        metrics::histogram!("baton_journal_commit_seconds").record(started.elapsed().as_secs_f64());
+        metrics::counter!("baton_journal_entries_total").increment(entries.len() as u64);
+        let signals = entries
+            .iter()
+            .filter(|e| matches!(e.entry, Entry::Signal(_)))
+            .count();
+        metrics::counter!("baton_ingest_signals_total").increment(signals as u64);
+        for e in &entries {
+            let mut out = Vec::new();
+            self.engine.apply(e, &mut out);
+            for o in &out {
+                match o {
+                    Output::Execute { .. } => {
+                        let _ = self.executions.send((e.seq, o.clone()));
+                    }
+                    Output::Decision(d) => {
+                        metrics::counter!("baton_decisions_total", "policy" => d.policy.clone())
+                            .increment(1);
+                    }
+                    _ => {}
+                }
+            }
+            for ev in self.view.absorb(e.seq, e.time, &out) {
+                let _ = self.events.send(ev);
+            }
+            outputs.push(out);
+        }
+        let last = self.engine.position();
+        for sp in std::mem::take(&mut self.dirty) {
+            let v = crate::view::space_json(&self.engine, sp);
+            let ev = Event {
+                seq: last,
+                topic: "spaces",
+                key: format!("space:{sp}"),
+                data: Arc::from(v.to_string()),
+            };
+            self.view.remember(ev.clone());
+            let _ = self.events.send(ev);
+        }
+        metrics::gauge!("baton_journal_position").set(last as f64);
+        self.since_snapshot += entries.len() as u64;
+        if self.since_snapshot >= SNAPSHOT_EVERY {
+            self.since_snapshot = 0;
+            if let Err(e) = self.journal.save_snapshot(&self.engine.snapshot()) {
+                tracing::warn!("snapshot failed: {e}");
+            }
+        }
+        Ok(first)
+    }
+}

@@ -1,0 +1,97 @@
+//! `baton serve`: the live service around the deterministic core.
+//!
+//! One core thread owns the engine and the journal. HTTP handlers (and the
+//! MQTT/NATS ingest, later) send it requests over a bounded channel; it
+//! stamps, journals (one transaction per batch: group commit), applies, and
+//! answers only once entries are durable. Reads are answered by the core
+//! thread too, so every reply carries the journal position it reflects.
+//!
+//! **Architecture invariant:** only the core thread touches the engine and
+//! the journal; everything else talks to it through [`core::Request`].
+
+pub mod api;
+pub mod auth;
+pub mod clock;
+pub mod core;
+pub mod problem;
+pub mod view;
+
+use anyhow::{Context, Result};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// How to run a server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub event: PathBuf,
+    pub data: PathBuf,
+    pub listen: SocketAddr,
+    /// Journal time runs this many times faster than the wall clock (the demo).
+    pub speed: f64,
+    /// Journal time at start, for an accelerated demo; `None` is the wall clock.
+    pub start_at: Option<i64>,
+    /// Requests the core queue holds before ingest answers 429.
+    pub queue: usize,
+}
+
+impl Config {
+    pub fn new(event: PathBuf, data: PathBuf) -> Config {
+        Config {
+            event,
+            data,
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            speed: 1.0,
+            start_at: None,
+            queue: 4096,
+        }
+    }
+}
+
+/// A running server: its address and a way to stop it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub shutdown: tokio::sync::oneshot::Sender<()>,
+    pub done: tokio::task::JoinHandle<Result<()>>,
+}
+
+/// Starts the core thread and the HTTP listener; returns once listening.
+pub async fn start(cfg: Config) -> Result<Running> {
+    let loaded = baton_spec::load(&cfg.event).map_err(|d| {
+        anyhow::anyhow!(
+            "{} does not pass `baton check`:\n{}",
+            cfg.event.display(),
+            d.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })?;
+    std::fs::create_dir_all(&cfg.data)
+        .with_context(|| format!("creating {}", cfg.data.display()))?;
+    let auth = Arc::new(auth::Tokens::open(&cfg.data)?);
+    let clock = clock::Clock::new(cfg.speed, cfg.start_at);
+    let core = core::Core::start(&cfg, loaded, clock)?;
+    let state = api::AppState::new(core, auth);
+    let app = api::router(state.clone());
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .with_context(|| format!("listening on {}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let done = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await
+            .context("serving HTTP")?;
+        state.core.stop();
+        Ok(())
+    });
+    Ok(Running {
+        addr,
+        shutdown: tx,
+        done,
+    })
+}
