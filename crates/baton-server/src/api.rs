@@ -29,11 +29,12 @@ pub const MAX_BODY: usize = 4 << 20;
 pub struct AppState {
     pub core: CoreHandle,
     pub auth: Arc<Tokens>,
+    pub exec: Arc<crate::exec::Exec>,
 }
 
 impl AppState {
-    pub fn new(core: CoreHandle, auth: Arc<Tokens>) -> AppState {
-        AppState { core, auth }
+    pub fn new(core: CoreHandle, auth: Arc<Tokens>, exec: Arc<crate::exec::Exec>) -> AppState {
+        AppState { core, auth, exec }
     }
 
     fn caller(&self, headers: &HeaderMap) -> Result<Caller, Problem> {
@@ -149,6 +150,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/overrides", get(overrides).post(add_override))
         .route("/v1/overrides/{resource}", delete(release_override))
         .route("/v1/audit", get(audit))
+        .route("/v1/connectors", get(connectors))
+        .route("/v1/deadletters", get(deadletters))
+        .route("/v1/deadletters/{key}/retry", post(retry_deadletter))
         .route("/v1/stream", get(stream))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
@@ -848,6 +852,32 @@ async fn release_override(
     run_command(&s, &headers, CommandKind::Release { resource }).await
 }
 
+// ---------------------------------------------------------------- execution health
+
+async fn connectors(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(p) = s.reader(&headers) {
+        return p.into_response();
+    }
+    ok(s.exec.connectors_json())
+}
+
+async fn deadletters(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(p) = s.reader(&headers) {
+        return p.into_response();
+    }
+    ok(s.exec.dead_letters())
+}
+
+async fn retry_deadletter(State(s): State<AppState>, headers: HeaderMap, Path(key): Path<String>) -> Response {
+    if let Err(p) = s.operator(&headers) {
+        return p.into_response();
+    }
+    match s.exec.retry(&key) {
+        Ok(()) => ok(json!({"retrying": key})),
+        Err(e) => Problem::conflict(e).into_response(),
+    }
+}
+
 // ---------------------------------------------------------------- audit and stream
 
 async fn audit(State(s): State<AppState>, headers: HeaderMap, Query(f): Query<Filter>) -> Response {
@@ -1099,6 +1129,19 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
         "/v1/audit",
         "viewer",
         "the audit timeline (filters: since, until, space, policy, decision)",
+    ),
+    (
+        "get",
+        "/v1/connectors",
+        "viewer",
+        "connectors: breaker state, recent failures, queue depth",
+    ),
+    ("get", "/v1/deadletters", "viewer", "deliveries that gave up"),
+    (
+        "post",
+        "/v1/deadletters/{key}/retry",
+        "operator",
+        "put a dead letter back in the queue",
     ),
     (
         "get",

@@ -7,6 +7,8 @@
 //! a `Tick`, so timers fire on journal time.
 
 use crate::clock::Clock;
+use crate::exec::Routing;
+use crate::exec::store::{Delivery, Store};
 use crate::view::{Event, View};
 use anyhow::{Context, Result};
 use baton_core::{Engine, Output};
@@ -18,7 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::{Notify, broadcast, oneshot};
 
 /// Entries per journal transaction at most.
 const MAX_BATCH: usize = 4096;
@@ -78,6 +80,13 @@ pub enum SendError {
 }
 
 impl CoreHandle {
+    /// Like `send`, but hands the request back when the queue is full.
+    pub fn send_or_return(&self, r: Request) -> Result<(), Request> {
+        self.tx.try_send(r).map_err(|e| match e {
+            TrySendError::Full(r) | TrySendError::Disconnected(r) => r,
+        })
+    }
+
     pub fn send(&self, r: Request) -> Result<(), SendError> {
         self.tx.try_send(r).map_err(|e| match e {
             TrySendError::Full(_) => SendError::Full,
@@ -109,10 +118,34 @@ impl Core {
         cfg: &crate::Config,
         loaded: baton_spec::Loaded,
         clock: Clock,
+        routing: Arc<Routing>,
+        wake: Arc<Notify>,
     ) -> Result<CoreHandle> {
+        let mut deliveries = Store::open(&cfg.data)?;
         let mut journal = SqliteJournal::open(&cfg.data, &baton_journal::Options::default())
             .with_context(|| format!("opening the journal in {}", cfg.data.display()))?;
-        let (engine, notes) = match baton_journal::restore(&journal)? {
+        // Restore by hand rather than with `baton_journal::restore`: the tail's
+        // `Execute` outputs are re-derived, so deliveries cut off by a crash resume.
+        let mut rederived: Vec<Delivery> = Vec::new();
+        let restored = match journal.latest_snapshot()? {
+            Some(snap) => {
+                let mut engine = Engine::from_snapshot(snap).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let mut tail = 0u64;
+                let mut out = Vec::new();
+                journal.read_after(engine.position(), &mut |e| {
+                    out.clear();
+                    engine.apply(&e, &mut out);
+                    for o in &out {
+                        rederived.extend(routing.deliveries(o));
+                    }
+                    tail += 1;
+                    Ok(())
+                })?;
+                Some((engine, tail))
+            }
+            None => None,
+        };
+        let (engine, notes) = match restored {
             Some((engine, tail)) => {
                 let mut notes = vec![format!(
                     "restored position {} ({tail} tail entries replayed)",
@@ -136,6 +169,9 @@ impl Core {
                     journal.read_after(0, &mut |e| {
                         out.clear();
                         engine.apply(&e, &mut out);
+                        for o in &out {
+                            rederived.extend(routing.deliveries(o));
+                        }
                         Ok(())
                     })?;
                     (
@@ -151,6 +187,10 @@ impl Core {
         };
         for n in notes {
             tracing::info!("{n}");
+        }
+        let resumed = deliveries.insert_new(&rederived)?;
+        if !resumed.is_empty() {
+            tracing::info!("re-derived {} deliveries from the journal tail", resumed.len());
         }
         if journal.latest_snapshot()?.is_none() {
             journal.save_snapshot(&engine.snapshot())?;
@@ -170,6 +210,9 @@ impl Core {
             since_snapshot: 0,
             last_time: 0,
             dirty: HashSet::new(),
+            routing,
+            deliveries,
+            wake,
         };
         worker.last_time = worker.engine.state().now;
         let thread = std::thread::Builder::new()
@@ -198,6 +241,9 @@ struct Worker {
     last_time: i64,
     /// Spaces whose state changed in this batch, for the coalesced stream.
     dirty: HashSet<u32>,
+    routing: Arc<Routing>,
+    deliveries: Store,
+    wake: Arc<Notify>,
 }
 
 /// What each request in a batch becomes, to answer it after the commit.
@@ -390,12 +436,14 @@ impl Worker {
             .filter(|e| matches!(e.entry, Entry::Signal(_)))
             .count();
         metrics::counter!("baton_ingest_signals_total").increment(signals as u64);
+        let mut rows = Vec::new();
         for e in &entries {
             let mut out = Vec::new();
             self.engine.apply(e, &mut out);
             for o in &out {
                 match o {
                     Output::Execute { .. } => {
+                        rows.extend(self.routing.deliveries(o));
                         let _ = self.executions.send((e.seq, o.clone()));
                     }
                     Output::Decision(d) => {
@@ -409,6 +457,14 @@ impl Worker {
                 let _ = self.events.send(ev);
             }
             outputs.push(out);
+        }
+        // Delivery rows are durable before anyone is answered, and before a
+        // snapshot could move the restore point past them.
+        if !rows.is_empty() {
+            match self.deliveries.insert_new(&rows) {
+                Ok(_) => self.wake.notify_one(),
+                Err(e) => tracing::error!("recording deliveries: {e}"),
+            }
         }
         let last = self.engine.position();
         for sp in std::mem::take(&mut self.dirty) {

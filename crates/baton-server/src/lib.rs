@@ -13,6 +13,7 @@ pub mod api;
 pub mod auth;
 pub mod clock;
 pub mod core;
+pub mod exec;
 pub mod problem;
 pub mod view;
 
@@ -33,6 +34,8 @@ pub struct Config {
     pub start_at: Option<i64>,
     /// Requests the core queue holds before ingest answers 429.
     pub queue: usize,
+    /// `connectors.yaml`; without it actions go to `DATA/actions.log` and alerts to the stream.
+    pub connectors: Option<PathBuf>,
 }
 
 impl Config {
@@ -44,6 +47,7 @@ impl Config {
             speed: 1.0,
             start_at: None,
             queue: 4096,
+            connectors: None,
         }
     }
 }
@@ -71,8 +75,10 @@ pub async fn start(cfg: Config) -> Result<Running> {
         .with_context(|| format!("creating {}", cfg.data.display()))?;
     let auth = Arc::new(auth::Tokens::open(&cfg.data)?);
     let clock = clock::Clock::new(cfg.speed, cfg.start_at);
-    let core = core::Core::start(&cfg, loaded, clock)?;
-    let state = api::AppState::new(core, auth);
+    let exec = exec::Exec::new(&cfg.data, cfg.connectors.as_deref(), clock.clone()).await?;
+    let core = core::Core::start(&cfg, loaded, clock, exec.routing.clone(), exec.wake.clone())?;
+    let executor = tokio::spawn(exec.clone().run(core.clone()));
+    let state = api::AppState::new(core, auth, exec);
     let app = api::router(state.clone());
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
@@ -86,6 +92,7 @@ pub async fn start(cfg: Config) -> Result<Running> {
             })
             .await
             .context("serving HTTP")?;
+        executor.abort();
         state.core.stop();
         Ok(())
     });

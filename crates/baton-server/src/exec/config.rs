@@ -1,0 +1,156 @@
+//! `connectors.yaml`: where each kind of action goes. Deployment settings,
+//! not part of the event: the same event runs against test and live systems.
+
+use baton_model::ActionKind;
+use serde::Deserialize;
+use std::path::Path;
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectorsFile {
+    #[serde(default)]
+    pub webhooks: Vec<WebhookConfig>,
+    #[serde(default)]
+    pub mqtt: Option<MqttConfig>,
+    #[serde(default)]
+    pub nats: Option<NatsConfig>,
+    #[serde(default)]
+    pub policy: DeliveryPolicy,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    pub name: String,
+    pub url: String,
+    /// HMAC-SHA256 key for `X-Baton-Signature`.
+    #[serde(default)]
+    pub secret: String,
+    pub kinds: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MqttConfig {
+    /// `host:port`.
+    pub address: String,
+    #[serde(default = "default_client")]
+    pub client_id: String,
+    /// Sign actions go to `{topic_prefix}/{sign id}`, retained.
+    #[serde(default = "default_topic")]
+    pub topic_prefix: String,
+    #[serde(default = "sign_only")]
+    pub kinds: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NatsConfig {
+    pub url: String,
+    /// Actions go to `{subject_prefix}.{kind}`.
+    #[serde(default = "default_subject")]
+    pub subject_prefix: String,
+    /// Publish through JetStream with `Nats-Msg-Id` set to the idempotency key.
+    #[serde(default)]
+    pub jetstream: bool,
+    pub kinds: Vec<String>,
+}
+
+/// Per-connector retry and protection settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryPolicy {
+    #[serde(default = "d_timeout")]
+    pub timeout_ms: u64,
+    #[serde(default = "d_attempts")]
+    pub max_attempts: u32,
+    #[serde(default = "d_backoff")]
+    pub backoff_ms: u64,
+    #[serde(default = "d_backoff_max")]
+    pub backoff_max_ms: u64,
+    /// Consecutive failures that open a connector's breaker.
+    #[serde(default = "d_breaker")]
+    pub breaker_after: u32,
+    /// How long an open breaker waits before one trial delivery.
+    #[serde(default = "d_cooldown")]
+    pub breaker_cooldown_ms: u64,
+    /// Deliveries in flight per connector.
+    #[serde(default = "d_concurrency")]
+    pub concurrency: usize,
+}
+
+impl Default for DeliveryPolicy {
+    fn default() -> Self {
+        DeliveryPolicy {
+            timeout_ms: d_timeout(),
+            max_attempts: d_attempts(),
+            backoff_ms: d_backoff(),
+            backoff_max_ms: d_backoff_max(),
+            breaker_after: d_breaker(),
+            breaker_cooldown_ms: d_cooldown(),
+            concurrency: d_concurrency(),
+        }
+    }
+}
+
+fn default_client() -> String {
+    "baton".into()
+}
+fn default_topic() -> String {
+    "baton/signs".into()
+}
+fn default_subject() -> String {
+    "baton.actions".into()
+}
+fn sign_only() -> Vec<String> {
+    vec!["sign".into()]
+}
+fn d_timeout() -> u64 {
+    5_000
+}
+fn d_attempts() -> u32 {
+    8
+}
+fn d_backoff() -> u64 {
+    200
+}
+fn d_backoff_max() -> u64 {
+    10_000
+}
+fn d_breaker() -> u32 {
+    5
+}
+fn d_cooldown() -> u64 {
+    5_000
+}
+fn d_concurrency() -> usize {
+    8
+}
+
+impl ConnectorsFile {
+    pub fn load(path: &Path) -> anyhow::Result<ConnectorsFile> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+        let f: ConnectorsFile = serde_saphyr::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        for (i, w) in f.webhooks.iter().enumerate() {
+            check_kinds(path, &format!("webhooks[{i}].kinds"), &w.kinds)?;
+        }
+        if let Some(n) = &f.nats {
+            check_kinds(path, "nats.kinds", &n.kinds)?;
+        }
+        if let Some(m) = &f.mqtt {
+            check_kinds(path, "mqtt.kinds", &m.kinds)?;
+        }
+        Ok(f)
+    }
+}
+
+fn check_kinds(path: &Path, field: &str, kinds: &[String]) -> anyhow::Result<()> {
+    for k in kinds {
+        if ActionKind::parse(k).is_none() {
+            anyhow::bail!("{}: {field}: unknown action kind {k:?}", path.display());
+        }
+    }
+    Ok(())
+}

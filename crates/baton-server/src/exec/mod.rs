@@ -1,0 +1,468 @@
+//! The execution layer: actions out of the journal, into real systems.
+//!
+//! The core thread turns each `Execute` output into delivery rows (one per
+//! action, keyed `DECISION.ACTION`) in `DATA/deliveries.sqlite` before it
+//! answers, and wakes this executor. The executor works from that table, so
+//! a restart resumes exactly where delivery stood. Per connector: a timeout,
+//! exponential backoff with jitter, a circuit breaker, a concurrency limit
+//! and dead letters; a connector that is down delays no other. Desired-state
+//! resources (signs, spaces, sessions) send only their latest version. Final
+//! outcomes go back into the journal as `ActionResult` entries.
+
+pub mod config;
+pub mod connectors;
+pub mod store;
+
+use crate::clock::Clock;
+use crate::core::{CoreHandle, Request};
+use baton_core::Output;
+use baton_model::{ActionResult, DecisionId, Outcome};
+use config::{ConnectorsFile, DeliveryPolicy};
+use connectors::{Attempt, Connector};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use store::{Delivery, Store};
+use tokio::sync::{Notify, Semaphore};
+
+/// Which connector each action kind goes to.
+#[derive(Debug, Clone, Default)]
+pub struct Routing {
+    by_kind: BTreeMap<String, String>,
+}
+
+impl Routing {
+    pub fn connector(&self, kind: &str) -> &str {
+        self.by_kind.get(kind).map(String::as_str).unwrap_or("log")
+    }
+
+    /// The deliveries an `Execute` output makes.
+    pub fn deliveries(&self, out: &Output) -> Vec<Delivery> {
+        let Output::Execute {
+            decision,
+            at,
+            actions,
+        } = out
+        else {
+            return Vec::new();
+        };
+        actions
+            .iter()
+            .map(|a| {
+                let key = format!("{decision}.{}", a.index);
+                let payload = json!({
+                    "key": key,
+                    "decision": decision.to_string(),
+                    "action": a.index,
+                    "kind": a.kind.as_str(),
+                    "resource": a.resource,
+                    "params": a.params,
+                    "valid_until": a.valid_until,
+                    "at": at,
+                });
+                Delivery {
+                    key,
+                    connector: self.connector(a.kind.as_str()).to_string(),
+                    resource: a.resource.clone(),
+                    payload: payload.to_string(),
+                    valid_until: a.valid_until,
+                    attempts: 0,
+                    state: "pending".into(),
+                    last_error: None,
+                    last_try: None,
+                }
+            })
+            .collect()
+    }
+}
+
+/// What `/v1/connectors` shows.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ConnectorStatus {
+    pub breaker: &'static str,
+    pub consecutive_failures: u32,
+    pub delivered: u64,
+    pub failed_attempts: u64,
+    pub dead: u64,
+    pub expired: u64,
+    pub in_flight: usize,
+    pub recent_failures: VecDeque<String>,
+    #[serde(skip)]
+    opened_at: Option<Instant>,
+}
+
+pub struct Exec {
+    connectors: BTreeMap<String, (Arc<Connector>, Arc<Semaphore>)>,
+    pub routing: Arc<Routing>,
+    policy: DeliveryPolicy,
+    status: Mutex<BTreeMap<String, ConnectorStatus>>,
+    store: Mutex<Store>,
+    clock: Clock,
+    pub wake: Arc<Notify>,
+    in_flight: Mutex<HashSet<String>>,
+    next_try: Mutex<HashMap<String, Instant>>,
+    /// Results the core queue had no room for yet.
+    backlog: Mutex<VecDeque<Request>>,
+}
+
+fn desired_state(resource: &str) -> bool {
+    ["sign:", "space:", "session:"]
+        .iter()
+        .any(|p| resource.starts_with(p))
+}
+
+impl Exec {
+    /// Connects the configured connectors (NATS connects now; MQTT and
+    /// webhooks connect lazily and retry on their own).
+    pub async fn new(data: &Path, file: Option<&Path>, clock: Clock) -> anyhow::Result<Arc<Exec>> {
+        let cfg = match file {
+            Some(p) => ConnectorsFile::load(p)?,
+            None => ConnectorsFile::default(),
+        };
+        let timeout = Duration::from_millis(cfg.policy.timeout_ms);
+        let mut connectors: BTreeMap<String, Arc<Connector>> = BTreeMap::new();
+        let mut by_kind = BTreeMap::new();
+        connectors.insert("log".into(), Arc::new(Connector::log(data.join("actions.log"))?));
+        connectors.insert("sse".into(), Arc::new(Connector::Sse));
+        by_kind.insert("alert".to_string(), "sse".to_string());
+        for w in &cfg.webhooks {
+            for k in &w.kinds {
+                by_kind.insert(k.clone(), w.name.clone());
+            }
+            connectors.insert(w.name.clone(), Arc::new(Connector::webhook(w.clone(), timeout)?));
+        }
+        if let Some(m) = &cfg.mqtt {
+            for k in &m.kinds {
+                by_kind.insert(k.clone(), "mqtt".into());
+            }
+            connectors.insert("mqtt".into(), Arc::new(Connector::mqtt(m.clone())?));
+        }
+        if let Some(n) = &cfg.nats {
+            for k in &n.kinds {
+                by_kind.insert(k.clone(), "nats".into());
+            }
+            connectors.insert("nats".into(), Arc::new(Connector::nats(n.clone()).await?));
+        }
+        let status = connectors
+            .keys()
+            .map(|k| {
+                (
+                    k.clone(),
+                    ConnectorStatus {
+                        breaker: "closed",
+                        ..Default::default()
+                    },
+                )
+            })
+            .collect();
+        let concurrency = cfg.policy.concurrency.max(1);
+        Ok(Arc::new(Exec {
+            connectors: connectors
+                .into_iter()
+                .map(|(k, c)| (k, (c, Arc::new(Semaphore::new(concurrency)))))
+                .collect(),
+            routing: Arc::new(Routing { by_kind }),
+            policy: cfg.policy,
+            status: Mutex::new(status),
+            store: Mutex::new(Store::open(data)?),
+            clock,
+            wake: Arc::new(Notify::new()),
+            in_flight: Mutex::new(HashSet::new()),
+            next_try: Mutex::new(HashMap::new()),
+            backlog: Mutex::new(VecDeque::new()),
+        }))
+    }
+
+    pub fn connectors_json(&self) -> Value {
+        let st = self.status.lock().map(|s| s.clone()).unwrap_or_default();
+        let pending = self
+            .store
+            .lock()
+            .ok()
+            .and_then(|s| s.by_state("pending", 100_000).ok())
+            .unwrap_or_default();
+        let items: Vec<Value> = st
+            .iter()
+            .map(|(name, s)| {
+                let depth = pending.iter().filter(|d| &d.connector == name).count();
+                let mut v = serde_json::to_value(s).unwrap_or(Value::Null);
+                v["name"] = json!(name);
+                v["queue_depth"] = json!(depth);
+                v
+            })
+            .collect();
+        json!({"items": items})
+    }
+
+    pub fn dead_letters(&self) -> Value {
+        let items = self
+            .store
+            .lock()
+            .ok()
+            .and_then(|s| s.by_state("dead", 10_000).ok())
+            .unwrap_or_default();
+        json!({"items": items})
+    }
+
+    /// Puts a dead letter back in the queue with a fresh attempt count.
+    pub fn retry(&self, key: &str) -> Result<(), String> {
+        let store = self.store.lock().map_err(|_| "store poisoned".to_string())?;
+        match store.get(key).map_err(|e| e.to_string())? {
+            Some(d) if d.state == "dead" => {
+                store
+                    .update(key, 0, "pending", None, self.clock.now_ms())
+                    .map_err(|e| e.to_string())?;
+                drop(store);
+                self.wake.notify_one();
+                Ok(())
+            }
+            Some(d) => Err(format!("{key} is {}, not dead", d.state)),
+            None => Err(format!("no delivery {key}")),
+        }
+    }
+
+    fn finish(&self, core: &CoreHandle, d: &Delivery, state: &str, attempts: u32, error: Option<String>) {
+        let now = self.clock.now_ms();
+        if let Ok(s) = self.store.lock()
+            && let Err(e) = s.update(&d.key, attempts, state, error.as_deref(), now)
+        {
+            tracing::error!("recording delivery {}: {e}", d.key);
+        }
+        let outcome = match state {
+            "succeeded" => Outcome::Succeeded,
+            "dead" => Outcome::Dead,
+            _ => Outcome::Expired,
+        };
+        metrics::counter!("baton_action_outcomes_total", "connector" => d.connector.clone(), "outcome" => state.to_string()).increment(1);
+        if let Some((decision, action)) = d.key.rsplit_once('.')
+            && let Ok(decision) = serde_json::from_value::<DecisionId>(json!(decision))
+            && let Ok(action) = action.parse::<u32>()
+        {
+            let r = ActionResult {
+                decision,
+                action,
+                connector: d.connector.clone(),
+                outcome,
+                error,
+            };
+            // A full core queue only delays the record: keep it for the next round.
+            if let Err(back) = core.send_or_return(Request::Result(r))
+                && let Ok(mut b) = self.backlog.lock()
+            {
+                b.push_back(back);
+            }
+        }
+        if state == "dead"
+            && let Ok(mut st) = self.status.lock()
+            && let Some(s) = st.get_mut(&d.connector)
+        {
+            s.dead += 1;
+        }
+    }
+
+    /// The executor's loop: pick due deliveries, attempt them, record outcomes.
+    pub async fn run(self: Arc<Exec>, core: CoreHandle) {
+        loop {
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+            }
+            let waiting: Vec<Request> = self
+                .backlog
+                .lock()
+                .map(|mut b| b.drain(..).collect())
+                .unwrap_or_default();
+            for r in waiting {
+                if let Err(back) = core.send_or_return(r)
+                    && let Ok(mut b) = self.backlog.lock()
+                {
+                    b.push_back(back);
+                }
+            }
+            let pending = match self.store.lock() {
+                Ok(s) => s.by_state("pending", 5_000).unwrap_or_default(),
+                Err(_) => return,
+            };
+            // One version per desired-state resource: the latest wins.
+            let mut latest: HashMap<&str, &str> = HashMap::new();
+            for d in &pending {
+                if desired_state(&d.resource) {
+                    latest.insert(d.resource.as_str(), d.key.as_str());
+                }
+            }
+            for d in &pending {
+                if desired_state(&d.resource)
+                    && latest.get(d.resource.as_str()) != Some(&d.key.as_str())
+                    && !self.in_flight.lock().map(|f| f.contains(&d.key)).unwrap_or(true)
+                {
+                    self.finish(&core, d, "superseded", d.attempts, Some("a newer version replaced it".into()));
+                }
+            }
+            let due: Vec<Delivery> = pending
+                .iter()
+                .filter(|d| {
+                    !desired_state(&d.resource)
+                        || latest.get(d.resource.as_str()) == Some(&d.key.as_str())
+                })
+                .cloned()
+                .collect();
+            for d in due {
+                self.clone().consider(d, &core);
+            }
+        }
+    }
+
+    fn consider(self: Arc<Exec>, d: Delivery, core: &CoreHandle) {
+        let now = Instant::now();
+        if self.in_flight.lock().map(|f| f.contains(&d.key)).unwrap_or(true) {
+            return;
+        }
+        // One publish in flight per desired-state resource.
+        if desired_state(&d.resource)
+            && self
+                .in_flight
+                .lock()
+                .map(|f| f.iter().any(|k| k.starts_with(&format!("{}#", d.resource))))
+                .unwrap_or(true)
+        {
+            return;
+        }
+        if self
+            .next_try
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&d.key).copied())
+            .is_some_and(|t| t > now)
+        {
+            return;
+        }
+        if self.clock.now_ms() > d.valid_until {
+            let mut st = self.status.lock();
+            if let Ok(st) = st.as_mut()
+                && let Some(s) = st.get_mut(&d.connector)
+            {
+                s.expired += 1;
+            }
+            drop(st);
+            self.finish(core, &d, "expired", d.attempts, Some("valid_until passed before delivery".into()));
+            return;
+        }
+        let Some((conn, sem)) = self.connectors.get(&d.connector).cloned() else {
+            self.finish(core, &d, "dead", d.attempts, Some(format!("no connector {:?}", d.connector)));
+            return;
+        };
+        // Breaker: open means wait; after the cooldown one trial goes through.
+        {
+            let Ok(mut st) = self.status.lock() else { return };
+            let Some(s) = st.get_mut(&d.connector) else { return };
+            if s.breaker == "open" {
+                if s.opened_at.is_some_and(|t| t.elapsed() < Duration::from_millis(self.policy.breaker_cooldown_ms)) {
+                    return;
+                }
+                s.breaker = "half_open";
+            } else if s.breaker == "half_open" && s.in_flight > 0 {
+                return;
+            }
+            s.in_flight += 1;
+        }
+        let Ok(permit) = sem.try_acquire_owned() else {
+            if let Ok(mut st) = self.status.lock()
+                && let Some(s) = st.get_mut(&d.connector)
+            {
+                s.in_flight = s.in_flight.saturating_sub(1);
+            }
+            return;
+        };
+        if let Ok(mut f) = self.in_flight.lock() {
+            f.insert(d.key.clone());
+            if desired_state(&d.resource) {
+                f.insert(format!("{}#{}", d.resource, d.key));
+            }
+        }
+        let core = core.clone();
+        tokio::spawn(async move {
+            let kind = serde_json::from_str::<Value>(&d.payload)
+                .ok()
+                .and_then(|v| v["kind"].as_str().map(str::to_string))
+                .unwrap_or_default();
+            let timeout = Duration::from_millis(self.policy.timeout_ms);
+            let result = match tokio::time::timeout(timeout, conn.deliver(&d, &kind, self.clock.now_ms())).await {
+                Ok(r) => r,
+                Err(_) => Attempt::Retry(format!("timed out after {} ms", self.policy.timeout_ms)),
+            };
+            drop(permit);
+            let attempts = d.attempts + 1;
+            match result {
+                Attempt::Delivered => {
+                    self.note(&d.connector, None);
+                    if let Ok(p) = serde_json::from_str::<Value>(&d.payload)
+                        && let Some(at) = p["at"].as_i64()
+                    {
+                        metrics::histogram!("baton_decision_to_delivery_seconds")
+                            .record((self.clock.now_ms() - at).max(0) as f64 / 1000.0);
+                    }
+                    self.finish(&core, &d, "succeeded", attempts, None);
+                }
+                Attempt::Permanent(e) => {
+                    self.note(&d.connector, Some(e.clone()));
+                    self.finish(&core, &d, "dead", attempts, Some(e));
+                }
+                Attempt::Retry(e) => {
+                    self.note(&d.connector, Some(e.clone()));
+                    if attempts >= self.policy.max_attempts {
+                        self.finish(&core, &d, "dead", attempts, Some(e));
+                    } else {
+                        let base = self.policy.backoff_ms.saturating_mul(1 << attempts.min(16));
+                        let capped = base.min(self.policy.backoff_max_ms);
+                        let jitter = rand::random_range(0..=capped / 2 + 1);
+                        if let Ok(mut m) = self.next_try.lock() {
+                            m.insert(d.key.clone(), Instant::now() + Duration::from_millis(capped / 2 + jitter));
+                        }
+                        if let Ok(s) = self.store.lock() {
+                            let _ = s.update(&d.key, attempts, "pending", Some(&e), self.clock.now_ms());
+                        }
+                    }
+                }
+            }
+            if let Ok(mut f) = self.in_flight.lock() {
+                f.remove(&d.key);
+                f.remove(&format!("{}#{}", d.resource, d.key));
+            }
+            self.wake.notify_one();
+        });
+    }
+
+    /// Updates the connector's breaker and counters after an attempt.
+    fn note(&self, connector: &str, failure: Option<String>) {
+        let Ok(mut st) = self.status.lock() else { return };
+        let Some(s) = st.get_mut(connector) else { return };
+        s.in_flight = s.in_flight.saturating_sub(1);
+        match failure {
+            None => {
+                s.delivered += 1;
+                s.consecutive_failures = 0;
+                s.breaker = "closed";
+                s.opened_at = None;
+            }
+            Some(e) => {
+                s.failed_attempts += 1;
+                s.consecutive_failures += 1;
+                s.recent_failures.push_back(e);
+                while s.recent_failures.len() > 20 {
+                    s.recent_failures.pop_front();
+                }
+                if s.breaker == "half_open" || s.consecutive_failures >= self.policy.breaker_after {
+                    if s.breaker != "open" {
+                        tracing::warn!("connector {connector}: breaker open");
+                    }
+                    s.breaker = "open";
+                    s.opened_at = Some(Instant::now());
+                }
+            }
+        }
+        metrics::gauge!("baton_connector_breaker_open", "connector" => connector.to_string())
+            .set(if s.breaker == "open" { 1.0 } else { 0.0 });
+    }
+}

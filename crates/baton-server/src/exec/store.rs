@@ -1,0 +1,105 @@
+//! Delivery state, the only thing execution persists (`DATA/deliveries.sqlite`).
+//! Actions themselves derive from the journal; a row holds the action as it
+//! was derived so a restart can resume it, and the delivery's progress.
+
+use anyhow::Result;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Delivery {
+    /// The idempotency key: `DECISION.ACTION` (journal position, output
+    /// index, action index). The same on every retry and across restarts.
+    pub key: String,
+    pub connector: String,
+    pub resource: String,
+    /// The action as JSON (what is sent).
+    pub payload: String,
+    pub valid_until: i64,
+    pub attempts: u32,
+    /// pending, succeeded, expired, dead or superseded.
+    pub state: String,
+    pub last_error: Option<String>,
+    pub last_try: Option<i64>,
+}
+
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    pub fn open(data: &Path) -> Result<Store> {
+        let conn = Connection::open(data.join("deliveries.sqlite"))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
+             CREATE TABLE IF NOT EXISTS deliveries(
+               key TEXT PRIMARY KEY, connector TEXT NOT NULL, resource TEXT NOT NULL,
+               payload TEXT NOT NULL, valid_until INTEGER NOT NULL, attempts INTEGER NOT NULL,
+               state TEXT NOT NULL, last_error TEXT, last_try INTEGER);
+             CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries(state);",
+        )?;
+        Ok(Store { conn })
+    }
+
+    /// Records new deliveries; ones already known (a replayed tail) are kept as they are.
+    pub fn insert_new(&mut self, ds: &[Delivery]) -> Result<Vec<Delivery>> {
+        let tx = self.conn.transaction()?;
+        let mut fresh = Vec::new();
+        for d in ds {
+            let n = tx.execute(
+                "INSERT OR IGNORE INTO deliveries(key, connector, resource, payload, valid_until, attempts, state)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 0, 'pending')",
+                params![d.key, d.connector, d.resource, d.payload, d.valid_until],
+            )?;
+            if n == 1 {
+                fresh.push(d.clone());
+            }
+        }
+        tx.commit()?;
+        Ok(fresh)
+    }
+
+    pub fn update(&self, key: &str, attempts: u32, state: &str, error: Option<&str>, at: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE deliveries SET attempts = ?2, state = ?3, last_error = ?4, last_try = ?5 WHERE key = ?1",
+            params![key, attempts, state, error, at],
+        )?;
+        Ok(())
+    }
+
+    pub fn by_state(&self, state: &str, limit: usize) -> Result<Vec<Delivery>> {
+        let mut st = self.conn.prepare(
+            "SELECT key, connector, resource, payload, valid_until, attempts, state, last_error, last_try
+             FROM deliveries WHERE state = ?1 ORDER BY rowid LIMIT ?2",
+        )?;
+        let rows = st.query_map(params![state, limit as i64], row)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    pub fn get(&self, key: &str) -> Result<Option<Delivery>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT key, connector, resource, payload, valid_until, attempts, state, last_error, last_try
+                 FROM deliveries WHERE key = ?1",
+                params![key],
+                row,
+            )
+            .optional()?)
+    }
+}
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Delivery> {
+    Ok(Delivery {
+        key: r.get(0)?,
+        connector: r.get(1)?,
+        resource: r.get(2)?,
+        payload: r.get(3)?,
+        valid_until: r.get(4)?,
+        attempts: r.get(5)?,
+        state: r.get(6)?,
+        last_error: r.get(7)?,
+        last_try: r.get(8)?,
+    })
+}
