@@ -1,0 +1,424 @@
+//! The execution layer against real systems: a local webhook receiver that
+//! fails, hangs and succeeds on a schedule, the machine's Mosquitto and NATS
+//! JetStream. With `BATON_REQUIRE_SERVICES=1` a missing broker fails the
+//! test; without it the broker tests skip.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use baton_server::auth::{Role, Tokens};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const SECRET: &str = "test-secret";
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/rustconf-lisbon")
+}
+
+fn require_services() -> bool {
+    std::env::var("BATON_REQUIRE_SERVICES").is_ok_and(|v| v == "1")
+}
+
+/// What the receiver does with each request, in order; then `then` forever.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Step {
+    Fail,
+    Hang,
+    Ok,
+}
+
+#[derive(Default)]
+struct Received {
+    /// (idempotency key, signature valid, body) per raw delivery.
+    calls: Vec<(String, bool, Value)>,
+    oks: Vec<String>,
+}
+
+struct Receiver {
+    addr: std::net::SocketAddr,
+    log: Arc<Mutex<Received>>,
+    script: Arc<Mutex<(Vec<Step>, Step)>>,
+}
+
+type Script = Arc<Mutex<(Vec<Step>, Step)>>;
+
+async fn receive(
+    State((log, script)): State<(Arc<Mutex<Received>>, Script)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let ts: i64 = headers
+        .get("x-baton-timestamp")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let sig = headers
+        .get("x-baton-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let text = String::from_utf8_lossy(&body).to_string();
+    let valid = sig == baton_server::exec::connectors::sign(SECRET, ts, &text);
+    let step = {
+        let mut s = script.lock().expect("script");
+        if s.0.is_empty() { s.1 } else { s.0.remove(0) }
+    };
+    log.lock().expect("log").calls.push((
+        key.clone(),
+        valid,
+        serde_json::from_str(&text).unwrap_or(Value::Null),
+    ));
+    match step {
+        Step::Fail => StatusCode::INTERNAL_SERVER_ERROR,
+        Step::Hang => {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            StatusCode::OK
+        }
+        Step::Ok => {
+            log.lock().expect("log").oks.push(key);
+            StatusCode::OK
+        }
+    }
+}
+
+async fn receiver(script: Vec<Step>, then: Step) -> Receiver {
+    let log = Arc::new(Mutex::new(Received::default()));
+    let script = Arc::new(Mutex::new((script, then)));
+    let app = axum::Router::new()
+        .route("/hook", post(receive))
+        .with_state((log.clone(), script.clone()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind receiver");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Receiver { addr, log, script }
+}
+
+struct Server {
+    base: String,
+    token: String,
+    running: baton_server::Running,
+}
+
+async fn server(data: &Path, connectors: &str) -> Server {
+    let file = data.join("connectors.yaml");
+    std::fs::create_dir_all(data).expect("data dir");
+    std::fs::write(&file, connectors).expect("write connectors.yaml");
+    let token = Tokens::open(data)
+        .expect("tokens")
+        .create(Role::Operator, "test")
+        .expect("token");
+    let mut cfg = baton_server::Config::new(example(), data.to_path_buf());
+    cfg.listen = "127.0.0.1:0".parse().expect("addr");
+    cfg.connectors = Some(file);
+    let running = baton_server::start(cfg).await.expect("server starts");
+    Server {
+        base: format!("http://{}", running.addr),
+        token,
+        running,
+    }
+}
+
+async fn stop(s: Server) {
+    let _ = s.running.shutdown.send(());
+    let _ = s.running.done.await;
+}
+
+/// A manual action, sent as an operator: it executes at once.
+async fn manual(s: &Server, kind: &str, id: &str, valid_for_ms: i64) -> Value {
+    let r = reqwest::Client::new()
+        .post(format!("{}/v1/actions", s.base))
+        .bearer_auth(&s.token)
+        .json(&json!({
+            "kind": kind,
+            "target": {"ids": [id]},
+            "params": {"content": "TEST CONTENT", "message": "hello"},
+            "valid_for": valid_for_ms,
+        }))
+        .send()
+        .await
+        .expect("post action");
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    r.json().await.expect("json")
+}
+
+async fn get(s: &Server, path: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{}{path}", s.base))
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json")
+}
+
+/// Polls `f` until it holds; the deadline only guards against hanging.
+async fn until<F: FnMut() -> bool>(what: &str, mut f: F) {
+    for _ in 0..300 {
+        if f() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("gave up waiting for {what}");
+}
+
+fn webhook_yaml(r: &Receiver, extra: &str) -> String {
+    format!(
+        "webhooks:\n  - name: app\n    url: http://{}/hook\n    secret: {SECRET}\n    kinds: [notify]\npolicy:\n  timeout_ms: 400\n  backoff_ms: 20\n  backoff_max_ms: 100\n  breaker_after: 3\n  breaker_cooldown_ms: 200\n{extra}",
+        r.addr
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_retries_through_failures_and_a_hang_with_one_key_and_the_breaker_recovers() {
+    let r = receiver(
+        vec![Step::Fail, Step::Fail, Step::Hang, Step::Fail],
+        Step::Ok,
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = server(dir.path(), &webhook_yaml(&r, "")).await;
+    let out = manual(&s, "notify", "attendees:session:k-opening", 600_000).await;
+    let decision = out["outputs"][0]["id"]
+        .as_str()
+        .expect("decision id")
+        .to_string();
+    let key = format!("{decision}.0");
+    until("a successful delivery", || {
+        !r.log.lock().expect("log").oks.is_empty()
+    })
+    .await;
+    {
+        let log = r.log.lock().expect("log");
+        assert_eq!(log.oks, vec![key.clone()]);
+        assert!(log.calls.len() >= 5, "{} raw deliveries", log.calls.len());
+        for (k, valid, body) in &log.calls {
+            assert_eq!(k, &key, "every delivery of one action carries the same key");
+            assert!(valid, "the HMAC signature over timestamp and body verifies");
+            assert_eq!(body["kind"], "notify");
+            assert_eq!(body["key"], key.as_str());
+        }
+    }
+    // Four failures in a row (one a hang past the timeout) opened the breaker;
+    // the success after the cooldown closed it again.
+    let c = get(&s, "/v1/connectors").await;
+    let app = c["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|x| x["name"] == "app")
+        .expect("app connector")
+        .clone();
+    assert!(app["failed_attempts"].as_u64() >= Some(4), "{app}");
+    assert_eq!(app["breaker"], "closed", "{app}");
+    assert_eq!(app["delivered"], 1);
+    assert!(
+        app["recent_failures"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|x| x
+                .as_str()
+                .is_some_and(|s| s.contains("timed out") || s.contains("error sending request")))),
+        "{app}"
+    );
+    // The outcome came back into the journal as an ActionResult.
+    let mut seen = false;
+    for _ in 0..100 {
+        let a = get(&s, &format!("/v1/audit?decision={decision}")).await;
+        seen = a["items"].as_array().is_some_and(|i| {
+            i.iter().any(|x| {
+                x["output"]["kind"] == "action_outcome" && x["output"]["outcome"] == "succeeded"
+            })
+        });
+        if seen {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(seen, "action_outcome succeeded is in the audit timeline");
+    stop(s).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_past_valid_until_expires_instead_of_arriving_late() {
+    let r = receiver(vec![], Step::Fail).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = server(dir.path(), &webhook_yaml(&r, "")).await;
+    manual(&s, "notify", "attendees:session:k-opening", 600).await;
+    until("a first failed attempt", || {
+        !r.log.lock().expect("log").calls.is_empty()
+    })
+    .await;
+    // The receiver recovers only after the action's validity is over.
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    r.script.lock().expect("script").1 = Step::Ok;
+    let mut expired = false;
+    for _ in 0..100 {
+        let c = get(&s, "/v1/connectors").await;
+        expired = c["items"]
+            .as_array()
+            .is_some_and(|i| i.iter().any(|x| x["name"] == "app" && x["expired"] == 1));
+        if expired {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(expired, "the delivery ended as expired");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        r.log.lock().expect("log").oks.is_empty(),
+        "nothing arrived after valid_until"
+    );
+    stop(s).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_resumes_delivery_with_the_same_idempotency_key() {
+    let r = receiver(vec![], Step::Fail).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = server(dir.path(), &webhook_yaml(&r, "")).await;
+    let out = manual(&s, "notify", "attendees:session:k-opening", 600_000).await;
+    let key = format!("{}.0", out["outputs"][0]["id"].as_str().expect("id"));
+    until("a failed attempt", || {
+        !r.log.lock().expect("log").calls.is_empty()
+    })
+    .await;
+    stop(s).await;
+    r.script.lock().expect("script").1 = Step::Ok;
+    let s = server(dir.path(), &webhook_yaml(&r, "")).await;
+    until("delivery after the restart", || {
+        !r.log.lock().expect("log").oks.is_empty()
+    })
+    .await;
+    {
+        let log = r.log.lock().expect("log");
+        assert_eq!(log.oks, vec![key.clone()]);
+        assert!(
+            log.calls.iter().all(|c| c.0 == key),
+            "one key across the restart"
+        );
+    }
+    stop(s).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signs_are_published_retained_to_mosquitto() {
+    let addr = std::env::var("BATON_MQTT_ADDR").unwrap_or_else(|_| "127.0.0.1:1883".into());
+    if tokio::net::TcpStream::connect(&addr).await.is_err() {
+        assert!(!require_services(), "Mosquitto is not reachable at {addr}");
+        eprintln!("skipping: no MQTT broker at {addr}");
+        return;
+    }
+    let prefix = format!("baton-test-{}", std::process::id());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let yaml = format!(
+        "mqtt:\n  address: {addr}\n  client_id: baton-test-{}\n  topic_prefix: {prefix}/signs\n  kinds: [sign]\n",
+        std::process::id()
+    );
+    let s = server(dir.path(), &yaml).await;
+    manual(&s, "sign", "sign:sign-hall-a-door", 600_000).await;
+    // A fresh subscriber still gets the content: it is retained.
+    let mut found = None;
+    for _ in 0..60 {
+        let c = get(&s, "/v1/connectors").await;
+        if c["items"]
+            .as_array()
+            .is_some_and(|i| i.iter().any(|x| x["name"] == "mqtt" && x["delivered"] == 1))
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (host, port) = addr.rsplit_once(':').expect("host:port");
+    let mut opts =
+        rumqttc::MqttOptions::new(format!("{prefix}-sub"), host, port.parse().expect("port"));
+    opts.set_keep_alive(Duration::from_secs(5));
+    let (client, mut ev) = rumqttc::AsyncClient::new(opts, 16);
+    client
+        .subscribe(format!("{prefix}/signs/#"), rumqttc::QoS::AtLeastOnce)
+        .await
+        .expect("subscribe");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while tokio::time::Instant::now() < deadline {
+        match tokio::time::timeout(Duration::from_secs(1), ev.poll()).await {
+            Ok(Ok(rumqttc::Event::Incoming(rumqttc::Packet::Publish(p)))) => {
+                found = Some((
+                    p.topic.clone(),
+                    p.retain,
+                    String::from_utf8_lossy(&p.payload).to_string(),
+                ));
+                break;
+            }
+            Ok(Err(e)) => panic!("mqtt: {e}"),
+            _ => {}
+        }
+    }
+    let (topic, retained, payload) = found.expect("a retained sign message");
+    assert_eq!(topic, format!("{prefix}/signs/sign-hall-a-door"));
+    assert!(retained);
+    let v: Value = serde_json::from_str(&payload).expect("json payload");
+    assert_eq!(v["params"]["content"], "TEST CONTENT");
+    // Clear the retained message so the broker is left as it was.
+    let _ = client
+        .publish(topic, rumqttc::QoS::AtLeastOnce, true, Vec::<u8>::new())
+        .await;
+    let _ = tokio::time::timeout(Duration::from_millis(300), ev.poll()).await;
+    stop(s).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn space_actions_reach_nats_jetstream_with_the_message_id() {
+    let url = std::env::var("BATON_NATS_URL").unwrap_or_else(|_| "127.0.0.1:4222".into());
+    let nc = match async_nats::connect(&url).await {
+        Ok(c) => c,
+        Err(e) => {
+            assert!(!require_services(), "NATS is not reachable at {url}: {e}");
+            eprintln!("skipping: no NATS at {url}");
+            return;
+        }
+    };
+    let prefix = format!("batontest{}", std::process::id());
+    let mut sub = nc
+        .subscribe(format!("{prefix}.>"))
+        .await
+        .expect("subscribe");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let yaml = format!(
+        "nats:\n  url: {url}\n  subject_prefix: {prefix}\n  jetstream: true\n  kinds: [open_space]\n"
+    );
+    let s = server(dir.path(), &yaml).await;
+    let out = manual(&s, "open_space", "space:overflow-1", 600_000).await;
+    let key = format!("{}.0", out["outputs"][0]["id"].as_str().expect("id"));
+    use futures_util::StreamExt;
+    let msg = tokio::time::timeout(Duration::from_secs(10), sub.next())
+        .await
+        .expect("a message within the guard time")
+        .expect("subscription open");
+    assert_eq!(msg.subject.as_str(), format!("{prefix}.open_space"));
+    let id = msg
+        .headers
+        .as_ref()
+        .and_then(|h| h.get("Nats-Msg-Id"))
+        .map(|v| v.to_string());
+    assert_eq!(id.as_deref(), Some(key.as_str()));
+    let v: Value = serde_json::from_slice(&msg.payload).expect("json");
+    assert_eq!(v["resource"], "space:overflow-1");
+    // Clean up the test's stream so the server is left as it was.
+    let js = async_nats::jetstream::new(nc.clone());
+    let _ = js.delete_stream("BATON_ACTIONS").await;
+    stop(s).await;
+}
