@@ -89,6 +89,9 @@ enum Cmd {
         data: PathBuf,
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: std::net::SocketAddr,
+        /// Where actions go and which broker topics carry signals in (connectors.yaml).
+        #[arg(long)]
+        connectors: Option<PathBuf>,
     },
     /// Manage API tokens.
     Token {
@@ -133,7 +136,8 @@ fn main() {
             event,
             data,
             listen,
-        } => serve(event, data, listen),
+            connectors,
+        } => serve(event, data, listen, connectors),
         Cmd::Token {
             cmd: TokenCmd::Create { data, role, name },
         } => token_create(&data, &role, &name),
@@ -527,7 +531,12 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-fn serve(event: PathBuf, data: PathBuf, listen: std::net::SocketAddr) -> Result<()> {
+fn serve(
+    event: PathBuf,
+    data: PathBuf,
+    listen: std::net::SocketAddr,
+    connectors: Option<PathBuf>,
+) -> Result<()> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -537,6 +546,7 @@ fn serve(event: PathBuf, data: PathBuf, listen: std::net::SocketAddr) -> Result<
         .try_init();
     let mut cfg = baton_server::Config::new(event, data);
     cfg.listen = listen;
+    cfg.connectors = connectors;
     runtime()?.block_on(async move {
         let running = baton_server::start(cfg).await?;
         eprintln!("baton serve: listening on http://{}", running.addr);

@@ -66,6 +66,9 @@ pub trait Journal {
     fn snapshot_at_or_before(&self, seq: u64) -> Result<Option<Snapshot>>;
     /// The first entry still kept (retention drops older ones); `None` when empty.
     fn first_seq(&self) -> Result<Option<u64>>;
+    /// The oldest snapshot kept: restoring from it replays a longer tail, which
+    /// rebuilds read models with more history.
+    fn earliest_snapshot(&self) -> Result<Option<Snapshot>>;
 }
 
 #[derive(Debug, Clone)]
@@ -233,6 +236,16 @@ impl Journal for SqliteJournal {
 
     fn latest_snapshot(&self) -> Result<Option<Snapshot>> {
         self.snapshot_at_or_before(i64::MAX as u64)
+    }
+
+    fn earliest_snapshot(&self) -> Result<Option<Snapshot>> {
+        let seq: Option<i64> = self
+            .conn
+            .query_row("SELECT MIN(seq) FROM snapshots", [], |r| r.get(0))?;
+        match seq {
+            Some(s) => self.snapshot_at_or_before(s as u64),
+            None => Ok(None),
+        }
     }
 
     fn first_seq(&self) -> Result<Option<u64>> {

@@ -534,6 +534,10 @@ async fn approve(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
+    // Who is asking comes before what they sent.
+    if let Err(p) = s.operator(&headers) {
+        return p.into_response();
+    }
     let decision = match decision_id(&id) {
         Ok(i) => i,
         Err(p) => return p.into_response(),
@@ -554,6 +558,10 @@ async fn reject(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
+    // Who is asking comes before what they sent.
+    if let Err(p) = s.operator(&headers) {
+        return p.into_response();
+    }
     let decision = match decision_id(&id) {
         Ok(i) => i,
         Err(p) => return p.into_response(),
@@ -721,6 +729,10 @@ async fn set_mode(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
+    // Who is asking comes before what they sent.
+    if let Err(p) = s.operator(&headers) {
+        return p.into_response();
+    }
     let b: ModeBody = match serde_json::from_slice(&body) {
         Ok(b) => b,
         Err(e) => {
@@ -758,6 +770,10 @@ fn yes() -> bool {
 }
 
 async fn emergency(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    // Who is asking comes before what they sent.
+    if let Err(p) = s.operator(&headers) {
+        return p.into_response();
+    }
     let on = if body.is_empty() {
         true
     } else {
@@ -770,6 +786,10 @@ async fn emergency(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -
 }
 
 async fn manual_action(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    // Who is asking comes before what they sent.
+    if let Err(p) = s.operator(&headers) {
+        return p.into_response();
+    }
     let action: ManualAction = match serde_json::from_slice(&body) {
         Ok(a) => a,
         Err(e) => {
@@ -817,6 +837,10 @@ struct OverrideBody {
 }
 
 async fn add_override(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    // Who is asking comes before what they sent.
+    if let Err(p) = s.operator(&headers) {
+        return p.into_response();
+    }
     let b: OverrideBody = match serde_json::from_slice(&body) {
         Ok(b) => b,
         Err(e) => return Problem::bad_field("(override)", e.to_string()).into_response(),
@@ -868,7 +892,11 @@ async fn deadletters(State(s): State<AppState>, headers: HeaderMap) -> Response 
     ok(s.exec.dead_letters())
 }
 
-async fn retry_deadletter(State(s): State<AppState>, headers: HeaderMap, Path(key): Path<String>) -> Response {
+async fn retry_deadletter(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(key): Path<String>,
+) -> Response {
     if let Err(p) = s.operator(&headers) {
         return p.into_response();
     }
@@ -948,8 +976,7 @@ async fn stream(
         None => Value::Null,
         Some(after) => {
             s.query(move |_, v| {
-                let oldest = v.recent.front().map(|e| e.seq).unwrap_or(u64::MAX);
-                if after + 1 < oldest && !v.recent.is_empty() {
+                if after < v.dropped_through || after < v.history_from {
                     return json!({"resync": true});
                 }
                 let mut latest: BTreeMap<String, (u64, &'static str, String)> = BTreeMap::new();
@@ -1136,7 +1163,12 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
         "viewer",
         "connectors: breaker state, recent failures, queue depth",
     ),
-    ("get", "/v1/deadletters", "viewer", "deliveries that gave up"),
+    (
+        "get",
+        "/v1/deadletters",
+        "viewer",
+        "deliveries that gave up",
+    ),
     (
         "post",
         "/v1/deadletters/{key}/retry",

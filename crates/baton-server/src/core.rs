@@ -126,10 +126,20 @@ impl Core {
             .with_context(|| format!("opening the journal in {}", cfg.data.display()))?;
         // Restore by hand rather than with `baton_journal::restore`: the tail's
         // `Execute` outputs are re-derived, so deliveries cut off by a crash resume.
+        // It starts from the oldest snapshot kept, so the replay also rebuilds
+        // the API's read model (decisions, audit) over that stretch.
         let mut rederived: Vec<Delivery> = Vec::new();
-        let restored = match journal.latest_snapshot()? {
+        let mut view = View::default();
+        let first_kept = journal.first_seq()?.unwrap_or(1);
+        let start_from = match journal.earliest_snapshot()? {
+            // Retention may have dropped the entries after the oldest snapshot.
+            Some(s) if s.state.last_seq + 1 >= first_kept => Some(s),
+            _ => journal.latest_snapshot()?,
+        };
+        let restored = match start_from {
             Some(snap) => {
                 let mut engine = Engine::from_snapshot(snap).map_err(|e| anyhow::anyhow!("{e}"))?;
+                view.history_from = engine.position() + 1;
                 let mut tail = 0u64;
                 let mut out = Vec::new();
                 journal.read_after(engine.position(), &mut |e| {
@@ -138,6 +148,7 @@ impl Core {
                     for o in &out {
                         rederived.extend(routing.deliveries(o));
                     }
+                    view.absorb(e.seq, e.time, &out);
                     tail += 1;
                     Ok(())
                 })?;
@@ -172,6 +183,7 @@ impl Core {
                         for o in &out {
                             rederived.extend(routing.deliveries(o));
                         }
+                        view.absorb(e.seq, e.time, &out);
                         Ok(())
                     })?;
                     (
@@ -190,7 +202,10 @@ impl Core {
         }
         let resumed = deliveries.insert_new(&rederived)?;
         if !resumed.is_empty() {
-            tracing::info!("re-derived {} deliveries from the journal tail", resumed.len());
+            tracing::info!(
+                "re-derived {} deliveries from the journal tail",
+                resumed.len()
+            );
         }
         if journal.latest_snapshot()?.is_none() {
             journal.save_snapshot(&engine.snapshot())?;
@@ -204,7 +219,7 @@ impl Core {
             engine,
             journal,
             clock,
-            view: View::default(),
+            view,
             events: events.clone(),
             executions: executions.clone(),
             since_snapshot: 0,

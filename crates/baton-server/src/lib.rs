@@ -14,6 +14,7 @@ pub mod auth;
 pub mod clock;
 pub mod core;
 pub mod exec;
+pub mod ingest;
 pub mod problem;
 pub mod view;
 
@@ -78,6 +79,7 @@ pub async fn start(cfg: Config) -> Result<Running> {
     let exec = exec::Exec::new(&cfg.data, cfg.connectors.as_deref(), clock.clone()).await?;
     let core = core::Core::start(&cfg, loaded, clock, exec.routing.clone(), exec.wake.clone())?;
     let executor = tokio::spawn(exec.clone().run(core.clone()));
+    ingest::start(&exec.ingest, core.clone())?;
     let state = api::AppState::new(core, auth, exec);
     let app = api::router(state.clone());
     let listener = tokio::net::TcpListener::bind(cfg.listen)

@@ -44,6 +44,11 @@ pub struct View {
     pub decisions: BTreeMap<DecisionId, DecisionRecord>,
     pub audit: VecDeque<Value>,
     pub recent: VecDeque<Event>,
+    /// The newest position whose events left `recent`: a client resuming
+    /// from before it has missed events and must resync.
+    pub dropped_through: u64,
+    /// Positions before this were not replayed into the view at start-up.
+    pub history_from: u64,
 }
 
 fn status_str(s: Status) -> String {
@@ -118,7 +123,9 @@ impl View {
     pub fn remember(&mut self, e: Event) {
         self.recent.push_back(e);
         while self.recent.len() > RECENT {
-            self.recent.pop_front();
+            if let Some(old) = self.recent.pop_front() {
+                self.dropped_through = self.dropped_through.max(old.seq);
+            }
         }
     }
 

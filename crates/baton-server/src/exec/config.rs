@@ -16,6 +16,9 @@ pub struct ConnectorsFile {
     pub nats: Option<NatsConfig>,
     #[serde(default)]
     pub policy: DeliveryPolicy,
+    /// MQTT topics and NATS subjects that carry signals in.
+    #[serde(default)]
+    pub ingest: crate::ingest::IngestConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -149,7 +149,12 @@ impl Connector {
                 let id = d.resource.rsplit(':').next().unwrap_or(&d.resource);
                 let topic = format!("{}/{id}", cfg.topic_prefix);
                 match client
-                    .publish(topic, rumqttc::QoS::AtLeastOnce, true, d.payload.as_bytes().to_vec())
+                    .publish(
+                        topic,
+                        rumqttc::QoS::AtLeastOnce,
+                        true,
+                        d.payload.as_bytes().to_vec(),
+                    )
                     .await
                 {
                     Ok(()) => Attempt::Delivered,

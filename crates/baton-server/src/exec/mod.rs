@@ -105,6 +105,8 @@ pub struct Exec {
     next_try: Mutex<HashMap<String, Instant>>,
     /// Results the core queue had no room for yet.
     backlog: Mutex<VecDeque<Request>>,
+    /// The ingest half of `connectors.yaml`, started beside the executor.
+    pub ingest: crate::ingest::IngestConfig,
 }
 
 fn desired_state(resource: &str) -> bool {
@@ -124,14 +126,20 @@ impl Exec {
         let timeout = Duration::from_millis(cfg.policy.timeout_ms);
         let mut connectors: BTreeMap<String, Arc<Connector>> = BTreeMap::new();
         let mut by_kind = BTreeMap::new();
-        connectors.insert("log".into(), Arc::new(Connector::log(data.join("actions.log"))?));
+        connectors.insert(
+            "log".into(),
+            Arc::new(Connector::log(data.join("actions.log"))?),
+        );
         connectors.insert("sse".into(), Arc::new(Connector::Sse));
         by_kind.insert("alert".to_string(), "sse".to_string());
         for w in &cfg.webhooks {
             for k in &w.kinds {
                 by_kind.insert(k.clone(), w.name.clone());
             }
-            connectors.insert(w.name.clone(), Arc::new(Connector::webhook(w.clone(), timeout)?));
+            connectors.insert(
+                w.name.clone(),
+                Arc::new(Connector::webhook(w.clone(), timeout)?),
+            );
         }
         if let Some(m) = &cfg.mqtt {
             for k in &m.kinds {
@@ -172,6 +180,7 @@ impl Exec {
             in_flight: Mutex::new(HashSet::new()),
             next_try: Mutex::new(HashMap::new()),
             backlog: Mutex::new(VecDeque::new()),
+            ingest: cfg.ingest.clone(),
         }))
     }
 
@@ -208,7 +217,10 @@ impl Exec {
 
     /// Puts a dead letter back in the queue with a fresh attempt count.
     pub fn retry(&self, key: &str) -> Result<(), String> {
-        let store = self.store.lock().map_err(|_| "store poisoned".to_string())?;
+        let store = self
+            .store
+            .lock()
+            .map_err(|_| "store poisoned".to_string())?;
         match store.get(key).map_err(|e| e.to_string())? {
             Some(d) if d.state == "dead" => {
                 store
@@ -223,7 +235,14 @@ impl Exec {
         }
     }
 
-    fn finish(&self, core: &CoreHandle, d: &Delivery, state: &str, attempts: u32, error: Option<String>) {
+    fn finish(
+        &self,
+        core: &CoreHandle,
+        d: &Delivery,
+        state: &str,
+        attempts: u32,
+        error: Option<String>,
+    ) {
         let now = self.clock.now_ms();
         if let Ok(s) = self.store.lock()
             && let Err(e) = s.update(&d.key, attempts, state, error.as_deref(), now)
@@ -295,9 +314,19 @@ impl Exec {
             for d in &pending {
                 if desired_state(&d.resource)
                     && latest.get(d.resource.as_str()) != Some(&d.key.as_str())
-                    && !self.in_flight.lock().map(|f| f.contains(&d.key)).unwrap_or(true)
+                    && !self
+                        .in_flight
+                        .lock()
+                        .map(|f| f.contains(&d.key))
+                        .unwrap_or(true)
                 {
-                    self.finish(&core, d, "superseded", d.attempts, Some("a newer version replaced it".into()));
+                    self.finish(
+                        &core,
+                        d,
+                        "superseded",
+                        d.attempts,
+                        Some("a newer version replaced it".into()),
+                    );
                 }
             }
             let due: Vec<Delivery> = pending
@@ -316,7 +345,12 @@ impl Exec {
 
     fn consider(self: Arc<Exec>, d: Delivery, core: &CoreHandle) {
         let now = Instant::now();
-        if self.in_flight.lock().map(|f| f.contains(&d.key)).unwrap_or(true) {
+        if self
+            .in_flight
+            .lock()
+            .map(|f| f.contains(&d.key))
+            .unwrap_or(true)
+        {
             return;
         }
         // One publish in flight per desired-state resource.
@@ -346,19 +380,37 @@ impl Exec {
                 s.expired += 1;
             }
             drop(st);
-            self.finish(core, &d, "expired", d.attempts, Some("valid_until passed before delivery".into()));
+            self.finish(
+                core,
+                &d,
+                "expired",
+                d.attempts,
+                Some("valid_until passed before delivery".into()),
+            );
             return;
         }
         let Some((conn, sem)) = self.connectors.get(&d.connector).cloned() else {
-            self.finish(core, &d, "dead", d.attempts, Some(format!("no connector {:?}", d.connector)));
+            self.finish(
+                core,
+                &d,
+                "dead",
+                d.attempts,
+                Some(format!("no connector {:?}", d.connector)),
+            );
             return;
         };
         // Breaker: open means wait; after the cooldown one trial goes through.
         {
-            let Ok(mut st) = self.status.lock() else { return };
-            let Some(s) = st.get_mut(&d.connector) else { return };
+            let Ok(mut st) = self.status.lock() else {
+                return;
+            };
+            let Some(s) = st.get_mut(&d.connector) else {
+                return;
+            };
             if s.breaker == "open" {
-                if s.opened_at.is_some_and(|t| t.elapsed() < Duration::from_millis(self.policy.breaker_cooldown_ms)) {
+                if s.opened_at.is_some_and(|t| {
+                    t.elapsed() < Duration::from_millis(self.policy.breaker_cooldown_ms)
+                }) {
                     return;
                 }
                 s.breaker = "half_open";
@@ -388,10 +440,15 @@ impl Exec {
                 .and_then(|v| v["kind"].as_str().map(str::to_string))
                 .unwrap_or_default();
             let timeout = Duration::from_millis(self.policy.timeout_ms);
-            let result = match tokio::time::timeout(timeout, conn.deliver(&d, &kind, self.clock.now_ms())).await {
-                Ok(r) => r,
-                Err(_) => Attempt::Retry(format!("timed out after {} ms", self.policy.timeout_ms)),
-            };
+            let result =
+                match tokio::time::timeout(timeout, conn.deliver(&d, &kind, self.clock.now_ms()))
+                    .await
+                {
+                    Ok(r) => r,
+                    Err(_) => {
+                        Attempt::Retry(format!("timed out after {} ms", self.policy.timeout_ms))
+                    }
+                };
             drop(permit);
             let attempts = d.attempts + 1;
             match result {
@@ -418,10 +475,19 @@ impl Exec {
                         let capped = base.min(self.policy.backoff_max_ms);
                         let jitter = rand::random_range(0..=capped / 2 + 1);
                         if let Ok(mut m) = self.next_try.lock() {
-                            m.insert(d.key.clone(), Instant::now() + Duration::from_millis(capped / 2 + jitter));
+                            m.insert(
+                                d.key.clone(),
+                                Instant::now() + Duration::from_millis(capped / 2 + jitter),
+                            );
                         }
                         if let Ok(s) = self.store.lock() {
-                            let _ = s.update(&d.key, attempts, "pending", Some(&e), self.clock.now_ms());
+                            let _ = s.update(
+                                &d.key,
+                                attempts,
+                                "pending",
+                                Some(&e),
+                                self.clock.now_ms(),
+                            );
                         }
                     }
                 }
@@ -436,8 +502,12 @@ impl Exec {
 
     /// Updates the connector's breaker and counters after an attempt.
     fn note(&self, connector: &str, failure: Option<String>) {
-        let Ok(mut st) = self.status.lock() else { return };
-        let Some(s) = st.get_mut(connector) else { return };
+        let Ok(mut st) = self.status.lock() else {
+            return;
+        };
+        let Some(s) = st.get_mut(connector) else {
+            return;
+        };
         s.in_flight = s.in_flight.saturating_sub(1);
         match failure {
             None => {

@@ -60,7 +60,14 @@ impl Store {
         Ok(fresh)
     }
 
-    pub fn update(&self, key: &str, attempts: u32, state: &str, error: Option<&str>, at: i64) -> Result<()> {
+    pub fn update(
+        &self,
+        key: &str,
+        attempts: u32,
+        state: &str,
+        error: Option<&str>,
+        at: i64,
+    ) -> Result<()> {
         self.conn.execute(
             "UPDATE deliveries SET attempts = ?2, state = ?3, last_error = ?4, last_try = ?5 WHERE key = ?1",
             params![key, attempts, state, error, at],

@@ -1,0 +1,303 @@
+//! MQTT and NATS ingest: topics and subjects mapped to signal types.
+//!
+//! A message may be a full CloudEvent (it carries `specversion`) or a plain
+//! sensor payload, which becomes the signal's `data`, with the subject taken
+//! from a topic level. Either way it passes the same validation as HTTP
+//! ingest, and is acknowledged to the broker only after it is journaled:
+//! MQTT with manual acks on a persistent session (QoS 1 redelivers what was
+//! not acked), JetStream with an explicit ack; plain NATS has no redelivery.
+//! Invalid messages are logged and acknowledged, so they do not loop.
+
+use crate::core::{CoreHandle, Request};
+use baton_model::Signal;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct IngestConfig {
+    #[serde(default)]
+    pub mqtt: Option<MqttIngest>,
+    #[serde(default)]
+    pub nats: Option<NatsIngest>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MqttIngest {
+    pub address: String,
+    #[serde(default = "ingest_client")]
+    pub client_id: String,
+    pub topics: Vec<Route>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NatsIngest {
+    pub url: String,
+    pub subjects: Vec<Route>,
+    /// A JetStream stream to consume with a durable consumer (acked after journaling).
+    #[serde(default)]
+    pub stream: Option<String>,
+    #[serde(default = "ingest_client")]
+    pub consumer: String,
+}
+
+/// One topic filter (MQTT `+`/`#`, NATS `*`/`>`) and what its messages are.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    pub filter: String,
+    /// Signal type for plain payloads, e.g. `space.occupancy`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Which topic level (0-based) names the subject for plain payloads.
+    #[serde(default)]
+    pub subject_level: usize,
+}
+
+fn ingest_client() -> String {
+    "baton-ingest".into()
+}
+
+/// Does `topic` match `filter`? `sep` is `/` for MQTT, `.` for NATS.
+pub fn matches(filter: &str, topic: &str, sep: char) -> bool {
+    let (one, all) = if sep == '/' { ("+", "#") } else { ("*", ">") };
+    let mut f = filter.split(sep);
+    let mut t = topic.split(sep);
+    loop {
+        match (f.next(), t.next()) {
+            (Some(x), _) if x == all => return true,
+            (Some(x), Some(_)) if x == one => {}
+            (Some(x), Some(y)) if x == y => {}
+            (None, None) => return true,
+            _ => return false,
+        }
+    }
+}
+
+/// Turns one broker message into a signal, or says why not.
+pub fn to_signal(
+    routes: &[Route],
+    topic: &str,
+    sep: char,
+    payload: &[u8],
+    n: u64,
+) -> Result<Signal, String> {
+    let text =
+        std::str::from_utf8(payload).map_err(|_| format!("{topic}: payload is not UTF-8"))?;
+    let route = routes
+        .iter()
+        .find(|r| matches(&r.filter, topic, sep))
+        .ok_or_else(|| format!("{topic}: no route matches"))?;
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("{topic}: not JSON: {e}"))?;
+    if v.get("specversion").is_some() {
+        return Signal::parse_json(text).map_err(|e| format!("{topic}: {e}"));
+    }
+    let subject = topic
+        .split(sep)
+        .nth(route.subject_level)
+        .ok_or_else(|| format!("{topic}: no level {} for the subject", route.subject_level))?;
+    // Plain payloads carry no id: one is made from the topic and a counter,
+    // so they are not deduplicated unless the payload names its own `id`.
+    let id = v
+        .get("id")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("{topic}#{n}"));
+    let data = v.get("data").cloned().unwrap_or(v.clone());
+    let event = json!({
+        "specversion": "1.0",
+        "id": id,
+        "source": format!("broker:{}", topic.split(sep).next().unwrap_or(topic)),
+        "type": route.kind,
+        "subject": subject,
+        "data": data,
+    });
+    Signal::parse_json(&event.to_string()).map_err(|e| format!("{topic}: {e}"))
+}
+
+/// Journals one signal; true once it is durable (or was a duplicate).
+async fn journal(core: &CoreHandle, s: Signal) -> bool {
+    for _ in 0..100 {
+        let (tx, rx) = oneshot::channel();
+        match core.send_or_return(Request::Ingest {
+            signals: vec![s.clone()],
+            reply: tx,
+        }) {
+            Ok(()) => return matches!(rx.await, Ok(Ok(_))),
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+    false
+}
+
+pub fn start(cfg: &IngestConfig, core: CoreHandle) -> anyhow::Result<()> {
+    if let Some(m) = cfg.mqtt.clone() {
+        start_mqtt(m, core.clone())?;
+    }
+    if let Some(n) = cfg.nats.clone() {
+        tokio::spawn(async move {
+            if let Err(e) = run_nats(n, core).await {
+                tracing::error!("nats ingest: {e}");
+            }
+        });
+    }
+    Ok(())
+}
+
+fn start_mqtt(m: MqttIngest, core: CoreHandle) -> anyhow::Result<()> {
+    let (host, port) = m
+        .address
+        .rsplit_once(':')
+        .and_then(|(h, p)| p.parse::<u16>().ok().map(|p| (h.to_string(), p)))
+        .ok_or_else(|| anyhow::anyhow!("ingest.mqtt.address {:?} is not host:port", m.address))?;
+    let mut opts = rumqttc::MqttOptions::new(m.client_id.clone(), host, port);
+    opts.set_clean_session(false);
+    opts.set_manual_acks(true);
+    opts.set_keep_alive(Duration::from_secs(10));
+    let (client, mut eventloop) = rumqttc::AsyncClient::new(opts, 1024);
+    tokio::spawn(async move {
+        let mut n = 0u64;
+        loop {
+            match eventloop.poll().await {
+                Ok(rumqttc::Event::Incoming(rumqttc::Packet::ConnAck(_))) => {
+                    // Subscriptions do not survive every reconnect: renew them on each ConnAck.
+                    for r in &m.topics {
+                        if let Err(e) = client
+                            .subscribe(r.filter.clone(), rumqttc::QoS::AtLeastOnce)
+                            .await
+                        {
+                            tracing::warn!("mqtt ingest subscribe {}: {e}", r.filter);
+                        }
+                    }
+                }
+                Ok(rumqttc::Event::Incoming(rumqttc::Packet::Publish(p))) => {
+                    n += 1;
+                    let ok = match to_signal(&m.topics, &p.topic, '/', &p.payload, n) {
+                        Ok(s) => journal(&core, s).await,
+                        Err(e) => {
+                            tracing::warn!("mqtt ingest: {e}");
+                            true
+                        }
+                    };
+                    if ok {
+                        let _ = client.ack(&p).await;
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!("mqtt ingest: {e}");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        }
+    });
+    Ok(())
+}
+
+async fn run_nats(n: NatsIngest, core: CoreHandle) -> anyhow::Result<()> {
+    use futures_util::StreamExt;
+    let client = async_nats::connect(&n.url).await?;
+    let mut count = 0u64;
+    match &n.stream {
+        Some(stream) => {
+            let js = async_nats::jetstream::new(client);
+            let st = js.get_stream(stream).await?;
+            let consumer: async_nats::jetstream::consumer::PullConsumer = st
+                .get_or_create_consumer(
+                    &n.consumer,
+                    async_nats::jetstream::consumer::pull::Config {
+                        durable_name: Some(n.consumer.clone()),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            let mut msgs = consumer.messages().await?;
+            while let Some(m) = msgs.next().await {
+                let Ok(m) = m else { continue };
+                count += 1;
+                let ok = match to_signal(&n.subjects, m.subject.as_str(), '.', &m.payload, count) {
+                    Ok(s) => journal(&core, s).await,
+                    Err(e) => {
+                        tracing::warn!("nats ingest: {e}");
+                        true
+                    }
+                };
+                if ok {
+                    let _ = m.ack().await;
+                }
+            }
+        }
+        None => {
+            let mut subs = Vec::new();
+            for r in &n.subjects {
+                subs.push(client.subscribe(r.filter.clone()).await?);
+            }
+            let mut all = futures_util::stream::select_all(subs);
+            while let Some(m) = all.next().await {
+                count += 1;
+                match to_signal(&n.subjects, m.subject.as_str(), '.', &m.payload, count) {
+                    Ok(s) => {
+                        journal(&core, s).await;
+                    }
+                    Err(e) => tracing::warn!("nats ingest: {e}"),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topic_filters_follow_mqtt_and_nats_wildcards() {
+        assert!(matches(
+            "sensors/+/occupancy",
+            "sensors/hall-a/occupancy",
+            '/'
+        ));
+        assert!(!matches(
+            "sensors/+/occupancy",
+            "sensors/hall-a/entered",
+            '/'
+        ));
+        assert!(matches("sensors/#", "sensors/a/b/c", '/'));
+        assert!(matches("sensors.*.entered", "sensors.hall-a.entered", '.'));
+        assert!(matches("sensors.>", "sensors.hall-a.x", '.'));
+        assert!(!matches("sensors.*", "sensors.a.b", '.'));
+    }
+
+    #[test]
+    fn plain_payloads_become_validated_signals() {
+        let routes = vec![Route {
+            filter: "sensors/+/occupancy".into(),
+            kind: "space.occupancy".into(),
+            subject_level: 1,
+        }];
+        let s = to_signal(
+            &routes,
+            "sensors/hall-a/occupancy",
+            '/',
+            br#"{"count": 12}"#,
+            7,
+        )
+        .expect("valid");
+        assert_eq!(s.subject, "hall-a");
+        assert_eq!(s.id, "sensors/hall-a/occupancy#7");
+        let bad = to_signal(
+            &routes,
+            "sensors/hall-a/occupancy",
+            '/',
+            br#"{"count": -1}"#,
+            8,
+        );
+        assert!(bad.expect_err("negative count").contains("data.count"));
+        assert!(to_signal(&routes, "other/x", '/', b"{}", 9).is_err());
+    }
+}
