@@ -1,6 +1,7 @@
 //! `baton`: one binary, one subcommand per job.
 
 mod explain;
+mod load;
 mod replay;
 
 /// Replay parses on one thread and frees on another; mimalloc's per-thread
@@ -93,6 +94,29 @@ enum Cmd {
         #[arg(long)]
         connectors: Option<PathBuf>,
     },
+    /// Load a running server: post signals at a rate and concurrency, singly
+    /// or batched; report the accepted rate, errors and latency percentiles.
+    Load {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// An ingest (or admin) token.
+        #[arg(long)]
+        token: String,
+        /// A signal file (one CloudEvent per line); default: synthetic readings.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Signals per second in total; 0 = as fast as the server answers.
+        #[arg(long, default_value_t = 0)]
+        rate: u64,
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Signals per request (1 = single CloudEvents).
+        #[arg(long, default_value_t = 1)]
+        batch: usize,
+        /// How many signals to send.
+        #[arg(long, default_value_t = 100_000)]
+        signals: u64,
+    },
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
@@ -141,6 +165,26 @@ fn main() {
         Cmd::Token {
             cmd: TokenCmd::Create { data, role, name },
         } => token_create(&data, &role, &name),
+        Cmd::Load {
+            url,
+            token,
+            file,
+            rate,
+            concurrency,
+            batch,
+            signals,
+        } => runtime().and_then(|rt| {
+            rt.block_on(load::run(load::Load {
+                url,
+                token,
+                file,
+                rate,
+                concurrency,
+                batch,
+                signals,
+            }))
+            .map(|s| print!("{s}"))
+        }),
         Cmd::Restore { data } => restore(&data),
         Cmd::Explain {
             position,

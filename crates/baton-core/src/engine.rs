@@ -1044,7 +1044,12 @@ impl Engine {
                 out.push(Output::Decision(Box::new(Decision {
                     id,
                     at: now,
-                    policy: format!("operator:{}", c.actor),
+                    // Server actors already read `role:name`.
+                    policy: if c.actor.contains(':') {
+                        c.actor.clone()
+                    } else {
+                        format!("operator:{}", c.actor)
+                    },
                     policy_version: String::new(),
                     priority: i32::MAX,
                     mode: "manual",

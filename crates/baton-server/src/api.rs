@@ -184,7 +184,26 @@ fn ok(v: Value) -> Response {
 
 /// One CloudEvent, or a batch (`application/cloudevents-batch+json`, a JSON
 /// array) accepted or refused whole. Answers once durable.
-async fn ingest(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn ingest(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    if let Err(p) = s.caller(&headers) {
+        return p.into_response();
+    }
+    let body = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too large",
+                format!("the body is over {MAX_BODY} bytes: split the batch"),
+            )
+            .into_response();
+        }
+        Err(e) => return Problem::bad_field("(body)", e.body_text()).into_response(),
+    };
     match ingest_inner(&s, &headers, &body).await {
         Ok(r) => r,
         Err(p) => p.into_response(),
@@ -216,6 +235,11 @@ async fn ingest_inner(s: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<
             out.push(sig);
         }
         out
+    } else if text.trim_start().starts_with('[') {
+        return Err(Problem::bad_field(
+            "(body)",
+            "a JSON array is a batch: send it with content-type application/cloudevents-batch+json",
+        ));
     } else {
         vec![
             Signal::parse_json(text)

@@ -97,14 +97,14 @@ impl CoreHandle {
     /// Stops the core thread after it drains what is queued, and waits.
     pub fn stop(&self) {
         let handle = self.thread.lock().ok().and_then(|mut t| t.take());
-        // Dropping our sender is not enough while clones live: send a poison query.
+        // Flag first, then wake the thread with a no-op query so it sees the flag.
+        self.stop.store(true, Ordering::SeqCst);
         let (reply, _) = oneshot::channel();
-        let _ = self.tx.send(Request::Query {
+        let _ = self.tx.try_send(Request::Query {
             f: Box::new(|_, _| Value::String("stop".into())),
             reply,
         });
         if let Some(h) = handle {
-            self.stop.store(true, Ordering::SeqCst);
             let _ = h.join();
         }
     }

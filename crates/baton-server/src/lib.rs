@@ -95,7 +95,10 @@ pub async fn start(cfg: Config) -> Result<Running> {
             .await
             .context("serving HTTP")?;
         executor.abort();
-        state.core.stop();
+        let core = state.core.clone();
+        tokio::task::spawn_blocking(move || core.stop())
+            .await
+            .context("stopping the core thread")?;
         Ok(())
     });
     Ok(Running {
