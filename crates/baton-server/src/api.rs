@@ -30,26 +30,67 @@ pub struct AppState {
     pub core: CoreHandle,
     pub auth: Arc<Tokens>,
     pub exec: Arc<crate::exec::Exec>,
+    pub sessions: Arc<crate::auth::Sessions>,
+}
+
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| kv.trim().strip_prefix("baton_session=").map(str::to_string))
 }
 
 impl AppState {
     pub fn new(core: CoreHandle, auth: Arc<Tokens>, exec: Arc<crate::exec::Exec>) -> AppState {
-        AppState { core, auth, exec }
+        AppState {
+            core,
+            auth,
+            exec,
+            sessions: Arc::new(crate::auth::Sessions::default()),
+        }
     }
 
+    /// A mutating caller: a bearer token, or a session cookie with its CSRF token.
     fn caller(&self, headers: &HeaderMap) -> Result<Caller, Problem> {
-        let token = headers
+        self.caller_with(headers, true)
+    }
+
+    fn caller_with(&self, headers: &HeaderMap, mutating: bool) -> Result<Caller, Problem> {
+        if let Some(token) = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
+        {
+            return self
+                .auth
+                .check(token.trim())
+                .ok_or_else(Problem::unauthorized);
+        }
+        let sid = session_cookie(headers).ok_or_else(Problem::unauthorized)?;
+        let (caller, csrf) = self
+            .sessions
+            .check(&sid)
             .ok_or_else(Problem::unauthorized)?;
-        self.auth
-            .check(token.trim())
-            .ok_or_else(Problem::unauthorized)
+        if mutating {
+            let sent = headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !crate::auth::same(sent, &csrf) {
+                return Err(Problem::new(
+                    StatusCode::FORBIDDEN,
+                    "csrf",
+                    "a change made with the session cookie needs its X-CSRF-Token",
+                ));
+            }
+        }
+        Ok(caller)
     }
 
     fn reader(&self, headers: &HeaderMap) -> Result<Caller, Problem> {
-        let c = self.caller(headers)?;
+        let c = self.caller_with(headers, false)?;
         if !c.role.can_read() {
             return Err(Problem::forbidden("viewer"));
         }
@@ -126,6 +167,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics_text))
         .route("/v1/openapi.json", get(openapi))
+        .route("/v1/session", post(open_session).delete(close_session))
         .route("/v1/signals", post(ingest))
         .route("/v1/spaces", get(spaces))
         .route("/v1/spaces/{id}", get(space))
@@ -900,6 +942,56 @@ async fn release_override(
     run_command(&s, &headers, CommandKind::Release { resource }).await
 }
 
+// ---------------------------------------------------------------- console sessions
+
+#[derive(Deserialize)]
+struct SessionBody {
+    token: String,
+}
+
+/// Trades a token for an HttpOnly, SameSite=Strict session cookie, and
+/// returns the CSRF token the console sends back on changes.
+async fn open_session(State(s): State<AppState>, body: Bytes) -> Response {
+    let b: SessionBody = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => return Problem::bad_field("token", e.to_string()).into_response(),
+    };
+    let Some(caller) = s.auth.check(b.token.trim()) else {
+        return Problem::unauthorized().into_response();
+    };
+    if !caller.role.can_read() {
+        return Problem::forbidden("viewer").into_response();
+    }
+    let role = caller.role.as_str();
+    let name = caller.name.clone();
+    let (sid, csrf) = s.sessions.create(caller);
+    let cookie = format!(
+        "baton_session={sid}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        crate::auth::SESSION_HOURS * 3600
+    );
+    (
+        StatusCode::OK,
+        [(header::SET_COOKIE, cookie)],
+        axum::Json(json!({"csrf": csrf, "role": role, "name": name})),
+    )
+        .into_response()
+}
+
+async fn close_session(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(sid) = session_cookie(&headers) {
+        s.sessions.remove(&sid);
+    }
+    (
+        StatusCode::OK,
+        [(
+            header::SET_COOKIE,
+            "baton_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0".to_string(),
+        )],
+        axum::Json(json!({"closed": true})),
+    )
+        .into_response()
+}
+
 // ---------------------------------------------------------------- execution health
 
 async fn connectors(State(s): State<AppState>, headers: HeaderMap) -> Response {
@@ -1205,6 +1297,13 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
         "viewer",
         "Server-Sent Events (topics=decisions,actions,tasks,spaces,...)",
     ),
+    (
+        "post",
+        "/v1/session",
+        "none",
+        "trade a token for a console session cookie (returns the CSRF token)",
+    ),
+    ("delete", "/v1/session", "none", "end the console session"),
     ("get", "/v1/openapi.json", "none", "this document"),
 ];
 

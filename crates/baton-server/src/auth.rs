@@ -139,3 +139,51 @@ impl Tokens {
         Some(caller)
     }
 }
+
+/// Browser sessions: the console trades a token for an HttpOnly cookie
+/// (`EventSource` cannot send headers). Mutating calls made with the cookie
+/// must echo the session's CSRF token in `X-CSRF-Token`.
+#[derive(Default)]
+pub struct Sessions {
+    map: Mutex<HashMap<[u8; 32], (Caller, String, std::time::Instant)>>,
+}
+
+/// How long a console session lasts.
+pub const SESSION_HOURS: u64 = 12;
+
+fn random_hex() -> String {
+    let mut raw = [0u8; 32];
+    rand::fill(&mut raw);
+    raw.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Sessions {
+    /// Returns (session id, CSRF token).
+    pub fn create(&self, caller: Caller) -> (String, String) {
+        let (sid, csrf) = (random_hex(), random_hex());
+        let expires =
+            std::time::Instant::now() + std::time::Duration::from_secs(SESSION_HOURS * 3600);
+        if let Ok(mut m) = self.map.lock() {
+            m.retain(|_, v| v.2 > std::time::Instant::now());
+            m.insert(digest(&sid), (caller, csrf.clone(), expires));
+        }
+        (sid, csrf)
+    }
+
+    pub fn check(&self, sid: &str) -> Option<(Caller, String)> {
+        let m = self.map.lock().ok()?;
+        let (c, csrf, expires) = m.get(&digest(sid))?;
+        (*expires > std::time::Instant::now()).then(|| (c.clone(), csrf.clone()))
+    }
+
+    pub fn remove(&self, sid: &str) {
+        if let Ok(mut m) = self.map.lock() {
+            m.remove(&digest(sid));
+        }
+    }
+}
+
+/// Constant-time string equality, for CSRF tokens.
+pub fn same(a: &str, b: &str) -> bool {
+    bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}

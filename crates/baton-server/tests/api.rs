@@ -418,9 +418,9 @@ async fn every_protected_route_needs_a_token() {
         assert_eq!(r.status().as_u16(), 401, "{method} {path} with Basic auth");
     }
     assert!(protected >= 25, "ROUTES lists {protected} protected routes");
-    // Every /v1 route but the OpenAPI document is protected.
+    // Every /v1 route but the OpenAPI document and the session exchange is protected.
     for (_, path, role, _) in baton_server::api::ROUTES {
-        if path.starts_with("/v1/") && *path != "/v1/openapi.json" {
+        if path.starts_with("/v1/") && *path != "/v1/openapi.json" && *path != "/v1/session" {
             assert_ne!(*role, "none", "{path} is public");
         }
     }
@@ -1514,4 +1514,91 @@ async fn metrics_are_prometheus_text_for_a_viewer() {
         .unwrap();
     let n: f64 = sample.rsplit(' ').next().unwrap().parse().unwrap();
     assert!(n >= 1.0, "{sample}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_session_cookie_reads_and_needs_csrf_to_change_things() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(&dir).await;
+    let http = reqwest::Client::new();
+    // A wrong token gets no session.
+    let r = http
+        .post(s.url("/v1/session"))
+        .json(&json!({"token": "bt_nope"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let r = http
+        .post(s.url("/v1/session"))
+        .json(&json!({"token": s.tok.operator}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let sid = cookie.split(';').next().unwrap().to_string();
+    let body: Value = r.json().await.unwrap();
+    let csrf = body["csrf"].as_str().unwrap().to_string();
+    assert_eq!(body["role"], "operator");
+    // Reads work with the cookie alone.
+    let r = http
+        .get(s.url("/v1/spaces"))
+        .header("cookie", &sid)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // A change without the CSRF token is refused, and journals nothing.
+    let before = s.position().await;
+    let r = http
+        .post(s.url("/v1/control/pause"))
+        .header("cookie", &sid)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    assert_eq!(s.position().await, before);
+    let r = http
+        .post(s.url("/v1/control/pause"))
+        .header("cookie", &sid)
+        .header("x-csrf-token", "wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    // With it, the change goes through.
+    let r = http
+        .post(s.url("/v1/control/pause"))
+        .header("cookie", &sid)
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // Closing the session ends it.
+    let r = http
+        .delete(s.url("/v1/session"))
+        .header("cookie", &sid)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let r = http
+        .get(s.url("/v1/spaces"))
+        .header("cookie", &sid)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    s.stop().await;
 }
