@@ -42,8 +42,12 @@ pub enum Request {
         set: PolicySet,
         reply: oneshot::Sender<Result<Applied, String>>,
     },
-    /// From the execution layer; journaled so policies can react.
-    Result(ActionResult),
+    /// From the execution layer; journaled so policies can react. The reply,
+    /// when asked for, comes once the result is durable.
+    Result(
+        ActionResult,
+        Option<oneshot::Sender<Result<Applied, String>>>,
+    ),
     Query {
         f: Query,
         reply: oneshot::Sender<Value>,
@@ -129,6 +133,9 @@ impl Core {
         // It starts from the oldest snapshot kept, so the replay also rebuilds
         // the API's read model (decisions, audit) over that stretch.
         let mut rederived: Vec<Delivery> = Vec::new();
+        // Outcomes already journaled: their rows are final even if a crash
+        // came before the row was marked.
+        let mut outcomes: Vec<(String, &'static str)> = Vec::new();
         let mut view = View::default();
         let first_kept = journal.first_seq()?.unwrap_or(1);
         let start_from = match journal.earliest_snapshot()? {
@@ -147,6 +154,12 @@ impl Core {
                     engine.apply(&e, &mut out);
                     for o in &out {
                         rederived.extend(routing.deliveries(o));
+                    }
+                    if let Entry::ActionResult(r) = &e.entry {
+                        outcomes.push((
+                            format!("{}.{}", r.decision, r.action),
+                            outcome_state(r.outcome),
+                        ));
                     }
                     view.absorb(e.seq, e.time, &out);
                     tail += 1;
@@ -201,6 +214,7 @@ impl Core {
             tracing::info!("{n}");
         }
         let resumed = deliveries.insert_new(&rederived)?;
+        deliveries.settle(&outcomes)?;
         if !resumed.is_empty() {
             tracing::info!(
                 "re-derived {} deliveries from the journal tail",
@@ -372,10 +386,16 @@ impl Worker {
                         index: entries.len() - 1,
                     });
                 }
-                Request::Result(r) => {
+                Request::Result(r, reply) => {
                     let e = self.stamp(Entry::ActionResult(r));
                     entries.push(e);
-                    pending.push(Pending::None);
+                    pending.push(match reply {
+                        Some(reply) => Pending::Applied {
+                            reply,
+                            index: entries.len() - 1,
+                        },
+                        None => Pending::None,
+                    });
                 }
                 Request::Query { f, reply } => pending.push(Pending::Query { f, reply }),
             }
@@ -502,5 +522,14 @@ impl Worker {
             }
         }
         Ok(first)
+    }
+}
+
+/// The delivery-row state an outcome ends in.
+fn outcome_state(o: baton_model::Outcome) -> &'static str {
+    match o {
+        baton_model::Outcome::Succeeded => "succeeded",
+        baton_model::Outcome::Dead => "dead",
+        baton_model::Outcome::Failed | baton_model::Outcome::Expired => "expired",
     }
 }

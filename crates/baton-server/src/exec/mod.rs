@@ -103,8 +103,6 @@ pub struct Exec {
     pub wake: Arc<Notify>,
     in_flight: Mutex<HashSet<String>>,
     next_try: Mutex<HashMap<String, Instant>>,
-    /// Results the core queue had no room for yet.
-    backlog: Mutex<VecDeque<Request>>,
     /// The ingest half of `connectors.yaml`, started beside the executor.
     pub ingest: crate::ingest::IngestConfig,
 }
@@ -179,7 +177,6 @@ impl Exec {
             wake: Arc::new(Notify::new()),
             in_flight: Mutex::new(HashSet::new()),
             next_try: Mutex::new(HashMap::new()),
-            backlog: Mutex::new(VecDeque::new()),
             ingest: cfg.ingest.clone(),
         }))
     }
@@ -235,19 +232,21 @@ impl Exec {
         }
     }
 
+    /// Ends a delivery: the outcome is journaled first (and awaited), then
+    /// the row is marked final. A crash in between leaves the row pending,
+    /// so the outcome is never lost; the restore marks rows whose outcome
+    /// the journal already holds. The key stays in flight until then, so the
+    /// executor never picks the row up twice.
     fn finish(
-        &self,
+        self: &Arc<Self>,
         core: &CoreHandle,
         d: &Delivery,
         state: &str,
         attempts: u32,
         error: Option<String>,
     ) {
-        let now = self.clock.now_ms();
-        if let Ok(s) = self.store.lock()
-            && let Err(e) = s.update(&d.key, attempts, state, error.as_deref(), now)
-        {
-            tracing::error!("recording delivery {}: {e}", d.key);
+        if let Ok(mut f) = self.in_flight.lock() {
+            f.insert(d.key.clone());
         }
         let outcome = match state {
             "succeeded" => Outcome::Succeeded,
@@ -255,30 +254,50 @@ impl Exec {
             _ => Outcome::Expired,
         };
         metrics::counter!("baton_action_outcomes_total", "connector" => d.connector.clone(), "outcome" => state.to_string()).increment(1);
-        if let Some((decision, action)) = d.key.rsplit_once('.')
-            && let Ok(decision) = serde_json::from_value::<DecisionId>(json!(decision))
-            && let Ok(action) = action.parse::<u32>()
-        {
-            let r = ActionResult {
-                decision,
-                action,
+        let result = d.key.rsplit_once('.').and_then(|(decision, action)| {
+            Some(ActionResult {
+                decision: serde_json::from_value::<DecisionId>(json!(decision)).ok()?,
+                action: action.parse::<u32>().ok()?,
                 connector: d.connector.clone(),
                 outcome,
-                error,
-            };
-            // A full core queue only delays the record: keep it for the next round.
-            if let Err(back) = core.send_or_return(Request::Result(r))
-                && let Ok(mut b) = self.backlog.lock()
-            {
-                b.push_back(back);
+                error: error.clone(),
+            })
+        });
+        let (me, core, d, state) = (self.clone(), core.clone(), d.clone(), state.to_string());
+        tokio::spawn(async move {
+            let mut durable = result.is_none();
+            if let Some(r) = result {
+                for _ in 0..500 {
+                    let (tx, rx) = tokio::sync::oneshot::channel();
+                    match core.send_or_return(Request::Result(r.clone(), Some(tx))) {
+                        Ok(()) => {
+                            durable = matches!(rx.await, Ok(Ok(_)));
+                            break;
+                        }
+                        Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+                    }
+                }
             }
-        }
-        if state == "dead"
-            && let Ok(mut st) = self.status.lock()
-            && let Some(s) = st.get_mut(&d.connector)
-        {
-            s.dead += 1;
-        }
+            if durable {
+                let now = me.clock.now_ms();
+                if let Ok(s) = me.store.lock()
+                    && let Err(e) = s.update(&d.key, attempts, &state, error.as_deref(), now)
+                {
+                    tracing::error!("recording delivery {}: {e}", d.key);
+                }
+                if state == "dead"
+                    && let Ok(mut st) = me.status.lock()
+                    && let Some(s) = st.get_mut(&d.connector)
+                {
+                    s.dead += 1;
+                }
+            }
+            if let Ok(mut f) = me.in_flight.lock() {
+                f.remove(&d.key);
+                f.remove(&format!("{}#{}", d.resource, d.key));
+            }
+            me.wake.notify_one();
+        });
     }
 
     /// The executor's loop: pick due deliveries, attempt them, record outcomes.
@@ -287,18 +306,6 @@ impl Exec {
             tokio::select! {
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(Duration::from_millis(200)) => {}
-            }
-            let waiting: Vec<Request> = self
-                .backlog
-                .lock()
-                .map(|mut b| b.drain(..).collect())
-                .unwrap_or_default();
-            for r in waiting {
-                if let Err(back) = core.send_or_return(r)
-                    && let Ok(mut b) = self.backlog.lock()
-                {
-                    b.push_back(back);
-                }
             }
             let pending = match self.store.lock() {
                 Ok(s) => s.by_state("pending", 5_000).unwrap_or_default(),
@@ -319,10 +326,11 @@ impl Exec {
                         .lock()
                         .map(|f| f.contains(&d.key))
                         .unwrap_or(true)
+                    && let Some(d) = self.still_pending(&d.key)
                 {
                     self.finish(
                         &core,
-                        d,
+                        &d,
                         "superseded",
                         d.attempts,
                         Some("a newer version replaced it".into()),
@@ -343,6 +351,17 @@ impl Exec {
         }
     }
 
+    /// The row as it is now, if it still waits: the loop's list is a moment
+    /// old, and a delivery may have finished since it was read.
+    fn still_pending(&self, key: &str) -> Option<Delivery> {
+        let store = self.store.lock().ok()?;
+        store
+            .get(key)
+            .ok()
+            .flatten()
+            .filter(|d| d.state == "pending")
+    }
+
     fn consider(self: Arc<Exec>, d: Delivery, core: &CoreHandle) {
         let now = Instant::now();
         if self
@@ -353,6 +372,9 @@ impl Exec {
         {
             return;
         }
+        let Some(d) = self.still_pending(&d.key) else {
+            return;
+        };
         // One publish in flight per desired-state resource.
         if desired_state(&d.resource)
             && self
@@ -451,6 +473,8 @@ impl Exec {
                 };
             drop(permit);
             let attempts = d.attempts + 1;
+            // A finished delivery stays in flight until its outcome is durable.
+            let mut finished = true;
             match result {
                 Attempt::Delivered => {
                     self.note(&d.connector, None);
@@ -471,6 +495,7 @@ impl Exec {
                     if attempts >= self.policy.max_attempts {
                         self.finish(&core, &d, "dead", attempts, Some(e));
                     } else {
+                        finished = false;
                         let base = self.policy.backoff_ms.saturating_mul(1 << attempts.min(16));
                         let capped = base.min(self.policy.backoff_max_ms);
                         let jitter = rand::random_range(0..=capped / 2 + 1);
@@ -492,7 +517,7 @@ impl Exec {
                     }
                 }
             }
-            if let Ok(mut f) = self.in_flight.lock() {
+            if !finished && let Ok(mut f) = self.in_flight.lock() {
                 f.remove(&d.key);
                 f.remove(&format!("{}#{}", d.resource, d.key));
             }

@@ -60,6 +60,19 @@ impl Store {
         Ok(fresh)
     }
 
+    /// Marks rows still pending whose outcome the journal already holds.
+    pub fn settle(&mut self, outcomes: &[(String, &str)]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for (key, state) in outcomes {
+            tx.execute(
+                "UPDATE deliveries SET state = ?2 WHERE key = ?1 AND state = 'pending'",
+                params![key, state],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     pub fn update(
         &self,
         key: &str,
