@@ -895,19 +895,58 @@ impl Engine {
             CommandKind::SetMode { .. } => "set_mode",
             CommandKind::Manual { .. } => "manual",
             CommandKind::AckAlert { .. } => "ack_alert",
+            CommandKind::ApproveEdited { .. } => "approve",
         };
         bump(&mut self.st.stats.commands, name);
+        let no_edits = Vec::new();
+        let approval = match &c.kind {
+            CommandKind::Approve { decision } => Some((decision, &no_edits)),
+            CommandKind::ApproveEdited { decision, edits } => Some((decision, edits)),
+            _ => None,
+        };
+        if let Some((decision, edits)) = approval {
+            let Some(pending) = self.st.pending.get(decision) else {
+                return self.refuse(out, format!("decision {decision} is not pending"));
+            };
+            if let Some(e) = edits
+                .iter()
+                .find(|e| !pending.actions.iter().any(|a| a.index == e.index))
+            {
+                return self.refuse(
+                    out,
+                    format!("decision {decision} has no action {}", e.index),
+                );
+            }
+        }
         match &c.kind {
-            CommandKind::Approve { decision } => {
-                let Some(p) = self.st.pending.remove(decision) else {
+            CommandKind::Approve { decision } | CommandKind::ApproveEdited { decision, .. } => {
+                let Some(mut p) = self.st.pending.remove(decision) else {
                     return self.refuse(out, format!("decision {decision} is not pending"));
+                };
+                if let CommandKind::ApproveEdited { edits, .. } = &c.kind {
+                    for e in edits {
+                        if let Some(a) = p.actions.iter_mut().find(|a| a.index == e.index) {
+                            if e.drop {
+                                a.suppressed = Some(format!("left out by {}", c.actor));
+                            }
+                            for (k, v) in &e.params {
+                                a.params.insert(k.clone(), v.clone());
+                            }
+                        }
+                    }
+                }
+                let reason = match &c.kind {
+                    CommandKind::ApproveEdited { edits, .. } if !edits.is_empty() => {
+                        format!("approved with {} edit(s)", edits.len())
+                    }
+                    _ => String::new(),
                 };
                 out.push(Output::DecisionUpdate {
                     decision: *decision,
                     status: Status::Approved,
                     at: now,
                     actor: c.actor.clone(),
-                    reason: String::new(),
+                    reason,
                 });
                 let owner = self.cfg.policies.get(p.policy as usize).map(|x| Owner {
                     policy: x.def.id.clone(),

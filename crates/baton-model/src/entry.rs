@@ -85,6 +85,26 @@ pub enum CommandKind {
     AckAlert {
         alert: String,
     },
+    /// Approve after changing what will be sent: new parameters for some
+    /// actions, or some actions left out. Kinds and resources stay as
+    /// proposed; anything else is a rejection plus a manual action.
+    ApproveEdited {
+        decision: DecisionId,
+        edits: Vec<ActionEdit>,
+    },
+}
+
+/// One operator change to a pending action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionEdit {
+    /// The action's index in the decision.
+    pub index: u32,
+    /// Parameters to set (others keep their proposed values).
+    #[serde(default)]
+    pub params: BTreeMap<String, ParamValue>,
+    /// Leave this action out.
+    #[serde(default)]
+    pub drop: bool,
 }
 
 /// An action an operator sends by hand; it goes out even while automation is paused.

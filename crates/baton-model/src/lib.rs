@@ -13,7 +13,9 @@ pub mod spec;
 pub mod value;
 
 pub use duration::{DurationError, parse_duration};
-pub use entry::{ActionResult, Command, CommandKind, Entry, ManualAction, Outcome, Stamped};
+pub use entry::{
+    ActionEdit, ActionResult, Command, CommandKind, Entry, ManualAction, Outcome, Stamped,
+};
 pub use ids::DecisionId;
 pub use signal::{Signal, SignalData, SignalError, SignalType};
 pub use spec::*;

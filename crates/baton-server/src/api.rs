@@ -608,14 +608,31 @@ async fn approve(
         Ok(i) => i,
         Err(p) => return p.into_response(),
     };
-    if !body.is_empty() && body.as_ref() != b"{}" {
-        return Problem::bad_field(
-            "actions",
-            "editing actions on approval is not supported yet: reject and send a manual action",
-        )
-        .into_response();
+    if body.is_empty() || body.as_ref() == b"{}" {
+        return run_command(&s, &headers, CommandKind::Approve { decision }).await;
     }
-    run_command(&s, &headers, CommandKind::Approve { decision }).await
+    #[derive(Deserialize)]
+    struct Edits {
+        actions: Vec<baton_model::ActionEdit>,
+    }
+    match serde_json::from_slice::<Edits>(&body) {
+        Ok(e) => {
+            run_command(
+                &s,
+                &headers,
+                CommandKind::ApproveEdited {
+                    decision,
+                    edits: e.actions,
+                },
+            )
+            .await
+        }
+        Err(e) => Problem::bad_field(
+            "actions",
+            format!("{e}: expected {{\"actions\": [{{\"index\": N, \"params\": {{...}}, \"drop\": false}}]}}"),
+        )
+        .into_response(),
+    }
 }
 
 async fn reject(

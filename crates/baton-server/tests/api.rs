@@ -1602,3 +1602,57 @@ async fn a_console_session_cookie_reads_and_needs_csrf_to_change_things() {
     assert_eq!(r.status().as_u16(), 401);
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_can_edit_a_proposal_while_approving_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(&dir).await;
+    let id = s.incident("inc-edit", "hall-b", "high").await;
+    let d = s.decision(&id).await;
+    let actions = d["actions"].as_array().unwrap().clone();
+    let alert = actions.iter().find(|a| a["kind"] == "alert").unwrap();
+    let medic = actions
+        .iter()
+        .find(|a| a["kind"] == "dispatch" && a["params"]["role"] == "medic")
+        .unwrap();
+    // An edit naming an action the decision does not have is refused whole.
+    let r = s
+        .post(
+            &s.tok.operator,
+            &format!("/v1/decisions/{id}/approve"),
+            json!({"actions": [{"index": 99, "drop": true}]}),
+        )
+        .await;
+    assert_eq!(r.status, 409, "{}", r.text);
+    assert_eq!(s.decision(&id).await["status"], "pending");
+    // New alert text, and one medic left out.
+    let r = s
+        .post(
+            &s.tok.operator,
+            &format!("/v1/decisions/{id}/approve"),
+            json!({"actions": [
+                {"index": alert["index"], "params": {"message": "Edited by the desk"}},
+                {"index": medic["index"], "drop": true},
+            ]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let outputs = r.json()["outputs"].as_array().unwrap().clone();
+    let update = outputs
+        .iter()
+        .find(|o| o["kind"] == "decision_update")
+        .unwrap();
+    assert_eq!(update["status"], "approved");
+    assert_eq!(update["reason"], "approved with 2 edit(s)");
+    let sent = outputs.iter().find(|o| o["kind"] == "execute").unwrap()["actions"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let sent_alert = sent.iter().find(|a| a["kind"] == "alert").unwrap();
+    assert_eq!(sent_alert["params"]["message"], "Edited by the desk");
+    assert!(
+        !sent.iter().any(|a| a["index"] == medic["index"]),
+        "the dropped action is not sent: {sent:?}"
+    );
+    s.stop().await;
+}
