@@ -224,10 +224,19 @@ impl Core {
         if journal.latest_snapshot()?.is_none() {
             journal.save_snapshot(&engine.snapshot())?;
         }
+        let stop = Arc::new(AtomicBool::new(false));
+        // Snapshots come from a second engine that follows the committed
+        // journal on its own thread, so the core never stalls to serialise.
+        let follower = baton_journal::SnapshotFollower::new(engine.clone());
+        let snap_dir = cfg.data.clone();
+        let snap_stop = stop.clone();
+        std::thread::Builder::new()
+            .name("baton-snapshots".into())
+            .spawn(move || follow(follower, &snap_dir, &snap_stop))
+            .context("starting the snapshot thread")?;
         let (tx, rx) = std::sync::mpsc::sync_channel(cfg.queue.max(1));
         let (events, _) = broadcast::channel(4096);
         let (executions, _) = broadcast::channel(65_536);
-        let stop = Arc::new(AtomicBool::new(false));
         let mut worker = Worker {
             stop: stop.clone(),
             engine,
@@ -236,7 +245,6 @@ impl Core {
             view,
             events: events.clone(),
             executions: executions.clone(),
-            since_snapshot: 0,
             last_time: 0,
             dirty: HashSet::new(),
             routing,
@@ -266,7 +274,6 @@ struct Worker {
     view: View,
     events: broadcast::Sender<Event>,
     executions: broadcast::Sender<(u64, Output)>,
-    since_snapshot: u64,
     last_time: i64,
     /// Spaces whose state changed in this batch, for the coalesced stream.
     dirty: HashSet<u32>,
@@ -514,13 +521,6 @@ impl Worker {
             let _ = self.events.send(ev);
         }
         metrics::gauge!("baton_journal_position").set(last as f64);
-        self.since_snapshot += entries.len() as u64;
-        if self.since_snapshot >= SNAPSHOT_EVERY {
-            self.since_snapshot = 0;
-            if let Err(e) = self.journal.save_snapshot(&self.engine.snapshot()) {
-                tracing::warn!("snapshot failed: {e}");
-            }
-        }
         Ok(first)
     }
 }
@@ -531,5 +531,31 @@ fn outcome_state(o: baton_model::Outcome) -> &'static str {
         baton_model::Outcome::Succeeded => "succeeded",
         baton_model::Outcome::Dead => "dead",
         baton_model::Outcome::Failed | baton_model::Outcome::Expired => "expired",
+    }
+}
+
+/// The snapshot thread: catch up with the committed journal every second,
+/// and save a snapshot every [`SNAPSHOT_EVERY`] entries.
+fn follow(mut f: baton_journal::SnapshotFollower, dir: &std::path::Path, stop: &AtomicBool) {
+    let mut journal = match SqliteJournal::open(dir, &baton_journal::Options::default()) {
+        Ok(j) => j,
+        Err(e) => {
+            tracing::error!("snapshot thread: {e}");
+            return;
+        }
+    };
+    let mut last = f.position();
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(250));
+        if let Err(e) = f.catch_up(&journal) {
+            tracing::warn!("snapshot thread: {e}");
+            continue;
+        }
+        if f.position() >= last + SNAPSHOT_EVERY {
+            match journal.save_snapshot(&f.snapshot()) {
+                Ok(()) => last = f.position(),
+                Err(e) => tracing::warn!("snapshot failed: {e}"),
+            }
+        }
     }
 }
