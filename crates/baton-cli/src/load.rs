@@ -16,19 +16,55 @@ pub struct Load {
     pub concurrency: usize,
     pub batch: usize,
     pub signals: u64,
+    /// Listen here for the server's webhooks and time signal → webhook for
+    /// the marker readings (count a multiple of 100; see examples/loadtest).
+    pub receiver: Option<std::net::SocketAddr>,
+}
+
+type Times = Arc<std::sync::Mutex<std::collections::HashMap<u64, Instant>>>;
+
+/// A webhook receiver that notes when each decision's delivery arrived,
+/// keyed by the journal position of the signal that caused it.
+async fn receiver(addr: std::net::SocketAddr, got: Times) -> Result<()> {
+    use axum::routing::post;
+    let app = axum::Router::new().route(
+        "/{*path}",
+        post(move |body: axum::body::Bytes| {
+            let got = got.clone();
+            async move {
+                let now = Instant::now();
+                if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body)
+                    && let Some(seq) = v["decision"]
+                        .as_str()
+                        .and_then(|d| d.split('.').next())
+                        .and_then(|s| s.parse::<u64>().ok())
+                    && let Ok(mut m) = got.lock()
+                {
+                    m.entry(seq).or_insert(now);
+                }
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening for webhooks on {addr}"))?;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(())
 }
 
 /// Synthetic occupancy readings over the example's spaces, unique ids.
 fn synthetic(n: u64, run: u64) -> Vec<String> {
-    let spaces = [
-        "hall-a", "hall-b", "hall-c", "room-1", "room-2", "room-3", "room-4", "room-5",
-    ];
+    // Spaces both the example and examples/loadtest have.
+    let spaces = ["hall-a", "hall-b", "room-1", "room-2"];
     (0..n)
         .map(|i| {
             let sp = spaces[(i % spaces.len() as u64) as usize];
             format!(
                 r#"{{"specversion":"1.0","id":"load-{run}-{i}","source":"load","type":"space.occupancy","subject":"{sp}","data":{{"count":{}}}}}"#,
-                20 + i % 50
+                if i % 100 == 0 { 100 } else { 20 + i % 50 }
             )
         })
         .collect()
@@ -60,7 +96,17 @@ pub async fn run(l: Load) -> Result<String> {
             }
         })
         .collect();
+    let markers: Vec<bool> = lines
+        .iter()
+        .map(|l| l.contains(r#""count":100}"#))
+        .collect();
     let bodies = Arc::new(bodies);
+    let markers = Arc::new(markers);
+    let got: Times = Arc::default();
+    let sent: Times = Arc::default();
+    if let Some(addr) = l.receiver {
+        receiver(addr, got.clone()).await?;
+    }
     let next = Arc::new(AtomicU64::new(0));
     let accepted = Arc::new(AtomicU64::new(0));
     let duplicates = Arc::new(AtomicU64::new(0));
@@ -79,6 +125,7 @@ pub async fn run(l: Load) -> Result<String> {
     };
     let mut tasks = Vec::new();
     for _ in 0..l.concurrency.max(1) {
+        let (markers, sent) = (markers.clone(), sent.clone());
         let (bodies, next, accepted, duplicates, errors, client) = (
             bodies.clone(),
             next.clone(),
@@ -122,6 +169,22 @@ pub async fn run(l: Load) -> Result<String> {
                     Ok(resp) if resp.status().as_u16() == 202 => {
                         accepted.fetch_add(*n as u64, Ordering::Relaxed);
                         lat.push(took);
+                        // Signals of one request are journaled contiguously,
+                        // ending at `position`: note where the markers went.
+                        let v: serde_json::Value = resp.json().await.unwrap_or_default();
+                        if let (Some(last), Some(acc)) =
+                            (v["position"].as_u64(), v["accepted"].as_u64())
+                            && acc == *n as u64
+                        {
+                            let first_line = i * batch;
+                            for k in 0..*n {
+                                if markers.get(first_line + k).copied().unwrap_or(false)
+                                    && let Ok(mut m) = sent.lock()
+                                {
+                                    m.insert(last + 1 - acc + k as u64, t0);
+                                }
+                            }
+                        }
                         None
                     }
                     Ok(resp) if resp.status().as_u16() == 200 => {
@@ -147,6 +210,44 @@ pub async fn run(l: Load) -> Result<String> {
         lat.extend(t.await.unwrap_or_default());
     }
     let secs = started.elapsed().as_secs_f64();
+    let mut e2e: Vec<Duration> = Vec::new();
+    if l.receiver.is_some() {
+        // Give the last deliveries a moment to arrive.
+        let expect = sent.lock().map(|m| m.len()).unwrap_or(0);
+        for _ in 0..40 {
+            if got.lock().map(|m| m.len()).unwrap_or(0) >= expect {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        if let (Ok(s), Ok(g)) = (sent.lock(), got.lock()) {
+            for (seq, t0) in s.iter() {
+                if let Some(t1) = g.get(seq) {
+                    e2e.push(t1.saturating_duration_since(*t0));
+                }
+            }
+        }
+        e2e.sort_unstable();
+    }
+    let pct_of = |v: &[Duration], p: f64| -> f64 {
+        if v.is_empty() {
+            return 0.0;
+        }
+        let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+        v[i.min(v.len() - 1)].as_secs_f64() * 1000.0
+    };
+    let webhook = if l.receiver.is_some() {
+        format!(
+            "signal sent -> webhook received ms ({} of {} markers arrived): p50 {:.3}  p99 {:.3}  p999 {:.3}\n",
+            e2e.len(),
+            sent.lock().map(|m| m.len()).unwrap_or(0),
+            pct_of(&e2e, 0.5),
+            pct_of(&e2e, 0.99),
+            pct_of(&e2e, 0.999),
+        )
+    } else {
+        String::new()
+    };
     lat.sort_unstable();
     let pct = |p: f64| -> f64 {
         if lat.is_empty() {
@@ -160,7 +261,7 @@ pub async fn run(l: Load) -> Result<String> {
     Ok(format!(
         "sent {} signals in {} requests ({} per request, concurrency {}) over {secs:.2} s\n\
          accepted {acc} ({:.0}/s), duplicates {}, errors {}\n\
-         acceptance latency ms: p50 {:.3}  p99 {:.3}  p999 {:.3}  max {:.3}\n",
+         acceptance latency ms: p50 {:.3}  p99 {:.3}  p999 {:.3}  max {:.3}\n{webhook}",
         lines.len(),
         bodies.len(),
         batch,

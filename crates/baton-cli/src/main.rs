@@ -116,6 +116,10 @@ enum Cmd {
         /// How many signals to send.
         #[arg(long, default_value_t = 100_000)]
         signals: u64,
+        /// Receive the server's webhooks here and time signal -> webhook
+        /// (serve examples/loadtest with notify routed to this address).
+        #[arg(long)]
+        receiver: Option<std::net::SocketAddr>,
     },
     /// Manage API tokens.
     Token {
@@ -173,6 +177,7 @@ fn main() {
             concurrency,
             batch,
             signals,
+            receiver,
         } => runtime().and_then(|rt| {
             rt.block_on(load::run(load::Load {
                 url,
@@ -182,6 +187,7 @@ fn main() {
                 concurrency,
                 batch,
                 signals,
+                receiver,
             }))
             .map(|s| print!("{s}"))
         }),
