@@ -324,6 +324,21 @@ struct Filter {
     limit: Option<usize>,
 }
 
+/// A list endpoint: a reader's call, items built on the core thread.
+async fn listing(
+    s: &AppState,
+    headers: &HeaderMap,
+    items: impl FnOnce(&Engine, &View) -> Vec<Value> + Send + 'static,
+) -> Response {
+    if let Err(p) = s.reader(headers) {
+        return p.into_response();
+    }
+    match s.query(move |e, v| list(items(e, v), e.position())).await {
+        Ok(v) => ok(v),
+        Err(p) => p.into_response(),
+    }
+}
+
 fn list(items: Vec<Value>, position: u64) -> Value {
     json!({"items": items, "position": position})
 }
@@ -338,22 +353,13 @@ async fn spaces(
     headers: HeaderMap,
     Query(f): Query<Filter>,
 ) -> Response {
-    if let Err(p) = s.reader(&headers) {
-        return p.into_response();
-    }
-    match s
-        .query(move |e, _| {
-            let items = (0..e.config().spec.spaces.len() as u32)
-                .map(|i| view::space_json(e, i))
-                .filter(|v| matches(v, "zone", &f.zone) && matches(v, "kind", &f.kind))
-                .collect();
-            list(items, e.position())
-        })
-        .await
-    {
-        Ok(v) => ok(v),
-        Err(p) => p.into_response(),
-    }
+    listing(&s, &headers, move |e, _| {
+        (0..e.config().spec.spaces.len() as u32)
+            .map(|i| view::space_json(e, i))
+            .filter(|v| matches(v, "zone", &f.zone) && matches(v, "kind", &f.kind))
+            .collect()
+    })
+    .await
 }
 
 async fn one(
@@ -398,22 +404,13 @@ async fn sessions(
     headers: HeaderMap,
     Query(f): Query<Filter>,
 ) -> Response {
-    if let Err(p) = s.reader(&headers) {
-        return p.into_response();
-    }
-    match s
-        .query(move |e, _| {
-            let items = (0..e.config().spec.sessions.len() as u32)
-                .map(|i| view::session_json(e, i))
-                .filter(|v| matches(v, "status", &f.status) && matches(v, "space", &f.space))
-                .collect();
-            list(items, e.position())
-        })
-        .await
-    {
-        Ok(v) => ok(v),
-        Err(p) => p.into_response(),
-    }
+    listing(&s, &headers, move |e, _| {
+        (0..e.config().spec.sessions.len() as u32)
+            .map(|i| view::session_json(e, i))
+            .filter(|v| matches(v, "status", &f.status) && matches(v, "space", &f.space))
+            .collect()
+    })
+    .await
 }
 
 async fn session(
@@ -431,29 +428,20 @@ async fn session(
 }
 
 async fn staff(State(s): State<AppState>, headers: HeaderMap, Query(f): Query<Filter>) -> Response {
-    if let Err(p) = s.reader(&headers) {
-        return p.into_response();
-    }
-    match s
-        .query(move |e, _| {
-            let items = (0..e.config().spec.staff.len() as u32)
-                .map(|i| view::staff_json(e, i))
-                .filter(|v| {
-                    matches(v, "zone", &f.zone)
-                        && f.role.as_ref().is_none_or(|r| {
-                            v["roles"]
-                                .as_array()
-                                .is_some_and(|a| a.iter().any(|x| x == r))
-                        })
-                })
-                .collect();
-            list(items, e.position())
-        })
-        .await
-    {
-        Ok(v) => ok(v),
-        Err(p) => p.into_response(),
-    }
+    listing(&s, &headers, move |e, _| {
+        (0..e.config().spec.staff.len() as u32)
+            .map(|i| view::staff_json(e, i))
+            .filter(|v| {
+                matches(v, "zone", &f.zone)
+                    && f.role.as_ref().is_none_or(|r| {
+                        v["roles"]
+                            .as_array()
+                            .is_some_and(|a| a.iter().any(|x| x == r))
+                    })
+            })
+            .collect()
+    })
+    .await
 }
 
 async fn staff_one(
@@ -471,22 +459,13 @@ async fn staff_one(
 }
 
 async fn signs(State(s): State<AppState>, headers: HeaderMap, Query(f): Query<Filter>) -> Response {
-    if let Err(p) = s.reader(&headers) {
-        return p.into_response();
-    }
-    match s
-        .query(move |e, _| {
-            let items = (0..e.config().spec.signs.len() as u32)
-                .map(|i| view::sign_json(e, i))
-                .filter(|v| matches(v, "space", &f.space))
-                .collect();
-            list(items, e.position())
-        })
-        .await
-    {
-        Ok(v) => ok(v),
-        Err(p) => p.into_response(),
-    }
+    listing(&s, &headers, move |e, _| {
+        (0..e.config().spec.signs.len() as u32)
+            .map(|i| view::sign_json(e, i))
+            .filter(|v| matches(v, "space", &f.space))
+            .collect()
+    })
+    .await
 }
 
 async fn sign(State(s): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
@@ -671,36 +650,26 @@ async fn reject(
 // ---------------------------------------------------------------- alerts
 
 async fn alerts(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    if let Err(p) = s.reader(&headers) {
-        return p.into_response();
-    }
-    match s
-        .query(|e, v| {
-            let items = e
-                .state()
-                .alerts
-                .iter()
-                .map(|(id, c)| {
-                    let first = v.decisions.get(&c.first).map(|r| v.decision_json(r));
-                    json!({
-                        "id": id,
-                        "space": id.strip_prefix("alert:"),
-                        "count": c.count,
-                        "opened": c.opened,
-                        "last": c.last,
-                        "acked_by": c.acked,
-                        "first_decision": c.first.to_string(),
-                        "first": first,
-                    })
+    listing(&s, &headers, |e, v| {
+        e.state()
+            .alerts
+            .iter()
+            .map(|(id, c)| {
+                let first = v.decisions.get(&c.first).map(|r| v.decision_json(r));
+                json!({
+                    "id": id,
+                    "space": id.strip_prefix("alert:"),
+                    "count": c.count,
+                    "opened": c.opened,
+                    "last": c.last,
+                    "acked_by": c.acked,
+                    "first_decision": c.first.to_string(),
+                    "first": first,
                 })
-                .collect();
-            list(items, e.position())
-        })
-        .await
-    {
-        Ok(v) => ok(v),
-        Err(p) => p.into_response(),
-    }
+            })
+            .collect()
+    })
+    .await
 }
 
 async fn ack_alert(
@@ -887,24 +856,15 @@ async fn manual_action(State(s): State<AppState>, headers: HeaderMap, body: Byte
 }
 
 async fn overrides(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    if let Err(p) = s.reader(&headers) {
-        return p.into_response();
-    }
-    match s
-        .query(|e, _| {
-            let items = e
+    listing(&s, &headers, |e, _| {
+        e
                 .state()
                 .overrides
                 .iter()
                 .map(|(r, o)| json!({"resource": r, "value": o.value, "until": o.until, "actor": o.actor}))
-                .collect();
-            list(items, e.position())
-        })
-        .await
-    {
-        Ok(v) => ok(v),
-        Err(p) => p.into_response(),
-    }
+                .collect()
+    })
+    .await
 }
 
 #[derive(Deserialize)]

@@ -157,23 +157,7 @@ pub fn load(dir: &Path) -> Result<Loaded, Vec<Diagnostic>> {
     let staff = resolve_staff(&staff, &spaces, &mut cx);
     let signs = resolve_signs(&signs, &space_ids, &mut cx);
     let sign_ids: HashSet<&str> = signs.iter().map(|s| s.id.as_str()).collect();
-    let mut policies = Vec::new();
-    let mut seen = BTreeMap::new();
-    for (file, pf) in &policy_files {
-        for (i, p) in pf.policies.iter().enumerate() {
-            if let Some(prev) = seen.insert(p.value.id.clone(), file.clone()) {
-                cx.error(
-                    file,
-                    at(p),
-                    format!("policies[{i}].id"),
-                    format!("duplicate policy id {:?} (also in {prev})", p.value.id),
-                );
-            }
-            if let Some(pol) = resolve_policy(file, i, p, &space_ids, &sign_ids, &mut cx) {
-                policies.push(pol);
-            }
-        }
-    }
+    let policies = resolve_policies(&policy_files, &space_ids, &sign_ids, &mut cx);
     if cx.diags.iter().any(|d| d.severity == Severity::Error) {
         return Err(finish(cx.diags));
     }
@@ -211,6 +195,33 @@ fn set_hash(policies: &[m::Policy]) -> String {
         .to_string()
 }
 
+/// Every policy of every policy file, with duplicate ids named across files.
+fn resolve_policies(
+    files: &[(String, PoliciesFile)],
+    spaces: &HashSet<&str>,
+    signs: &HashSet<&str>,
+    cx: &mut Ctx,
+) -> Vec<m::Policy> {
+    let mut policies = Vec::new();
+    let mut seen = BTreeMap::new();
+    for (file, pf) in files {
+        for (i, p) in pf.policies.iter().enumerate() {
+            if let Some(prev) = seen.insert(p.value.id.clone(), file.clone()) {
+                cx.error(
+                    file,
+                    at(p),
+                    format!("policies[{i}].id"),
+                    format!("duplicate policy id {:?} (also in {prev})", p.value.id),
+                );
+            }
+            if let Some(pol) = resolve_policy(file, i, p, spaces, signs, cx) {
+                policies.push(pol);
+            }
+        }
+    }
+    policies
+}
+
 /// Checks a new `policies.yaml` text against a running spec, for a live
 /// policy change: the whole set or nothing, with every error named.
 pub fn policies_from_yaml(
@@ -224,21 +235,8 @@ pub fn policies_from_yaml(
     };
     let spaces: HashSet<&str> = spec.spaces.iter().map(|s| s.id.as_str()).collect();
     let signs: HashSet<&str> = spec.signs.iter().map(|s| s.id.as_str()).collect();
-    let mut policies = Vec::new();
-    let mut seen = HashSet::new();
-    for (i, p) in file.policies.iter().enumerate() {
-        if !seen.insert(p.value.id.clone()) {
-            cx.error(
-                name,
-                at(p),
-                format!("policies[{i}].id"),
-                format!("duplicate policy id {:?}", p.value.id),
-            );
-        }
-        if let Some(pol) = resolve_policy(name, i, p, &spaces, &signs, &mut cx) {
-            policies.push(pol);
-        }
-    }
+    let files = vec![(name.to_string(), file)];
+    let policies = resolve_policies(&files, &spaces, &signs, &mut cx);
     if cx.diags.iter().any(|d| d.severity == Severity::Error) {
         return Err(finish(cx.diags));
     }
