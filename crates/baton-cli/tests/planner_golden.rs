@@ -1580,3 +1580,88 @@ fn a_replay_with_commands_and_staff_replies_is_byte_identical_across_processes()
     assert_eq!(&nuno[..3], ["assigned", "declined", "reassigned"]);
     check_task_ledger(&a);
 }
+
+// ---------------------------------------------------------------------------
+// 10. Alert cards escalate when nobody acknowledges them
+// ---------------------------------------------------------------------------
+
+/// The first alert action of an execute, with the card it joined.
+fn alert_cards(run: &Run) -> Vec<(i64, String, i64)> {
+    kind(run, "execute")
+        .into_iter()
+        .flat_map(|e| {
+            let at = int(e, "at");
+            e["actions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|a| a["kind"] == "alert" && a["resource"] != "operators:escalation")
+                .map(move |a| {
+                    (
+                        at,
+                        st(&a["params"], "group").to_string(),
+                        int(&a["params"], "count"),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+fn escalations(run: &Run) -> Vec<(i64, String)> {
+    kind(run, "execute")
+        .into_iter()
+        .flat_map(|e| {
+            let at = int(e, "at");
+            e["actions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|a| a["resource"] == "operators:escalation")
+                .map(move |a| (at, st(&a["params"], "group").to_string()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn unacknowledged_alert_cards_escalate_once_and_an_ack_prevents_it() {
+    let run = stock();
+    let wait = spec().governance.alert_ack_timeout;
+    assert_eq!(wait, 300_000);
+    let opened: Vec<(i64, String)> = alert_cards(run)
+        .into_iter()
+        .filter(|(_, _, count)| *count == 1)
+        .map(|(at, g, _)| (at, g))
+        .collect();
+    assert!(!opened.is_empty(), "the scripted day raises alerts");
+    let esc = escalations(run);
+    // Nobody acknowledges anything in the stock run: every card goes up once,
+    // exactly alert_ack_timeout after it opened.
+    assert_eq!(esc.len(), opened.len(), "{esc:?} vs {opened:?}");
+    for (at, group) in &opened {
+        assert!(
+            esc.iter()
+                .any(|(t, g)| g == group && *t - at >= wait && *t - at < wait + 2_000),
+            "{group} opened at {at} did not escalate after {wait} ms: {esc:?}"
+        );
+    }
+    // Acknowledge the first card a minute after it opened: it no longer escalates.
+    let (at, group) = opened[0].clone();
+    let time = jiff::Timestamp::from_millisecond(at + 60_000)
+        .expect("time")
+        .to_string();
+    let ack =
+        format!(r#"{{"command":"ack_alert","alert":"{group}","actor":"ops","time":"{time}"}}"#);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let signals = signals_with(dir.path(), &[ack]);
+    let acked = replay(&example(), &signals);
+    let esc2 = escalations(&acked);
+    assert_eq!(esc2.len(), esc.len() - 1, "{esc2:?}");
+    assert!(
+        !esc2
+            .iter()
+            .any(|(t, g)| g == &group && *t - at < wait + 2_000),
+        "the acknowledged card escalated anyway"
+    );
+}

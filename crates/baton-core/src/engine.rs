@@ -191,6 +191,7 @@ impl Engine {
                 Timer::Approval { decision } => self.approval_timeout(decision, out),
                 Timer::TaskAck { task, staff } => self.task_ack_timeout(&task, staff, out),
                 Timer::TaskEnd { task } => self.task_end(&task, out),
+                Timer::AlertAck { group, opened } => self.alert_ack_timeout(&group, opened, out),
                 Timer::OverrideExpiry { resource } => {
                     if self
                         .st

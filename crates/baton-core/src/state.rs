@@ -93,6 +93,8 @@ pub struct AlertCard {
     pub opened: Millis,
     pub last: Millis,
     pub acked: Option<String>,
+    /// Already sent up to the supervisor.
+    pub escalated: bool,
 }
 
 /// Per (policy, entity): where the policy's state machine stands.
@@ -127,6 +129,11 @@ pub enum Timer {
     /// A task nobody reported done is closed at its `valid_until`.
     TaskEnd {
         task: String,
+    },
+    /// An alert card opened at `opened` escalates now unless acknowledged.
+    AlertAck {
+        group: String,
+        opened: Millis,
     },
 }
 

@@ -40,6 +40,9 @@ pub struct Governance {
     pub task_ack_timeout: Millis,
     /// Alerts about one space within this window join one card.
     pub alert_group_window: Millis,
+    /// An alert card nobody acknowledged for this long goes up to the
+    /// supervisor (`operators:escalation`); 0 never escalates.
+    pub alert_ack_timeout: Millis,
 }
 
 impl Default for Governance {
@@ -51,6 +54,7 @@ impl Default for Governance {
             max_tasks_per_staff: 1,
             task_ack_timeout: 120_000,
             alert_group_window: 600_000,
+            alert_ack_timeout: 300_000,
         }
     }
 }

@@ -70,6 +70,10 @@ pub struct GovernanceFile {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub alert_group_window: Option<Spanned<String>>,
+    /// An unacknowledged alert card escalates after this long (default `5m`; `0s` never).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub alert_ack_timeout: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

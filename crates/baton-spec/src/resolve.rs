@@ -457,6 +457,14 @@ fn resolve_governance(g: Option<&GovernanceFile>, cx: &mut Ctx) -> m::Governance
             .max_tasks_per_staff
             .unwrap_or(d.max_tasks_per_staff)
             .max(1),
+        alert_ack_timeout: duration(
+            f,
+            "governance.alert_ack_timeout",
+            &g.alert_ack_timeout,
+            d.alert_ack_timeout,
+            cx,
+        )
+        .max(0),
         task_ack_timeout,
         alert_group_window,
     }

@@ -93,8 +93,19 @@ impl Engine {
                             opened: now,
                             last: now,
                             acked: None,
+                            escalated: false,
                         };
                         self.st.alerts.insert(group.clone(), c.clone());
+                        let wait = self.cfg.spec.governance.alert_ack_timeout;
+                        if wait > 0 {
+                            self.st.timers.insert((
+                                now + wait,
+                                Timer::AlertAck {
+                                    group: group.clone(),
+                                    opened: now,
+                                },
+                            ));
+                        }
                         c
                     }
                 };
@@ -419,6 +430,44 @@ impl Engine {
             out,
         );
         self.st.tasks.remove(task);
+    }
+
+    /// An alert card nobody acknowledged goes up to the supervisor, once.
+    pub(crate) fn alert_ack_timeout(&mut self, group: &str, opened: Millis, out: &mut Out) {
+        let now = self.st.now;
+        let wait = self.cfg.spec.governance.alert_ack_timeout;
+        let Some(card) = self.st.alerts.get_mut(group) else {
+            return;
+        };
+        if card.opened != opened || card.acked.is_some() || card.escalated {
+            return;
+        }
+        card.escalated = true;
+        let count = card.count;
+        let mut params = BTreeMap::new();
+        params.insert("group".into(), ParamValue::String(group.to_string()));
+        params.insert("count".into(), ParamValue::Int(i64::from(count)));
+        params.insert("severity".into(), ParamValue::String("high".into()));
+        params.insert(
+            "message".into(),
+            ParamValue::String(format!(
+                "{group}: {count} alert(s) not acknowledged for {} min",
+                wait / 60_000
+            )),
+        );
+        let id = out.id();
+        out.push(Output::Execute {
+            decision: id,
+            at: now,
+            actions: vec![Action {
+                index: 0,
+                kind: ActionKind::Alert,
+                resource: "operators:escalation".into(),
+                params,
+                valid_until: now + 30 * 60_000,
+                suppressed: None,
+            }],
+        });
     }
 
     /// Drops claims whose actions are no longer valid, so state stays bounded.
