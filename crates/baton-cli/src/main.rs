@@ -121,6 +121,33 @@ enum Cmd {
         #[arg(long)]
         receiver: Option<std::net::SocketAddr>,
     },
+    /// Turn a published schedule (pretalx/c3voc JSON, frab/pentabarf XML,
+    /// gzipped or not) into an event directory that passes `baton check`.
+    Import {
+        /// The schedule file.
+        schedule: PathBuf,
+        /// The event directory to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// auto, json (pretalx, c3voc) or xml (frab, pentabarf).
+        #[arg(long, default_value = "auto")]
+        format: String,
+        /// Room capacities: a CSV (room, seats or area_m2, optional zone) or a JSON room list.
+        #[arg(long)]
+        capacities: Option<PathBuf>,
+        /// Square metres per person when a capacity comes from a floor area.
+        #[arg(long, default_value_t = 1.2)]
+        m2_per_person: f64,
+        /// Seats assumed for a room with no capacity anywhere (warned).
+        #[arg(long, default_value_t = 100)]
+        default_capacity: u32,
+        /// IANA time zone, overriding the file's.
+        #[arg(long)]
+        timezone: Option<String>,
+        /// Replace files already in the output directory.
+        #[arg(long)]
+        force: bool,
+    },
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
@@ -169,6 +196,28 @@ fn main() {
         Cmd::Token {
             cmd: TokenCmd::Create { data, role, name },
         } => token_create(&data, &role, &name),
+        Cmd::Import {
+            schedule,
+            out,
+            format,
+            capacities,
+            m2_per_person,
+            default_capacity,
+            timezone,
+            force,
+        } => import(
+            &schedule,
+            &out,
+            &format,
+            baton_import::ImportOptions {
+                capacities,
+                m2_per_person,
+                default_capacity,
+                timezone,
+                ..Default::default()
+            },
+            force,
+        ),
         Cmd::Load {
             url,
             token,
@@ -607,6 +656,39 @@ fn serve(
         let _ = running.shutdown.send(());
         running.done.await.context("joining the server")?
     })
+}
+
+fn import(
+    schedule: &Path,
+    out: &Path,
+    format: &str,
+    opts: baton_import::ImportOptions,
+    force: bool,
+) -> Result<()> {
+    let format: baton_import::Format = format
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--format: {e}"))?;
+    let imported = baton_import::import_schedule(schedule, format, &opts)?;
+    let written = if force {
+        baton_import::write_dir_replacing(&imported, out)
+    } else {
+        baton_import::write_dir(&imported, out)
+    };
+    written.with_context(|| format!("writing {}", out.display()))?;
+    for w in &imported.warnings {
+        eprintln!("warning: {w}");
+    }
+    println!("{}", imported.summary);
+    // The result must pass the same check as a hand-written event.
+    let l = load(out)?;
+    println!(
+        "{}: ok — {} spaces, {} sessions, {} policies",
+        out.display(),
+        l.spec.spaces.len(),
+        l.spec.sessions.len(),
+        l.policies.policies.len()
+    );
+    Ok(())
 }
 
 fn token_create(data: &Path, role: &str, name: &str) -> Result<()> {

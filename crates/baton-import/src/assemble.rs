@@ -1,0 +1,800 @@
+//! From a format-neutral [`Schedule`] to Baton's files: the time zone is
+//! chosen, times are placed in it, rooms become spaces with capacities and
+//! zones, events become sessions with valid unique ids.
+
+use crate::capacities;
+use crate::model::{Event, Length, Schedule, When};
+use crate::text::{Ids, comment, quote, slugify, squash, truncate_slug};
+use crate::{ImportError, ImportOptions, Imported};
+use jiff::civil::{Date, DateTime};
+use jiff::tz::{Offset, TimeZone};
+use jiff::{SignedDuration, Timestamp};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt::Write as _;
+
+/// Zone of rooms whose names carry no building prefix.
+const MAIN_ZONE: &str = "main";
+/// Longest generated id; schedule slugs can run to 100 characters.
+const MAX_ID: usize = 64;
+
+struct Session {
+    id: String,
+    title: String,
+    track: String,
+    tags: Vec<String>,
+    space: usize,
+    start: Timestamp,
+    end: Timestamp,
+    persons: Vec<String>,
+    source: String,
+}
+
+struct Space {
+    id: String,
+    name: String,
+    capacity: u32,
+    area_m2: f64,
+    zone: String,
+    /// How the capacity was found, for the comment beside it.
+    basis: String,
+    sessions: usize,
+}
+
+pub(crate) fn assemble(
+    s: Schedule,
+    file: &str,
+    format_label: &str,
+    opts: &ImportOptions,
+    mut warnings: Vec<String>,
+) -> Result<Imported, ImportError> {
+    // Named by file name in comments and warnings: the path is the user's business.
+    let venue = match &opts.capacities {
+        Some(p) => Some((
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| p.display().to_string()),
+            capacities::load(p, &mut warnings)?,
+        )),
+        None => None,
+    };
+    let (tz_name, tz) = choose_zone(&s, opts, file, &mut warnings);
+
+    // Times first: an event that cannot be placed is dropped before rooms and ids.
+    let mut timed: Vec<(Event, Timestamp, Timestamp)> = Vec::new();
+    let mut seen = HashSet::new();
+    for ev in s.events {
+        match place(&ev, &tz) {
+            Ok((start, end)) => {
+                let key = (
+                    ev.guid
+                        .clone()
+                        .or_else(|| ev.id.clone())
+                        .unwrap_or_else(|| ev.title.clone()),
+                    ev.room.clone(),
+                    start,
+                );
+                if !seen.insert(key) {
+                    warnings.push(format!(
+                        "{file}: {}: {:?} is listed twice, second skipped",
+                        ev.at, ev.title
+                    ));
+                    continue;
+                }
+                if let When::Local(dt) = ev.start {
+                    let shown = tz.to_datetime(start);
+                    if (shown.date(), shown.hour(), shown.minute())
+                        != (dt.date(), dt.hour(), dt.minute())
+                    {
+                        warnings.push(format!(
+                            "{file}: {}: {} does not exist in {tz_name} (clocks go forward); placed at {}",
+                            ev.at,
+                            clock(dt),
+                            clock(shown)
+                        ));
+                    }
+                }
+                timed.push((ev, start, end));
+            }
+            Err(why) => warnings.push(format!("{file}: {}: {why}, skipped", ev.at)),
+        }
+    }
+
+    // The event date: the first day the file or its sessions name.
+    let local_date = |w: &When| match *w {
+        When::Instant(ts, _) => Some(tz.to_datetime(ts).date()),
+        When::Local(dt) => Some(dt.date()),
+        When::Date(d) => Some(d),
+    };
+    let date = [s.start.as_ref().and_then(local_date), s.first_day]
+        .into_iter()
+        .flatten()
+        .chain(timed.iter().map(|t| tz.to_datetime(t.1).date()))
+        .min();
+
+    // Rooms: declared ones in file order, then any only events name.
+    let mut rooms = s.rooms;
+    for (ev, ..) in &timed {
+        if !rooms.iter().any(|r| r.name == ev.room) {
+            rooms.push(crate::model::Room {
+                name: ev.room.clone(),
+                ..Default::default()
+            });
+        }
+    }
+    if rooms.is_empty() && timed.is_empty() {
+        return Err(ImportError::Empty {
+            file: file.to_string(),
+        });
+    }
+    let Some(date) = date else {
+        return Err(ImportError::Parse {
+            file: file.to_string(),
+            at: "conference".into(),
+            message: "no start date, no dated day and no usable session: cannot date the event"
+                .into(),
+        });
+    };
+
+    let mut space_ids = Ids::default();
+    let mut spaces = Vec::new();
+    let mut by_name = HashMap::new();
+    let mut used_rows = BTreeSet::new();
+    let (mut from_schedule, mut from_seats, mut from_area) = (0, 0, 0);
+    let mut assumed = Vec::new();
+    for r in &rooms {
+        let base = r
+            .slug
+            .as_deref()
+            .map(slugify)
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| slugify(&r.name));
+        let base = truncate_slug(if base.is_empty() { "room" } else { &base }, MAX_ID);
+        let id = space_ids.claim(&base, None);
+        let row = venue
+            .as_ref()
+            .and_then(|(_, v)| v.find(r).map(|i| (i, &v.entries[i])));
+        if let Some((i, _)) = row {
+            used_rows.insert(i);
+        }
+        let venue_file = venue.as_ref().map(|v| v.0.as_str()).unwrap_or_default();
+        let (capacity, basis) = match (r.capacity, row.map(|(_, e)| e)) {
+            (Some(c), _) => {
+                from_schedule += 1;
+                (c, "capacity from the schedule".to_string())
+            }
+            (None, Some(&capacities::Entry { seats: Some(n), .. })) => {
+                from_seats += 1;
+                (n, format!("capacity from {venue_file}"))
+            }
+            (
+                None,
+                Some(&capacities::Entry {
+                    area_m2: Some(area),
+                    ..
+                }),
+            ) => {
+                from_area += 1;
+                let seats = ((area / opts.m2_per_person).floor() as u32).max(1);
+                (
+                    seats,
+                    format!(
+                        "capacity from floor area {area} m2 ({venue_file}) at {} m2 a person",
+                        opts.m2_per_person
+                    ),
+                )
+            }
+            _ => {
+                assumed.push(r.name.clone());
+                (
+                    opts.default_capacity,
+                    "capacity ASSUMED: not in the schedule or a capacities file".to_string(),
+                )
+            }
+        };
+        let area_m2 = row
+            .and_then(|(_, e)| e.area_m2)
+            .unwrap_or(f64::from(capacity) * opts.m2_per_person)
+            .max(1.0);
+        let zone = row
+            .and_then(|(_, e)| e.zone.as_deref())
+            .map(slugify)
+            .filter(|z| !z.is_empty())
+            .or_else(|| building_prefix(&r.name))
+            .unwrap_or_else(|| MAIN_ZONE.to_string());
+        by_name.insert(r.name.clone(), spaces.len());
+        spaces.push(Space {
+            id,
+            name: r.name.clone(),
+            capacity,
+            area_m2,
+            zone,
+            basis,
+            sessions: 0,
+        });
+    }
+    if !assumed.is_empty() {
+        warnings.push(format!(
+            "{} of {} rooms have no capacity in the schedule{}: assumed {} seats for {}",
+            assumed.len(),
+            spaces.len(),
+            if venue.is_some() {
+                " or the capacities file"
+            } else {
+                " (give a capacities file)"
+            },
+            opts.default_capacity,
+            assumed.join(", ")
+        ));
+    }
+    if let Some((vfile, v)) = &venue {
+        let unused: Vec<&str> = (0..v.entries.len())
+            .filter(|i| !used_rows.contains(i))
+            .map(|i| v.entries[i].label.as_str())
+            .collect();
+        if !unused.is_empty() {
+            warnings.push(format!(
+                "{vfile}: {} row(s) match no room of the schedule: {}",
+                unused.len(),
+                unused.join(", ")
+            ));
+        }
+    }
+
+    // Sessions, in time order, with ids from their slugs or titles.
+    timed.sort_by_key(|t| (t.1, by_name.get(&t.0.room).copied(), t.2));
+    let mut session_ids = Ids::default();
+    let mut sessions = Vec::new();
+    for (ev, start, end) in timed {
+        let Some(&space) = by_name.get(&ev.room) else {
+            continue;
+        };
+        // A wall time in a DST fold names two instants and Baton reads the
+        // earlier: say so, and drop a session that would then end before it starts.
+        let read = |ts: Timestamp| tz.to_timestamp(tz.to_datetime(ts)).ok();
+        let (read_start, read_end) = (read(start), read(end));
+        if read_start != Some(start) || read_end != Some(end) {
+            let ordered = matches!((read_start, read_end), (Some(a), Some(b)) if a < b);
+            warnings.push(format!(
+                "{file}: {}: {:?} ({} to {}) falls in the hour the clocks repeat; Baton reads the earlier one{}",
+                ev.at,
+                ev.title,
+                clock(tz.to_datetime(start)),
+                clock(tz.to_datetime(end)),
+                if ordered { "" } else { ", which would end it before it starts: skipped" }
+            ));
+            if !ordered {
+                continue;
+            }
+        }
+        spaces[space].sessions += 1;
+        let title = if ev.title.is_empty() {
+            let t = format!("Untitled ({})", ev.id.as_deref().unwrap_or("no id"));
+            warnings.push(format!("{file}: {}: no title, called it {t:?}", ev.at));
+            t
+        } else {
+            ev.title.clone()
+        };
+        let base = ev
+            .slug
+            .as_deref()
+            .map(slugify)
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| slugify(&title));
+        let base = truncate_slug(if base.is_empty() { "session" } else { &base }, MAX_ID);
+        let id = session_ids.claim(&base, ev.id.as_deref());
+        let mut tags: Vec<String> = Vec::new();
+        for t in [&ev.kind, &ev.language].into_iter().flatten() {
+            let t = slugify(t);
+            if !t.is_empty() && !tags.contains(&t) {
+                tags.push(t);
+            }
+        }
+        sessions.push(Session {
+            id,
+            title,
+            track: ev.track.clone().unwrap_or_default(),
+            tags,
+            space,
+            start,
+            end,
+            persons: ev.persons.clone(),
+            source: ev.id.clone().or(ev.guid.clone()).unwrap_or_default(),
+        });
+    }
+
+    // Overlaps: real rooms double-book (parallel workshops, listing errors).
+    let local = |ts: Timestamp| tz.to_datetime(ts);
+    let mut per_space: BTreeMap<usize, Vec<&Session>> = BTreeMap::new();
+    for se in &sessions {
+        per_space.entry(se.space).or_default().push(se);
+    }
+    for (space, list) in &per_space {
+        let mut latest: Option<&Session> = None;
+        for se in list {
+            if let Some(prev) = latest
+                && se.start < prev.end
+            {
+                warnings.push(format!(
+                    "room {:?}: {:?} ({}) starts at {} before {:?} ({}) ends at {}",
+                    spaces[*space].name,
+                    se.title,
+                    se.id,
+                    clock(local(se.start)),
+                    prev.title,
+                    prev.id,
+                    clock(local(prev.end)),
+                ));
+            }
+            if latest.is_none_or(|p| se.end > p.end) {
+                latest = Some(se);
+            }
+        }
+    }
+    let event_id = [s.acronym.as_deref(), s.title.as_deref(), Some(file)]
+        .into_iter()
+        .flatten()
+        .map(slugify)
+        .find(|id| !id.is_empty())
+        .unwrap_or_else(|| "imported-event".to_string());
+    let event_name = s
+        .title
+        .clone()
+        .or(s.acronym.clone())
+        .unwrap_or_else(|| file.to_string());
+    let last = sessions
+        .iter()
+        .map(|se| local(se.end).date())
+        .max()
+        .unwrap_or(date);
+
+    let mut files = BTreeMap::new();
+    files.insert(
+        "event.yaml".to_string(),
+        event_yaml(&event_id, &event_name, &tz_name, date, file, format_label),
+    );
+    let links = links(&spaces, opts.walk_s);
+    files.insert(
+        "venue.yaml".to_string(),
+        venue_yaml(&spaces, &links, opts, file),
+    );
+    files.insert(
+        "sessions.yaml".to_string(),
+        sessions_yaml(&sessions, &spaces, date, &tz, &tz_name, file),
+    );
+    files.insert("policies.yaml".to_string(), POLICIES.to_string());
+
+    let zones: BTreeSet<&str> = spaces.iter().map(|s| s.zone.as_str()).collect();
+    let used = spaces.iter().filter(|s| s.sessions > 0).count();
+    let summary = format!(
+        "{event_name}: {} sessions in {} rooms ({used} with sessions) in {} zone(s), {date} to {last} ({tz_name}); \
+         capacities: {from_schedule} from the schedule, {} from the capacities file, {} assumed; {} warning(s)",
+        sessions.len(),
+        spaces.len(),
+        zones.len(),
+        from_seats + from_area,
+        assumed.len(),
+        warnings.len()
+    );
+    Ok(Imported {
+        files,
+        warnings,
+        summary,
+    })
+}
+
+/// The option's zone, else the file's, else a fixed offset inferred from the
+/// event times, else UTC; each fallback warns.
+fn choose_zone(
+    s: &Schedule,
+    opts: &ImportOptions,
+    file: &str,
+    warnings: &mut Vec<String>,
+) -> (String, TimeZone) {
+    let offsets: Vec<(Timestamp, Offset)> = s
+        .events
+        .iter()
+        .filter_map(|e| match e.start {
+            When::Instant(ts, off) => Some((ts, off)),
+            _ => None,
+        })
+        .collect();
+    let stated = s
+        .time_zone
+        .as_deref()
+        .and_then(|name| match TimeZone::get(name) {
+            Ok(tz) => Some((name.to_string(), tz)),
+            Err(_) => {
+                warnings.push(format!(
+                    "{file}: unknown time zone {name:?} in the file, ignored"
+                ));
+                None
+            }
+        });
+    if let Some(name) = &opts.timezone
+        && let Ok(tz) = TimeZone::get(name)
+    {
+        if let Some((stated, _)) = &stated
+            && stated != name
+        {
+            warnings.push(format!(
+                "{file}: the file's time zone is {stated}; using {name} as asked"
+            ));
+        }
+        return (name.clone(), tz);
+    }
+    if let Some((name, tz)) = stated {
+        // Times carry their own offsets; say so when they disagree with the zone.
+        let off: Vec<&(Timestamp, Offset)> = offsets
+            .iter()
+            .filter(|(ts, o)| tz.to_offset(*ts) != *o)
+            .collect();
+        if let Some((ts, o)) = off.first() {
+            warnings.push(format!(
+                "{file}: {} event time(s) carry offsets (e.g. {}) other than {name}'s ({} then); \
+                 kept the instants, so local times differ from the file's clock times. \
+                 Give a time zone to override",
+                off.len(),
+                offset_text(*o),
+                offset_text(tz.to_offset(*ts))
+            ));
+        }
+        return (name, tz);
+    }
+    let mut counts: BTreeMap<i32, usize> = BTreeMap::new();
+    for (_, o) in &offsets {
+        *counts.entry(o.seconds()).or_default() += 1;
+    }
+    if let Some((&secs, _)) = counts.iter().max_by_key(|(_, n)| **n) {
+        let hours = secs / 3600;
+        let name = if secs == 0 {
+            Some("UTC".to_string())
+        } else if secs % 3600 == 0 && (-12..=14).contains(&hours) {
+            // POSIX sign: Etc/GMT-1 is UTC+1.
+            Some(format!("Etc/GMT{:+}", -hours))
+        } else {
+            None
+        };
+        if let Some(name) = name
+            && let Ok(tz) = TimeZone::get(&name)
+        {
+            warnings.push(format!(
+                "{file}: no time zone in the file; using {name} from the events' UTC offset{}. \
+                 Give the real IANA zone (e.g. Europe/Berlin) so DST is right",
+                if counts.len() > 1 {
+                    " (the most common of several)"
+                } else {
+                    ""
+                }
+            ));
+            return (name, tz);
+        }
+    }
+    warnings.push(format!(
+        "{file}: no time zone in the file and no offsets on its times; took clock times as UTC. \
+         Give the real IANA zone (e.g. Europe/Brussels)"
+    ));
+    ("UTC".to_string(), TimeZone::UTC)
+}
+
+/// Start and end as instants, on whole minutes.
+fn place(ev: &Event, tz: &TimeZone) -> Result<(Timestamp, Timestamp), String> {
+    let at = |w: &When| match *w {
+        When::Instant(ts, _) => Ok(ts),
+        When::Local(dt) => tz.to_timestamp(dt).map_err(|e| e.to_string()),
+        When::Date(_) => Err("a date without a time".to_string()),
+    };
+    let start = at(&ev.start)?;
+    let end = match ev.length {
+        Length::Minutes(m) => {
+            let secs = m.checked_mul(60).ok_or("duration out of range")?;
+            start
+                .checked_add(SignedDuration::from_secs(secs))
+                .map_err(|_| "duration out of range".to_string())?
+        }
+        Length::Until(w) => at(&w)?,
+    };
+    let (start, end) = (floor_minute(start)?, ceil_minute(end)?);
+    if end <= start {
+        return Err(format!(
+            "{:?} has no length (ends when it starts or before)",
+            ev.title
+        ));
+    }
+    Ok((start, end))
+}
+
+fn floor_minute(ts: Timestamp) -> Result<Timestamp, String> {
+    Timestamp::from_second(ts.as_second().div_euclid(60) * 60).map_err(|e| e.to_string())
+}
+
+fn ceil_minute(ts: Timestamp) -> Result<Timestamp, String> {
+    let f = floor_minute(ts)?;
+    if f == ts {
+        return Ok(f);
+    }
+    f.checked_add(SignedDuration::from_secs(60))
+        .map_err(|e| e.to_string())
+}
+
+/// `strftime` written without `to_string`, which would panic on a format error.
+fn strf(dt: DateTime, format: &str) -> String {
+    let mut out = String::new();
+    let _ = write!(out, "{}", dt.strftime(format));
+    out
+}
+
+fn clock(dt: DateTime) -> String {
+    strf(dt, "%Y-%m-%d %H:%M")
+}
+
+/// Letters of a room code before its first digit or dot (`K` of `K.3.201`,
+/// `UD` of `UD2.120`): the building at university venues. `None` for names
+/// like `Saal 1` or `Janson`.
+fn building_prefix(name: &str) -> Option<String> {
+    // Capitals only: `r3s - Monheim` is a name, not a room code.
+    let letters = name.chars().take_while(char::is_ascii_uppercase).count();
+    let next = name.chars().nth(letters)?;
+    ((1..=3).contains(&letters) && (next.is_ascii_digit() || next == '.'))
+        .then(|| name[..letters].to_ascii_lowercase())
+}
+
+/// `+01:00`: jiff's own display drops zero minutes.
+fn offset_text(o: Offset) -> String {
+    let s = o.seconds();
+    let sign = if s < 0 { '-' } else { '+' };
+    let m = s.unsigned_abs() / 60;
+    format!("{sign}{:02}:{:02}", m / 60, m % 60)
+}
+
+/// A star per zone around its largest room, and the zones' centres in a
+/// star around the largest of them: a connected stand-in for real routes.
+fn links(spaces: &[Space], walk_s: u32) -> Vec<(usize, usize, u32)> {
+    let mut zones: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, s) in spaces.iter().enumerate() {
+        zones.entry(s.zone.as_str()).or_default().push(i);
+    }
+    let biggest = |list: &[usize]| {
+        list.iter()
+            .copied()
+            .max_by_key(|&i| (spaces[i].capacity, std::cmp::Reverse(i)))
+    };
+    let mut out = Vec::new();
+    let mut hubs = Vec::new();
+    for list in zones.values() {
+        let Some(hub) = biggest(list) else { continue };
+        hubs.push(hub);
+        out.extend(
+            list.iter()
+                .filter(|&&i| i != hub)
+                .map(|&i| (i, hub, walk_s)),
+        );
+    }
+    if let Some(centre) = biggest(&hubs) {
+        out.extend(
+            hubs.iter()
+                .filter(|&&h| h != centre)
+                .map(|&h| (h, centre, walk_s.saturating_mul(3))),
+        );
+    }
+    out
+}
+
+fn event_yaml(id: &str, name: &str, tz: &str, date: Date, file: &str, format: &str) -> String {
+    format!(
+        "# Imported by baton-import from {} ({format}).\n\
+         # Session times in sessions.yaml are local times in this time zone.\n\
+         \n\
+         id: {id}\n\
+         name: {}\n\
+         timezone: {}\n\
+         date: \"{date}\"\n",
+        comment(file),
+        quote(name),
+        quote(tz)
+    )
+}
+
+fn venue_yaml(
+    spaces: &[Space],
+    links: &[(usize, usize, u32)],
+    opts: &ImportOptions,
+    file: &str,
+) -> String {
+    let mut y = String::new();
+    let _ = write!(
+        y,
+        "# Generated by baton-import from {}.\n\
+         # A schedule names rooms, not the venue, so this file rests on\n\
+         # assumptions to review:\n\
+         # - one seated space per room; kind `hall` from {} seats, else `room`;\n\
+         # - capacity from the schedule, else a capacities file, else {} (marked ASSUMED);\n\
+         # - area_m2 is the floor area where a capacities file gives one, else capacity x {} m2;\n\
+         # - zone from the capacities file, else the room code's building letters\n\
+         #   (K.3.201 -> k), else `{MAIN_ZONE}`;\n\
+         # - links are NOT real routes: each room links to its zone's largest room ({} s),\n\
+         #   each zone's largest room to the largest overall ({} s). Replace them with the\n\
+         #   venue's corridors, foyers and entrances.\n\
+         \n\
+         spaces:\n",
+        comment(file),
+        opts.hall_from,
+        opts.default_capacity,
+        opts.m2_per_person,
+        opts.walk_s,
+        opts.walk_s.saturating_mul(3),
+    );
+    for s in spaces {
+        let kind = if s.capacity >= opts.hall_from {
+            "hall"
+        } else {
+            "room"
+        };
+        let _ = write!(
+            y,
+            "  - id: {}\n    name: {}\n    kind: {kind}\n    capacity: {}   # {}\n    area_m2: {:.1}\n    zone: {}\n    seated: true\n",
+            s.id,
+            quote(&s.name),
+            s.capacity,
+            comment(&s.basis),
+            s.area_m2,
+            quote(&s.zone),
+        );
+        if s.sessions == 0 {
+            y.push_str("    # no sessions in the schedule\n");
+        }
+    }
+    if !links.is_empty() {
+        y.push_str("\nlinks:\n");
+        for (a, b, w) in links {
+            let _ = writeln!(
+                y,
+                "  - {{from: {}, to: {}, walk_s: {w}}}",
+                spaces[*a].id, spaces[*b].id
+            );
+        }
+    }
+    y
+}
+
+fn sessions_yaml(
+    sessions: &[Session],
+    spaces: &[Space],
+    date: Date,
+    tz: &TimeZone,
+    tz_name: &str,
+    file: &str,
+) -> String {
+    let mut y = format!(
+        "# Imported by baton-import from {}.\n\
+         # Times are local ({}): HH:MM on the event date, YYYY-MM-DDTHH:MM on\n\
+         # later days. Speakers and the source event id are in the comment above\n\
+         # each session.\n\
+         \n\
+         sessions:\n",
+        comment(file),
+        comment(tz_name)
+    );
+    if sessions.is_empty() {
+        return y.replace("sessions:\n", "sessions: []\n");
+    }
+    let mut day = None;
+    for se in sessions {
+        let start = tz.to_datetime(se.start);
+        let end = tz.to_datetime(se.end);
+        if day != Some(start.date()) {
+            day = Some(start.date());
+            let _ = writeln!(y, "\n  # --- {} ---", strf(start, "%A %Y-%m-%d"));
+        }
+        let fmt = |dt: DateTime| {
+            if dt.date() == date {
+                strf(dt, "%H:%M")
+            } else {
+                strf(dt, "%Y-%m-%dT%H:%M")
+            }
+        };
+        let mut note = Vec::new();
+        if !se.source.is_empty() {
+            note.push(format!("event {}", se.source));
+        }
+        if !se.persons.is_empty() {
+            note.push(format!("by {}", se.persons.join(", ")));
+        }
+        if !note.is_empty() {
+            let _ = writeln!(y, "  # {}", comment(&note.join("; ")));
+        }
+        let _ = writeln!(y, "  - id: {}", se.id);
+        let _ = writeln!(y, "    title: {}", quote(&squash(&se.title)));
+        if !se.track.is_empty() {
+            let _ = writeln!(y, "    track: {}", quote(&se.track));
+        }
+        if !se.tags.is_empty() {
+            let _ = writeln!(y, "    tags: [{}]", se.tags.join(", "));
+        }
+        let _ = writeln!(y, "    space: {}", spaces[se.space].id);
+        let _ = writeln!(y, "    start: \"{}\"", fmt(start));
+        let _ = writeln!(y, "    end: \"{}\"", fmt(end));
+    }
+    y
+}
+
+/// Two policies that need no particular venue, in `suggest` mode: an imported
+/// event's capacities are partly guesses, so nothing acts on its own.
+const POLICIES: &str = r#"# Starting policies from baton-import. Both only suggest (shown on the
+# operator desk, never carried out): capacities in an imported venue are partly
+# assumed. See examples/rustconf-lisbon/policies.yaml for more.
+
+policies:
+  - id: room-full
+    description: >-
+      A hall or room with a session on has been at 95% of its capacity or more
+      for a minute. Tell the desk, so someone can close the doors or open an
+      overflow room.
+    on: [space.occupancy, space.entered, minute]
+    scope: {kind: space, space_kinds: [hall, room]}
+    condition: "space.fill >= 0.95 && space.has_session"
+    for: 1m
+    rearm: "space.fill < 0.85"
+    cooldown: 10m
+    priority: 50
+    mode: suggest
+    actions:
+      - kind: alert
+        target: operators
+        params:
+          severity: "'medium'"
+          message: "space.name + ' is full (' + string(space.occupancy) + ' of ' + string(space.capacity) + ') for ' + session.title + '.'"
+        valid_for: 15m
+
+  - id: stale-counter
+    description: >-
+      A hall or room with a session running has sent no counter data for
+      longer than the event's stale_after. Other policies ignore stale spaces,
+      so flag it for a check or a head count.
+    on: [minute]
+    scope: {kind: space, space_kinds: [hall, room]}
+    condition: "space.stale && space.minutes_since_seen >= 0.0 && session.status == 'running'"
+    cooldown: 15m
+    priority: 10
+    mode: suggest
+    allow_stale: true
+    actions:
+      - kind: alert
+        target: operators
+        params:
+          severity: "'low'"
+          message: "'No counter data from ' + space.name + ' for ' + string(int(space.minutes_since_seen)) + ' min while ' + session.title + ' is on.'"
+        valid_for: 15m
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes() {
+        assert_eq!(building_prefix("K.3.201").as_deref(), Some("k"));
+        assert_eq!(building_prefix("UD2.120 (Chavanne)").as_deref(), Some("ud"));
+        assert_eq!(building_prefix("AW1.121").as_deref(), Some("aw"));
+        assert_eq!(building_prefix("Janson"), None);
+        assert_eq!(building_prefix("Saal 1"), None);
+        assert_eq!(building_prefix("Chavanne"), None);
+        assert_eq!(building_prefix("r3s - Monheim/Rhein"), None);
+        assert_eq!(offset_text(Offset::constant(1)), "+01:00");
+        assert_eq!(
+            offset_text(Offset::from_seconds(-9000).unwrap_or(Offset::UTC)),
+            "-02:30"
+        );
+    }
+
+    #[test]
+    fn inferred_zone_names_exist() {
+        for h in -12..=14 {
+            let name = if h == 0 {
+                "UTC".to_string()
+            } else {
+                format!("Etc/GMT{:+}", -h)
+            };
+            assert!(TimeZone::get(&name).is_ok(), "{name}");
+        }
+    }
+}
