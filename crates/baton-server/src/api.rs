@@ -31,6 +31,9 @@ pub struct AppState {
     pub auth: Arc<Tokens>,
     pub exec: Arc<crate::exec::Exec>,
     pub sessions: Arc<crate::auth::Sessions>,
+    /// Flips to true when the server begins to stop: streams end, so the
+    /// graceful shutdown is not held open by connected consoles.
+    pub closing: tokio::sync::watch::Receiver<bool>,
 }
 
 fn session_cookie(headers: &HeaderMap) -> Option<String> {
@@ -43,12 +46,18 @@ fn session_cookie(headers: &HeaderMap) -> Option<String> {
 }
 
 impl AppState {
-    pub fn new(core: CoreHandle, auth: Arc<Tokens>, exec: Arc<crate::exec::Exec>) -> AppState {
+    pub fn new(
+        core: CoreHandle,
+        auth: Arc<Tokens>,
+        exec: Arc<crate::exec::Exec>,
+        closing: tokio::sync::watch::Receiver<bool>,
+    ) -> AppState {
         AppState {
             core,
             auth,
             exec,
             sessions: Arc::new(crate::auth::Sessions::default()),
+            closing,
         }
     }
 
@@ -201,10 +210,10 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn ready(State(s): State<AppState>) -> Response {
-    match s.query(|e, _| json!(e.position())).await {
-        Ok(p) => (StatusCode::OK, format!("ready at {p}")).into_response(),
-        Err(p) => p.into_response(),
+    if s.core.stopped() {
+        return Problem::unavailable("stopping").into_response();
     }
+    (StatusCode::OK, format!("ready at {}", s.core.position())).into_response()
 }
 
 async fn metrics_text(State(s): State<AppState>, headers: HeaderMap) -> Response {
@@ -226,29 +235,49 @@ fn ok(v: Value) -> Response {
 
 /// One CloudEvent, or a batch (`application/cloudevents-batch+json`, a JSON
 /// array) accepted or refused whole. Answers once durable.
-async fn ingest(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Response {
+async fn ingest(State(s): State<AppState>, headers: HeaderMap, body: axum::body::Body) -> Response {
+    // Who is asking comes before reading what they sent.
     if let Err(p) = s.caller(&headers) {
         return p.into_response();
     }
-    let body = match body {
+    let too_large = || {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too large",
+            format!("the body is over {MAX_BODY} bytes: split the batch"),
+        )
+        .into_response()
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY) {
+        // Read the rest (bounded) before answering: a client still sending
+        // would otherwise see a reset instead of the 413.
+        drain(body, 8 * MAX_BODY).await;
+        return too_large();
+    }
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too large",
-                format!("the body is over {MAX_BODY} bytes: split the batch"),
-            )
-            .into_response();
-        }
-        Err(e) => return Problem::bad_field("(body)", e.body_text()).into_response(),
+        Err(_) => return too_large(),
     };
     match ingest_inner(&s, &headers, &body).await {
         Ok(r) => r,
         Err(p) => p.into_response(),
+    }
+}
+
+/// Reads and discards up to `cap` bytes of a body.
+async fn drain(body: axum::body::Body, cap: usize) {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut seen = 0usize;
+    while let Some(Ok(chunk)) = stream.next().await {
+        seen += chunk.len();
+        if seen > cap {
+            break;
+        }
     }
 }
 
@@ -890,9 +919,9 @@ async fn add_override(State(s): State<AppState>, headers: HeaderMap, body: Bytes
     };
     let until = match (b.until, b.minutes) {
         (Some(u), _) => u,
-        (None, Some(m)) if m > 0 => match s.query(|e, _| json!(e.state().now)).await {
-            Ok(v) => v.as_i64().unwrap_or(0) + m * 60_000,
-            Err(p) => return p.into_response(),
+        (None, Some(m)) if m > 0 => match m.checked_mul(60_000) {
+            Some(ms) => s.core.clock.now_ms() + ms,
+            None => return Problem::bad_field("minutes", "too many minutes").into_response(),
         },
         _ => {
             return Problem::bad_field("until", "give `until` (journal ms) or `minutes` > 0")
@@ -1123,7 +1152,11 @@ async fn stream(
         std::future::ready(out)
     });
     let head = futures_util::stream::iter(first.into_iter().map(Ok));
-    Ok(Sse::new(head.chain(live)).keep_alive(KeepAlive::default()))
+    let mut closing = s.closing.clone();
+    let until = async move {
+        let _ = closing.wait_for(|c| *c).await;
+    };
+    Ok(Sse::new(head.chain(live).take_until(until)).keep_alive(KeepAlive::default()))
 }
 
 // ---------------------------------------------------------------- OpenAPI

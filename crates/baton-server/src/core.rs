@@ -16,7 +16,7 @@ use baton_journal::{Journal, SqliteJournal};
 use baton_model::{ActionResult, Command, Entry, PolicySet, Signal, Stamped};
 use serde_json::Value;
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -76,6 +76,9 @@ pub struct CoreHandle {
     pub executions: broadcast::Sender<(u64, Output)>,
     thread: Arc<Mutex<Option<std::thread::JoinHandle<()>>>>,
     stop: Arc<AtomicBool>,
+    position: Arc<AtomicU64>,
+    /// The journal clock, for callers that turn "in N minutes" into journal time.
+    pub clock: Clock,
 }
 
 pub enum SendError {
@@ -89,6 +92,17 @@ impl CoreHandle {
         self.tx.try_send(r).map_err(|e| match e {
             TrySendError::Full(r) | TrySendError::Disconnected(r) => r,
         })
+    }
+
+    /// True once the core thread was told to stop.
+    pub fn stopped(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    /// The last committed journal position, without a trip to the core
+    /// (`/readyz` must not take a slot in the ingest queue).
+    pub fn position(&self) -> u64 {
+        self.position.load(Ordering::SeqCst)
     }
 
     pub fn send(&self, r: Request) -> Result<(), SendError> {
@@ -237,7 +251,10 @@ impl Core {
         let (tx, rx) = std::sync::mpsc::sync_channel(cfg.queue.max(1));
         let (events, _) = broadcast::channel(4096);
         let (executions, _) = broadcast::channel(65_536);
+        let position = Arc::new(AtomicU64::new(engine.position()));
+        let worker_clock = clock.clone();
         let mut worker = Worker {
+            position: position.clone(),
             stop: stop.clone(),
             engine,
             journal,
@@ -262,11 +279,14 @@ impl Core {
             executions,
             thread: Arc::new(Mutex::new(Some(thread))),
             stop,
+            position,
+            clock: worker_clock,
         })
     }
 }
 
 struct Worker {
+    position: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
     engine: Engine,
     journal: SqliteJournal,
@@ -303,6 +323,8 @@ enum Pending {
 impl Worker {
     fn run(&mut self, rx: Receiver<Request>) {
         let tick = self.engine.config().spec.event.tick.max(1);
+        // Bring journal time up to the clock before the first request.
+        self.tick_if_due(tick);
         loop {
             if self.stop.load(Ordering::SeqCst) {
                 break;
@@ -521,6 +543,7 @@ impl Worker {
             let _ = self.events.send(ev);
         }
         metrics::gauge!("baton_journal_position").set(last as f64);
+        self.position.store(last, Ordering::SeqCst);
         Ok(first)
     }
 }

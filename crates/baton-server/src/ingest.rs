@@ -100,13 +100,15 @@ pub fn to_signal(
         .split(sep)
         .nth(route.subject_level)
         .ok_or_else(|| format!("{topic}: no level {} for the subject", route.subject_level))?;
-    // Plain payloads carry no id: one is made from the topic and a counter,
-    // so they are not deduplicated unless the payload names its own `id`.
+    // Plain payloads carry no id: one is made from the topic, this process's
+    // nonce and a counter (a restart must not reuse ids still inside the
+    // dedup window), so they are not deduplicated unless the payload names
+    // its own `id`.
     let id = v
         .get("id")
         .and_then(Value::as_str)
         .map(str::to_string)
-        .unwrap_or_else(|| format!("{topic}#{n}"));
+        .unwrap_or_else(|| format!("{topic}#{:016x}-{n}", nonce()));
     let data = v.get("data").cloned().unwrap_or(v.clone());
     let event = json!({
         "specversion": "1.0",
@@ -119,19 +121,34 @@ pub fn to_signal(
     Signal::parse_json(&event.to_string()).map_err(|e| format!("{topic}: {e}"))
 }
 
-/// Journals one signal; true once it is durable (or was a duplicate).
+/// A random number fixed for the life of the process.
+fn nonce() -> u64 {
+    static N: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *N.get_or_init(rand::random)
+}
+
+/// Journals one signal, retrying while the core is busy or the journal
+/// fails; false only once the core has stopped. The broker message is
+/// acknowledged only after this returns true.
 async fn journal(core: &CoreHandle, s: Signal) -> bool {
-    for _ in 0..100 {
+    let mut wait = 20;
+    loop {
         let (tx, rx) = oneshot::channel();
         match core.send_or_return(Request::Ingest {
             signals: vec![s.clone()],
             reply: tx,
         }) {
-            Ok(()) => return matches!(rx.await, Ok(Ok(_))),
-            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            Ok(()) => match rx.await {
+                Ok(Ok(_)) => return true,
+                Ok(Err(e)) => tracing::warn!("ingest: {e}; retrying"),
+                Err(_) => return false,
+            },
+            Err(_) if core.stopped() => return false,
+            Err(_) => {}
         }
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+        wait = (wait * 2).min(2_000);
     }
-    false
 }
 
 pub fn start(cfg: &IngestConfig, core: CoreHandle) -> anyhow::Result<()> {
@@ -140,8 +157,16 @@ pub fn start(cfg: &IngestConfig, core: CoreHandle) -> anyhow::Result<()> {
     }
     if let Some(n) = cfg.nats.clone() {
         tokio::spawn(async move {
-            if let Err(e) = run_nats(n, core).await {
-                tracing::error!("nats ingest: {e}");
+            // Reconnect with backoff: a broker that is down at start, or a
+            // stream that ends, must not stop ingest for good.
+            let mut wait = 500;
+            while !core.stopped() {
+                match run_nats(n.clone(), core.clone()).await {
+                    Ok(()) => tracing::warn!("nats ingest: the subscription ended; reconnecting"),
+                    Err(e) => tracing::warn!("nats ingest: {e}; reconnecting"),
+                }
+                tokio::time::sleep(Duration::from_millis(wait)).await;
+                wait = (wait * 2).min(10_000);
             }
         });
     }
@@ -157,6 +182,9 @@ fn start_mqtt(m: MqttIngest, core: CoreHandle) -> anyhow::Result<()> {
     let mut opts = rumqttc::MqttOptions::new(m.client_id.clone(), host, port);
     opts.set_clean_session(false);
     opts.set_manual_acks(true);
+    // Sensor gateways batch readings: accept payloads up to 1 MiB instead of
+    // failing the connection (and looping on redelivery).
+    opts.set_max_packet_size(1 << 20, 1 << 20);
     opts.set_keep_alive(Duration::from_secs(10));
     let (client, mut eventloop) = rumqttc::AsyncClient::new(opts, 1024);
     tokio::spawn(async move {
@@ -289,7 +317,18 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(s.subject, "hall-a");
-        assert_eq!(s.id, "sensors/hall-a/occupancy#7");
+        // The id carries this process's nonce, so a restart never reuses one.
+        assert!(s.id.starts_with("sensors/hall-a/occupancy#"), "{}", s.id);
+        assert!(s.id.ends_with("-7"), "{}", s.id);
+        let again = to_signal(
+            &routes,
+            "sensors/hall-a/occupancy",
+            '/',
+            br#"{"count": 12}"#,
+            7,
+        )
+        .expect("valid");
+        assert_eq!(again.id, s.id, "one process: one nonce");
         let bad = to_signal(
             &routes,
             "sensors/hall-a/occupancy",

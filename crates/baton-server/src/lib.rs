@@ -80,7 +80,8 @@ pub async fn start(cfg: Config) -> Result<Running> {
     let core = core::Core::start(&cfg, loaded, clock, exec.routing.clone(), exec.wake.clone())?;
     let executor = tokio::spawn(exec.clone().run(core.clone()));
     ingest::start(&exec.ingest, core.clone())?;
-    let state = api::AppState::new(core, auth, exec);
+    let (closing_tx, closing_rx) = tokio::sync::watch::channel(false);
+    let state = api::AppState::new(core, auth, exec, closing_rx);
     let app = api::router(state.clone());
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
@@ -91,6 +92,7 @@ pub async fn start(cfg: Config) -> Result<Running> {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 let _ = rx.await;
+                let _ = closing_tx.send(true);
             })
             .await
             .context("serving HTTP")?;

@@ -64,7 +64,11 @@ impl Connector {
     }
 
     pub fn webhook(cfg: WebhookConfig, timeout: Duration) -> anyhow::Result<Connector> {
-        let client = reqwest::Client::builder().timeout(timeout).build()?;
+        // No redirects: a 302 would turn the POST into a GET that "succeeds".
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
         Ok(Connector::Webhook { cfg, client })
     }
 

@@ -265,18 +265,33 @@ impl Exec {
         });
         let (me, core, d, state) = (self.clone(), core.clone(), d.clone(), state.to_string());
         tokio::spawn(async move {
+            // Keep trying until the outcome is durable: giving up would leave
+            // the row pending and deliver the action again. Only a stopping
+            // core ends the wait (the restart settles or resumes the row).
             let mut durable = result.is_none();
             if let Some(r) = result {
-                for _ in 0..500 {
+                let mut wait = 20;
+                while !core.stopped() {
                     let (tx, rx) = tokio::sync::oneshot::channel();
-                    match core.send_or_return(Request::Result(r.clone(), Some(tx))) {
-                        Ok(()) => {
-                            durable = matches!(rx.await, Ok(Ok(_)));
-                            break;
+                    if core
+                        .send_or_return(Request::Result(r.clone(), Some(tx)))
+                        .is_ok()
+                    {
+                        match rx.await {
+                            Ok(Ok(_)) => {
+                                durable = true;
+                                break;
+                            }
+                            Ok(Err(e)) => tracing::warn!("journaling an outcome: {e}; retrying"),
+                            Err(_) => break,
                         }
-                        Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
                     }
+                    tokio::time::sleep(Duration::from_millis(wait)).await;
+                    wait = (wait * 2).min(2_000);
                 }
+            }
+            if let Ok(mut m) = me.next_try.lock() {
+                m.remove(&d.key);
             }
             if durable {
                 let now = me.clock.now_ms();
@@ -307,8 +322,14 @@ impl Exec {
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(Duration::from_millis(200)) => {}
             }
-            let pending = match self.store.lock() {
-                Ok(s) => s.by_state("pending", 5_000).unwrap_or_default(),
+            // Per connector, so a connector that is down (and its backlog)
+            // never hides another connector's work.
+            let pending: Vec<Delivery> = match self.store.lock() {
+                Ok(s) => self
+                    .connectors
+                    .keys()
+                    .flat_map(|c| s.pending_for(c, 2_000).unwrap_or_default())
+                    .collect(),
                 Err(_) => return,
             };
             // One version per desired-state resource: the latest wins.

@@ -97,6 +97,16 @@ impl Store {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
+    /// Pending rows of one connector, oldest first.
+    pub fn pending_for(&self, connector: &str, limit: usize) -> Result<Vec<Delivery>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT key, connector, resource, payload, valid_until, attempts, state, last_error, last_try
+             FROM deliveries WHERE state = 'pending' AND connector = ?1 ORDER BY rowid LIMIT ?2",
+        )?;
+        let rows = st.query_map(params![connector, limit as i64], row)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
     pub fn get(&self, key: &str) -> Result<Option<Delivery>> {
         Ok(self
             .conn
