@@ -167,14 +167,18 @@ pub async fn run(l: Load) -> Result<String> {
                 let took = t0.elapsed();
                 let key = match r {
                     Ok(resp) if resp.status().as_u16() == 202 => {
-                        accepted.fetch_add(*n as u64, Ordering::Relaxed);
                         lat.push(took);
                         // Signals of one request are journaled contiguously,
                         // ending at `position`: note where the markers went.
                         let v: serde_json::Value = resp.json().await.unwrap_or_default();
+                        let acc_n = v["accepted"].as_u64().unwrap_or(*n as u64);
+                        accepted.fetch_add(acc_n, Ordering::Relaxed);
+                        duplicates
+                            .fetch_add(v["duplicates"].as_u64().unwrap_or(0), Ordering::Relaxed);
                         if let (Some(last), Some(acc)) =
                             (v["position"].as_u64(), v["accepted"].as_u64())
                             && acc == *n as u64
+                            && last + 1 >= acc
                         {
                             let first_line = i * batch;
                             for k in 0..*n {

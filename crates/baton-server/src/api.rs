@@ -1004,14 +1004,18 @@ async fn connectors(State(s): State<AppState>, headers: HeaderMap) -> Response {
     if let Err(p) = s.reader(&headers) {
         return p.into_response();
     }
-    ok(s.exec.connectors_json())
+    let mut v = s.exec.connectors_json();
+    v["position"] = json!(s.core.position());
+    ok(v)
 }
 
 async fn deadletters(State(s): State<AppState>, headers: HeaderMap) -> Response {
     if let Err(p) = s.reader(&headers) {
         return p.into_response();
     }
-    ok(s.exec.dead_letters())
+    let mut v = s.exec.dead_letters();
+    v["position"] = json!(s.core.position());
+    ok(v)
 }
 
 async fn retry_deadletter(
@@ -1089,30 +1093,49 @@ async fn stream(
             .filter(|x| !x.is_empty())
             .collect()
     });
-    let last: Option<u64> = headers
+    // `SEQ.SUB` as sent; a bare `SEQ` means everything at SEQ was seen.
+    let last: Option<(u64, u32)> = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
+        .and_then(|v| match v.trim().split_once('.') {
+            Some((a, b)) => Some((a.parse().ok()?, b.parse().ok()?)),
+            None => Some((v.trim().parse().ok()?, u32::MAX)),
+        });
     let rx = s.core.events.subscribe();
     let backlog = match last {
         None => Value::Null,
         Some(after) => {
             s.query(move |_, v| {
-                if after < v.dropped_through || after < v.history_from {
+                if after.0 < v.dropped_through || after.0 < v.history_from {
                     return json!({"resync": true});
                 }
-                let mut latest: BTreeMap<String, (u64, &'static str, String)> = BTreeMap::new();
+                let mut latest: BTreeMap<String, (u64, u32, &'static str, String)> = BTreeMap::new();
                 let mut order = Vec::new();
-                for e in v.recent.iter().filter(|e| e.seq > after) {
-                    if latest.insert(e.key.clone(), (e.seq, e.topic, e.data.to_string())).is_none() {
+                let mut newest = after;
+                for e in v.recent.iter().filter(|e| (e.seq, e.sub) > after) {
+                    newest = newest.max((e.seq, e.sub));
+                    if latest
+                        .insert(e.key.clone(), (e.seq, e.sub, e.topic, e.data.to_string()))
+                        .is_none()
+                    {
                         order.push(e.key.clone());
                     }
                 }
-                json!({"events": order.iter().filter_map(|k| latest.get(k)).map(|(seq, t, d)| json!([seq, t, d])).collect::<Vec<_>>()})
+                json!({
+                    "newest": [newest.0, newest.1],
+                    "events": order.iter().filter_map(|k| latest.get(k)).map(|(seq, sub, t, d)| json!([seq, sub, t, d])).collect::<Vec<_>>(),
+                })
             })
             .await?
         }
     };
+    // Events the backlog already covered may also sit in the live channel.
+    let newest: Option<(u64, u32)> = backlog["newest"].as_array().map(|a| {
+        (
+            a.first().and_then(Value::as_u64).unwrap_or(0),
+            a.get(1).and_then(Value::as_u64).unwrap_or(0) as u32,
+        )
+    });
     let wanted = move |topic: &str| topics.as_ref().is_none_or(|t| t.iter().any(|x| x == topic));
     let wanted2 = wanted.clone();
     let mut first: Vec<SseEvent> = Vec::new();
@@ -1121,15 +1144,16 @@ async fn stream(
     }
     if let Some(evs) = backlog["events"].as_array() {
         for e in evs {
-            let (seq, topic, data) = (
+            let (seq, sub, topic, data) = (
                 e[0].as_u64().unwrap_or(0),
-                e[1].as_str().unwrap_or(""),
+                e[1].as_u64().unwrap_or(0),
                 e[2].as_str().unwrap_or(""),
+                e[3].as_str().unwrap_or(""),
             );
             if wanted2(topic) {
                 first.push(
                     SseEvent::default()
-                        .id(seq.to_string())
+                        .id(format!("{seq}.{sub}"))
                         .event(topic)
                         .data(data),
                 );
@@ -1140,8 +1164,9 @@ async fn stream(
     use futures_util::StreamExt;
     let live = live.filter_map(move |item| {
         let out = match item {
+            Ok(e) if newest.is_some_and(|n| (e.seq, e.sub) <= n) => None,
             Ok(e) if wanted(e.topic) => Some(Ok(SseEvent::default()
-                .id(e.seq.to_string())
+                .id(format!("{}.{}", e.seq, e.sub))
                 .event(e.topic)
                 .data(&*e.data))),
             Ok(_) => None,

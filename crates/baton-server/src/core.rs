@@ -269,6 +269,9 @@ impl Core {
             wake,
         };
         worker.last_time = worker.engine.state().now;
+        // Bring journal time up to the clock before anyone can ask.
+        let tick = worker.engine.config().spec.event.tick.max(1);
+        worker.tick_if_due(tick);
         let thread = std::thread::Builder::new()
             .name("baton-core".into())
             .spawn(move || worker.run(rx))
@@ -323,8 +326,6 @@ enum Pending {
 impl Worker {
     fn run(&mut self, rx: Receiver<Request>) {
         let tick = self.engine.config().spec.event.tick.max(1);
-        // Bring journal time up to the clock before the first request.
-        self.tick_if_due(tick);
         loop {
             if self.stop.load(Ordering::SeqCst) {
                 break;
@@ -525,21 +526,31 @@ impl Worker {
         // Delivery rows are durable before anyone is answered, and before a
         // snapshot could move the restore point past them.
         if !rows.is_empty() {
-            match self.deliveries.insert_new(&rows) {
-                Ok(_) => self.wake.notify_one(),
-                Err(e) => tracing::error!("recording deliveries: {e}"),
+            // A failed insert is retried; if it keeps failing the rows are
+            // re-derived from the journal tail at the next start.
+            for attempt in 0..5 {
+                match self.deliveries.insert_new(&rows) {
+                    Ok(_) => {
+                        self.wake.notify_one();
+                        break;
+                    }
+                    Err(e) => {
+                        tracing::error!("recording deliveries (attempt {}): {e}", attempt + 1);
+                        std::thread::sleep(Duration::from_millis(20 << attempt));
+                    }
+                }
             }
         }
         let last = self.engine.position();
         for sp in std::mem::take(&mut self.dirty) {
             let v = crate::view::space_json(&self.engine, sp);
-            let ev = Event {
+            let ev = self.view.remember(Event {
                 seq: last,
+                sub: 0,
                 topic: "spaces",
                 key: format!("space:{sp}"),
                 data: Arc::from(v.to_string()),
-            };
-            self.view.remember(ev.clone());
+            });
             let _ = self.events.send(ev);
         }
         metrics::gauge!("baton_journal_position").set(last as f64);

@@ -32,6 +32,9 @@ pub struct DecisionRecord {
 #[derive(Debug, Clone)]
 pub struct Event {
     pub seq: u64,
+    /// Index among the events of one journal position: `seq.sub` is the
+    /// stream id, unique, so a client can resume in the middle of an entry.
+    pub sub: u32,
     pub topic: &'static str,
     /// Coalescing key: a newer event with the same key replaces an older one
     /// for a lagging client.
@@ -44,6 +47,8 @@ pub struct View {
     pub decisions: BTreeMap<DecisionId, DecisionRecord>,
     pub audit: VecDeque<Value>,
     pub recent: VecDeque<Event>,
+    /// The last (seq, sub) handed out.
+    last_id: (u64, u32),
     /// The newest position whose events left `recent`: a client resuming
     /// from before it has missed events and must resync.
     pub dropped_through: u64,
@@ -107,26 +112,34 @@ impl View {
             while self.audit.len() > AUDIT {
                 self.audit.pop_front();
             }
-            events.push(Event {
+            let ev = self.remember(Event {
                 seq,
+                sub: 0,
                 topic,
                 key,
                 data: Arc::from(data.to_string()),
             });
-        }
-        for e in &events {
-            self.remember(e.clone());
+            events.push(ev);
         }
         events
     }
 
-    pub fn remember(&mut self, e: Event) {
-        self.recent.push_back(e);
+    /// Numbers the event within its position, keeps it for resume, and
+    /// returns it as numbered.
+    pub fn remember(&mut self, mut e: Event) -> Event {
+        e.sub = if e.seq == self.last_id.0 && (e.seq, 0) != (0, 0) {
+            self.last_id.1 + 1
+        } else {
+            0
+        };
+        self.last_id = (e.seq, e.sub);
+        self.recent.push_back(e.clone());
         while self.recent.len() > RECENT {
             if let Some(old) = self.recent.pop_front() {
                 self.dropped_through = self.dropped_through.max(old.seq);
             }
         }
+        e
     }
 
     pub fn decision_json(&self, r: &DecisionRecord) -> Value {

@@ -375,7 +375,8 @@ impl Frame {
             let v = v.strip_prefix(' ').unwrap_or(v);
             match k {
                 "event" => f.event = v.to_string(),
-                "id" => f.id = v.parse().ok(),
+                // Ids are `SEQ.SUB`: the journal position, then the index within it.
+                "id" => f.id = v.split('.').next().and_then(|p| p.parse().ok()),
                 "data" => f.data.push_str(v),
                 _ => {}
             }

@@ -183,16 +183,18 @@ impl Exec {
 
     pub fn connectors_json(&self) -> Value {
         let st = self.status.lock().map(|s| s.clone()).unwrap_or_default();
-        let pending = self
+        let pending: BTreeMap<String, u64> = self
             .store
             .lock()
             .ok()
-            .and_then(|s| s.by_state("pending", 100_000).ok())
-            .unwrap_or_default();
+            .and_then(|s| s.pending_counts().ok())
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
         let items: Vec<Value> = st
             .iter()
             .map(|(name, s)| {
-                let depth = pending.iter().filter(|d| &d.connector == name).count();
+                let depth = pending.get(name).copied().unwrap_or(0);
                 let mut v = serde_json::to_value(s).unwrap_or(Value::Null);
                 v["name"] = json!(name);
                 v["queue_depth"] = json!(depth);

@@ -97,6 +97,17 @@ impl Store {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
+    /// Pending rows per connector, counted in SQLite.
+    pub fn pending_counts(&self) -> Result<Vec<(String, u64)>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT connector, COUNT(*) FROM deliveries WHERE state = 'pending' GROUP BY connector",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
     /// Pending rows of one connector, oldest first.
     pub fn pending_for(&self, connector: &str, limit: usize) -> Result<Vec<Delivery>> {
         let mut st = self.conn.prepare_cached(
