@@ -318,10 +318,19 @@ async fn ingest_inner(s: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<
         ]
     };
     let n = signals.len();
-    let r: Ingested = s
-        .ask(|reply| Request::Ingest { signals, reply })
-        .await?
-        .map_err(Problem::unavailable)?;
+    if !s.core.reserve(n) {
+        return Err(Problem::busy());
+    }
+    let r: Ingested = match s.ask(|reply| Request::Ingest { signals, reply }).await {
+        Ok(r) => r.map_err(Problem::unavailable)?,
+        Err(p) => {
+            // Refused before it reached the core: give the room back.
+            if p.status == StatusCode::TOO_MANY_REQUESTS {
+                s.core.release(n);
+            }
+            return Err(p);
+        }
+    };
     if !batch && r.duplicates == 1 {
         return Ok(ok(json!({"duplicate": true, "position": r.position})));
     }

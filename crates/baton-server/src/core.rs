@@ -16,11 +16,16 @@ use baton_journal::{Journal, SqliteJournal};
 use baton_model::{ActionResult, Command, Entry, PolicySet, Signal, Stamped};
 use serde_json::Value;
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{Notify, broadcast, oneshot};
+
+/// Signals waiting in the core queue at most: the queue is bounded in
+/// requests, and a batch can carry thousands of signals, so ingest also
+/// counts signals and answers 429 beyond this.
+pub const MAX_QUEUED_SIGNALS: usize = 1_000_000;
 
 /// Entries per journal transaction at most.
 const MAX_BATCH: usize = 4096;
@@ -79,6 +84,7 @@ pub struct CoreHandle {
     position: Arc<AtomicU64>,
     /// The journal clock, for callers that turn "in N minutes" into journal time.
     pub clock: Clock,
+    queued: Arc<AtomicUsize>,
 }
 
 pub enum SendError {
@@ -92,6 +98,21 @@ impl CoreHandle {
         self.tx.try_send(r).map_err(|e| match e {
             TrySendError::Full(r) | TrySendError::Disconnected(r) => r,
         })
+    }
+
+    /// Reserves room for `n` signals in the queue; false when it is full.
+    pub fn reserve(&self, n: usize) -> bool {
+        let before = self.queued.fetch_add(n, Ordering::SeqCst);
+        if before + n > MAX_QUEUED_SIGNALS {
+            self.queued.fetch_sub(n, Ordering::SeqCst);
+            return false;
+        }
+        true
+    }
+
+    /// Gives back room reserved for signals that never reached the core.
+    pub fn release(&self, n: usize) {
+        self.queued.fetch_sub(n, Ordering::SeqCst);
     }
 
     /// True once the core thread was told to stop.
@@ -252,8 +273,10 @@ impl Core {
         let (events, _) = broadcast::channel(4096);
         let (executions, _) = broadcast::channel(65_536);
         let position = Arc::new(AtomicU64::new(engine.position()));
+        let queued = Arc::new(AtomicUsize::new(0));
         let worker_clock = clock.clone();
         let mut worker = Worker {
+            queued: queued.clone(),
             position: position.clone(),
             stop: stop.clone(),
             engine,
@@ -284,11 +307,13 @@ impl Core {
             stop,
             position,
             clock: worker_clock,
+            queued,
         })
     }
 }
 
 struct Worker {
+    queued: Arc<AtomicUsize>,
     position: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
     engine: Engine,
@@ -377,6 +402,7 @@ impl Worker {
         for r in batch {
             match r {
                 Request::Ingest { signals, reply } => {
+                    self.queued.fetch_sub(signals.len(), Ordering::SeqCst);
                     let start = entries.len();
                     let mut duplicates = 0;
                     for s in signals {

@@ -133,6 +133,11 @@ fn nonce() -> u64 {
 async fn journal(core: &CoreHandle, s: Signal) -> bool {
     let mut wait = 20;
     loop {
+        if !core.reserve(1) {
+            tokio::time::sleep(Duration::from_millis(wait)).await;
+            wait = (wait * 2).min(2_000);
+            continue;
+        }
         let (tx, rx) = oneshot::channel();
         match core.send_or_return(Request::Ingest {
             signals: vec![s.clone()],
@@ -143,8 +148,12 @@ async fn journal(core: &CoreHandle, s: Signal) -> bool {
                 Ok(Err(e)) => tracing::warn!("ingest: {e}; retrying"),
                 Err(_) => return false,
             },
-            Err(_) if core.stopped() => return false,
-            Err(_) => {}
+            Err(_) => {
+                core.release(1);
+                if core.stopped() {
+                    return false;
+                }
+            }
         }
         tokio::time::sleep(Duration::from_millis(wait)).await;
         wait = (wait * 2).min(2_000);
