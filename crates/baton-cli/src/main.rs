@@ -93,6 +93,9 @@ enum Cmd {
         /// Where actions go and which broker topics carry signals in (connectors.yaml).
         #[arg(long)]
         connectors: Option<PathBuf>,
+        /// Journal entries between snapshots.
+        #[arg(long, default_value_t = baton_server::core::SNAPSHOT_EVERY)]
+        snapshot_every: u64,
     },
     /// Load a running server: post signals at a rate and concurrency, singly
     /// or batched; report the accepted rate, errors and latency percentiles.
@@ -192,7 +195,8 @@ fn main() {
             data,
             listen,
             connectors,
-        } => serve(event, data, listen, connectors),
+            snapshot_every,
+        } => serve(event, data, listen, connectors, snapshot_every),
         Cmd::Token {
             cmd: TokenCmd::Create { data, role, name },
         } => token_create(&data, &role, &name),
@@ -635,6 +639,7 @@ fn serve(
     data: PathBuf,
     listen: std::net::SocketAddr,
     connectors: Option<PathBuf>,
+    snapshot_every: u64,
 ) -> Result<()> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
@@ -646,6 +651,7 @@ fn serve(
     let mut cfg = baton_server::Config::new(event, data);
     cfg.listen = listen;
     cfg.connectors = connectors;
+    cfg.snapshot_every = snapshot_every;
     runtime()?.block_on(async move {
         let running = baton_server::start(cfg).await?;
         eprintln!("baton serve: listening on http://{}", running.addr);

@@ -30,7 +30,7 @@ pub const MAX_QUEUED_SIGNALS: usize = 1_000_000;
 /// Entries per journal transaction at most.
 const MAX_BATCH: usize = 4096;
 /// Take a snapshot every this many entries, so restarts replay a short tail.
-const SNAPSHOT_EVERY: u64 = 100_000;
+pub const SNAPSHOT_EVERY: u64 = 100_000;
 
 pub type Query = Box<dyn FnOnce(&Engine, &View) -> Value + Send>;
 
@@ -267,7 +267,10 @@ impl Core {
         let snap_stop = stop.clone();
         std::thread::Builder::new()
             .name("baton-snapshots".into())
-            .spawn(move || follow(follower, &snap_dir, &snap_stop))
+            .spawn({
+                let every = cfg.snapshot_every.max(1);
+                move || follow(follower, &snap_dir, &snap_stop, every)
+            })
             .context("starting the snapshot thread")?;
         let (tx, rx) = std::sync::mpsc::sync_channel(cfg.queue.max(1));
         let (events, _) = broadcast::channel(4096);
@@ -595,8 +598,13 @@ fn outcome_state(o: baton_model::Outcome) -> &'static str {
 }
 
 /// The snapshot thread: catch up with the committed journal every second,
-/// and save a snapshot every [`SNAPSHOT_EVERY`] entries.
-fn follow(mut f: baton_journal::SnapshotFollower, dir: &std::path::Path, stop: &AtomicBool) {
+/// and save a snapshot every `every` entries.
+fn follow(
+    mut f: baton_journal::SnapshotFollower,
+    dir: &std::path::Path,
+    stop: &AtomicBool,
+    every: u64,
+) {
     let mut journal = match SqliteJournal::open(dir, &baton_journal::Options::default()) {
         Ok(j) => j,
         Err(e) => {
@@ -611,7 +619,7 @@ fn follow(mut f: baton_journal::SnapshotFollower, dir: &std::path::Path, stop: &
             tracing::warn!("snapshot thread: {e}");
             continue;
         }
-        if f.position() >= last + SNAPSHOT_EVERY {
+        if f.position() >= last + every {
             match journal.save_snapshot(&f.snapshot()) {
                 Ok(()) => last = f.position(),
                 Err(e) => tracing::warn!("snapshot failed: {e}"),

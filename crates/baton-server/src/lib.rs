@@ -37,6 +37,9 @@ pub struct Config {
     pub queue: usize,
     /// `connectors.yaml`; without it actions go to `DATA/actions.log` and alerts to the stream.
     pub connectors: Option<PathBuf>,
+    /// Journal entries between snapshots: fewer means a shorter restart
+    /// replay, more means less snapshot work beside the live core.
+    pub snapshot_every: u64,
 }
 
 impl Config {
@@ -49,6 +52,7 @@ impl Config {
             start_at: None,
             queue: 4096,
             connectors: None,
+            snapshot_every: core::SNAPSHOT_EVERY,
         }
     }
 }
