@@ -65,7 +65,7 @@ fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
 
 /// `(source, id)` as one 128-bit key, without building a joined string:
 /// the source's hash seeds the id's.
-fn dedup_key(source: &str, id: &str) -> u128 {
+pub fn dedup_key(source: &str, id: &str) -> u128 {
     let seed = xxhash_rust::xxh3::xxh3_64(source.as_bytes());
     xxhash_rust::xxh3::xxh3_128_with_seed(id.as_bytes(), seed)
 }
@@ -959,14 +959,7 @@ impl Engine {
                         .iter()
                         .all(|a| a.suppressed.is_some() || a.valid_until < now)
                     && actions.iter().any(|a| a.suppressed.is_none());
-                for a in &mut actions {
-                    if a.suppressed.is_none() && self.st.emergency && a.kind.is_attendee_facing() {
-                        a.suppressed = Some("emergency hold".into());
-                    } else if a.suppressed.is_none() && self.st.overrides.contains_key(&a.resource)
-                    {
-                        a.suppressed = Some(format!("operator override on {}", a.resource));
-                    }
-                }
+                self.hold_for_operators(&mut actions);
                 self.execute(*decision, &actions, owner.as_ref(), out);
                 if late {
                     out.push(Output::DecisionUpdate {

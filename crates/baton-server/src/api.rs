@@ -236,9 +236,11 @@ fn ok(v: Value) -> Response {
 /// One CloudEvent, or a batch (`application/cloudevents-batch+json`, a JSON
 /// array) accepted or refused whole. Answers once durable.
 async fn ingest(State(s): State<AppState>, headers: HeaderMap, body: axum::body::Body) -> Response {
-    // Who is asking comes before reading what they sent.
-    if let Err(p) = s.caller(&headers) {
-        return p.into_response();
+    // Who is asking, and whether they may post, comes before reading what they sent.
+    match s.caller(&headers) {
+        Ok(c) if matches!(c.role, Role::Ingest | Role::Operator | Role::Admin) => {}
+        Ok(_) => return Problem::forbidden("ingest").into_response(),
+        Err(p) => return p.into_response(),
     }
     let too_large = || {
         Problem::new(
@@ -281,11 +283,8 @@ async fn drain(body: axum::body::Body, cap: usize) {
     }
 }
 
+/// Parses and journals a body from a caller already allowed to post.
 async fn ingest_inner(s: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Response, Problem> {
-    let caller = s.caller(headers)?;
-    if caller.role != Role::Ingest && caller.role != Role::Admin && caller.role != Role::Operator {
-        return Err(Problem::forbidden("ingest"));
-    }
     let text = std::str::from_utf8(body)
         .map_err(|_| Problem::bad_field("(body)", "the body is not UTF-8"))?;
     let batch = headers
@@ -595,11 +594,15 @@ fn answered(a: Applied) -> Response {
 }
 
 async fn run_command(s: &AppState, headers: &HeaderMap, kind: CommandKind) -> Response {
-    let caller = match s.operator(headers) {
-        Ok(c) => c,
-        Err(p) => return p.into_response(),
-    };
-    match s.command(&caller, kind).await {
+    match s.operator(headers) {
+        Ok(caller) => run_as(s, &caller, kind).await,
+        Err(p) => p.into_response(),
+    }
+}
+
+/// Journals a command for a caller already checked as an operator.
+async fn run_as(s: &AppState, caller: &Caller, kind: CommandKind) -> Response {
+    match s.command(caller, kind).await {
         Ok(a) => answered(a),
         Err(p) => p.into_response(),
     }
@@ -618,15 +621,16 @@ async fn approve(
     body: Bytes,
 ) -> Response {
     // Who is asking comes before what they sent.
-    if let Err(p) = s.operator(&headers) {
-        return p.into_response();
-    }
+    let caller = match s.operator(&headers) {
+        Ok(c) => c,
+        Err(p) => return p.into_response(),
+    };
     let decision = match decision_id(&id) {
         Ok(i) => i,
         Err(p) => return p.into_response(),
     };
     if body.is_empty() || body.as_ref() == b"{}" {
-        return run_command(&s, &headers, CommandKind::Approve { decision }).await;
+        return run_as(&s, &caller, CommandKind::Approve { decision }).await;
     }
     #[derive(Deserialize)]
     struct Edits {
@@ -634,9 +638,9 @@ async fn approve(
     }
     match serde_json::from_slice::<Edits>(&body) {
         Ok(e) => {
-            run_command(
+            run_as(
                 &s,
-                &headers,
+                &caller,
                 CommandKind::ApproveEdited {
                     decision,
                     edits: e.actions,
@@ -659,9 +663,10 @@ async fn reject(
     body: Bytes,
 ) -> Response {
     // Who is asking comes before what they sent.
-    if let Err(p) = s.operator(&headers) {
-        return p.into_response();
-    }
+    let caller = match s.operator(&headers) {
+        Ok(c) => c,
+        Err(p) => return p.into_response(),
+    };
     let decision = match decision_id(&id) {
         Ok(i) => i,
         Err(p) => return p.into_response(),
@@ -674,9 +679,9 @@ async fn reject(
             Err(e) => return Problem::bad_field("comment", e.to_string()).into_response(),
         }
     };
-    run_command(
+    run_as(
         &s,
-        &headers,
+        &caller,
         CommandKind::Reject {
             decision,
             comment: b.comment,
@@ -820,9 +825,10 @@ async fn set_mode(
     body: Bytes,
 ) -> Response {
     // Who is asking comes before what they sent.
-    if let Err(p) = s.operator(&headers) {
-        return p.into_response();
-    }
+    let caller = match s.operator(&headers) {
+        Ok(c) => c,
+        Err(p) => return p.into_response(),
+    };
     let b: ModeBody = match serde_json::from_slice(&body) {
         Ok(b) => b,
         Err(e) => {
@@ -830,9 +836,9 @@ async fn set_mode(
                 .into_response();
         }
     };
-    run_command(
+    run_as(
         &s,
-        &headers,
+        &caller,
         CommandKind::SetMode {
             policy: id,
             mode: b.mode,
@@ -861,9 +867,10 @@ fn yes() -> bool {
 
 async fn emergency(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     // Who is asking comes before what they sent.
-    if let Err(p) = s.operator(&headers) {
-        return p.into_response();
-    }
+    let caller = match s.operator(&headers) {
+        Ok(c) => c,
+        Err(p) => return p.into_response(),
+    };
     let on = if body.is_empty() {
         true
     } else {
@@ -872,14 +879,15 @@ async fn emergency(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -
             Err(e) => return Problem::bad_field("on", e.to_string()).into_response(),
         }
     };
-    run_command(&s, &headers, CommandKind::Emergency { on }).await
+    run_as(&s, &caller, CommandKind::Emergency { on }).await
 }
 
 async fn manual_action(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     // Who is asking comes before what they sent.
-    if let Err(p) = s.operator(&headers) {
-        return p.into_response();
-    }
+    let caller = match s.operator(&headers) {
+        Ok(c) => c,
+        Err(p) => return p.into_response(),
+    };
     let action: ManualAction = match serde_json::from_slice(&body) {
         Ok(a) => a,
         Err(e) => {
@@ -890,7 +898,7 @@ async fn manual_action(State(s): State<AppState>, headers: HeaderMap, body: Byte
             .into_response();
         }
     };
-    run_command(&s, &headers, CommandKind::Manual { action }).await
+    run_as(&s, &caller, CommandKind::Manual { action }).await
 }
 
 async fn overrides(State(s): State<AppState>, headers: HeaderMap) -> Response {
@@ -919,9 +927,10 @@ struct OverrideBody {
 
 async fn add_override(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     // Who is asking comes before what they sent.
-    if let Err(p) = s.operator(&headers) {
-        return p.into_response();
-    }
+    let caller = match s.operator(&headers) {
+        Ok(c) => c,
+        Err(p) => return p.into_response(),
+    };
     let b: OverrideBody = match serde_json::from_slice(&body) {
         Ok(b) => b,
         Err(e) => return Problem::bad_field("(override)", e.to_string()).into_response(),
@@ -937,9 +946,9 @@ async fn add_override(State(s): State<AppState>, headers: HeaderMap, body: Bytes
                 .into_response();
         }
     };
-    run_command(
+    run_as(
         &s,
-        &headers,
+        &caller,
         CommandKind::Override {
             resource: b.resource,
             value: b.value,

@@ -401,7 +401,8 @@ impl Worker {
     fn process(&mut self, batch: Vec<Request>) {
         let mut entries: Vec<Stamped> = Vec::new();
         let mut pending = Vec::with_capacity(batch.len());
-        let mut seen_in_batch: HashSet<(String, String)> = HashSet::new();
+        // Keys, not cloned strings: this runs for every signal.
+        let mut seen_in_batch: HashSet<u128> = HashSet::new();
         for r in batch {
             match r {
                 Request::Ingest { signals, reply } => {
@@ -410,7 +411,8 @@ impl Worker {
                     let mut duplicates = 0;
                     for s in signals {
                         if self.engine.is_duplicate(&s.source, &s.id)
-                            || !seen_in_batch.insert((s.source.clone(), s.id.clone()))
+                            || !seen_in_batch
+                                .insert(baton_core::engine::dedup_key(&s.source, &s.id))
                         {
                             duplicates += 1;
                             continue;

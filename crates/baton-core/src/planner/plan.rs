@@ -77,7 +77,7 @@ fn minutes_label(ms: Millis) -> String {
 }
 
 /// The resources that claims protect; alerts group instead, staff go by task.
-fn claimable(resource: &str) -> bool {
+pub(crate) fn claimable(resource: &str) -> bool {
     ["sign:", "space:", "session:", "attendees:"]
         .iter()
         .any(|p| resource.starts_with(p))
@@ -156,14 +156,20 @@ impl Engine {
         }
         self.govern(&mut plan);
         self.settle_claims(&pol.id, pol.priority, &mut plan);
-        for a in &mut plan.actions {
-            if a.suppressed.is_none() && self.st.emergency && a.kind.is_attendee_facing() {
+        self.hold_for_operators(&mut plan.actions);
+        plan
+    }
+
+    /// The emergency hold and operator overrides win over automation, both
+    /// when a proposal is made and again when it is approved later.
+    pub(crate) fn hold_for_operators(&self, actions: &mut [Action]) {
+        for a in actions.iter_mut().filter(|a| a.suppressed.is_none()) {
+            if self.st.emergency && a.kind.is_attendee_facing() {
                 a.suppressed = Some("emergency hold".to_string());
-            } else if a.suppressed.is_none() && self.st.overrides.contains_key(&a.resource) {
+            } else if self.st.overrides.contains_key(&a.resource) {
                 a.suppressed = Some(format!("operator override on {}", a.resource));
             }
         }
-        plan
     }
 
     /// Spaces a dispatch names: the scope's space, or space ids.

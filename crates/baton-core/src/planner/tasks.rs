@@ -34,9 +34,7 @@ impl Engine {
     ) -> bool {
         let now = self.st.now;
         if let Some(o) = owner
-            && ["sign:", "space:", "session:", "attendees:"]
-                .iter()
-                .any(|p| a.resource.starts_with(p))
+            && super::plan::claimable(&a.resource)
         {
             self.st.claims.insert(
                 a.resource.clone(),
