@@ -1,0 +1,236 @@
+//! `baton sim`: the twin over many seeds, a KPI table, a report folder.
+
+use anyhow::{Context, Result, bail};
+use baton_sim::study::{self, Case, StudyOptions, Summary};
+use baton_sim::{Twin, World};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub struct SimArgs {
+    pub event: PathBuf,
+    pub seeds: u32,
+    pub first_seed: u64,
+    pub policies: Option<PathBuf>,
+    pub vs: Option<PathBuf>,
+    pub out: PathBuf,
+    pub json: bool,
+    pub attendees: Option<u32>,
+    pub compliance: Option<f64>,
+    pub sensitivity: bool,
+    pub day: u32,
+    pub threads: Option<usize>,
+}
+
+/// Reads a policies file and checks it against the event, naming the file in errors.
+pub fn policies_file(path: &Path, spec: &baton_model::Spec) -> Result<baton_model::PolicySet> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let name = path.display().to_string();
+    baton_spec::policies_from_yaml(&name, &text, spec).map_err(|d| {
+        anyhow::anyhow!(
+            "{}",
+            d.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })
+}
+
+fn stem(p: &Path) -> String {
+    p.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.display().to_string())
+}
+
+fn bar(total: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} runs, {elapsed} (eta {eta})")
+    {
+        pb.set_style(style.progress_chars("=> "));
+    }
+    pb
+}
+
+/// Peak resident memory of this process, from /proc (Linux), in bytes.
+pub fn peak_rss() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+pub fn run(args: SimArgs) -> Result<()> {
+    let loaded = crate::load(&args.event)?;
+    let world = World::new(&loaded.spec, args.day).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut twin = baton_sim::load_twin(&args.event, &world)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.event.display()))?;
+    if let Some(n) = args.attendees {
+        twin.attendees = n;
+    }
+    if let Some(c) = args.compliance
+        && !(0.0..=1.0).contains(&c)
+    {
+        bail!("--compliance {c} is not between 0 and 1");
+    }
+    if args.seeds == 0 {
+        bail!("--seeds must be at least 1");
+    }
+    let a = match &args.policies {
+        Some(p) => Case {
+            name: stem(p),
+            policies: policies_file(p, &loaded.spec)?,
+        },
+        None => Case {
+            name: "event policies".into(),
+            policies: loaded.policies.clone(),
+        },
+    };
+    let mut cases = vec![a.clone()];
+    if let Some(p) = &args.vs {
+        let mut name = stem(p);
+        if name == cases[0].name {
+            name = format!("{name} (vs)");
+        }
+        cases.push(Case {
+            name,
+            policies: policies_file(p, &loaded.spec)?,
+        });
+    }
+    cases.push(Case {
+        name: "no orchestration".into(),
+        policies: study::no_orchestration(&a.policies),
+    });
+    let threads = args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let opts = StudyOptions {
+        seeds: args.seeds,
+        first_seed: args.first_seed,
+        threads,
+        compliance: args.compliance,
+    };
+    let sens_levels = [0.1, 0.3, 0.5];
+    let total = u64::from(args.seeds) * cases.len() as u64
+        + if args.sensitivity {
+            u64::from(args.seeds) * 2 * sens_levels.len() as u64
+        } else {
+            0
+        };
+    let pb = bar(total);
+    pb.set_message(format!("simulating {}", world.spec.event.name));
+    let started = Instant::now();
+    let tick = || pb.inc(1);
+    let runs = study::run_study(&world, &twin, &cases, opts, &tick)?;
+    let main_secs = started.elapsed().as_secs_f64();
+    let summary = study::summary(&world, &twin, &runs, opts);
+    let mut extra = String::new();
+    let mut sensitivity = Vec::new();
+    if args.sensitivity {
+        let pair = [cases[0].clone(), cases[cases.len() - 1].clone()];
+        extra.push_str("\n## Sensitivity to compliance\n\nThe first policy set against no orchestration, with notifications and signs followed at the same probability. Paired difference, mean [95% interval].\n\n| compliance | above capacity (min) | turned away | E/F minutes | notifications mean | redirect acceptance |\n|---|---|---|---|---|---|\n");
+        for &c in &sens_levels {
+            let o = StudyOptions {
+                compliance: Some(c),
+                ..opts
+            };
+            let r = study::run_study(&world, &twin, &pair, o, &tick)?;
+            let cmp = study::compare(&r[0], &r[1]);
+            let f = |k: usize| {
+                let d = &cmp.kpis[k].diff;
+                format!(
+                    "{:.1} [{:.1}, {:.1}]{}",
+                    d.mean,
+                    d.lo,
+                    d.hi,
+                    if cmp.kpis[k].significant { " *" } else { "" }
+                )
+            };
+            let s = study::summarise(&r[0]);
+            extra.push_str(&format!(
+                "| {c} | {} | {} | {} | {:.2} | {:.2} |\n",
+                f(0),
+                f(1),
+                f(2),
+                s.kpis[3].estimate.mean,
+                s.kpis[5].estimate.mean
+            ));
+            sensitivity
+                .push(serde_json::json!({"compliance": c, "comparison": cmp, "policies": s}));
+        }
+    }
+    pb.finish_and_clear();
+    let charts = baton_sim::report::charts(&world, &runs);
+    baton_sim::report::write(&args.out, &summary, &charts, &extra)
+        .with_context(|| format!("writing the report to {}", args.out.display()))?;
+    let per_run = main_secs * threads.min(runs.len() * args.seeds as usize).max(1) as f64
+        / (args.seeds as f64 * runs.len() as f64);
+    let stats = run_stats(&runs, &twin);
+    if args.json {
+        let mut v = serde_json::to_value(&summary)?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert("sensitivity".into(), serde_json::Value::Array(sensitivity));
+            o.insert(
+                "report".into(),
+                serde_json::json!(args.out.display().to_string()),
+            );
+            o.insert("run_stats".into(), stats.clone());
+        }
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        print_table(&summary);
+        if !extra.is_empty() {
+            println!("{extra}");
+        }
+        println!("Report with charts: {}/index.html", args.out.display());
+    }
+    eprintln!(
+        "{} runs ({} seeds × {} policy sets) in {:.1} s on {} thread(s): {:.2} s of one thread per run; {} attendees; {}; peak RSS {} MB",
+        args.seeds as usize * runs.len(),
+        args.seeds,
+        runs.len(),
+        main_secs,
+        threads,
+        per_run,
+        summary.attendees,
+        stats["per_run"],
+        peak_rss().map_or("?".into(), |b| format!("{:.0}", b as f64 / 1e6)),
+    );
+    Ok(())
+}
+
+fn run_stats(runs: &[baton_sim::CaseRuns], _twin: &Twin) -> serde_json::Value {
+    let all: Vec<&baton_sim::RunResult> = runs.iter().flat_map(|c| c.runs.iter()).collect();
+    let n = all.len().max(1) as f64;
+    let signals = all.iter().map(|r| r.signals as f64).sum::<f64>() / n;
+    let entries = all.iter().map(|r| r.entries as f64).sum::<f64>() / n;
+    let events = all.iter().map(|r| r.events as f64).sum::<f64>() / n;
+    serde_json::json!({
+        "per_run": format!("{signals:.0} signals, {entries:.0} journal entries, {events:.0} twin events per run"),
+        "signals": signals, "entries": entries, "events": events,
+    })
+}
+
+fn print_table(s: &Summary) {
+    println!(
+        "{}: {} attendees, seeds {}..={}, compliance notifications {} / signs {}\n",
+        s.event,
+        s.attendees,
+        s.seeds.first().copied().unwrap_or(0),
+        s.seeds.last().copied().unwrap_or(0),
+        s.compliance_notification,
+        s.compliance_sign
+    );
+    println!("{}", study::table(s));
+    println!(
+        "Each cell: mean [95% interval] over seeds; differences are paired per seed (common random numbers). ✔ X: significant, in favour of X."
+    );
+}

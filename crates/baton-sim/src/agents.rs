@@ -1,0 +1,253 @@
+//! Attendees: who they are, what they came for, and the random streams that
+//! make runs under different policy sets comparable pair by pair.
+//!
+//! Each attendee owns two PCG streams, selected by the attendee's index:
+//! `life` (arrival, plan, choices) and `resp` (reading delays and whether a
+//! notification or a sign is followed). Plans and arrivals are drawn before
+//! the engine says anything, so they are identical under every policy set;
+//! a policy changes only what happens after its own actions.
+
+use crate::twin::{Disruption, Twin};
+use crate::world::{NOWHERE, World};
+use baton_model::Millis;
+use rand::Rng;
+use rand_pcg::Pcg32;
+
+/// No session.
+pub const NONE: u32 = u32::MAX;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Not yet arrived.
+    Outside,
+    /// On the way somewhere (walking hop by hop, or queueing).
+    Moving,
+    /// Waiting at a room's door for it to open or for a seat.
+    AtDoor,
+    /// In a session (or watching its stream in an overflow room).
+    Seated,
+    /// Between sessions, in a foyer or outside the modelled spaces.
+    Idle,
+    /// Queueing at registration.
+    Queue,
+    Gone,
+}
+
+/// One simulated attendee. Kept small: the twin's memory target is under
+/// 1 KB per attendee, and this is most of it.
+#[derive(Debug, Clone)]
+pub struct Agent {
+    pub life: Pcg32,
+    pub resp: Pcg32,
+    /// Sessions this person means to attend, by world index, in start order.
+    pub plan: Vec<u32>,
+    pub arrival: Millis,
+    pub interests: [u16; 3],
+    pub cursor: u16,
+    pub at: u16,
+    pub dest: u16,
+    /// The session the person is heading to or sitting in.
+    pub goal: u32,
+    /// Bumped whenever the person changes their mind; stale events carry an old one.
+    pub epoch: u32,
+    pub phase: Phase,
+    pub app: bool,
+    pub badge: bool,
+    /// The session whose delay this person has heard about.
+    pub aware: u32,
+    /// Doors tried for the current goal.
+    pub tries: u8,
+    pub notified: u16,
+}
+
+/// SplitMix64: turns (seed, salt) into well-spread stream keys.
+pub fn mix(seed: u64, salt: u64) -> u64 {
+    let mut z = seed
+        .wrapping_add(salt.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        .wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A standard normal draw (Box–Muller), so streams need no extra crate state.
+pub fn normal(r: &mut Pcg32) -> f64 {
+    let u1: f64 = r.random::<f64>().max(1e-12);
+    let u2: f64 = r.random::<f64>();
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+/// An exponential draw with the given mean.
+pub fn exponential(r: &mut Pcg32, mean: f64) -> f64 {
+    -mean * (1.0 - r.random::<f64>()).max(1e-12).ln()
+}
+
+/// Draws the attendee population for one seed.
+pub fn population(world: &World, twin: &Twin, seed: u64) -> Vec<Agent> {
+    // Surges add people who arrive together on top of the ordinary crowd.
+    let mut surges: Vec<(usize, usize, Millis, Millis)> = Vec::new();
+    let mut n = twin.attendees as usize;
+    for d in &twin.disruptions {
+        if let Disruption::Surge {
+            at,
+            people,
+            minutes,
+        } = d
+        {
+            surges.push((n, n + *people as usize, *at, i64::from(*minutes) * 60_000));
+            n += *people as usize;
+        }
+    }
+    let mut out = Vec::with_capacity(n);
+    let total_weight: f64 = world.track_weight.iter().sum();
+    let median_cap = {
+        let mut caps: Vec<u32> = world
+            .sessions
+            .iter()
+            .map(|s| world.spaces[s.space as usize].capacity)
+            .collect();
+        caps.sort_unstable();
+        f64::from(caps.get(caps.len() / 2).copied().unwrap_or(100).max(1))
+    };
+    let popular: Vec<(u32, f64)> = twin
+        .disruptions
+        .iter()
+        .filter_map(|d| match d {
+            Disruption::Popular {
+                session,
+                share,
+                at: None,
+            } => Some((*session, *share)),
+            _ => None,
+        })
+        .collect();
+    let k1 = mix(seed, 1);
+    let k2 = mix(seed, 2);
+    for i in 0..n {
+        let mut life = Pcg32::new(k1, i as u64);
+        let resp = Pcg32::new(k2, i as u64);
+        let app = life.random::<f64>() < twin.app_share;
+        let badge = life.random::<f64>() < twin.badge_share;
+        // Arrival: normal around the peak, never before the doors.
+        let z = normal(&mut life);
+        let latest = world.last_end - 3_600_000;
+        let mut arrival = ((twin.arrival_peak as f64 + z * twin.arrival_spread as f64) as Millis)
+            .clamp(twin.doors, latest.max(twin.doors));
+        let u: f64 = life.random();
+        if let Some(&(_, _, at, len)) = surges.iter().find(|s| i >= s.0 && i < s.1) {
+            arrival = at + (u * len as f64) as Millis;
+        }
+        // One to three tracks of interest, more likely the bigger tracks.
+        let mut interests = [u16::MAX; 3];
+        let k = 1 + (life.random::<f64>() * 3.0) as usize;
+        for slot in interests.iter_mut().take(k.min(3)) {
+            if total_weight <= 0.0 {
+                break;
+            }
+            let mut x = life.random::<f64>() * total_weight;
+            for (t, w) in world.track_weight.iter().enumerate() {
+                x -= w;
+                if x <= 0.0 {
+                    *slot = t as u16;
+                    break;
+                }
+            }
+        }
+        let mut plan = choose_plan(world, &mut life, &interests, arrival, median_cap);
+        for &(s, share) in &popular {
+            if life.random::<f64>() < share {
+                insert_session(world, &mut plan, s);
+            }
+        }
+        out.push(Agent {
+            life,
+            resp,
+            plan,
+            arrival,
+            interests,
+            cursor: 0,
+            at: NOWHERE,
+            dest: NOWHERE,
+            goal: NONE,
+            epoch: 0,
+            phase: Phase::Outside,
+            app,
+            badge,
+            aware: NONE,
+            tries: 0,
+            notified: 0,
+        });
+    }
+    out
+}
+
+/// How much a person wants a session: interest first, then the room's size
+/// as a stand-in for the speaker's draw.
+fn appeal(world: &World, interests: &[u16; 3], s: u32, median_cap: f64) -> f64 {
+    let info = &world.sessions[s as usize];
+    let interest = if interests.contains(&info.track) {
+        2.5
+    } else {
+        0.0
+    };
+    let cap = f64::from(world.spaces[info.space as usize].capacity);
+    interest + 0.6 * (cap / median_cap).ln()
+}
+
+/// Walks the programme in time order and, at each moment sessions start,
+/// picks the most appealing one (with Gumbel noise: a multinomial logit
+/// choice) or skips the slot for the foyer.
+fn choose_plan(
+    world: &World,
+    life: &mut Pcg32,
+    interests: &[u16; 3],
+    arrival: Millis,
+    median_cap: f64,
+) -> Vec<u32> {
+    const WINDOW: Millis = 15 * 60_000;
+    let mut plan = Vec::new();
+    let mut free_at = arrival - 5 * 60_000;
+    let mut i = 0;
+    let n = world.sessions.len();
+    while i < n {
+        if world.sessions[i].start < free_at {
+            i += 1;
+            continue;
+        }
+        let t0 = world.sessions[i].start;
+        let mut best = (f64::NEG_INFINITY, NONE);
+        let mut j = i;
+        while j < n && world.sessions[j].start < t0 + WINDOW {
+            let g = -(-(life.random::<f64>().max(1e-12)).ln()).ln();
+            let u = appeal(world, interests, j as u32, median_cap) + g;
+            if u > best.0 {
+                best = (u, j as u32);
+            }
+            j += 1;
+        }
+        // Skipping a slot is the outside option with utility 1.5 + noise.
+        let skip = 1.5 - (-(life.random::<f64>().max(1e-12)).ln()).ln();
+        if best.1 != NONE && best.0 > skip {
+            plan.push(best.1);
+            free_at = world.sessions[best.1 as usize].end;
+        } else {
+            free_at = t0 + WINDOW;
+        }
+        i = j.max(i + 1);
+    }
+    plan
+}
+
+/// Puts `s` into a plan, dropping whatever overlaps it.
+pub fn insert_session(world: &World, plan: &mut Vec<u32>, s: u32) {
+    if plan.contains(&s) {
+        return;
+    }
+    let new = &world.sessions[s as usize];
+    plan.retain(|&p| {
+        let o = &world.sessions[p as usize];
+        o.end <= new.start || o.start >= new.end
+    });
+    let at = plan.partition_point(|&p| world.sessions[p as usize].start <= new.start);
+    plan.insert(at, s);
+}

@@ -1,0 +1,123 @@
+//! The outcome KPIs of DESIGN.md, per run, and their summaries over seeds.
+
+use baton_model::Millis;
+use serde::Serialize;
+
+/// One run's outcomes. A KPI with nothing to measure (no redirect was
+/// sent, nobody was dispatched) is NaN and left out of means.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Kpis {
+    pub above_capacity_min: f64,
+    pub turned_away: f64,
+    pub los_ef_min: f64,
+    pub notifications_mean: f64,
+    pub notifications_max: f64,
+    pub redirect_acceptance: f64,
+    pub staff_response_min: f64,
+    pub actions_failed: f64,
+}
+
+/// Which way is better, for flagging improvements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Better {
+    Lower,
+    Higher,
+    Neither,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct KpiDef {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub unit: &'static str,
+    pub better: Better,
+}
+
+pub const KPIS: [KpiDef; 8] = [
+    KpiDef {
+        key: "above_capacity_min",
+        label: "attendee-minutes above capacity",
+        unit: "min",
+        better: Better::Lower,
+    },
+    KpiDef {
+        key: "turned_away",
+        label: "turned away at a full room",
+        unit: "people",
+        better: Better::Lower,
+    },
+    KpiDef {
+        key: "los_ef_min",
+        label: "space-minutes at Fruin E or F",
+        unit: "min",
+        better: Better::Lower,
+    },
+    KpiDef {
+        key: "notifications_mean",
+        label: "notifications per attendee, mean",
+        unit: "",
+        better: Better::Neither,
+    },
+    KpiDef {
+        key: "notifications_max",
+        label: "notifications per attendee, max",
+        unit: "",
+        better: Better::Neither,
+    },
+    KpiDef {
+        key: "redirect_acceptance",
+        label: "redirect acceptance",
+        unit: "share",
+        better: Better::Higher,
+    },
+    KpiDef {
+        key: "staff_response_min",
+        label: "staff response, dispatch to arrival",
+        unit: "min",
+        better: Better::Lower,
+    },
+    KpiDef {
+        key: "actions_failed",
+        label: "actions failed, expired or dead-lettered",
+        unit: "actions",
+        better: Better::Lower,
+    },
+];
+
+impl Kpis {
+    pub fn values(&self) -> [f64; 8] {
+        [
+            self.above_capacity_min,
+            self.turned_away,
+            self.los_ef_min,
+            self.notifications_mean,
+            self.notifications_max,
+            self.redirect_acceptance,
+            self.staff_response_min,
+            self.actions_failed,
+        ]
+    }
+}
+
+/// Everything one run hands back: KPIs and the raw series for charts.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    pub kpis: Kpis,
+    /// Journal time of the first occupancy sample.
+    pub minute0: Millis,
+    /// Occupancy of every space, minute by minute (minute-major), if asked for.
+    pub series: Vec<u32>,
+    /// Minutes each space spent at levels A to F.
+    pub los_minutes: Vec<[f64; 6]>,
+    /// Attendee-minutes above capacity, per space.
+    pub above_by_space: Vec<f64>,
+    /// Notifications each attendee received.
+    pub notifications: Vec<u16>,
+    pub decisions: u64,
+    pub signals: u64,
+    pub entries: u64,
+    pub events: u64,
+    pub sign_followed: u64,
+    pub attendees: u32,
+}

@@ -1,0 +1,41 @@
+//! The digital twin: an agent-based, discrete-event simulation of an event
+//! day with the real engine in the loop.
+//!
+//! - [`world`]: the venue graph and the day's programme, by index.
+//! - [`twin`]: `twin.yaml`, the day's assumptions and disruptions.
+//! - [`agents`]: attendees, their plans and their random streams.
+//! - [`run`]: one day for one seed and one policy set.
+//! - [`study`]: policy sets × seeds on threads; KPI estimates and paired comparisons.
+//! - [`stats`], [`kpi`], [`report`]: the numbers and the charts.
+//!
+//! **Architecture invariant:** a run is a pure function of (event, twin,
+//! policy set, seed, compliance): no wall clock, no I/O, no shared random
+//! state. The same inputs give the same KPIs on any machine and thread count.
+
+pub mod agents;
+pub mod kpi;
+pub mod report;
+pub mod run;
+pub mod stats;
+pub mod study;
+pub mod twin;
+pub mod world;
+
+pub use kpi::{KPIS, Kpis, RunResult};
+pub use run::{Live, RunError, RunOptions, run};
+pub use study::{Case, CaseRuns, StudyOptions, Summary, no_orchestration, run_study};
+pub use twin::Twin;
+pub use world::World;
+
+/// Loads an event directory's `twin.yaml` if it has one, else the plain day.
+pub fn load_twin(dir: &std::path::Path, world: &World) -> Result<Twin, twin::TwinError> {
+    let path = dir.join("twin.yaml");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Twin::parse(&text, world),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Twin::plain(world)),
+        Err(e) => Err(twin::TwinError::Yaml(format!(
+            "cannot read {}: {e}",
+            path.display()
+        ))),
+    }
+}

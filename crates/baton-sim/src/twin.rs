@@ -1,0 +1,401 @@
+//! `twin.yaml`: the simulated day's assumptions and disruptions. Optional:
+//! without it the twin derives a plain day from the programme (attendees from
+//! the seats, doors an hour before the first session, no disruptions).
+//!
+//! Every error names `twin.yaml` and the field, e.g. `disruptions[2].session`.
+
+use crate::world::World;
+use baton_model::{Millis, parse_duration};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TwinFile {
+    attendees: Option<u32>,
+    doors: Option<String>,
+    arrival: Option<ArrivalFile>,
+    app_share: Option<f64>,
+    badge_share: Option<f64>,
+    compliance: Option<ComplianceFile>,
+    sensors: Option<SensorsFile>,
+    operator: Option<OperatorFile>,
+    registration: Option<RegistrationFile>,
+    #[serde(default)]
+    closed_at_start: Vec<String>,
+    #[serde(default)]
+    disruptions: Vec<DisruptionFile>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ArrivalFile {
+    peak: Option<String>,
+    spread: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ComplianceFile {
+    notification: Option<f64>,
+    sign: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SensorsFile {
+    interval: Option<String>,
+    noise: Option<f64>,
+    dropout: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OperatorFile {
+    delay: Option<String>,
+    reject_share: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegistrationFile {
+    desks: Option<u32>,
+    service: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DisruptionFile {
+    kind: String,
+    session: Option<String>,
+    space: Option<String>,
+    sign: Option<String>,
+    at: Option<String>,
+    minutes: Option<u32>,
+    share: Option<f64>,
+    people: Option<u32>,
+    severity: Option<String>,
+    what: Option<String>,
+}
+
+/// Something scripted that goes wrong (or differently) during the day.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Disruption {
+    /// A share of attendees put this session in their plan: at the start
+    /// (a famous speaker) or at `at` (a popular speaker added on the day).
+    Popular {
+        session: u32,
+        share: f64,
+        at: Option<Millis>,
+    },
+    /// The session starts `minutes` late; the room desk reports it at `at`.
+    Delay {
+        session: u32,
+        minutes: u32,
+        at: Millis,
+    },
+    /// The session runs `minutes` over its end.
+    Overrun { session: u32, minutes: u32 },
+    /// A space closes at `at`, for `minutes` or for the rest of the day.
+    Close {
+        space: u16,
+        at: Millis,
+        minutes: Option<u32>,
+    },
+    /// `people` arrive together at the first entrance over `minutes`.
+    Surge {
+        at: Millis,
+        people: u32,
+        minutes: u32,
+    },
+    /// A space's sensors and door counters stop reporting.
+    SensorDark {
+        space: u16,
+        at: Millis,
+        minutes: u32,
+    },
+    /// A sign stops taking updates: every change to it fails.
+    SignOffline { sign: u16, at: Millis, minutes: u32 },
+    /// Someone reports an incident in a space.
+    Incident {
+        space: u16,
+        at: Millis,
+        severity: String,
+        what: String,
+    },
+}
+
+/// The twin's assumptions, resolved against the world.
+#[derive(Debug, Clone)]
+pub struct Twin {
+    pub attendees: u32,
+    pub doors: Millis,
+    pub arrival_peak: Millis,
+    /// Standard deviation of arrival times around the peak.
+    pub arrival_spread: Millis,
+    /// Share of attendees with the app (bookmarks known, notifications received).
+    pub app_share: f64,
+    /// Share that already hold a badge and skip the registration desks.
+    pub badge_share: f64,
+    pub compliance_notification: f64,
+    pub compliance_sign: f64,
+    pub sensor_interval: Millis,
+    /// Relative standard deviation of a head count.
+    pub sensor_noise: f64,
+    /// Chance that one report is lost.
+    pub sensor_dropout: f64,
+    /// Mean time an operator takes to answer an approval.
+    pub operator_delay: Millis,
+    pub operator_reject_share: f64,
+    pub desks: u32,
+    pub service: Millis,
+    pub closed_at_start: Vec<u16>,
+    pub disruptions: Vec<Disruption>,
+    /// The simulation stops here.
+    pub end: Millis,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TwinError {
+    #[error("twin.yaml: {0}")]
+    Yaml(String),
+    #[error("twin.yaml: `{field}`: {message}")]
+    Field { field: String, message: String },
+}
+
+fn field(field: impl Into<String>, message: impl Into<String>) -> TwinError {
+    TwinError::Field {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// Published compliance defaults; see docs/SIMULATION.md for the studies.
+pub const DEFAULT_NOTIFICATION_COMPLIANCE: f64 = 0.3;
+pub const DEFAULT_SIGN_COMPLIANCE: f64 = 0.35;
+
+impl Twin {
+    /// The plain day: no `twin.yaml`.
+    pub fn plain(world: &World) -> Twin {
+        Twin::parse("", world).unwrap_or_else(|_| unreachable_default(world))
+    }
+
+    pub fn parse(text: &str, world: &World) -> Result<Twin, TwinError> {
+        let f: TwinFile = if text.trim().is_empty() {
+            TwinFile::default()
+        } else {
+            serde_saphyr::from_str(text)
+                .map_err(|e| TwinError::Yaml(e.without_snippet().to_string()))?
+        };
+        let time = |v: &Option<String>, name: &str, default: Millis| -> Result<Millis, TwinError> {
+            match v {
+                None => Ok(default),
+                Some(t) => world
+                    .local(t)
+                    .ok_or_else(|| field(name, format!("{t:?} is not a local HH:MM"))),
+            }
+        };
+        let dur = |v: &Option<String>, name: &str, default: Millis| -> Result<Millis, TwinError> {
+            match v {
+                None => Ok(default),
+                Some(t) => match parse_duration(t) {
+                    Ok(ms) if ms > 0 => Ok(ms),
+                    Ok(_) => Err(field(name, "must be longer than zero")),
+                    Err(e) => Err(field(name, e.to_string())),
+                },
+            }
+        };
+        let share = |v: Option<f64>, name: &str, default: f64| -> Result<f64, TwinError> {
+            match v {
+                None => Ok(default),
+                Some(x) if (0.0..=1.0).contains(&x) => Ok(x),
+                Some(x) => Err(field(name, format!("{x} is not between 0 and 1"))),
+            }
+        };
+        let seats: u64 = world
+            .spaces
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| world.sessions.iter().any(|s| s.space as usize == *i))
+            .map(|(_, s)| u64::from(s.capacity))
+            .sum();
+        let attendees = f.attendees.unwrap_or(((seats as f64) * 0.7).round() as u32);
+        let doors = time(&f.doors, "doors", world.first_start - 3_600_000)?;
+        let arrival = f.arrival.clone().unwrap_or_default();
+        let peak = time(&arrival.peak, "arrival.peak", world.first_start - 600_000)?;
+        let spread = dur(&arrival.spread, "arrival.spread", 1_800_000)?;
+        let comp = f.compliance.clone().unwrap_or_default();
+        let sensors = f.sensors.clone().unwrap_or_default();
+        let op = f.operator.clone().unwrap_or_default();
+        let reg = f.registration.clone().unwrap_or_default();
+        let noise = sensors.noise.unwrap_or(0.05);
+        if !(0.0..=1.0).contains(&noise) {
+            return Err(field(
+                "sensors.noise",
+                format!("{noise} is not between 0 and 1"),
+            ));
+        }
+        let space = |id: &Option<String>, name: String| -> Result<u16, TwinError> {
+            let id = id.as_deref().ok_or_else(|| field(&name, "is required"))?;
+            world
+                .space_index
+                .get(id)
+                .copied()
+                .ok_or_else(|| field(&name, format!("unknown space {id:?}")))
+        };
+        let session = |id: &Option<String>, name: String| -> Result<u32, TwinError> {
+            let id = id.as_deref().ok_or_else(|| field(&name, "is required"))?;
+            world.session_index.get(id).copied().ok_or_else(|| {
+                field(
+                    &name,
+                    format!("unknown session {id:?} (or not on the simulated day)"),
+                )
+            })
+        };
+        let mut closed_at_start = Vec::new();
+        for (i, id) in f.closed_at_start.iter().enumerate() {
+            closed_at_start.push(space(&Some(id.clone()), format!("closed_at_start[{i}]"))?);
+        }
+        let mut disruptions = Vec::new();
+        for (i, d) in f.disruptions.iter().enumerate() {
+            let p = |k: &str| format!("disruptions[{i}].{k}");
+            let at_req = || {
+                time(&d.at, &p("at"), Millis::MIN).and_then(|t| {
+                    if t == Millis::MIN {
+                        Err(field(p("at"), "is required"))
+                    } else {
+                        Ok(t)
+                    }
+                })
+            };
+            let minutes = |default: Option<u32>| {
+                d.minutes
+                    .or(default)
+                    .ok_or_else(|| field(p("minutes"), "is required"))
+            };
+            disruptions.push(match d.kind.as_str() {
+                "popular" => Disruption::Popular {
+                    session: session(&d.session, p("session"))?,
+                    share: share(d.share, &p("share"), 0.5)?,
+                    at: match &d.at {
+                        None => None,
+                        Some(_) => Some(at_req()?),
+                    },
+                },
+                "delay" => {
+                    let s = session(&d.session, p("session"))?;
+                    let start = world.sessions[s as usize].start;
+                    Disruption::Delay {
+                        session: s,
+                        minutes: minutes(None)?,
+                        at: time(&d.at, &p("at"), start - 300_000)?,
+                    }
+                }
+                "overrun" => Disruption::Overrun {
+                    session: session(&d.session, p("session"))?,
+                    minutes: minutes(None)?,
+                },
+                "close" => Disruption::Close {
+                    space: space(&d.space, p("space"))?,
+                    at: at_req()?,
+                    minutes: d.minutes,
+                },
+                "surge" => Disruption::Surge {
+                    at: at_req()?,
+                    people: d.people.ok_or_else(|| field(p("people"), "is required"))?,
+                    minutes: minutes(Some(5))?.max(1),
+                },
+                "sensor_dark" => Disruption::SensorDark {
+                    space: space(&d.space, p("space"))?,
+                    at: at_req()?,
+                    minutes: minutes(None)?,
+                },
+                "sign_offline" => {
+                    let id = d
+                        .sign
+                        .as_deref()
+                        .ok_or_else(|| field(p("sign"), "is required"))?;
+                    Disruption::SignOffline {
+                        sign: world
+                            .sign_index
+                            .get(id)
+                            .copied()
+                            .ok_or_else(|| field(p("sign"), format!("unknown sign {id:?}")))?,
+                        at: at_req()?,
+                        minutes: minutes(None)?,
+                    }
+                }
+                "incident" => {
+                    let severity = d.severity.clone().unwrap_or_else(|| "high".into());
+                    if !["low", "medium", "high", "critical"].contains(&severity.as_str()) {
+                        return Err(field(
+                            p("severity"),
+                            format!("{severity:?} is not low, medium, high or critical"),
+                        ));
+                    }
+                    Disruption::Incident {
+                        space: space(&d.space, p("space"))?,
+                        at: at_req()?,
+                        severity,
+                        what: d.what.clone().unwrap_or_else(|| "medical".into()),
+                    }
+                }
+                other => {
+                    return Err(field(
+                        p("kind"),
+                        format!(
+                            "{other:?} is not one of popular, delay, overrun, close, surge, sensor_dark, sign_offline, incident"
+                        ),
+                    ));
+                }
+            });
+        }
+        Ok(Twin {
+            attendees,
+            doors,
+            arrival_peak: peak,
+            arrival_spread: spread,
+            app_share: share(f.app_share, "app_share", 0.7)?,
+            badge_share: share(f.badge_share, "badge_share", 0.6)?,
+            compliance_notification: share(
+                comp.notification,
+                "compliance.notification",
+                DEFAULT_NOTIFICATION_COMPLIANCE,
+            )?,
+            compliance_sign: share(comp.sign, "compliance.sign", DEFAULT_SIGN_COMPLIANCE)?,
+            sensor_interval: dur(&sensors.interval, "sensors.interval", 30_000)?,
+            sensor_noise: noise,
+            sensor_dropout: share(sensors.dropout, "sensors.dropout", 0.02)?,
+            operator_delay: dur(&op.delay, "operator.delay", 90_000)?,
+            operator_reject_share: share(op.reject_share, "operator.reject_share", 0.1)?,
+            desks: reg.desks.unwrap_or(3),
+            service: dur(&reg.service, "registration.service", 45_000)?,
+            closed_at_start,
+            disruptions,
+            end: world.last_end + 1_800_000,
+        })
+    }
+}
+
+/// The plain day cannot fail to parse; this keeps `plain` total anyway.
+fn unreachable_default(world: &World) -> Twin {
+    Twin {
+        attendees: 1000,
+        doors: world.first_start - 3_600_000,
+        arrival_peak: world.first_start - 600_000,
+        arrival_spread: 1_800_000,
+        app_share: 0.7,
+        badge_share: 0.6,
+        compliance_notification: DEFAULT_NOTIFICATION_COMPLIANCE,
+        compliance_sign: DEFAULT_SIGN_COMPLIANCE,
+        sensor_interval: 30_000,
+        sensor_noise: 0.05,
+        sensor_dropout: 0.02,
+        operator_delay: 90_000,
+        operator_reject_share: 0.1,
+        desks: 3,
+        service: 45_000,
+        closed_at_start: Vec::new(),
+        disruptions: Vec::new(),
+        end: world.last_end + 1_800_000,
+    }
+}

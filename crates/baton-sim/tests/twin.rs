@@ -1,0 +1,179 @@
+//! The twin through its public interface, on the bundled example event.
+
+use baton_sim::study::{self, Case, StudyOptions};
+use baton_sim::{RunOptions, Twin, World, no_orchestration, run};
+use std::path::PathBuf;
+
+fn example() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/rustconf-lisbon")
+}
+
+fn setup() -> (baton_spec::Loaded, World, Twin) {
+    let dir = example();
+    let loaded = baton_spec::load(&dir).unwrap_or_else(|d| panic!("example does not load: {d:?}"));
+    let world = World::new(&loaded.spec, 1).expect("world");
+    let twin = baton_sim::load_twin(&dir, &world).expect("twin.yaml");
+    (loaded, world, twin)
+}
+
+fn opts(seed: u64) -> RunOptions {
+    RunOptions {
+        seed,
+        compliance: None,
+        series: false,
+    }
+}
+
+#[test]
+fn a_seed_gives_the_same_day_twice_and_another_seed_another() {
+    let (loaded, world, twin) = setup();
+    let a = run(&world, &twin, &loaded.policies, opts(7)).expect("run");
+    let b = run(&world, &twin, &loaded.policies, opts(7)).expect("run");
+    assert_eq!(a.kpis, b.kpis);
+    assert_eq!(a.notifications, b.notifications);
+    assert_eq!(a.signals, b.signals);
+    let c = run(&world, &twin, &loaded.policies, opts(8)).expect("run");
+    assert_ne!(a.kpis, c.kpis);
+}
+
+#[test]
+fn the_engine_is_in_the_loop() {
+    let (loaded, world, twin) = setup();
+    let on = run(&world, &twin, &loaded.policies, opts(3)).expect("run");
+    let off = run(&world, &twin, &no_orchestration(&loaded.policies), opts(3)).expect("run");
+    assert!(on.decisions > 10, "decisions: {}", on.decisions);
+    assert_eq!(off.decisions, 0);
+    assert!(on.kpis.notifications_mean > 0.0);
+    assert_eq!(off.kpis.notifications_mean, 0.0);
+    // Staff were dispatched, walked and arrived.
+    assert!(on.kpis.staff_response_min.is_finite() && on.kpis.staff_response_min > 0.0);
+    assert!(off.kpis.staff_response_min.is_nan());
+    // Both days had the same attendees and the same plans: a full room turns people away either way.
+    assert_eq!(on.attendees, off.attendees);
+    assert!(off.kpis.turned_away > 0.0);
+}
+
+#[test]
+fn the_example_policies_beat_no_orchestration_pair_by_pair() {
+    let (loaded, world, twin) = setup();
+    let cases = vec![
+        Case {
+            name: "policies".into(),
+            policies: loaded.policies.clone(),
+        },
+        Case {
+            name: "none".into(),
+            policies: no_orchestration(&loaded.policies),
+        },
+    ];
+    let o = StudyOptions {
+        seeds: 8,
+        first_seed: 1,
+        threads: 2,
+        compliance: None,
+    };
+    let runs = study::run_study(&world, &twin, &cases, o, &|| {}).expect("study");
+    assert_eq!(runs[0].runs.len(), 8);
+    let cmp = study::compare(&runs[0], &runs[1]);
+    let by = |k: &str| cmp.kpis.iter().find(|d| d.kpi == k).expect("kpi");
+    for k in ["above_capacity_min", "turned_away"] {
+        let d = by(k);
+        assert!(d.significant && d.diff.hi < 0.0, "{k}: {:?}", d.diff);
+        assert_eq!(d.favours.as_deref(), Some("policies"));
+    }
+    let s = study::summarise(&runs[0]);
+    let notif = s
+        .kpis
+        .iter()
+        .find(|k| k.kpi == "notifications_mean")
+        .expect("kpi");
+    assert!(notif.estimate.mean <= 3.0, "{:?}", notif.estimate);
+    // The report renders every chart.
+    let charts = baton_sim::report::charts(&world, &runs);
+    assert_eq!(charts.len(), 5);
+    assert!(
+        charts
+            .iter()
+            .all(|c| c.svg.starts_with("<svg") && c.svg.ends_with("</svg>\n"))
+    );
+    let dir = tempfile::tempdir().expect("tmp");
+    let summary = study::summary(&world, &twin, &runs, o);
+    baton_sim::report::write(dir.path(), &summary, &charts, "").expect("write");
+    let md = std::fs::read_to_string(dir.path().join("kpis.md")).expect("kpis.md");
+    assert!(md.contains("attendee-minutes above capacity"));
+    assert!(dir.path().join("occupancy-policies.svg").exists());
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("summary.json")).expect("json"),
+    )
+    .expect("summary.json parses");
+    assert_eq!(json["cases"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn more_compliance_means_more_redirects_followed() {
+    let (loaded, world, twin) = setup();
+    let mut low = 0.0;
+    let mut high = 0.0;
+    for seed in 1..=3 {
+        let l = run(
+            &world,
+            &twin,
+            &loaded.policies,
+            RunOptions {
+                compliance: Some(0.1),
+                ..opts(seed)
+            },
+        )
+        .expect("run");
+        let h = run(
+            &world,
+            &twin,
+            &loaded.policies,
+            RunOptions {
+                compliance: Some(0.5),
+                ..opts(seed)
+            },
+        )
+        .expect("run");
+        low += l.kpis.redirect_acceptance + l.sign_followed as f64;
+        high += h.kpis.redirect_acceptance + h.sign_followed as f64;
+    }
+    assert!(high > low, "0.5: {high}, 0.1: {low}");
+}
+
+#[test]
+fn twin_file_errors_name_the_field() {
+    let (_, world, _) = setup();
+    let bad = [
+        (
+            "disruptions:\n  - {kind: delay, session: nope, minutes: 5}\n",
+            "disruptions[0].session",
+        ),
+        ("disruptions:\n  - {kind: meteor}\n", "disruptions[0].kind"),
+        ("app_share: 1.5\n", "app_share"),
+        ("doors: \"25:99\"\n", "doors"),
+        ("sensors: {interval: soon}\n", "sensors.interval"),
+        ("closed_at_start: [atlantis]\n", "closed_at_start[0]"),
+        ("attendees: many\n", "twin.yaml"),
+        ("colour: blue\n", "colour"),
+    ];
+    for (text, field) in bad {
+        let err = Twin::parse(text, &world).expect_err(text).to_string();
+        assert!(
+            err.contains(field),
+            "{text:?} gave {err:?}, not naming {field}"
+        );
+        assert!(err.starts_with("twin.yaml"), "{err}");
+    }
+}
+
+#[test]
+fn a_day_without_twin_file_still_runs() {
+    let (loaded, world, _) = setup();
+    let plain = Twin::plain(&world);
+    assert!(plain.attendees > 0);
+    assert!(plain.disruptions.is_empty());
+    let r = run(&world, &plain, &loaded.policies, opts(1)).expect("run");
+    assert_eq!(r.attendees, plain.attendees);
+    assert!(r.signals > 1000);
+}
