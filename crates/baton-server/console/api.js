@@ -59,6 +59,8 @@ window.Baton = window.Baton || {};
       this.es = null;
       this.retry = 500;
       this.timer = null;
+      this.received = 0;
+      this.resyncs = 0;
     }
 
     open(fromPosition) {
@@ -71,12 +73,13 @@ window.Baton = window.Baton || {};
       for (const t of topics) {
         es.addEventListener(t, (ev) => {
           if (ev.lastEventId) this.last = ev.lastEventId;
+          this.received++;
           let data = null;
           try { data = JSON.parse(ev.data); } catch (_) { return; }
           this.h.onEvent(t, data, ev.lastEventId);
         });
       }
-      es.addEventListener("resync", () => this.h.onResync());
+      es.addEventListener("resync", () => { this.resyncs++; this.h.onResync(); });
       es.onopen = () => { this.retry = 500; this.h.onState("live"); };
       es.onerror = () => {
         if (es.readyState === EventSource.CLOSED) {

@@ -153,6 +153,7 @@
     S.board = new B.Board($("board"), $("map"), $("map-note"));
     S.board.setVenue(S.venue);
     B.board = S.board;
+    B.streamStats = () => S.stream && { received: S.stream.received, resyncs: S.stream.resyncs };
     await reload();
     route();
   }

@@ -44,6 +44,42 @@
     return { text: arrow + " " + (n > 0 ? "+" : "") + n + "/min", label: word + ", " + n + " people per minute", cls: "trend " + word.replace(" ", "-") };
   }
 
+  /**
+   * Puts `rows` into `tb` in this order, moving as few rows as it can:
+   * rows on the longest run already in order stay, the rest move. Moving
+   * every row would restyle and re-lay out the whole board on each sort.
+   */
+  function reorder(tb, rows) {
+    const pos = new Map();
+    let i = 0;
+    for (const tr of tb.children) if (tr.dataset.space) pos.set(tr, i++);
+    const seq = rows.map((r) => (pos.has(r.tr) ? pos.get(r.tr) : -1));
+    const keep = longestIncreasing(seq);
+    let next = null;
+    for (let k = rows.length - 1; k >= 0; k--) {
+      const tr = rows[k].tr;
+      if (!keep.has(k)) tb.insertBefore(tr, next);
+      next = tr;
+    }
+  }
+
+  /** Indices of one longest strictly increasing subsequence (values < 0 never count). */
+  function longestIncreasing(seq) {
+    const tails = [], tailIdx = [], prev = new Array(seq.length).fill(-1);
+    for (let k = 0; k < seq.length; k++) {
+      const v = seq[k];
+      if (v < 0) continue;
+      let lo = 0, hi = tails.length;
+      while (lo < hi) { const mid = (lo + hi) >> 1; if (tails[mid] < v) lo = mid + 1; else hi = mid; }
+      tails[lo] = v; tailIdx[lo] = k;
+      prev[k] = lo > 0 ? tailIdx[lo - 1] : -1;
+    }
+    const keep = new Set();
+    let k = tails.length ? tailIdx[tails.length - 1] : -1;
+    while (k >= 0) { keep.add(k); k = prev[k]; }
+    return keep;
+  }
+
   class Board {
     constructor(table, map, mapNote) {
       this.table = table;
@@ -72,9 +108,9 @@
       const zones = [...new Set(venue.spaces.map((s) => s.zone))].sort();
       this.zones = zones;
       for (const z of zones) {
-        const tb = B.el("tbody", { class: "zone", "data-zone": z });
-        const head = B.el("tr", { class: "zone-head" },
-          B.el("th", { scope: "rowgroup", colspan: "9", text: "Zone " + z }));
+        const tb = B.el("tbody", { class: "zone", "data-zone": z, role: "rowgroup" });
+        const head = B.el("tr", { class: "zone-head", role: "row" },
+          B.el("th", { scope: "rowgroup", colspan: "9", role: "rowheader", text: "Zone " + z }));
         tb.append(head);
         this.tbodies.set(z, tb);
         this.table.append(tb);
@@ -87,8 +123,8 @@
 
     makeRow(spec) {
       const c = {};
-      const tr = B.el("tr", { "data-space": spec.id });
-      const name = B.el("th", { scope: "row" }, B.el("span", { class: "name", text: spec.name }),
+      const tr = B.el("tr", { "data-space": spec.id, role: "row" });
+      const name = B.el("th", { scope: "row", role: "rowheader" }, B.el("span", { class: "name", text: spec.name }),
         B.el("span", { class: "kind", text: " " + spec.kind }));
       c.occText = B.el("span", { class: "occ-text", text: "—" });
       c.bar = B.el("span", { class: "bar-fill" });
@@ -101,6 +137,7 @@
       c.ttc = B.el("td", { class: "num" });
       c.session = B.el("td", { class: "session" });
       c.data = B.el("td", { class: "data" });
+      for (const td of [occ, c.fill, los, c.trend, c.fc, c.ttc, c.session, c.data]) td.setAttribute("role", "cell");
       tr.append(name, occ, c.fill, los, c.trend, c.fc, c.ttc, c.session, c.data);
       c.occ = occ;
       return { spec, tr, c, shown: {}, data: null, node: null, hidden: false };
@@ -168,7 +205,7 @@
         const fc = Math.round(d.forecast_10m || 0);
         this.put(r, "fc", c.fc, String(fc));
         const ttc = d.minutes_to_capacity;
-        this.put(r, "ttc", c.ttc, ttc >= 0 ? (ttc < 1 ? "now" : Math.round(ttc) + " min") : "—");
+        this.put(r, "ttc", c.ttc, ttc >= 0 ? (ttc < 1 ? "now" : ttc > 120 ? "> 2 h" : Math.round(ttc) + " min") : "—");
         const t = trend(d);
         this.put(r, "trend", c.trend, t.text);
         this.put(r, "trendl", c.trend, t.label, "aria-label");
@@ -245,16 +282,18 @@
       this.orderKey = key;
       this.table.classList.toggle("ungrouped", !this.filter.group);
       if (this.filter.group) {
-        for (const z of zones) {
+        zones.forEach((z, i) => {
           const tb = this.tbodies.get(z);
-          this.table.append(tb);
-        }
-        for (const r of rows) this.tbodies.get(r.spec.zone).append(r.tr);
+          if (this.table.tBodies[i] !== tb) this.table.append(tb);
+        });
+        const byZone = new Map(zones.map((z) => [z, []]));
+        for (const r of rows) byZone.get(r.spec.zone).push(r);
+        for (const [z, list] of byZone) reorder(this.tbodies.get(z), list);
       } else {
         const tb = this.tbodies.get(zones[0]);
-        this.table.append(tb);
-        for (const r of rows) tb.append(r.tr);
+        reorder(tb, rows);
       }
+      this.stats.sorts = (this.stats.sorts || 0) + 1;
     }
 
     // ------------------------------------------------------------ map

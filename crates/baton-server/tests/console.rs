@@ -714,6 +714,7 @@ fn big_event(dir: &Path, n: usize) {
     }
     std::fs::write(dir.join("venue.yaml"), venue).expect("venue.yaml");
     std::fs::write(dir.join("policies.yaml"), "policies: []\n").expect("policies.yaml");
+    std::fs::write(dir.join("sessions.yaml"), "sessions: []\n").expect("sessions.yaml");
 }
 
 /// Measures the board with 1,000 spaces at about 100 (then 1,000) space
@@ -751,7 +752,7 @@ async fn board_at_scale() {
             }
             const f = (t) => { const p = window.__perf; p.frames.push(t - p.last); p.last = t; if (!p.stop) requestAnimationFrame(f); };
             requestAnimationFrame(f);
-            Object.assign(Baton.board.stats, {flushes: 0, applied: 0, cells: 0});
+            Object.assign(Baton.board.stats, {flushes: 0, applied: 0, cells: 0, sorts: 0});
             return true;"#,
             vec![],
         )
@@ -766,9 +767,10 @@ async fn board_at_scale() {
         while started.elapsed() < Duration::from_secs(seconds) {
             tick.tick().await;
             let batch: Vec<Value> = (0..per)
-                .map(|j| {
+                .map(|_| {
                     k += 1;
-                    let space = (k * 7919 + j) % 1000;
+                    // 7919 is prime to 1,000: every space in turn, scattered.
+                    let space = (k * 7919) % 1000;
                     occupancy(
                         &format!("b-{rate}-{k}"),
                         &format!("s{space:04}"),
@@ -806,13 +808,13 @@ async fn board_at_scale() {
                 return {frames: f.length, p50: q(0.5), p95: q(0.95), p99: q(0.99), max: f.length ? f[f.length - 1] : 0,
                         over50: f.filter(x => x > 50).length,
                         longtasks: l.length, longtask_ms: l.reduce((a, b) => a + b, 0), longtask_max: l.length ? Math.max(...l) : 0,
-                        stats: Baton.board.stats};"#,
+                        stats: Baton.board.stats, stream: Baton.streamStats()};"#,
                 vec![],
             )
             .await
             .expect("reading the probes");
         println!(
-            "board_at_scale: 1000 spaces, {sent} readings in {wall:.1} s ({:.0}/s): frames {} (p50 {:.1} ms, p95 {:.1}, p99 {:.1}, max {:.1}, {} over 50 ms); long tasks {} totalling {:.0} ms (max {:.0}); flushes {}, rows applied {}, cells written {}; filter+unfilter {:.1} ms",
+            "board_at_scale: 1000 spaces, {sent} readings in {wall:.1} s ({:.0}/s): frames {} (p50 {:.1} ms, p95 {:.1}, p99 {:.1}, max {:.1}, {} over 50 ms); long tasks {} totalling {:.0} ms (max {:.0}); flushes {}, sorts {}, rows applied {}, cells written {}; stream {}; filter+unfilter {:.1} ms",
             sent as f64 / wall,
             r["frames"],
             r["p50"].as_f64().unwrap_or(0.0),
@@ -824,12 +826,126 @@ async fn board_at_scale() {
             r["longtask_ms"].as_f64().unwrap_or(0.0),
             r["longtask_max"].as_f64().unwrap_or(0.0),
             r["stats"]["flushes"],
+            r["stats"]["sorts"],
             r["stats"]["applied"],
             r["stats"]["cells"],
+            r["stream"],
             filter_ms.as_f64().unwrap_or(0.0),
         );
     }
     screenshot(c, "board-1000").await;
     let _ = b.client.clone().close().await;
     s.stop().await;
+}
+
+/// The board of the bundled example, fed its scripted day minute by minute
+/// on the manual clock up to `BATON_SCREENSHOT_AT` (UTC, default 08:20),
+/// then photographed: board, map and queue. `docs/console.png` comes from
+/// here. `cargo test -p baton-server --test console -- --ignored example_screenshots`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "makes the documentation's screenshots: run it by hand"]
+async fn example_screenshots() {
+    let _one = serial().lock().await;
+    let Some(b) = browser().await else { return };
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/rustconf-lisbon");
+    let text =
+        std::fs::read_to_string(example.join("signals.jsonl")).expect("the example's signals");
+    let mut feed: Vec<(i64, String)> = text
+        .lines()
+        .filter_map(|l| {
+            let s = baton_model::Signal::parse_json(l).ok()?;
+            Some((s.time?, l.to_string()))
+        })
+        .collect();
+    feed.sort_by_key(|x| x.0);
+    let at = std::env::var("BATON_SCREENSHOT_AT").unwrap_or_else(|_| "08:20".into());
+    let (h, m) = at.split_once(':').expect("HH:MM");
+    let day = 1_781_222_400_000i64; // 2026-06-12T00:00:00Z
+    let until_ms =
+        day + (h.parse::<i64>().expect("hours") * 60 + m.parse::<i64>().expect("minutes")) * 60_000;
+    let first = feed.first().map(|x| x.0).expect("signals");
+    let dir = tempfile::tempdir().expect("a data directory");
+    let data = dir.path().join("data");
+    let t = Tokens::open(&data).expect("the token store");
+    let (admin, ingest) = (
+        t.create(Role::Admin, "ada").expect("token"),
+        t.create(Role::Ingest, "feed").expect("token"),
+    );
+    drop(t);
+    let mut cfg = Config::new(example, data);
+    cfg.listen = "127.0.0.1:0".parse().expect("an address");
+    cfg.start_at = Some(first - first.rem_euclid(60_000));
+    cfg.clock = ClockMode::Manual;
+    let running = baton_server::start(cfg).await.expect("the server starts");
+    let base = format!("http://{}", running.addr);
+    let http = reqwest::Client::new();
+    let mut i = 0;
+    let mut now = first - first.rem_euclid(60_000);
+    while now < until_ms {
+        let next = now + 60_000;
+        let mut batch = Vec::new();
+        while i < feed.len() && feed[i].0 < next {
+            batch.push(feed[i].1.as_str());
+            i += 1;
+        }
+        let r = http
+            .post(format!("{base}/v1/clock/advance"))
+            .bearer_auth(&admin)
+            .json(&json!({"seconds": 60}))
+            .send()
+            .await
+            .expect("advance");
+        assert_eq!(r.status().as_u16(), 200);
+        if !batch.is_empty() {
+            let r = http
+                .post(format!("{base}/v1/signals"))
+                .bearer_auth(&ingest)
+                .header("content-type", "application/cloudevents-batch+json")
+                .body(format!("[{}]", batch.join(",")))
+                .send()
+                .await
+                .expect("ingest");
+            assert_eq!(r.status().as_u16(), 202);
+        }
+        now = next;
+    }
+    let c = &b.client;
+    sign_in(c, &base, &admin).await;
+    until(
+        c,
+        "document.querySelectorAll('#board tr[data-space]').length > 10",
+        "the board",
+    )
+    .await;
+    // Let the throttled sort settle: poll until two reads agree.
+    let order =
+        "[...document.querySelectorAll('#board tr[data-space]')].map(r => r.dataset.space).join()";
+    let mut last = Value::Null;
+    for _ in 0..POLLS {
+        let v = c
+            .execute(&format!("return {order};"), vec![])
+            .await
+            .expect("script");
+        if v == last {
+            break;
+        }
+        last = v;
+        tokio::time::sleep(Duration::from_millis(2000)).await;
+    }
+    screenshot(c, "example-board").await;
+    go(c, "map").await;
+    screenshot(c, "example-map").await;
+    go(c, "queue").await;
+    screenshot(c, "example-queue").await;
+    go(c, "timeline").await;
+    until(
+        c,
+        "document.querySelectorAll('#timeline li').length > 0",
+        "the timeline",
+    )
+    .await;
+    screenshot(c, "example-timeline").await;
+    let _ = b.client.clone().close().await;
+    let _ = running.shutdown.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(10), running.done).await;
 }
