@@ -136,6 +136,10 @@ enum Cmd {
         /// Journal entries between snapshots.
         #[arg(long, default_value_t = baton_server::core::SNAPSHOT_EVERY)]
         snapshot_every: u64,
+        /// `wall`, or `manual`: journal time moves only through the admin
+        /// call `POST /v1/clock/advance` (rehearsals, tests).
+        #[arg(long, default_value = "wall", value_parser = ["wall", "manual"])]
+        clock: String,
     },
     /// Load a running server: post signals at a rate and concurrency, singly
     /// or batched; report the accepted rate, errors and latency percentiles.
@@ -236,7 +240,8 @@ fn main() {
             listen,
             connectors,
             snapshot_every,
-        } => serve(event, data, listen, connectors, snapshot_every),
+            clock,
+        } => serve(event, data, listen, connectors, snapshot_every, &clock),
         Cmd::Token {
             cmd: TokenCmd::Create { data, role, name },
         } => token_create(&data, &role, &name),
@@ -618,6 +623,7 @@ fn demo(speed: f64, listen: std::net::SocketAddr, data: Option<PathBuf>) -> Resu
             l.spec.event.name,
             data.display()
         );
+        eprintln!("  console {base}/   (sign in with the admin token {admin})");
         eprintln!("  API     {base}/v1/spaces   (Authorization: Bearer {admin})");
         eprintln!("  stream  curl -N -H 'Authorization: Bearer {admin}' {base}/v1/stream");
         eprintln!("  try     curl -H 'Authorization: Bearer {admin}' {base}/v1/decisions");
@@ -707,6 +713,7 @@ fn serve(
     listen: std::net::SocketAddr,
     connectors: Option<PathBuf>,
     snapshot_every: u64,
+    clock: &str,
 ) -> Result<()> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
@@ -719,9 +726,12 @@ fn serve(
     cfg.listen = listen;
     cfg.connectors = connectors;
     cfg.snapshot_every = snapshot_every;
+    cfg.clock = baton_server::clock::ClockMode::parse(clock)
+        .with_context(|| format!("--clock {clock:?}: use wall or manual"))?;
     runtime()?.block_on(async move {
         let running = baton_server::start(cfg).await?;
         eprintln!("baton serve: listening on http://{}", running.addr);
+        eprintln!("  console http://{}/ (sign in with a token)", running.addr);
         tokio::signal::ctrl_c()
             .await
             .context("waiting for Ctrl-C")?;

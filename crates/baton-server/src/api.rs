@@ -176,7 +176,13 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics_text))
         .route("/v1/openapi.json", get(openapi))
-        .route("/v1/session", post(open_session).delete(close_session))
+        .route(
+            "/v1/session",
+            get(whoami).post(open_session).delete(close_session),
+        )
+        .route("/v1/control", get(control))
+        .route("/v1/venue", get(venue))
+        .route("/v1/clock/advance", post(advance_clock))
         .route("/v1/signals", post(ingest))
         .route("/v1/spaces", get(spaces))
         .route("/v1/spaces/{id}", get(space))
@@ -205,6 +211,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/deadletters", get(deadletters))
         .route("/v1/deadletters/{key}/retry", post(retry_deadletter))
         .route("/v1/stream", get(stream))
+        .merge(crate::console::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }
@@ -525,11 +532,12 @@ async fn decisions(
     let limit = f.limit.unwrap_or(200).min(5_000);
     match s
         .query(move |e, v| {
+            let deadlines = view::approval_deadlines(e);
             let mut items: Vec<Value> = v
                 .decisions
                 .values()
                 .rev()
-                .map(|r| v.decision_json(r))
+                .map(|r| with_deadline(v.decision_json(r), deadlines.get(&r.decision.id)))
                 .filter(|d| matches(d, "status", &f.status) && matches(d, "policy", &f.policy))
                 .take(limit)
                 .collect();
@@ -567,7 +575,10 @@ async fn decision(
     match s
         .query(move |e, v| match v.decisions.get(&id) {
             Some(r) => {
-                let mut d = v.decision_json(r);
+                let mut d = with_deadline(
+                    v.decision_json(r),
+                    view::approval_deadlines(e).get(&r.decision.id),
+                );
                 d["position"] = json!(e.position());
                 d
             }
@@ -581,6 +592,13 @@ async fn decision(
         Ok(v) => ok(v),
         Err(p) => p.into_response(),
     }
+}
+
+/// Adds `expires` (journal ms) to a decision that waits for an approval
+/// with a timeout, so the console can say when it runs out.
+fn with_deadline(mut d: Value, deadline: Option<&i64>) -> Value {
+    d["expires"] = json!(deadline);
+    d
 }
 
 /// Turns a command's outputs into an answer: a refusal is 409 with its reason.
@@ -706,6 +724,7 @@ async fn alerts(State(s): State<AppState>, headers: HeaderMap) -> Response {
                     "opened": c.opened,
                     "last": c.last,
                     "acked_by": c.acked,
+                    "escalated": c.escalated,
                     "first_decision": c.first.to_string(),
                     "first": first,
                 })
@@ -744,7 +763,8 @@ async fn policies(State(s): State<AppState>, headers: HeaderMap) -> Response {
                 .map(|p| {
                     let mode = e.state().modes.get(&p.id).copied().unwrap_or(p.mode);
                     json!({"id": p.id, "version": p.version, "description": p.description,
-                           "priority": p.priority, "mode": mode, "on": p.on, "condition": p.condition})
+                           "priority": p.priority, "mode": mode, "on": p.on, "condition": p.condition,
+                           "approval_timeout_ms": p.approval_timeout, "on_timeout": p.on_timeout})
                 })
                 .collect();
             let mut v = list(items, e.position());
@@ -902,15 +922,7 @@ async fn manual_action(State(s): State<AppState>, headers: HeaderMap, body: Byte
 }
 
 async fn overrides(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    listing(&s, &headers, |e, _| {
-        e
-                .state()
-                .overrides
-                .iter()
-                .map(|(r, o)| json!({"resource": r, "value": o.value, "until": o.until, "actor": o.actor}))
-                .collect()
-    })
-    .await
+    listing(&s, &headers, |e, _| view::overrides_json(e)).await
 }
 
 #[derive(Deserialize)]
@@ -999,6 +1011,119 @@ async fn open_session(State(s): State<AppState>, body: Bytes) -> Response {
         axum::Json(json!({"csrf": csrf, "role": role, "name": name})),
     )
         .into_response()
+}
+
+/// Who the console is signed in as: the role decides which buttons are
+/// live, and the CSRF token survives a page reload (the cookie does, the
+/// page's memory does not). A bearer caller gets `csrf: null`.
+async fn whoami(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let caller = match s.reader(&headers) {
+        Ok(c) => c,
+        Err(p) => return p.into_response(),
+    };
+    let csrf = if headers.contains_key(header::AUTHORIZATION) {
+        None
+    } else {
+        session_cookie(&headers)
+            .and_then(|sid| s.sessions.check(&sid))
+            .map(|(_, csrf)| csrf)
+    };
+    ok(json!({"role": caller.role.as_str(), "name": caller.name, "csrf": csrf}))
+}
+
+/// Pause, emergency hold, journal time, clock mode, changed modes and
+/// overrides: the state every console page shows in its header.
+async fn control(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(p) = s.reader(&headers) {
+        return p.into_response();
+    }
+    let mode = s.core.clock.mode();
+    match s
+        .query(move |e, _| {
+            let mut v = view::control_json(e, mode);
+            v["position"] = json!(e.position());
+            v
+        })
+        .await
+    {
+        Ok(v) => ok(v),
+        Err(p) => p.into_response(),
+    }
+}
+
+/// The venue as the console draws it: spaces with zones and coordinates,
+/// walking links, signs, sessions, and the event's name and UTC offset.
+/// Read once at sign-in; live state comes from `/v1/spaces` and the stream.
+async fn venue(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(p) = s.reader(&headers) {
+        return p.into_response();
+    }
+    match s
+        .query(|e, _| {
+            let spec = &e.config().spec;
+            json!({
+                "event": {"id": spec.event.id, "name": spec.event.name,
+                          "timezone": spec.event.timezone, "utc_offset_s": spec.event.utc_offset_s},
+                "spaces": spec.spaces.iter().map(|sp| json!({
+                    "id": sp.id, "name": sp.name, "kind": sp.kind, "zone": sp.zone,
+                    "capacity": sp.capacity, "area_m2": sp.area_m2, "seated": sp.seated,
+                    "position": sp.position, "outline": sp.outline,
+                })).collect::<Vec<_>>(),
+                "links": spec.links,
+                "signs": spec.signs.iter().map(|g| json!({"id": g.id, "space": g.space})).collect::<Vec<_>>(),
+                "sessions": spec.sessions.iter().map(|x| json!({
+                    "id": x.id, "title": x.title, "space": x.space, "start": x.start, "end": x.end,
+                })).collect::<Vec<_>>(),
+                "position": e.position(),
+            })
+        })
+        .await
+    {
+        Ok(v) => ok(v),
+        Err(p) => p.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct AdvanceBody {
+    seconds: i64,
+}
+
+/// Longest single advance: a day, journaled as one `Tick` per minute.
+const MAX_ADVANCE_S: i64 = 86_400;
+
+/// Moves a manual clock forward (admin only): timers due in between fire.
+async fn advance_clock(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    match s.caller(&headers) {
+        Ok(c) if c.role == Role::Admin => {}
+        Ok(_) => return Problem::forbidden("admin").into_response(),
+        Err(p) => return p.into_response(),
+    }
+    if s.core.clock.mode() != crate::clock::ClockMode::Manual {
+        return Problem::conflict("the clock is not manual (serve --clock manual)").into_response();
+    }
+    let b: AdvanceBody = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => return Problem::bad_field("seconds", e.to_string()).into_response(),
+    };
+    if !(1..=MAX_ADVANCE_S).contains(&b.seconds) {
+        return Problem::bad_field(
+            "seconds",
+            format!("advance by 1 to {MAX_ADVANCE_S} seconds at a time"),
+        )
+        .into_response();
+    }
+    match s
+        .ask(|reply| Request::Advance {
+            ms: b.seconds * 1000,
+            reply,
+        })
+        .await
+    {
+        Ok(Ok(a)) => ok(json!({"now": a.now, "position": a.position})),
+        Ok(Err(e)) => Problem::conflict(e).into_response(),
+        Err(p) => p.into_response(),
+    }
 }
 
 async fn close_session(State(s): State<AppState>, headers: HeaderMap) -> Response {
@@ -1094,6 +1219,9 @@ async fn audit(State(s): State<AppState>, headers: HeaderMap, Query(f): Query<Fi
 #[derive(Deserialize, Default)]
 struct StreamQuery {
     topics: Option<String>,
+    /// `Last-Event-ID` for clients that cannot set headers: a console that
+    /// reopens its `EventSource` itself resumes from here.
+    last_event_id: Option<String>,
 }
 
 /// Server-Sent Events. An event's id is its journal position; send
@@ -1115,6 +1243,7 @@ async fn stream(
     let last: Option<(u64, u32)> = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
+        .or(q.last_event_id.as_deref())
         .and_then(|v| match v.trim().split_once('.') {
             Some((a, b)) => Some((a.parse().ok()?, b.parse().ok()?)),
             None => Some((v.trim().parse().ok()?, u32::MAX)),
@@ -1348,7 +1477,7 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
         "get",
         "/v1/stream",
         "viewer",
-        "Server-Sent Events (topics=decisions,actions,tasks,spaces,...)",
+        "Server-Sent Events (topics=decisions,actions,tasks,spaces,control,...; last_event_id= or Last-Event-ID to resume)",
     ),
     (
         "post",
@@ -1357,6 +1486,37 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
         "trade a token for a console session cookie (returns the CSRF token)",
     ),
     ("delete", "/v1/session", "none", "end the console session"),
+    (
+        "get",
+        "/v1/session",
+        "viewer",
+        "who the console is signed in as: role, name and CSRF token",
+    ),
+    (
+        "get",
+        "/v1/venue",
+        "viewer",
+        "the venue for the console: spaces with zones and coordinates, links, signs, sessions",
+    ),
+    (
+        "get",
+        "/v1/control",
+        "viewer",
+        "pause, emergency hold, journal time, clock mode, policy modes, overrides",
+    ),
+    (
+        "post",
+        "/v1/clock/advance",
+        "admin",
+        "advance a manual clock ({\"seconds\": N}); 409 unless serve --clock manual",
+    ),
+    ("get", "/", "none", "the operator console"),
+    (
+        "get",
+        "/assets/{name}",
+        "none",
+        "the console's embedded scripts, styles and icons",
+    ),
     ("get", "/v1/openapi.json", "none", "this document"),
 ];
 

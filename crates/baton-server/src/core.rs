@@ -57,6 +57,20 @@ pub enum Request {
         f: Query,
         reply: oneshot::Sender<Value>,
     },
+    /// Move a manual clock forward by `ms`, journaling a `Tick` at every
+    /// minute boundary crossed and at the end, so timers and per-minute
+    /// policies fire as they would have in real time.
+    Advance {
+        ms: i64,
+        reply: oneshot::Sender<Result<Advanced, String>>,
+    },
+}
+
+/// Where a manual clock advance left journal time.
+#[derive(Debug, Clone)]
+pub struct Advanced {
+    pub position: u64,
+    pub now: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -290,11 +304,13 @@ impl Core {
             executions: executions.clone(),
             last_time: 0,
             dirty: HashSet::new(),
+            stale_seen: Vec::new(),
             routing,
             deliveries,
             wake,
         };
         worker.last_time = worker.engine.state().now;
+        worker.stale_seen = worker.stale_flags();
         // Bring journal time up to the clock before anyone can ask.
         let tick = worker.engine.config().spec.event.tick.max(1);
         worker.tick_if_due(tick);
@@ -328,6 +344,9 @@ struct Worker {
     last_time: i64,
     /// Spaces whose state changed in this batch, for the coalesced stream.
     dirty: HashSet<u32>,
+    /// Each space's `stale` flag as last pushed: a space that goes quiet
+    /// changes no state through a signal, so the minute refresh compares.
+    stale_seen: Vec<bool>,
     routing: Arc<Routing>,
     deliveries: Store,
     wake: Arc<Notify>,
@@ -347,6 +366,10 @@ enum Pending {
     Query {
         f: Query,
         reply: oneshot::Sender<Value>,
+    },
+    Advance {
+        ms: i64,
+        reply: oneshot::Sender<Result<Advanced, String>>,
     },
     None,
 }
@@ -459,6 +482,7 @@ impl Worker {
                     });
                 }
                 Request::Query { f, reply } => pending.push(Pending::Query { f, reply }),
+                Request::Advance { ms, reply } => pending.push(Pending::Advance { ms, reply }),
             }
         }
         let mut outputs: Vec<Vec<Output>> = Vec::new();
@@ -505,9 +529,41 @@ impl Worker {
                 Pending::Query { f, reply } => {
                     let _ = reply.send(f(&self.engine, &self.view));
                 }
+                Pending::Advance { ms, reply } => {
+                    let _ = reply.send(self.advance(ms));
+                }
                 Pending::None => {}
             }
         }
+    }
+
+    /// Advances a manual clock in steps of at most a journal minute, one
+    /// `Tick` per step; refused on a wall clock.
+    fn advance(&mut self, ms: i64) -> Result<Advanced, String> {
+        if self.clock.mode() != crate::clock::ClockMode::Manual {
+            return Err("the clock is not manual (serve --clock manual)".into());
+        }
+        let target = self.clock.now_ms().saturating_add(ms.max(0));
+        loop {
+            let now = self.clock.now_ms();
+            if now >= target {
+                break;
+            }
+            let next = target.min((now.div_euclid(60_000) + 1) * 60_000);
+            self.clock.advance(next - now);
+            let e = self.stamp(Entry::Tick);
+            self.commit(vec![e], &mut Vec::new())?;
+        }
+        Ok(Advanced {
+            position: self.engine.position(),
+            now: self.engine.state().now,
+        })
+    }
+
+    fn stale_flags(&self) -> Vec<bool> {
+        let st = self.engine.state();
+        let after = self.engine.config().spec.event.stale_after;
+        st.spaces.iter().map(|s| s.stale(st.now, after)).collect()
     }
 
     /// Journals, then applies; returns the first sequence number used.
@@ -520,6 +576,10 @@ impl Worker {
         for (i, e) in entries.iter_mut().enumerate() {
             e.seq = first + i as u64;
         }
+        let minute_before = self.engine.state().minute;
+        let control = entries
+            .iter()
+            .any(|e| matches!(e.entry, Entry::Command(_) | Entry::PolicySet(_)));
         let started = std::time::Instant::now();
         if let Err(e) = self.journal.append(&entries) {
             tracing::error!("journal append failed: {e}");
@@ -573,6 +633,27 @@ impl Worker {
             }
         }
         let last = self.engine.position();
+        let new_minute = self.engine.state().minute != minute_before;
+        if new_minute {
+            let flags = self.stale_flags();
+            for (i, (now, seen)) in flags.iter().zip(&self.stale_seen).enumerate() {
+                if now != seen {
+                    self.dirty.insert(i as u32);
+                }
+            }
+            self.stale_seen = flags;
+        }
+        if control || new_minute {
+            let v = crate::view::control_json(&self.engine, self.clock.mode());
+            let ev = self.view.remember(Event {
+                seq: last,
+                sub: 0,
+                topic: "control",
+                key: "control".into(),
+                data: Arc::from(v.to_string()),
+            });
+            let _ = self.events.send(ev);
+        }
         for sp in std::mem::take(&mut self.dirty) {
             let v = crate::view::space_json(&self.engine, sp);
             let ev = self.view.remember(Event {

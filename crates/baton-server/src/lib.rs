@@ -12,6 +12,7 @@
 pub mod api;
 pub mod auth;
 pub mod clock;
+pub mod console;
 pub mod core;
 pub mod exec;
 pub mod ingest;
@@ -40,6 +41,8 @@ pub struct Config {
     /// Journal entries between snapshots: fewer means a shorter restart
     /// replay, more means less snapshot work beside the live core.
     pub snapshot_every: u64,
+    /// Wall (possibly accelerated) or manual journal time.
+    pub clock: clock::ClockMode,
 }
 
 impl Config {
@@ -53,6 +56,7 @@ impl Config {
             queue: 4096,
             connectors: None,
             snapshot_every: core::SNAPSHOT_EVERY,
+            clock: clock::ClockMode::Wall,
         }
     }
 }
@@ -79,7 +83,10 @@ pub async fn start(cfg: Config) -> Result<Running> {
     std::fs::create_dir_all(&cfg.data)
         .with_context(|| format!("creating {}", cfg.data.display()))?;
     let auth = Arc::new(auth::Tokens::open(&cfg.data)?);
-    let clock = clock::Clock::new(cfg.speed, cfg.start_at);
+    let clock = match cfg.clock {
+        clock::ClockMode::Wall => clock::Clock::new(cfg.speed, cfg.start_at),
+        clock::ClockMode::Manual => clock::Clock::manual(cfg.start_at),
+    };
     let exec = exec::Exec::new(&cfg.data, cfg.connectors.as_deref(), clock.clone()).await?;
     let core = core::Core::start(&cfg, loaded, clock, exec.routing.clone(), exec.wake.clone())?;
     let executor = tokio::spawn(exec.clone().run(core.clone()));

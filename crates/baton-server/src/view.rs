@@ -239,3 +239,41 @@ pub fn sign_json(engine: &Engine, sg: u32) -> Value {
         "claim": st.claims.get(&resource).map(|c| json!({"policy": c.policy, "priority": c.priority, "until": c.until})),
     })
 }
+
+/// What every console page shows in its header: pause, emergency hold,
+/// journal time and the clock's mode, the policy modes operators changed,
+/// and the active overrides. Pushed on the stream (`control`) after every
+/// command and once per journal minute, so the console never polls for it.
+pub fn control_json(engine: &Engine, clock: crate::clock::ClockMode) -> Value {
+    let st = engine.state();
+    json!({
+        "now": st.now,
+        "paused": st.paused,
+        "emergency": st.emergency,
+        "clock": clock.as_str(),
+        "modes": st.modes,
+        "overrides": overrides_json(engine),
+    })
+}
+
+pub fn overrides_json(engine: &Engine) -> Vec<Value> {
+    engine
+        .state()
+        .overrides
+        .iter()
+        .map(|(r, o)| json!({"resource": r, "value": o.value, "until": o.until, "actor": o.actor}))
+        .collect()
+}
+
+/// When each pending approval times out, from the engine's timers.
+pub fn approval_deadlines(engine: &Engine) -> BTreeMap<DecisionId, i64> {
+    engine
+        .state()
+        .timers
+        .iter()
+        .filter_map(|(at, t)| match t {
+            baton_core::state::Timer::Approval { decision } => Some((*decision, *at)),
+            _ => None,
+        })
+        .collect()
+}

@@ -1659,3 +1659,121 @@ async fn an_operator_can_edit_a_proposal_while_approving_it() {
     );
     s.stop().await;
 }
+
+// ------------------------------------------------------------------ the console's routes
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_is_served_with_types_stamps_and_a_strict_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(&dir).await;
+    let http = reqwest::Client::new();
+    let r = http.get(s.url("/")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let h = r.headers().clone();
+    assert_eq!(h["content-type"], "text/html; charset=utf-8");
+    assert_eq!(h["cache-control"], "no-cache");
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe"),
+        "{csp}"
+    );
+    let html = r.text().await.unwrap();
+    let at = html
+        .find("/assets/app.js?v=")
+        .expect("the index loads app.js");
+    let url = html[at..].split('"').next().unwrap().to_string();
+    let r = http.get(s.url(&url)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert!(
+        r.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable"),
+        "a stamped asset is cached for good"
+    );
+    let etag = r.headers()["etag"].clone();
+    // Unstamped: revalidated by ETag.
+    let r = http
+        .get(s.url("/assets/app.css"))
+        .header(
+            "if-none-match",
+            etag.to_str().unwrap().replace("app.js", "app.css"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 304);
+    assert_eq!(r.headers()["cache-control"], "no-cache");
+    let r = http.get(s.url("/assets/nope.js")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_learns_its_role_and_the_control_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(&dir).await;
+    let me = s.get(&s.tok.viewer, "/v1/session").await.ok("whoami");
+    assert_eq!(me, json!({"role": "viewer", "name": "vera", "csrf": null}));
+    // With the cookie, the CSRF token comes back (a reloaded page needs it).
+    let http = reqwest::Client::new();
+    let r = http
+        .post(s.url("/v1/session"))
+        .json(&json!({"token": s.tok.operator}))
+        .send()
+        .await
+        .unwrap();
+    let sid = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let csrf = r.json::<Value>().await.unwrap()["csrf"].clone();
+    let me: Value = http
+        .get(s.url("/v1/session"))
+        .header("cookie", &sid)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["role"], "operator");
+    assert_eq!(me["csrf"], csrf);
+
+    let c = s.get(&s.tok.viewer, "/v1/control").await.ok("control");
+    assert_eq!(c["paused"], false);
+    assert_eq!(c["clock"], "wall");
+    let r = s
+        .post(&s.tok.operator, "/v1/control/pause", json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let c = s.get(&s.tok.viewer, "/v1/control").await.ok("control");
+    assert_eq!(c["paused"], true);
+    let v = s.get(&s.tok.viewer, "/v1/venue").await.ok("venue");
+    assert_eq!(v["event"]["id"], "rustconf-lisbon");
+    assert!(
+        v["spaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|sp| sp["position"].is_array()),
+        "the example venue has coordinates"
+    );
+    // The manual clock's call: admin only, and only on a manual clock.
+    let before = s.position().await;
+    s.post(&s.tok.operator, "/v1/clock/advance", json!({"seconds": 60}))
+        .await
+        .problem(403, "an operator advancing the clock");
+    s.post(&s.tok.admin, "/v1/clock/advance", json!({"seconds": 60}))
+        .await
+        .problem(409, "advancing a wall clock");
+    assert_eq!(s.position().await, before);
+    s.stop().await;
+}

@@ -1,0 +1,860 @@
+// Baton console: sign-in, the live stream, and every section but the board.
+// Plain DOM code: each section keeps its own small state and redraws only
+// itself; the board (board.js) is the one place that must scale.
+"use strict";
+
+(function (B) {
+  const { api, el } = B;
+  const $ = (id) => document.getElementById(id);
+
+  const S = {
+    me: null,            // {role, name, csrf}
+    venue: null,
+    control: { paused: false, emergency: false, now: 0, clock: "wall", overrides: [] },
+    policies: new Map(), // id -> policy
+    decisions: new Map(), // id -> decision (pending, escalated, suggested)
+    selected: null,      // selected pending decision id
+    alerts: [],
+    signs: [],
+    timeline: { loaded: false, items: [] },
+    board: null,
+    stream: null,
+    alertsTimer: 0,
+  };
+  B.state = S;
+
+  const canOperate = () => S.me && (S.me.role === "operator" || S.me.role === "admin");
+  const isAdmin = () => S.me && S.me.role === "admin";
+
+  // ---------------------------------------------------------------- roles
+
+  /** Disables a control the caller's role may not use, and says why. */
+  function gate(btn) {
+    const what = btn.dataset.act;
+    if (!what) return btn;
+    let why = null;
+    if (!canOperate()) why = "viewers cannot " + what;
+    else if (btn.dataset.admin && !isAdmin()) why = "only admins can " + what;
+    if (why) {
+      btn.disabled = true;
+      btn.title = why;
+      btn.setAttribute("aria-describedby", "viewer-why");
+      btn.dataset.why = why;
+    } else {
+      btn.disabled = false;
+      btn.removeAttribute("title");
+      btn.removeAttribute("aria-describedby");
+    }
+    return btn;
+  }
+  function gateAll(root) { root.querySelectorAll("[data-act]").forEach(gate); }
+
+  function button(text, act, onclick, cls) {
+    return gate(el("button", { type: "button", class: cls || "", dataset: act ? { act } : null, onclick, text }));
+  }
+
+  // ---------------------------------------------------------------- dialogs
+
+  /**
+   * One confirmation for every change. `build(body)` fills the dialog;
+   * `run()` makes the call; an error keeps the dialog open and shows it.
+   */
+  function confirmDialog({ title, build, ok, danger, run }) {
+    const d = $("confirm");
+    $("confirm-title").textContent = title;
+    const body = $("confirm-body");
+    body.replaceChildren();
+    $("confirm-error").textContent = "";
+    if (build) build(body);
+    const okBtn = $("confirm-ok");
+    okBtn.textContent = ok || "Confirm";
+    okBtn.className = danger ? "danger" : "primary";
+    okBtn.disabled = false;
+    const form = $("confirm-form");
+    form.onsubmit = async (ev) => {
+      ev.preventDefault();
+      okBtn.disabled = true;
+      try {
+        await run(body);
+        d.close();
+      } catch (e) {
+        $("confirm-error").textContent = e.message || String(e);
+        okBtn.disabled = false;
+      }
+    };
+    $("confirm-cancel").onclick = () => d.close();
+    d.showModal();
+    const first = body.querySelector("input, textarea, select");
+    (first || okBtn).focus();
+  }
+
+  function toast(text) {
+    const t = el("p", { class: "toast", role: "status", text });
+    document.body.append(t);
+    setTimeout(() => t.remove(), 4000);
+  }
+
+  // ---------------------------------------------------------------- sign in
+
+  async function init() {
+    wireStatic();
+    try {
+      S.me = await api.get("/v1/session");
+    } catch (e) {
+      return showSignin();
+    }
+    api.setCsrf(S.me.csrf);
+    await start();
+  }
+
+  function showSignin(msg) {
+    $("app").hidden = true;
+    $("signin").hidden = false;
+    $("signin-error").textContent = msg || "";
+    $("token").focus();
+  }
+
+  async function signin(ev) {
+    ev.preventDefault();
+    const token = $("token").value.trim();
+    try {
+      const r = await api.post("/v1/session", { token });
+      $("token").value = "";
+      S.me = { role: r.role, name: r.name, csrf: r.csrf };
+      api.setCsrf(r.csrf);
+      await start();
+    } catch (e) {
+      $("signin-error").textContent = e.status === 401 ? "That token is not valid." :
+        e.status === 403 ? "This token may not read (ingest tokens cannot sign in)." : e.message;
+    }
+  }
+
+  async function signout() {
+    try { await api.del("/v1/session"); } catch (_) { /* signed out anyway */ }
+    if (S.stream) S.stream.close();
+    location.hash = "";
+    location.reload();
+  }
+
+  // ---------------------------------------------------------------- start
+
+  async function start() {
+    $("signin").hidden = true;
+    $("app").hidden = false;
+    $("who").textContent = S.me.name + " (" + S.me.role + ")";
+    $("viewer-why").hidden = canOperate();
+    document.body.dataset.role = S.me.role;
+    gateAll(document);
+    S.venue = await api.get("/v1/venue");
+    B.offset = S.venue.event.utc_offset_s || 0;
+    $("event-name").textContent = S.venue.event.name;
+    document.title = "Baton — " + S.venue.event.name;
+    fillSelects();
+    S.board = new B.Board($("board"), $("map"), $("map-note"));
+    S.board.setVenue(S.venue);
+    B.board = S.board;
+    B.streamStats = () => S.stream && { received: S.stream.received, resyncs: S.stream.resyncs };
+    await reload();
+    route();
+  }
+
+  /** Reads every list again (at start and on `resync`), then streams from there. */
+  async function reload() {
+    const [spaces, decisions, control, policies] = await Promise.all([
+      api.get("/v1/spaces"), api.get("/v1/decisions?limit=500"), api.get("/v1/control"), api.get("/v1/policies"),
+    ]);
+    setControl(control);
+    S.board.setNow(control.now);
+    for (const s of spaces.items) S.board.update(s);
+    setPolicies(policies);
+    S.decisions.clear();
+    for (const d of decisions.items) keepDecision(d);
+    renderQueue();
+    await Promise.all([loadAlerts(), loadSigns()]);
+    if (S.timeline.loaded) loadTimeline();
+    const from = Math.min(spaces.position, decisions.position, control.position);
+    openStream(from);
+  }
+
+  function openStream(from) {
+    if (!S.stream) {
+      S.stream = new B.Stream({
+        onEvent,
+        onResync: () => { reload().catch(showError); },
+        onState: (s) => {
+          const c = $("conn");
+          c.textContent = s === "live" ? "live" : s === "reconnecting" ? "reconnecting…" : "offline, retrying…";
+          c.className = "conn conn-" + s;
+        },
+        onReconnect: () => {
+          api.get("/v1/session").then(() => S.stream.open()).catch((e) => {
+            if (e.status === 401) showSignin("Your session ended; sign in again.");
+            else S.stream.open();
+          });
+        },
+      });
+    }
+    S.stream.open(from);
+  }
+
+  function showError(e) { toast(e.message || String(e)); }
+
+  // ---------------------------------------------------------------- stream
+
+  function onEvent(topic, d) {
+    switch (topic) {
+      case "spaces": S.board.update(d); break;
+      case "control":
+        setControl(d);
+        S.board.setNow(d.now);
+        scheduleAlerts();
+        break;
+      case "decisions":
+        if (d.kind === "decision") keepDecision(d);
+        else if (d.kind === "decision_update") {
+          const x = S.decisions.get(d.decision);
+          if (x) { x.status = d.status; x.updated = d; }
+          if (d.decision === S.selected && !isPending(x)) S.selected = null;
+        }
+        scheduleQueue();
+        scheduleAlerts();
+        break;
+      case "overrides":
+        api.get("/v1/overrides").then((o) => { S.control.overrides = o.items; renderOverrides(); }).catch(() => {});
+        break;
+      default: break;
+    }
+    if (topic !== "spaces" && topic !== "control") timelineLive(d);
+  }
+
+  let queueFrame = 0;
+  function scheduleQueue() {
+    if (!queueFrame) queueFrame = requestAnimationFrame(() => { queueFrame = 0; renderQueue(); });
+  }
+  function scheduleAlerts() {
+    if (S.alertsTimer) return;
+    S.alertsTimer = setTimeout(() => { S.alertsTimer = 0; loadAlerts(); }, 300);
+  }
+
+  // ---------------------------------------------------------------- control
+
+  function setControl(c) {
+    const prev = S.control;
+    S.control = Object.assign({}, prev, c);
+    $("banner-paused").hidden = !S.control.paused;
+    $("banner-emergency").hidden = !S.control.emergency;
+    const p = $("btn-pause");
+    p.textContent = S.control.paused ? "Resume automation" : "Pause automation";
+    p.setAttribute("aria-pressed", S.control.paused ? "true" : "false");
+    p.dataset.act = S.control.paused ? "resume automation" : "pause automation";
+    const e = $("btn-emergency");
+    e.textContent = S.control.emergency ? "Lift emergency hold" : "Emergency hold";
+    e.setAttribute("aria-pressed", S.control.emergency ? "true" : "false");
+    e.dataset.act = S.control.emergency ? "lift the hold" : "start an emergency hold";
+    gate(p); gate(e);
+    $("clock").textContent = B.hhmm(S.control.now) + (S.control.clock === "manual" ? " (manual clock)" : "");
+    $("f-clock").hidden = S.control.clock !== "manual";
+    if (c.modes) for (const [id, m] of Object.entries(c.modes)) {
+      const p = S.policies.get(id);
+      if (p && p.mode !== m) { p.mode = m; renderPolicies(); }
+    }
+    if (c.overrides) renderOverrides();
+  }
+
+  function togglePause() {
+    const paused = S.control.paused;
+    confirmDialog({
+      title: paused ? "Resume automation?" : "Pause automation?",
+      build: (b) => b.append(el("p", { text: paused ?
+        "Automation carries out decisions again, and signs are reconciled to what automation wants now." :
+        "Decisions are still made and shown but not carried out; messages produced while paused are never sent later. Your manual actions still go out." })),
+      ok: paused ? "Resume" : "Pause",
+      run: async () => {
+        await api.post(paused ? "/v1/control/resume" : "/v1/control/pause");
+        setControl(await api.get("/v1/control"));
+      },
+    });
+  }
+
+  function toggleEmergency() {
+    const on = !S.control.emergency;
+    confirmDialog({
+      title: on ? "Start the emergency hold?" : "Lift the emergency hold?",
+      danger: on,
+      build: (b) => b.append(el("p", { text: on ?
+        "Pending attendee-facing actions are cancelled and every sign shows the event's emergency content." :
+        "Signs go back to normal content and automation resumes its usual behaviour." })),
+      ok: on ? "Start emergency hold" : "Lift the hold",
+      run: async () => {
+        await api.post("/v1/control/emergency", { on });
+        setControl(await api.get("/v1/control"));
+      },
+    });
+  }
+
+  // ---------------------------------------------------------------- queue
+
+  const isPending = (d) => d && (d.status === "pending" || d.status === "escalated");
+
+  function keepDecision(d) {
+    if (isPending(d) || d.status === "suggested") S.decisions.set(d.id, d);
+    // Keep the map small: drop settled decisions beyond the newest few hundred.
+    if (S.decisions.size > 600) {
+      for (const [id, x] of S.decisions) {
+        if (!isPending(x)) { S.decisions.delete(id); if (S.decisions.size <= 500) break; }
+      }
+    }
+  }
+
+  function expiry(d) {
+    if (d.status === "escalated") return null;
+    if (d.expires) return d.expires;
+    const p = S.policies.get(d.policy);
+    return p && p.approval_timeout_ms > 0 ? d.at + p.approval_timeout_ms : null;
+  }
+
+  function actionLine(a) {
+    const params = Object.entries(a.params || {})
+      .filter(([k]) => k !== "recipients")
+      .map(([k, v]) => k + ": " + B.param(v)).join("; ");
+    return el("li", null, el("b", { text: a.kind.replace("_", " ") }), " → ", el("code", { text: a.resource }),
+      params ? el("span", { class: "params", text: " — " + params }) : null,
+      a.suppressed ? el("em", { class: "suppressed", text: " (not carried out: " + a.suppressed + ")" }) : null);
+  }
+
+  /** The full explanation: what, why, alternatives, when it expires. */
+  function explain(d) {
+    const x = d.explanation || {};
+    const box = el("div", { class: "explain" });
+    box.append(el("h4", { text: "What it would do" }), el("ul", { class: "actions" }, ...(d.actions || []).map(actionLine)));
+    const why = el("div");
+    why.append(el("h4", { text: "Why" }),
+      el("p", null, "Policy ", el("code", { text: d.policy }), d.policy_version ? " (version " + d.policy_version.slice(0, 8) + ")" : "",
+        x.condition ? el("span", null, " fired because ", el("code", { text: x.condition })) : null,
+        x.trigger ? " on " + x.trigger.type + (x.trigger.subject ? " about " + x.trigger.subject : "") + " at position " + x.trigger.seq : "",
+        x.held_since ? ", holding since " + B.hhmmss(x.held_since) : ""));
+    const vals = Object.entries(x.values || {});
+    if (vals.length) {
+      why.append(el("table", { class: "values" },
+        el("caption", { class: "sr-only", text: "values the condition read" }),
+        el("tbody", null, ...vals.map(([k, v]) => el("tr", null, el("th", { scope: "row", text: k }), el("td", { text: B.param(v) }))))));
+    }
+    box.append(why);
+    const alts = x.alternatives || [];
+    box.append(el("h4", { text: "Alternatives considered" }));
+    if (alts.length) {
+      box.append(el("table", { class: "alts" },
+        el("thead", null, el("tr", null, ...["option", "cost", "chosen", "detail"].map((h) => el("th", { scope: "col", text: h })))),
+        el("tbody", null, ...alts.map((a) => el("tr", null, el("td", { text: a.option }), el("td", { class: "num", text: a.cost }),
+          el("td", { class: "num", text: a.chosen }), el("td", { text: a.detail }))))));
+    } else box.append(el("p", { class: "muted", text: "None: the policy names its targets directly." }));
+    for (const [k, label] of [["conflicts", "Conflicts"], ["constraints", "Governance"], ["notes", "Notes"]]) {
+      if ((x[k] || []).length) box.append(el("h4", { text: label }), el("ul", null, ...x[k].map((t) => el("li", { text: t }))));
+    }
+    if (x.solver) box.append(el("p", { class: "muted", text: "Solver: " + x.solver }));
+    return box;
+  }
+
+  function renderQueue() {
+    const pending = [...S.decisions.values()].filter(isPending).sort((a, b) => b.priority - a.priority || a.at - b.at);
+    const list = $("pending");
+    list.replaceChildren();
+    $("pending-empty").hidden = pending.length > 0;
+    $("queue-count").textContent = pending.length ? String(pending.length) : "";
+    if (S.selected && !pending.some((d) => d.id === S.selected)) S.selected = null;
+    if (!S.selected && pending.length) S.selected = pending[0].id;
+    for (const d of pending) {
+      const exp = expiry(d);
+      const li = el("li", {
+        role: "option", tabindex: d.id === S.selected ? "0" : "-1", "aria-selected": d.id === S.selected ? "true" : "false",
+        "data-decision": d.id, class: "decision " + d.status,
+        onclick: () => select(d.id),
+      },
+        el("span", { class: "pol", text: d.policy }),
+        el("span", { class: "scope", text: " " + (d.scope && (d.scope.space || d.scope.session || d.scope.zone) || "") }),
+        el("span", { class: "when", text: d.status === "escalated" ? " escalated — still approvable" : exp ? " expires " + B.hhmm(exp) : " no timeout" }));
+      list.append(li);
+    }
+    renderDetail();
+    const sug = [...S.decisions.values()].filter((d) => d.status === "suggested").sort((a, b) => b.at - a.at).slice(0, 20);
+    $("suggested").replaceChildren(...sug.map((d) => el("li", null,
+      el("details", null, el("summary", null, B.hhmm(d.at) + " " + d.policy + " " + (d.scope && d.scope.space || "")), explain(d)))));
+  }
+
+  function select(id) {
+    S.selected = id;
+    for (const li of $("pending").children) {
+      const on = li.dataset.decision === id;
+      li.setAttribute("aria-selected", on ? "true" : "false");
+      li.tabIndex = on ? 0 : -1;
+      if (on) li.focus();
+    }
+    renderDetail();
+  }
+
+  function renderDetail() {
+    const box = $("decision-detail");
+    box.replaceChildren();
+    const d = S.decisions.get(S.selected);
+    if (!d || !isPending(d)) return;
+    const exp = expiry(d);
+    box.append(el("h3", null, "Decision ", el("code", { text: d.id }), " — " + d.policy),
+      el("p", { class: "expiry" }, d.status === "escalated" ?
+        "Nobody answered in time: escalated to the duty manager. It can still be approved." :
+        exp ? "Approval expires at " + B.hhmmss(exp) + (S.control.now ? " (in " + B.minutes(Math.max(0, exp - S.control.now)) + ")" : "") + "." :
+          "This approval does not time out."),
+      el("div", { class: "buttons" },
+        button("Approve", "approve", () => approve(d), "primary approve"),
+        button("Edit, then approve", "approve", () => editApprove(d), "edit"),
+        button("Reject", "reject", () => reject(d), "danger reject")),
+      explain(d));
+  }
+
+  function approve(d) {
+    confirmDialog({
+      title: "Approve " + d.policy + "?",
+      build: (b) => b.append(el("p", { text: "These actions go out now:" }), el("ul", null, ...d.actions.map(actionLine))),
+      ok: "Approve",
+      run: async () => { await api.post("/v1/decisions/" + d.id + "/approve"); toast("Approved " + d.id); },
+    });
+  }
+
+  function reject(d) {
+    confirmDialog({
+      title: "Reject " + d.policy + "?",
+      danger: true,
+      build: (b) => b.append(el("label", null, "Why (kept in the audit log)", el("textarea", { name: "comment", rows: "3", required: true }))),
+      ok: "Reject",
+      run: async (b) => {
+        const comment = b.querySelector("textarea").value.trim();
+        if (!comment) throw new Error("Say why, for the audit log.");
+        await api.post("/v1/decisions/" + d.id + "/reject", { comment });
+        toast("Rejected " + d.id);
+      },
+    });
+  }
+
+  function editApprove(d) {
+    confirmDialog({
+      title: "Edit, then approve " + d.policy,
+      build: (b) => {
+        for (const a of d.actions) {
+          const fs = el("fieldset", { "data-index": a.index }, el("legend", null, a.kind.replace("_", " ") + " → " + a.resource));
+          fs.append(el("label", null, el("input", { type: "checkbox", name: "drop" }), " leave this action out"));
+          for (const [k, v] of Object.entries(a.params || {})) {
+            if (typeof v === "object" && v !== null && !("String" in v)) continue; // lists stay as planned
+            fs.append(el("label", null, k, el("input", { name: "p:" + k, value: B.param(v), "data-orig": B.param(v), "data-num": typeof v === "number" ? "1" : null })));
+          }
+          b.append(fs);
+        }
+      },
+      ok: "Approve with these changes",
+      run: async (b) => {
+        const actions = [];
+        for (const fs of b.querySelectorAll("fieldset")) {
+          const edit = { index: Number(fs.dataset.index), params: {}, drop: fs.querySelector("[name=drop]").checked };
+          for (const i of fs.querySelectorAll("input[name^='p:']")) {
+            if (i.value !== i.dataset.orig) edit.params[i.name.slice(2)] = i.dataset.num ? Number(i.value) : i.value;
+          }
+          if (edit.drop || Object.keys(edit.params).length) actions.push(edit);
+        }
+        await api.post("/v1/decisions/" + d.id + "/approve", actions.length ? { actions } : {});
+        toast("Approved " + d.id + (actions.length ? " with changes" : ""));
+      },
+    });
+  }
+
+  // ---------------------------------------------------------------- alerts
+
+  async function loadAlerts() {
+    try { S.alerts = (await api.get("/v1/alerts")).items; } catch (_) { return; }
+    const ul = $("alerts");
+    ul.replaceChildren();
+    $("alerts-empty").hidden = S.alerts.length > 0;
+    const sorted = S.alerts.slice().sort((a, b) => (a.acked_by ? 1 : 0) - (b.acked_by ? 1 : 0) || b.last - a.last);
+    for (const a of sorted) {
+      const first = a.first || {};
+      const alert = (first.actions || []).find((x) => x.kind === "alert");
+      const msg = alert ? B.param(alert.params.message) : first.policy || "";
+      const sev = alert ? B.param(alert.params.severity) : "";
+      const name = spaceName(a.space);
+      ul.append(el("li", { class: "card alert sev-" + (sev || "none") + (a.acked_by ? " acked" : "") + (a.escalated && !a.acked_by ? " escalated" : ""), "data-alert": a.id },
+        el("h4", null, name + " ", el("span", { class: "count", text: a.count + (a.count === 1 ? " alert" : " alerts") }),
+          sev ? el("span", { class: "sev", text: " " + sev }) : null),
+        el("p", { text: msg }),
+        el("p", { class: "muted", text: "since " + B.hhmm(a.opened) + ", last " + B.hhmm(a.last) }),
+        a.escalated && !a.acked_by ? el("p", { class: "escalation", text: "Escalated: nobody acknowledged it in time." }) : null,
+        a.acked_by ? el("p", { class: "muted", text: "Acknowledged by " + a.acked_by }) :
+          button("Acknowledge", "acknowledge", async (ev) => {
+            ev.target.disabled = true;
+            try { await api.post("/v1/alerts/" + encodeURIComponent(a.id) + "/ack"); loadAlerts(); } catch (e) { showError(e); ev.target.disabled = false; }
+          })));
+    }
+  }
+
+  function spaceName(id) {
+    const s = S.venue && S.venue.spaces.find((x) => x.id === id);
+    return s ? s.name : id;
+  }
+
+  // ---------------------------------------------------------------- policies
+
+  function setPolicies(p) {
+    S.policies.clear();
+    for (const x of p.items) S.policies.set(x.id, x);
+    $("policy-version").textContent = (p.version || "").slice(0, 12);
+    renderPolicies();
+  }
+
+  function renderPolicies() {
+    const tb = $("policies");
+    tb.replaceChildren();
+    for (const p of S.policies.values()) {
+      const sel = el("select", { "aria-label": "mode of " + p.id, "data-act": "change modes", "data-policy": p.id },
+        ...["auto", "approve", "suggest", "off"].map((m) => el("option", { value: m, text: m, selected: m === p.mode })));
+      gate(sel);
+      sel.addEventListener("change", () => {
+        const mode = sel.value;
+        sel.value = p.mode;
+        confirmDialog({
+          title: "Set " + p.id + " to " + mode + "?",
+          build: (b) => b.append(el("p", { text: {
+            auto: "Its decisions are carried out at once (unless automation is paused).",
+            approve: "Its decisions wait for an operator.",
+            suggest: "Its decisions are shown only.",
+            off: "It is not evaluated at all." }[mode] })),
+          ok: "Set " + mode,
+          run: async () => {
+            await api.post("/v1/policies/" + encodeURIComponent(p.id) + "/mode", { mode });
+            p.mode = mode; renderPolicies();
+          },
+        });
+      });
+      tb.append(el("tr", { class: "mode-" + p.mode },
+        el("th", { scope: "row" }, el("code", { text: p.id })),
+        el("td", { class: "num", text: p.priority }),
+        el("td", null, sel),
+        el("td", null, el("p", { text: p.description }), el("code", { class: "cond", text: p.condition }))));
+    }
+  }
+
+  // ---------------------------------------------------------------- actions and overrides
+
+  function fillSelects() {
+    const v = S.venue;
+    const opt = (value, text) => el("option", { value, text });
+    const zones = [...new Set(v.spaces.map((s) => s.zone))].sort();
+    for (const s of document.querySelectorAll("select.zones")) s.replaceChildren(...zones.map((z) => opt(z, z)));
+    $("board-zone").append(...zones.map((z) => opt(z, z)));
+    const spaces = v.spaces.slice().sort((a, b) => a.name.localeCompare(b.name));
+    for (const s of document.querySelectorAll("select.spaces")) s.replaceChildren(...spaces.map((x) => opt(x.id, x.name)));
+    for (const s of document.querySelectorAll("select.spaces-opt")) s.append(...spaces.map((x) => opt(x.id, x.name)));
+    for (const s of document.querySelectorAll("select.sessions")) s.replaceChildren(...v.sessions.map((x) => opt(x.id, B.hhmm(x.start) + " " + x.title)));
+    for (const s of document.querySelectorAll("select.signs")) s.replaceChildren(...v.signs.map((x) => opt(x.id, x.id + " (" + spaceName(x.space) + ")")));
+    const res = [...v.signs.map((x) => "sign:" + x.id), ...v.spaces.map((x) => "space:" + x.id), ...v.sessions.map((x) => "session:" + x.id)];
+    $("resources").replaceChildren(...res.map((r) => el("option", { value: r })));
+    $("space-ids").replaceChildren(...v.spaces.map((x) => el("option", { value: x.id })));
+    const open = document.querySelector("#f-open select");
+    const overflow = v.spaces.find((s) => /overflow/i.test(s.id));
+    if (open && overflow) open.value = overflow.id;
+  }
+
+  async function loadSigns() {
+    try { S.signs = (await api.get("/v1/signs")).items; } catch (_) { S.signs = []; }
+  }
+
+  function manual(kind, ids, params, minutes) {
+    return api.post("/v1/actions", { kind, target: { ids }, params, valid_for: (minutes || 10) * 60000 });
+  }
+
+  /** Each manual-action form: one confirmation, then the call. */
+  function wireForms() {
+    const on = (id, title, describe, run) => {
+      $(id).addEventListener("submit", (ev) => {
+        ev.preventDefault();
+        const f = Object.fromEntries(new FormData(ev.target).entries());
+        f._checked = (n) => ev.target.elements[n] && ev.target.elements[n].checked;
+        confirmDialog({ title, build: (b) => b.append(el("p", { text: describe(f) })), ok: "Send", run: async () => { await run(f); toast(title.replace("?", "") + ": sent"); } });
+      });
+    };
+    on("f-broadcast", "Broadcast to the zone?", (f) => "“" + f.message + "” to attendees in zone " + f.zone + (f._checked("signs") ? " and on its signs." : "."), async (f) => {
+      await manual("notify", ["attendees:zone:" + f.zone], { message: f.message, title: "Message from the organisers" });
+      if (f._checked("signs")) {
+        const ids = S.venue.signs.filter((s) => { const sp = S.venue.spaces.find((x) => x.id === s.space); return sp && sp.zone === f.zone; }).map((s) => s.id);
+        if (ids.length) await manual("sign", ids, { content: f.message });
+      }
+    });
+    on("f-sign", "Set the sign?", (f) => f.sign + " shows “" + f.content + "”" + (Number(f.minutes) > 0 ? ", locked for " + f.minutes + " min." : "."), async (f) => {
+      await manual("sign", [f.sign], { content: f.content });
+      if (Number(f.minutes) > 0) await api.post("/v1/overrides", { resource: "sign:" + f.sign, value: f.content, minutes: Number(f.minutes) });
+    });
+    on("f-session", "Change the session?", (f) => f.session + (Number(f.minutes) > 0 ? " starts " + f.minutes + " min late" : "") + (f.space ? " and moves to " + spaceName(f.space) : "") + ".", async (f) => {
+      const params = { minutes: Number(f.minutes) || 0 };
+      if (f.space) params.space = f.space;
+      await manual("delay_session", ["session:" + f.session], params, 30);
+    });
+    on("f-dispatch", "Dispatch staff?", (f) => f.count + " × " + f.role + " to " + spaceName(f.space) + ".", (f) =>
+      manual("dispatch", ["space:" + f.space], { role: f.role, count: Number(f.count) || 1, note: f.note || "Sent by the desk" }));
+    on("f-open", "Open the room?", (f) => "Open " + spaceName(f.space) + ": " + f.reason, (f) =>
+      manual("open_space", ["space:" + f.space], { reason: f.reason }, 30));
+    on("f-override", "Lock the resource?", (f) => "Automation leaves " + f.resource + " alone for " + f.minutes + " min" + (f.value ? " (value “" + f.value + "”)." : "."), async (f) => {
+      await api.post("/v1/overrides", { resource: f.resource, value: f.value || null, minutes: Number(f.minutes) });
+    });
+    on("f-clock", "Advance the clock?", (f) => "Journal time moves " + f.seconds + " s forward; timers due in between fire.", async (f) => {
+      await api.post("/v1/clock/advance", { seconds: Number(f.seconds) });
+    });
+  }
+
+  function renderOverrides() {
+    const list = S.control.overrides || [];
+    const ul = $("overrides");
+    ul.replaceChildren();
+    $("overrides-empty").hidden = list.length > 0;
+    for (const o of list) {
+      ul.append(el("li", { class: "card override", "data-resource": o.resource },
+        el("h4", null, el("span", { class: "lock", "aria-hidden": "true", text: "🔒 " }), el("code", { text: o.resource })),
+        o.value ? el("p", { text: "Value: " + o.value }) : null,
+        el("p", { class: "until", text: "Locked until " + B.hhmm(o.until) + (S.control.now ? " (" + B.minutes(Math.max(0, o.until - S.control.now)) + " left)" : "") }),
+        el("p", { class: "muted", text: "by " + o.actor }),
+        button("Release", "release overrides", () => confirmDialog({
+          title: "Release " + o.resource + "?", build: (b) => b.append(el("p", { text: "Automation may change it again at once." })), ok: "Release",
+          run: () => api.del("/v1/overrides/" + encodeURIComponent(o.resource)),
+        }))));
+    }
+  }
+
+  // ---------------------------------------------------------------- timeline
+
+  function summary(o) {
+    switch (o.kind) {
+      case "decision": return o.policy + " → " + o.status + (o.scope && o.scope.space ? " in " + o.scope.space : "") + ": " +
+        (o.actions || []).map((a) => a.kind + " " + a.resource).join(", ");
+      case "decision_update": return "decision " + o.decision + " " + o.status + " by " + o.actor + (o.reason ? ": " + o.reason : "");
+      case "execute": return "decision " + o.decision + ": carrying out " + o.actions.length + " action(s)";
+      case "action_outcome": return "decision " + o.decision + " action " + o.action + " " + o.outcome + " via " + o.connector;
+      case "task": return "task " + o.task + " " + o.state + (o.staff ? " (" + o.staff + ")" : "") + " at " + o.space + (o.reason ? ": " + o.reason : "");
+      case "command_refused": return "command refused: " + o.reason;
+      case "override_ended": return "override on " + o.resource + " ended: " + o.reason;
+      case "signal_rejected": return "signal " + o.id + " rejected: " + o.reason;
+      default: return JSON.stringify(o);
+    }
+  }
+
+  function passes(item) {
+    const o = item.output;
+    const kind = $("tl-kind").value, space = $("tl-space").value.trim(), pol = $("tl-policy").value.trim(), text = $("tl-text").value.trim().toLowerCase();
+    if (kind && o.kind !== kind) return false;
+    if (space && !(o.scope && o.scope.space === space) && o.space !== space) return false;
+    if (pol && o.policy !== pol) return false;
+    if (text && !summary(o).toLowerCase().includes(text)) return false;
+    return true;
+  }
+
+  function timelineItem(item) {
+    const o = item.output;
+    const head = el("span", null, el("time", { text: B.hhmmss(item.at) }), " ", el("span", { class: "k k-" + o.kind, text: o.kind.replace("_", " ") }), " ", summary(o));
+    if (o.kind !== "decision") return el("li", { "data-kind": o.kind, class: o.kind === "action_outcome" ? "outcome-" + o.outcome : "" }, head);
+    const det = el("details", { "data-decision": o.id }, el("summary", null, head));
+    det.addEventListener("toggle", () => { if (det.open && !det.dataset.loaded) fullDecision(det, o); });
+    return el("li", { "data-kind": o.kind }, det);
+  }
+
+  /** A decision opened in the timeline: its explanation and each action's fate. */
+  async function fullDecision(det, o) {
+    det.dataset.loaded = "1";
+    let d = o;
+    try { d = await api.get("/v1/decisions/" + o.id); } catch (_) { /* older than the in-memory window */ }
+    const audit = await api.get("/v1/audit?decision=" + encodeURIComponent(o.id) + "&limit=1000").catch(() => ({ items: [] }));
+    const fates = new Map();
+    for (const it of audit.items) {
+      const x = it.output;
+      if (x.kind === "action_outcome") fates.set(x.action, x);
+    }
+    const status = d.status || o.status;
+    const fateList = el("ul", { class: "fates" }, ...(d.actions || []).map((a) => {
+      const f = fates.get(a.index);
+      const state = a.suppressed ? "not carried out: " + a.suppressed : f ? f.outcome + " via " + f.connector :
+        ["executed", "approved", "manual"].includes(status) ? "in delivery" : "not sent (" + status + ")";
+      return el("li", { class: f ? "fate-" + f.outcome : "" }, el("b", { text: a.kind + " " }), el("code", { text: a.resource }), " — " + state,
+        f && f.outcome === "dead" ? button("Retry", "retry dead letters", () => retry(o.id + "." + a.index)) : null);
+    }));
+    const hist = (d.history || []).filter((h) => h.kind === "decision_update").map((h) => el("li", { text: B.hhmmss(h.at) + " " + h.status + " by " + h.actor + (h.reason ? ": " + h.reason : "") }));
+    det.append(el("div", { class: "full" }, el("h4", { text: "Fate of each action" }), fateList,
+      hist.length ? el("h4", { text: "History" }) : null, hist.length ? el("ul", null, ...hist) : null, explain(d)));
+  }
+
+  async function loadTimeline() {
+    S.timeline.loaded = true;
+    const q = new URLSearchParams({ limit: "300" });
+    const space = $("tl-space").value.trim(), pol = $("tl-policy").value.trim();
+    if (space) q.set("space", space);
+    if (pol) q.set("policy", pol);
+    const r = await api.get("/v1/audit?" + q);
+    const ol = $("timeline");
+    ol.replaceChildren(...r.items.filter(passes).reverse().map(timelineItem));
+    loadDeadLetters();
+  }
+
+  function timelineLive(o) {
+    if (!S.timeline.loaded || !o || !o.kind) return;
+    const item = { at: o.at || S.control.now, output: o };
+    if (!passes(item)) return;
+    const ol = $("timeline");
+    ol.prepend(timelineItem(item));
+    while (ol.children.length > 500) ol.lastChild.remove();
+    if (o.kind === "action_outcome" && o.outcome === "dead") loadDeadLetters();
+  }
+
+  async function loadDeadLetters() {
+    let items = [];
+    try { items = (await api.get("/v1/deadletters")).items; } catch (_) { return; }
+    const ul = $("deadletters");
+    $("deadletters-empty").hidden = items.length > 0;
+    ul.replaceChildren(...items.map((d) => el("li", { class: "card dead" },
+      el("h4", null, el("code", { text: d.key }), " → " + d.resource),
+      el("p", { text: "via " + d.connector + ", " + d.attempts + " attempts; " + (d.last_error || "") }),
+      button("Retry", "retry dead letters", () => retry(d.key)))));
+  }
+
+  function retry(key) {
+    confirmDialog({
+      title: "Retry " + key + "?", build: (b) => b.append(el("p", { text: "It goes back in the delivery queue with a fresh attempt count." })), ok: "Retry",
+      run: async () => { await api.post("/v1/deadletters/" + encodeURIComponent(key) + "/retry"); loadDeadLetters(); },
+    });
+  }
+
+  // ---------------------------------------------------------------- connectors
+
+  async function loadConnectors() {
+    let items = [];
+    try { items = (await api.get("/v1/connectors")).items; } catch (e) { return showError(e); }
+    $("connectors").replaceChildren(...items.map((c) => el("tr", { class: "breaker-" + c.breaker },
+      el("th", { scope: "row", text: c.name }), el("td", null, el("span", { class: "breaker", text: c.breaker })),
+      el("td", { class: "num", text: c.delivered }), el("td", { class: "num", text: c.failed_attempts }), el("td", { class: "num", text: c.dead }),
+      el("td", { class: "num", text: c.expired }), el("td", { class: "num", text: c.in_flight }), el("td", { class: "num", text: c.queue_depth }),
+      el("td", null, (c.recent_failures || []).length ? el("ul", null, ...c.recent_failures.slice(-5).map((f) => el("li", { text: f }))) : "none"))));
+  }
+
+  // ---------------------------------------------------------------- simulation
+
+  function wireSimulation() {
+    const f = $("f-sim");
+    for (const side of ["a", "b"]) {
+      f.elements[side].addEventListener("change", () => { f.elements[side + "_text"].hidden = f.elements[side].value !== "custom"; });
+    }
+    f.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const pick = (side) => f.elements[side].value === "custom" ? f.elements[side + "_text"].value : f.elements[side].value;
+      const body = { a: pick("a"), b: pick("b"), seeds: Number(f.elements.seeds.value) || 20 };
+      const status = $("sim-status");
+      status.textContent = "Starting…";
+      $("sim-result").replaceChildren();
+      try {
+        const r = await api.post("/v1/simulations", body);
+        pollSimulation(r.id);
+      } catch (e) {
+        status.textContent = e.status === 404 ? "Simulations are not available on this server." :
+          e.status === 409 ? "A simulation is already running; wait for it to finish." :
+            e.status === 403 ? "Viewers cannot run simulations." : "The simulation could not start: " + e.message;
+        status.className = "error";
+      }
+    });
+  }
+
+  async function pollSimulation(id) {
+    const status = $("sim-status"), bar = $("sim-progress");
+    status.className = "";
+    bar.hidden = false;
+    for (;;) {
+      let s;
+      try { s = await api.get("/v1/simulations/" + encodeURIComponent(id)); } catch (e) {
+        status.textContent = e.status === 404 ? "Simulations are not available on this server." : e.message;
+        bar.hidden = true; return;
+      }
+      bar.max = Math.max(1, s.total || 1); bar.value = s.done || 0;
+      status.textContent = s.state === "running" ? "Running: " + (s.done || 0) + " of " + (s.total || "?") + " runs" :
+        s.state === "done" ? "Done: " + s.total + " runs" : "Failed: " + (s.error || "unknown error");
+      if (s.state !== "running") { bar.hidden = true; renderSimulation(s); return; }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+
+  function renderSimulation(s) {
+    const out = $("sim-result");
+    const ci = (x) => x ? x.mean.toFixed(2) + " [" + x.lo.toFixed(2) + ", " + x.hi.toFixed(2) + "]" : "—";
+    out.replaceChildren(el("table", { class: "plain-table sim" },
+      el("caption", { text: "Outcome KPIs: mean and 95% interval over seeds; difference B − A, paired" }),
+      el("thead", null, el("tr", null, ...["KPI", "unit", "A", "B", "B − A", "significant"].map((h) => el("th", { scope: "col", text: h })))),
+      el("tbody", null, ...(s.table || []).map((r) => el("tr", { class: r.significant ? "sig" : "" },
+        el("th", { scope: "row", text: r.kpi }), el("td", { text: r.unit }), el("td", { class: "num", text: ci(r.a) }),
+        el("td", { class: "num", text: ci(r.b) }), el("td", { class: "num", text: ci(r.diff) }), el("td", { text: r.significant ? "yes" : "no" }))))));
+    // Server-made SVG goes in as an image: a data: URL in <img> never runs script.
+    for (const c of s.charts || []) {
+      if (typeof c.svg !== "string") continue;
+      out.append(el("figure", { class: "chart" },
+        el("img", { src: "data:image/svg+xml;charset=utf-8," + encodeURIComponent(c.svg), alt: c.title }),
+        el("figcaption", { text: c.title })));
+    }
+  }
+
+  // ---------------------------------------------------------------- routing and keys
+
+  const VIEWS = ["board", "map", "queue", "policies", "actions", "timeline", "connectors", "simulation"];
+  let connTimer = 0;
+
+  function route() {
+    const v = VIEWS.includes(location.hash.slice(1)) ? location.hash.slice(1) : "board";
+    for (const name of VIEWS) $("view-" + name).hidden = name !== v;
+    for (const a of document.querySelectorAll("nav.tabs a")) {
+      if (a.getAttribute("href") === "#" + v) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+    }
+    clearInterval(connTimer);
+    if (v === "timeline" && !S.timeline.loaded) loadTimeline().catch(showError);
+    if (v === "timeline") loadDeadLetters();
+    if (v === "connectors") { loadConnectors(); connTimer = setInterval(loadConnectors, 5000); }
+    if (v === "actions") renderOverrides();
+  }
+
+  function keys(ev) {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const t = ev.target;
+    if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT") ) return;
+    if (document.querySelector("dialog[open]")) return;
+    const pending = [...$("pending").children].map((li) => li.dataset.decision);
+    const i = pending.indexOf(S.selected);
+    const d = S.decisions.get(S.selected);
+    const viewKey = Number(ev.key);
+    if (viewKey >= 1 && viewKey <= VIEWS.length) { location.hash = VIEWS[viewKey - 1]; return; }
+    switch (ev.key) {
+      case "?": $("help").showModal(); break;
+      case "/": location.hash = "board"; $("board-find").focus(); ev.preventDefault(); break;
+      case "j": if (pending.length) { location.hash = "queue"; select(pending[Math.min(pending.length - 1, i + 1)]); } break;
+      case "k": if (pending.length) { location.hash = "queue"; select(pending[Math.max(0, i - 1)]); } break;
+      case "a": if (d && canOperate()) approve(d); break;
+      case "e": if (d && canOperate()) editApprove(d); break;
+      case "r": if (d && canOperate()) reject(d); break;
+      default: return;
+    }
+  }
+
+  function wireStatic() {
+    $("signin-form").addEventListener("submit", signin);
+    $("btn-signout").addEventListener("click", signout);
+    $("btn-pause").addEventListener("click", togglePause);
+    $("btn-emergency").addEventListener("click", toggleEmergency);
+    $("btn-help").addEventListener("click", () => $("help").showModal());
+    window.addEventListener("hashchange", route);
+    document.addEventListener("keydown", keys);
+    const bf = () => S.board && S.board.setFilter({
+      text: $("board-find").value.trim(), zone: $("board-zone").value, hot: $("board-hot").checked,
+      sort: $("board-sort").value, group: $("board-group").checked,
+    });
+    for (const id of ["board-find", "board-zone", "board-hot", "board-sort", "board-group"]) $(id).addEventListener("input", bf);
+    $("board-filters").addEventListener("submit", (ev) => ev.preventDefault());
+    $("tl-filters").addEventListener("submit", (ev) => { ev.preventDefault(); loadTimeline().catch(showError); });
+    wireForms();
+    wireSimulation();
+  }
+
+  document.addEventListener("DOMContentLoaded", () => { init().catch((e) => showSignin(e.message)); });
+})(window.Baton);

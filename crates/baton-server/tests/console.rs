@@ -1,0 +1,951 @@
+//! The operator console in a real browser: headless Chromium (Debian's
+//! `chromium` and `chromium-driver`) driven over WebDriver with
+//! fantoccini, against a server started in-process on an ephemeral port.
+//!
+//! The server runs on the **manual clock**: journal time moves only when
+//! the test advances it through the admin call, so nothing here waits on
+//! wall-clock time. Every wait is a bounded number of polls of the page's
+//! state; none asserts how long anything took.
+//!
+//! Without `/usr/bin/chromedriver` (or `BATON_CHROMEDRIVER`) the tests skip
+//! with a printed reason, unless `BATON_REQUIRE_SERVICES=1` (as `.ci/run`
+//! sets), when they fail. Screenshots go to `BATON_SCREENSHOTS`, or
+//! `console-screenshots/` in Cargo's test scratch directory.
+
+use baton_server::auth::{Role, Tokens};
+use baton_server::clock::ClockMode;
+use baton_server::{Config, Running};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/console-event");
+/// 2026-06-12T09:00:00Z: the fixture's keynote is on.
+const START_AT: i64 = 1_781_254_800_000;
+/// Polls of the page before a wait gives up; a guard against a hung test,
+/// not a timing assertion.
+const POLLS: u32 = 600;
+const POLL: Duration = Duration::from_millis(50);
+
+// ------------------------------------------------------------------ harness
+
+/// One browser test at a time: each starts a Chromium, and the machine
+/// running the suite may have two cores.
+fn serial() -> &'static tokio::sync::Mutex<()> {
+    static M: std::sync::OnceLock<tokio::sync::Mutex<()>> = std::sync::OnceLock::new();
+    M.get_or_init(|| tokio::sync::Mutex::new(()))
+}
+
+fn chromedriver_path() -> Option<PathBuf> {
+    let p = std::env::var_os("BATON_CHROMEDRIVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromedriver"));
+    p.is_file().then_some(p)
+}
+
+/// Chromedriver in its own process group, so that dropping it also ends
+/// the Chromium it started, even when a test fails half-way.
+struct Driver {
+    child: Child,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("--")
+            .arg(format!("-{}", self.child.id()))
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Browser {
+    client: Client,
+    _driver: Driver,
+    _profile: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free local port")
+}
+
+/// Starts chromedriver and a headless Chromium; `None` (after saying why)
+/// when there is no chromedriver and services are not required.
+async fn browser() -> Option<Browser> {
+    let Some(driver) = chromedriver_path() else {
+        let why = "no chromedriver at /usr/bin/chromedriver (apt-get install chromium chromium-driver, or set BATON_CHROMEDRIVER)";
+        if std::env::var("BATON_REQUIRE_SERVICES").as_deref() == Ok("1") {
+            panic!("BATON_REQUIRE_SERVICES=1 but {why}");
+        }
+        eprintln!("skipping the console browser test: {why}");
+        return None;
+    };
+    let port = free_port();
+    use std::os::unix::process::CommandExt;
+    let child = Command::new(&driver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {}: {e}", driver.display()));
+    let driver = Driver { child };
+    let profile = tempfile::tempdir().expect("a browser profile directory");
+    let binary = std::env::var("BATON_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": binary,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--no-first-run", "--disable-quic", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1400,1000",
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+        }),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let mut last = String::new();
+    for _ in 0..POLLS {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(client) => {
+                return Some(Browser {
+                    client,
+                    _driver: driver,
+                    _profile: profile,
+                });
+            }
+            Err(e) => last = e.to_string(),
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    panic!("chromedriver on port {port} never started a session: {last}");
+}
+
+struct Tok {
+    admin: String,
+    operator: String,
+    viewer: String,
+    ingest: String,
+}
+
+struct Server {
+    running: Option<Running>,
+    base: String,
+    tok: Tok,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    async fn start(event: &Path) -> Server {
+        let dir = tempfile::tempdir().expect("a data directory");
+        let data = dir.path().join("data");
+        let t = Tokens::open(&data).expect("the token store");
+        let tok = Tok {
+            admin: t.create(Role::Admin, "ada").expect("token"),
+            operator: t.create(Role::Operator, "otto").expect("token"),
+            viewer: t.create(Role::Viewer, "vera").expect("token"),
+            ingest: t.create(Role::Ingest, "counter-gw").expect("token"),
+        };
+        drop(t);
+        let mut cfg = Config::new(event.to_path_buf(), data);
+        cfg.listen = "127.0.0.1:0".parse().expect("an address");
+        cfg.start_at = Some(START_AT);
+        cfg.clock = ClockMode::Manual;
+        let running = baton_server::start(cfg).await.expect("the server starts");
+        Server {
+            base: format!("http://{}", running.addr),
+            running: Some(running),
+            tok,
+            http: reqwest::Client::new(),
+            _dir: dir,
+        }
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut rq = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token);
+        if let Some(b) = body {
+            rq = rq.json(&b);
+        }
+        let r = rq.send().await.expect("the server answers");
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn signal(&self, body: Value) {
+        let r = self
+            .http
+            .post(format!("{}/v1/signals", self.base))
+            .bearer_auth(&self.tok.ingest)
+            .header("content-type", "application/cloudevents+json")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("ingest answers");
+        assert_eq!(
+            r.status().as_u16(),
+            202,
+            "signal refused: {}",
+            r.text().await.unwrap_or_default()
+        );
+    }
+
+    async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            let _ = r.shutdown.send(());
+            let _ = tokio::time::timeout(Duration::from_secs(10), r.done).await;
+        }
+    }
+}
+
+fn occupancy(id: &str, space: &str, count: i64) -> Value {
+    json!({"specversion": "1.0", "id": id, "source": "counter-gw", "type": "space.occupancy",
+           "subject": space, "data": {"count": count}})
+}
+
+fn incident(id: &str, space: &str) -> Value {
+    json!({"specversion": "1.0", "id": id, "source": "ops-radio", "type": "incident.reported",
+           "subject": space, "data": {"severity": "high", "kind": "spill"}})
+}
+
+/// Polls a JavaScript expression until it is truthy; returns its value.
+async fn until(c: &Client, expr: &str, what: &str) -> Value {
+    let script = format!("try {{ return ({expr}); }} catch (e) {{ return null; }}");
+    let mut last = Value::Null;
+    for _ in 0..POLLS {
+        match c.execute(&script, vec![]).await {
+            Ok(v) if truthy(&v) => return v,
+            Ok(v) => last = v,
+            Err(e) => last = Value::String(e.to_string()),
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    panic!("{what}: `{expr}` never held (last value {last})");
+}
+
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::String(s) => !s.is_empty(),
+        Value::Number(n) => n.as_f64().is_some_and(|x| x != 0.0),
+        _ => true,
+    }
+}
+
+async fn click(c: &Client, css: &str) {
+    let mut last = String::new();
+    for _ in 0..POLLS {
+        match c.find(Locator::Css(css)).await {
+            Ok(e) => match e.click().await {
+                Ok(()) => return,
+                Err(err) => last = err.to_string(),
+            },
+            Err(err) => last = err.to_string(),
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    panic!("could not click {css}: {last}");
+}
+
+async fn sign_in(c: &Client, base: &str, token: &str) {
+    c.goto(&format!("{base}/"))
+        .await
+        .expect("the console loads");
+    until(
+        c,
+        "!document.getElementById('signin').hidden",
+        "the sign-in form",
+    )
+    .await;
+    let input = c.find(Locator::Id("token")).await.expect("the token field");
+    input.send_keys(token).await.expect("typing the token");
+    click(c, "#signin-form button[type=submit]").await;
+    until(
+        c,
+        "!document.getElementById('app').hidden",
+        "the console after sign-in",
+    )
+    .await;
+    until(
+        c,
+        "document.getElementById('conn').textContent === 'live'",
+        "the live stream",
+    )
+    .await;
+}
+
+async fn go(c: &Client, view: &str) {
+    click(c, &format!("nav.tabs a[href='#{view}']")).await;
+    until(
+        c,
+        &format!("!document.getElementById('view-{view}').hidden"),
+        view,
+    )
+    .await;
+}
+
+/// Clicks the confirmation dialog's confirm button and waits for it to close.
+async fn confirm(c: &Client) {
+    until(
+        c,
+        "document.getElementById('confirm').open",
+        "the confirmation dialog",
+    )
+    .await;
+    click(c, "#confirm-ok").await;
+    until(
+        c,
+        "!document.getElementById('confirm').open",
+        "the dialog closing (an error shows in it otherwise)",
+    )
+    .await;
+}
+
+fn shots_dir() -> PathBuf {
+    std::env::var_os("BATON_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("console-screenshots"))
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    let dir = shots_dir();
+    std::fs::create_dir_all(&dir).expect("the screenshot directory");
+    let png = c.screenshot().await.expect("a screenshot");
+    let path = dir.join(format!("{name}.png"));
+    std::fs::write(&path, png).expect("writing the screenshot");
+    eprintln!("screenshot: {}", path.display());
+}
+
+// ------------------------------------------------------------------ 1. the operator's loop
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_sees_a_space_fill_approves_and_reads_the_result() {
+    let _one = serial().lock().await;
+    let Some(b) = browser().await else { return };
+    let s = Server::start(Path::new(FIXTURE)).await;
+    let c = &b.client;
+    sign_in(c, &s.base, &s.tok.operator).await;
+    until(
+        c,
+        "document.querySelector('tr[data-space=\"hall-a\"]')",
+        "Hall A's row",
+    )
+    .await;
+
+    s.signal(occupancy("c-1", "hall-a", 40)).await;
+    until(
+        c,
+        "document.querySelector('tr[data-space=\"hall-a\"] .occ-text').textContent === '40 / 100'",
+        "Hall A at 40",
+    )
+    .await;
+    s.signal(occupancy("c-2", "hall-a", 95)).await;
+    until(
+        c,
+        "document.querySelector('tr[data-space=\"hall-a\"] .occ-text').textContent === '95 / 100'",
+        "Hall A at 95",
+    )
+    .await;
+    // Over the threshold, and hot spots come first.
+    until(
+        c,
+        "document.querySelector('#board tbody tr[data-space]').dataset.space === 'hall-a'",
+        "Hall A sorted to the top",
+    )
+    .await;
+    screenshot(c, "board").await;
+
+    go(c, "queue").await;
+    let id = until(
+        c,
+        "document.querySelector('#pending li[data-decision]')?.dataset.decision",
+        "the decision in the queue",
+    )
+    .await;
+    let id = id.as_str().expect("a decision id").to_string();
+    let detail = until(
+        c,
+        "document.getElementById('decision-detail').textContent",
+        "the explanation",
+    )
+    .await;
+    let detail = detail.as_str().unwrap_or_default();
+    for want in [
+        "hall-full",
+        "space.fill >= 0.9",
+        "Approval expires at",
+        "sign-hall-a",
+        "Alternatives considered",
+    ] {
+        assert!(
+            detail.contains(want),
+            "the decision detail lacks {want:?}: {detail}"
+        );
+    }
+    screenshot(c, "queue").await;
+    click(c, "#decision-detail button.approve").await;
+    confirm(c).await;
+    until(
+        c,
+        "document.querySelectorAll('#pending li').length === 0",
+        "the queue emptied",
+    )
+    .await;
+    let (_, d) = s
+        .call(
+            reqwest::Method::GET,
+            &format!("/v1/decisions/{id}"),
+            &s.tok.viewer,
+            None,
+        )
+        .await;
+    assert_eq!(d["status"], "approved", "{d}");
+
+    go(c, "timeline").await;
+    until(
+        c,
+        &format!(
+            "[...document.querySelectorAll('#timeline li')].some(li => li.textContent.includes('decision {id} action 0 succeeded'))"
+        ),
+        "the action's result in the timeline",
+    )
+    .await;
+    // The decision opens to its explanation and the fate of each action.
+    click(
+        c,
+        &format!("#timeline details[data-decision='{id}'] summary"),
+    )
+    .await;
+    until(
+        c,
+        &format!("document.querySelector(\"#timeline details[data-decision='{id}'] .fates\")?.textContent.includes('succeeded via log')"),
+        "the action's fate in the opened decision",
+    )
+    .await;
+    screenshot(c, "timeline").await;
+    let _ = b.client.clone().close().await;
+    s.stop().await;
+}
+
+// ------------------------------------------------------------------ 2. viewers
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_sees_the_queue_and_cannot_approve() {
+    let _one = serial().lock().await;
+    let Some(b) = browser().await else { return };
+    let s = Server::start(Path::new(FIXTURE)).await;
+    s.signal(occupancy("v-1", "hall-a", 97)).await;
+    let c = &b.client;
+    sign_in(c, &s.base, &s.tok.viewer).await;
+    until(
+        c,
+        "!document.getElementById('viewer-why').hidden",
+        "the viewer note",
+    )
+    .await;
+    go(c, "queue").await;
+    let id = until(
+        c,
+        "document.querySelector('#pending li[data-decision]')?.dataset.decision",
+        "the decision in the queue",
+    )
+    .await;
+    let id = id.as_str().expect("a decision id").to_string();
+    let btn = until(
+        c,
+        "(() => { const b = document.querySelector('#decision-detail button.approve'); return b && {disabled: b.disabled, title: b.title, described: b.getAttribute('aria-describedby')}; })()",
+        "the approve button",
+    )
+    .await;
+    assert_eq!(btn["disabled"], true, "{btn}");
+    assert_eq!(btn["title"], "viewers cannot approve", "{btn}");
+    assert_eq!(btn["described"], "viewer-why", "{btn}");
+    let pause = until(
+        c,
+        "document.getElementById('btn-pause').title",
+        "the pause button's reason",
+    )
+    .await;
+    assert_eq!(pause, "viewers cannot pause automation");
+    // And the API refuses a viewer whatever the page does.
+    let (status, _) = s
+        .call(
+            reqwest::Method::POST,
+            &format!("/v1/decisions/{id}/approve"),
+            &s.tok.viewer,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let _ = b.client.clone().close().await;
+    s.stop().await;
+}
+
+// ------------------------------------------------------------------ 3. pause
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pause_stops_execution_and_resume_restores_it() {
+    let _one = serial().lock().await;
+    let Some(b) = browser().await else { return };
+    let s = Server::start(Path::new(FIXTURE)).await;
+    let c = &b.client;
+    sign_in(c, &s.base, &s.tok.operator).await;
+    click(c, "#btn-pause").await;
+    confirm(c).await;
+    until(
+        c,
+        "!document.getElementById('banner-paused').hidden",
+        "the paused banner",
+    )
+    .await;
+    until(
+        c,
+        "document.getElementById('btn-pause').textContent === 'Resume automation'",
+        "the resume control",
+    )
+    .await;
+
+    s.signal(incident("p-1", "foyer")).await;
+    go(c, "timeline").await;
+    until(
+        c,
+        "document.getElementById('timeline').textContent.includes('foyer-notice → paused')",
+        "the decision shown as paused",
+    )
+    .await;
+    let (_, list) = s
+        .call(
+            reqwest::Method::GET,
+            "/v1/decisions?policy=foyer-notice",
+            &s.tok.viewer,
+            None,
+        )
+        .await;
+    let paused = list["items"][0].clone();
+    assert_eq!(paused["status"], "paused", "{list}");
+    let pid = paused["id"].as_str().expect("an id").to_string();
+    let (_, audit) = s
+        .call(
+            reqwest::Method::GET,
+            &format!("/v1/audit?decision={pid}"),
+            &s.tok.viewer,
+            None,
+        )
+        .await;
+    let executed = audit["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|i| i["output"]["kind"] == "execute");
+    assert!(
+        !executed,
+        "a decision made while paused was carried out: {audit}"
+    );
+
+    click(c, "#btn-pause").await;
+    confirm(c).await;
+    until(
+        c,
+        "document.getElementById('banner-paused').hidden",
+        "the banner gone",
+    )
+    .await;
+    s.signal(incident("p-2", "foyer")).await;
+    until(
+        c,
+        "document.getElementById('timeline').textContent.includes('foyer-notice → executed')",
+        "the next decision executed",
+    )
+    .await;
+    until(
+        c,
+        "[...document.querySelectorAll('#timeline li')].some(li => /action 0 succeeded via log/.test(li.textContent))",
+        "its action delivered",
+    )
+    .await;
+    let _ = b.client.clone().close().await;
+    s.stop().await;
+}
+
+// ------------------------------------------------------------------ 4. overrides expire
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_override_shows_its_lock_and_expires_on_the_manual_clock() {
+    let _one = serial().lock().await;
+    let Some(b) = browser().await else { return };
+    let s = Server::start(Path::new(FIXTURE)).await;
+    let c = &b.client;
+    sign_in(c, &s.base, &s.tok.operator).await;
+    go(c, "actions").await;
+    let form = "#f-override";
+    c.find(Locator::Css(&format!("{form} input[name=resource]")))
+        .await
+        .expect("the resource field")
+        .send_keys("sign:sign-foyer")
+        .await
+        .expect("typing");
+    c.find(Locator::Css(&format!("{form} input[name=value]")))
+        .await
+        .expect("the value field")
+        .send_keys("CLOSED")
+        .await
+        .expect("typing");
+    let minutes = c
+        .find(Locator::Css(&format!("{form} input[name=minutes]")))
+        .await
+        .expect("the minutes field");
+    minutes.clear().await.expect("clearing");
+    minutes.send_keys("5").await.expect("typing");
+    click(c, &format!("{form} button")).await;
+    confirm(c).await;
+    let lock = until(
+        c,
+        "document.querySelector('#overrides li[data-resource=\"sign:sign-foyer\"]')?.textContent",
+        "the override's lock",
+    )
+    .await;
+    let lock = lock.as_str().unwrap_or_default();
+    assert!(lock.contains("Locked until 09:05"), "{lock}");
+    assert!(lock.contains("CLOSED"), "{lock}");
+    screenshot(c, "override").await;
+
+    // Four minutes on, still locked; past five, released by the engine.
+    let (st, _) = s
+        .call(
+            reqwest::Method::POST,
+            "/v1/clock/advance",
+            &s.tok.operator,
+            Some(json!({"seconds": 60})),
+        )
+        .await;
+    assert_eq!(st, 403, "only an admin moves the clock");
+    let (st, v) = s
+        .call(
+            reqwest::Method::POST,
+            "/v1/clock/advance",
+            &s.tok.admin,
+            Some(json!({"seconds": 240})),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    until(
+        c,
+        "document.getElementById('clock').textContent.startsWith('09:04')",
+        "the clock at 09:04",
+    )
+    .await;
+    assert!(truthy(
+        &c.execute(
+            "return !!document.querySelector('#overrides li[data-resource=\"sign:sign-foyer\"]')",
+            vec![]
+        )
+        .await
+        .expect("script")
+    ));
+    let (st, v) = s
+        .call(
+            reqwest::Method::POST,
+            "/v1/clock/advance",
+            &s.tok.admin,
+            Some(json!({"seconds": 120})),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    until(
+        c,
+        "!document.querySelector('#overrides li[data-resource=\"sign:sign-foyer\"]') && !document.getElementById('overrides-empty').hidden",
+        "the override gone",
+    )
+    .await;
+    go(c, "timeline").await;
+    until(
+        c,
+        "document.getElementById('timeline').textContent.includes('override on sign:sign-foyer ended')",
+        "the expiry in the timeline",
+    )
+    .await;
+    let _ = b.client.clone().close().await;
+    s.stop().await;
+}
+
+// ------------------------------------------------------------------ the board at scale (measurement)
+
+/// Writes an event with `n` spaces in ten zones, with coordinates, and no policies.
+fn big_event(dir: &Path, n: usize) {
+    std::fs::create_dir_all(dir).expect("the event directory");
+    std::fs::write(
+        dir.join("event.yaml"),
+        "id: board-scale\nname: Board at scale\ntimezone: UTC\ndate: \"2026-06-12\"\nstale_after: 4m\ndedup_window: 15m\ntick: 1s\n",
+    )
+    .expect("event.yaml");
+    let mut venue = String::from("spaces:\n");
+    for i in 0..n {
+        let zone = i % 10;
+        let (x, y) = ((i % 40) as f64 * 10.0, (i / 40) as f64 * 10.0);
+        venue.push_str(&format!(
+            "  - {{id: s{i:04}, name: Space {i:04}, kind: room, capacity: 200, area_m2: 150.0, zone: z{zone}, seated: true, position: [{x:.1}, {y:.1}]}}\n"
+        ));
+    }
+    std::fs::write(dir.join("venue.yaml"), venue).expect("venue.yaml");
+    std::fs::write(dir.join("policies.yaml"), "policies: []\n").expect("policies.yaml");
+    std::fs::write(dir.join("sessions.yaml"), "sessions: []\n").expect("sessions.yaml");
+}
+
+/// Measures the board with 1,000 spaces at about 100 (then 1,000) space
+/// updates a second: frame intervals from requestAnimationFrame, long
+/// tasks from a PerformanceObserver, and the board's own counters. Prints
+/// the figures (docs/CONSOLE.md records them); asserts nothing about time.
+/// `cargo test -p baton-server --test console -- --ignored --nocapture board_at_scale`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a check: run it by hand"]
+async fn board_at_scale() {
+    let _one = serial().lock().await;
+    let Some(b) = browser().await else { return };
+    let ev = tempfile::tempdir().expect("a directory");
+    big_event(ev.path(), 1000);
+    let s = Server::start(ev.path()).await;
+    let c = &b.client;
+    sign_in(c, &s.base, &s.tok.operator).await;
+    until(
+        c,
+        "document.querySelectorAll('#board tr[data-space]').length === 1000",
+        "1,000 rows",
+    )
+    .await;
+    let seconds: u64 = std::env::var("BATON_BOARD_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    for rate in [100u64, 1000] {
+        c.execute(
+            r#"
+            window.__perf = {long: [], frames: [], last: performance.now(), stop: false};
+            if (!window.__obs) {
+              window.__obs = new PerformanceObserver(l => { for (const e of l.getEntries()) window.__perf.long.push(e.duration); });
+              window.__obs.observe({type: 'longtask'});
+            }
+            const f = (t) => { const p = window.__perf; p.frames.push(t - p.last); p.last = t; if (!p.stop) requestAnimationFrame(f); };
+            requestAnimationFrame(f);
+            Object.assign(Baton.board.stats, {flushes: 0, applied: 0, cells: 0, sorts: 0});
+            return true;"#,
+            vec![],
+        )
+        .await
+        .expect("installing the probes");
+        let started = std::time::Instant::now();
+        let mut sent = 0u64;
+        let mut k = 0u64;
+        // 10 batches a second of rate/10 readings for different spaces.
+        let per = (rate / 10).max(1);
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        while started.elapsed() < Duration::from_secs(seconds) {
+            tick.tick().await;
+            let batch: Vec<Value> = (0..per)
+                .map(|_| {
+                    k += 1;
+                    // 7919 is prime to 1,000: every space in turn, scattered.
+                    let space = (k * 7919) % 1000;
+                    occupancy(
+                        &format!("b-{rate}-{k}"),
+                        &format!("s{space:04}"),
+                        ((k * 37) % 220) as i64,
+                    )
+                })
+                .collect();
+            sent += batch.len() as u64;
+            let r = s
+                .http
+                .post(format!("{}/v1/signals", s.base))
+                .bearer_auth(&s.tok.ingest)
+                .header("content-type", "application/cloudevents-batch+json")
+                .body(Value::Array(batch).to_string())
+                .send()
+                .await
+                .expect("ingest answers");
+            assert_eq!(r.status().as_u16(), 202);
+        }
+        let wall = started.elapsed().as_secs_f64();
+        let filter_ms = c
+            .execute(
+                "const t = performance.now(); Baton.board.setFilter({text: 'Space 09'}); Baton.board.setFilter({text: ''}); return performance.now() - t;",
+                vec![],
+            )
+            .await
+            .expect("timing a filter");
+        let r = c
+            .execute(
+                r#"
+                const p = window.__perf; p.stop = true;
+                const f = p.frames.slice(1).sort((a, b) => a - b);
+                const q = (x) => f.length ? f[Math.min(f.length - 1, Math.floor(x * f.length))] : 0;
+                const l = p.long;
+                return {frames: f.length, p50: q(0.5), p95: q(0.95), p99: q(0.99), max: f.length ? f[f.length - 1] : 0,
+                        over50: f.filter(x => x > 50).length,
+                        longtasks: l.length, longtask_ms: l.reduce((a, b) => a + b, 0), longtask_max: l.length ? Math.max(...l) : 0,
+                        stats: Baton.board.stats, stream: Baton.streamStats()};"#,
+                vec![],
+            )
+            .await
+            .expect("reading the probes");
+        println!(
+            "board_at_scale: 1000 spaces, {sent} readings in {wall:.1} s ({:.0}/s): frames {} (p50 {:.1} ms, p95 {:.1}, p99 {:.1}, max {:.1}, {} over 50 ms); long tasks {} totalling {:.0} ms (max {:.0}); flushes {}, sorts {}, rows applied {}, cells written {}; stream {}; filter+unfilter {:.1} ms",
+            sent as f64 / wall,
+            r["frames"],
+            r["p50"].as_f64().unwrap_or(0.0),
+            r["p95"].as_f64().unwrap_or(0.0),
+            r["p99"].as_f64().unwrap_or(0.0),
+            r["max"].as_f64().unwrap_or(0.0),
+            r["over50"],
+            r["longtasks"],
+            r["longtask_ms"].as_f64().unwrap_or(0.0),
+            r["longtask_max"].as_f64().unwrap_or(0.0),
+            r["stats"]["flushes"],
+            r["stats"]["sorts"],
+            r["stats"]["applied"],
+            r["stats"]["cells"],
+            r["stream"],
+            filter_ms.as_f64().unwrap_or(0.0),
+        );
+    }
+    screenshot(c, "board-1000").await;
+    let _ = b.client.clone().close().await;
+    s.stop().await;
+}
+
+/// The board of the bundled example, fed its scripted day minute by minute
+/// on the manual clock up to `BATON_SCREENSHOT_AT` (UTC, default 08:20),
+/// then photographed: board, map and queue. `docs/console.png` comes from
+/// here. `cargo test -p baton-server --test console -- --ignored example_screenshots`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "makes the documentation's screenshots: run it by hand"]
+async fn example_screenshots() {
+    let _one = serial().lock().await;
+    let Some(b) = browser().await else { return };
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/rustconf-lisbon");
+    let text =
+        std::fs::read_to_string(example.join("signals.jsonl")).expect("the example's signals");
+    let mut feed: Vec<(i64, String)> = text
+        .lines()
+        .filter_map(|l| {
+            let s = baton_model::Signal::parse_json(l).ok()?;
+            Some((s.time?, l.to_string()))
+        })
+        .collect();
+    feed.sort_by_key(|x| x.0);
+    let at = std::env::var("BATON_SCREENSHOT_AT").unwrap_or_else(|_| "08:20".into());
+    let (h, m) = at.split_once(':').expect("HH:MM");
+    let day = 1_781_222_400_000i64; // 2026-06-12T00:00:00Z
+    let until_ms =
+        day + (h.parse::<i64>().expect("hours") * 60 + m.parse::<i64>().expect("minutes")) * 60_000;
+    let first = feed.first().map(|x| x.0).expect("signals");
+    let dir = tempfile::tempdir().expect("a data directory");
+    let data = dir.path().join("data");
+    let t = Tokens::open(&data).expect("the token store");
+    let (admin, ingest) = (
+        t.create(Role::Admin, "ada").expect("token"),
+        t.create(Role::Ingest, "feed").expect("token"),
+    );
+    drop(t);
+    let mut cfg = Config::new(example, data);
+    cfg.listen = "127.0.0.1:0".parse().expect("an address");
+    cfg.start_at = Some(first - first.rem_euclid(60_000));
+    cfg.clock = ClockMode::Manual;
+    let running = baton_server::start(cfg).await.expect("the server starts");
+    let base = format!("http://{}", running.addr);
+    let http = reqwest::Client::new();
+    let mut i = 0;
+    let mut now = first - first.rem_euclid(60_000);
+    while now < until_ms {
+        let next = now + 60_000;
+        let mut batch = Vec::new();
+        while i < feed.len() && feed[i].0 < next {
+            batch.push(feed[i].1.as_str());
+            i += 1;
+        }
+        let r = http
+            .post(format!("{base}/v1/clock/advance"))
+            .bearer_auth(&admin)
+            .json(&json!({"seconds": 60}))
+            .send()
+            .await
+            .expect("advance");
+        assert_eq!(r.status().as_u16(), 200);
+        if !batch.is_empty() {
+            let r = http
+                .post(format!("{base}/v1/signals"))
+                .bearer_auth(&ingest)
+                .header("content-type", "application/cloudevents-batch+json")
+                .body(format!("[{}]", batch.join(",")))
+                .send()
+                .await
+                .expect("ingest");
+            assert_eq!(r.status().as_u16(), 202);
+        }
+        now = next;
+    }
+    let c = &b.client;
+    sign_in(c, &base, &admin).await;
+    until(
+        c,
+        "document.querySelectorAll('#board tr[data-space]').length > 10",
+        "the board",
+    )
+    .await;
+    // Let the throttled sort settle: poll until two reads agree.
+    let order =
+        "[...document.querySelectorAll('#board tr[data-space]')].map(r => r.dataset.space).join()";
+    let mut last = Value::Null;
+    for _ in 0..POLLS {
+        let v = c
+            .execute(&format!("return {order};"), vec![])
+            .await
+            .expect("script");
+        if v == last {
+            break;
+        }
+        last = v;
+        tokio::time::sleep(Duration::from_millis(2000)).await;
+    }
+    screenshot(c, "example-board").await;
+    go(c, "map").await;
+    screenshot(c, "example-map").await;
+    go(c, "queue").await;
+    screenshot(c, "example-queue").await;
+    go(c, "timeline").await;
+    until(
+        c,
+        "document.querySelectorAll('#timeline li').length > 0",
+        "the timeline",
+    )
+    .await;
+    screenshot(c, "example-timeline").await;
+    let _ = b.client.clone().close().await;
+    let _ = running.shutdown.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(10), running.done).await;
+}
