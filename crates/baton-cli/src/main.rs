@@ -1,5 +1,6 @@
 //! `baton`: one binary, one subcommand per job.
 
+mod demo;
 mod explain;
 mod load;
 mod replay;
@@ -68,8 +69,12 @@ enum Cmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Serve the bundled example event, fed its scripted day at 60x through the HTTP ingest.
+    /// Serve the bundled example event, with the digital twin as its crowd:
+    /// signals through the HTTP ingest, actions back from the SSE stream, at 60x.
     Demo {
+        /// The twin's seed (its attendees, plans and randomness).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
         /// Journal time runs this many times faster than the wall clock.
         #[arg(long, default_value_t = 60.0)]
         speed: f64,
@@ -233,7 +238,13 @@ fn main() {
             speed,
             listen,
             data,
-        } => demo(speed, listen, data),
+            seed,
+        } => demo::run(demo::DemoArgs {
+            speed,
+            listen,
+            data,
+            seed,
+        }),
         Cmd::Serve {
             event,
             data,
@@ -575,105 +586,6 @@ fn example_dir() -> Result<PathBuf> {
         .context(
             "the bundled example (examples/rustconf-lisbon) was not found; run from the repository",
         )
-}
-
-/// Serves the bundled example and feeds it its scripted day through the
-/// real HTTP ingest, in accelerated wall time. (The agent-based twin that
-/// reacts to the engine's actions replaces this recorded feed in issue 5.)
-fn demo(speed: f64, listen: std::net::SocketAddr, data: Option<PathBuf>) -> Result<()> {
-    let dir = example_dir()?;
-    let l = load(&dir)?;
-    let signals = std::fs::read_to_string(dir.join("signals.jsonl"))
-        .with_context(|| format!("reading {}", dir.join("signals.jsonl").display()))?;
-    let mut feed: Vec<(i64, String)> = Vec::new();
-    for line in signals.lines() {
-        if let Ok(s) = baton_model::Signal::parse_json(line)
-            && let Some(t) = s.time
-        {
-            feed.push((t, line.to_string()));
-        }
-    }
-    feed.sort_by_key(|x| x.0);
-    let start = feed
-        .first()
-        .map(|x| x.0 - 1_000)
-        .context("the example has no signals")?;
-    let data = match data {
-        Some(d) => d,
-        None => {
-            let d = std::env::temp_dir().join(format!("baton-demo-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&d);
-            d
-        }
-    };
-    let mut cfg = baton_server::Config::new(dir.clone(), data.clone());
-    cfg.listen = listen;
-    cfg.speed = speed;
-    cfg.start_at = Some(start);
-    let tokens = baton_server::auth::Tokens::open(&data)?;
-    let admin = tokens.create(baton_server::auth::Role::Admin, "demo")?;
-    let ingest = tokens.create(baton_server::auth::Role::Ingest, "demo-feed")?;
-    drop(tokens);
-    let offset = l.spec.event.utc_offset_s;
-    runtime()?.block_on(async move {
-        let running = baton_server::start(cfg).await?;
-        let base = format!("http://{}", running.addr);
-        eprintln!(
-            "baton demo: {} at {speed}x, data in {}",
-            l.spec.event.name,
-            data.display()
-        );
-        eprintln!("  console {base}/   (sign in with the admin token {admin})");
-        eprintln!("  API     {base}/v1/spaces   (Authorization: Bearer {admin})");
-        eprintln!("  stream  curl -N -H 'Authorization: Bearer {admin}' {base}/v1/stream");
-        eprintln!("  try     curl -H 'Authorization: Bearer {admin}' {base}/v1/decisions");
-        eprintln!("  Ctrl-C stops.");
-        let client = reqwest::Client::new();
-        let clock = baton_server::clock::Clock::new(speed, Some(start));
-        let feeder = tokio::spawn(async move {
-            let mut i = 0;
-            let mut last_report = 0i64;
-            while i < feed.len() {
-                let now = clock.now_ms();
-                let mut batch = Vec::new();
-                while i < feed.len() && feed[i].0 <= now && batch.len() < 1000 {
-                    batch.push(feed[i].1.as_str());
-                    i += 1;
-                }
-                if !batch.is_empty() {
-                    let body = format!("[{}]", batch.join(","));
-                    let r = client
-                        .post(format!("{base}/v1/signals"))
-                        .bearer_auth(&ingest)
-                        .header("content-type", "application/cloudevents-batch+json")
-                        .body(body)
-                        .send()
-                        .await;
-                    if let Err(e) = r {
-                        eprintln!("demo feed: {e}");
-                    }
-                }
-                if now - last_report >= 15 * 60_000 {
-                    last_report = now;
-                    let local = (now + i64::from(offset) * 1000).rem_euclid(86_400_000) / 60_000;
-                    eprintln!(
-                        "  {:02}:{:02} local, {i} of {} signals fed",
-                        local / 60,
-                        local % 60,
-                        feed.len()
-                    );
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            }
-            eprintln!("  the scripted day is over; the server keeps running");
-        });
-        tokio::signal::ctrl_c()
-            .await
-            .context("waiting for Ctrl-C")?;
-        feeder.abort();
-        let _ = running.shutdown.send(());
-        running.done.await.context("joining the server")?
-    })
 }
 
 fn explain_cmd(
