@@ -34,6 +34,10 @@ pub struct AppState {
     /// Flips to true when the server begins to stop: streams end, so the
     /// graceful shutdown is not held open by connected consoles.
     pub closing: tokio::sync::watch::Receiver<bool>,
+    /// What-if runs of the twin (`/v1/simulations`).
+    pub sims: Arc<crate::sims::Simulations>,
+    /// The event directory, for its `twin.yaml`.
+    pub event_dir: std::path::PathBuf,
 }
 
 fn session_cookie(headers: &HeaderMap) -> Option<String> {
@@ -58,6 +62,8 @@ impl AppState {
             exec,
             sessions: Arc::new(crate::auth::Sessions::default()),
             closing,
+            sims: Arc::new(crate::sims::Simulations::default()),
+            event_dir: std::path::PathBuf::new(),
         }
     }
 
@@ -211,6 +217,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/deadletters", get(deadletters))
         .route("/v1/deadletters/{key}/retry", post(retry_deadletter))
         .route("/v1/stream", get(stream))
+        .route(
+            "/v1/simulations",
+            get(list_simulations).post(start_simulation),
+        )
+        .route("/v1/simulations/{id}", get(get_simulation))
         .merge(crate::console::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
@@ -1335,6 +1346,103 @@ async fn stream(
 
 /// The routes with their roles; the OpenAPI document is built from this
 /// table, so it lists exactly what the router serves.
+// ---------------------------------------------------------------- what-if
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SimBody {
+    /// "live", "none", or the text of a policies.yaml.
+    a: Option<String>,
+    b: Option<String>,
+    seeds: Option<u32>,
+}
+
+async fn start_simulation(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    use crate::sims::{MAX_SEEDS, Side};
+    let caller = match s.operator(&headers) {
+        Ok(c) => c,
+        Err(p) => return p.into_response(),
+    };
+    let body: SimBody = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => return Problem::bad_field("(body)", e.to_string()).into_response(),
+    };
+    let seeds = body.seeds.unwrap_or(10);
+    if seeds == 0 || seeds > MAX_SEEDS {
+        return Problem::bad_field("seeds", format!("{seeds} is not between 1 and {MAX_SEEDS}"))
+            .into_response();
+    }
+    let a = Side::parse(body.a.as_deref());
+    let b = Side::parse(Some(body.b.as_deref().unwrap_or("none")));
+    let current = match s
+        .query(|e, _| {
+            json!({
+                "spec": serde_json::to_value(&e.config().spec).unwrap_or(Value::Null),
+                "policies": serde_json::to_value(&e.config().policy_set).unwrap_or(Value::Null),
+            })
+        })
+        .await
+    {
+        Ok(v) => v,
+        Err(p) => return p.into_response(),
+    };
+    let (Ok(spec), Ok(live)) = (
+        serde_json::from_value::<baton_model::Spec>(current["spec"].clone()),
+        serde_json::from_value::<baton_model::PolicySet>(current["policies"].clone()),
+    ) else {
+        return Problem::unavailable("the running spec could not be read").into_response();
+    };
+    let pa = match a.resolve("a", &spec, &live) {
+        Ok(p) => p,
+        Err(e) => return Problem::bad_field("a", e).into_response(),
+    };
+    let pb = match b.resolve("b", &spec, &live) {
+        Ok(p) => p,
+        Err(e) => return Problem::bad_field("b", e).into_response(),
+    };
+    let (la, lb) = crate::sims::labels(&a, &b);
+    let req = crate::sims::Request {
+        event_dir: s.event_dir.clone(),
+        spec,
+        a: (la, pa),
+        b: (lb, pb),
+        seeds,
+        actor: caller.name.clone(),
+    };
+    match s.sims.start(req) {
+        Ok(job) => (
+            StatusCode::ACCEPTED,
+            axum::Json(json!({"id": job.id, "total": job.total})),
+        )
+            .into_response(),
+        Err(None) => {
+            Problem::conflict("a simulation is already running; one runs at a time").into_response()
+        }
+        Err(Some(e)) => Problem::unavailable(e).into_response(),
+    }
+}
+
+async fn get_simulation(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(p) = s.reader(&headers) {
+        return p.into_response();
+    }
+    match s.sims.get(&id) {
+        Some(v) => ok(v),
+        None => Problem::not_found(format!("simulation {id}")).into_response(),
+    }
+}
+
+async fn list_simulations(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(p) = s.reader(&headers) {
+        return p.into_response();
+    }
+    ok(s.sims.list())
+}
+
 pub const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("get", "/healthz", "none", "liveness"),
     ("get", "/readyz", "none", "readiness: the core answers"),
@@ -1472,6 +1580,24 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
         "/v1/deadletters/{key}/retry",
         "operator",
         "put a dead letter back in the queue",
+    ),
+    (
+        "post",
+        "/v1/simulations",
+        "operator",
+        "start a what-if: the twin runs policy set a against b (\"live\", \"none\" or policies.yaml text) over N seeds; one at a time (409)",
+    ),
+    (
+        "get",
+        "/v1/simulations",
+        "viewer",
+        "what-if runs, newest first",
+    ),
+    (
+        "get",
+        "/v1/simulations/{id}",
+        "viewer",
+        "a what-if's progress, KPI table (a, b, paired difference) and SVG charts",
     ),
     (
         "get",

@@ -17,6 +17,7 @@ pub mod core;
 pub mod exec;
 pub mod ingest;
 pub mod problem;
+pub mod sims;
 pub mod view;
 
 use anyhow::{Context, Result};
@@ -92,7 +93,8 @@ pub async fn start(cfg: Config) -> Result<Running> {
     let executor = tokio::spawn(exec.clone().run(core.clone()));
     ingest::start(&exec.ingest, core.clone())?;
     let (closing_tx, closing_rx) = tokio::sync::watch::channel(false);
-    let state = api::AppState::new(core, auth, exec, closing_rx);
+    let mut state = api::AppState::new(core, auth, exec, closing_rx);
+    state.event_dir = cfg.event.clone();
     let app = api::router(state.clone());
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await

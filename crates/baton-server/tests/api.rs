@@ -311,6 +311,7 @@ fn valid_body(method: &str, path: &str) -> Option<(&'static str, String)> {
             json!({"resource": "sign:sign-hall-a-door", "value": "CLOSED", "minutes": 10})
         }
         ("post", "/v1/decisions/{id}/reject") => json!({"comment": "no"}),
+        ("post", "/v1/simulations") => json!({"a": "live", "b": "none", "seeds": 1}),
         ("put", "/v1/policies") => {
             let text = std::fs::read_to_string(format!("{EVENT}/policies.yaml")).unwrap();
             return Some(("application/yaml", text));
@@ -330,6 +331,7 @@ fn concrete(path: &str) -> String {
             p if p.starts_with("/v1/signs/") => "sign-hall-a-door",
             p if p.starts_with("/v1/staff/") => "st-carla",
             p if p.starts_with("/v1/sessions/") => "k-opening",
+            p if p.starts_with("/v1/simulations/") => "sim-1",
             _ => "hall-a",
         },
     )
@@ -1775,5 +1777,94 @@ async fn the_console_learns_its_role_and_the_control_state() {
         .await
         .problem(409, "advancing a wall clock");
     assert_eq!(s.position().await, before);
+    s.stop().await;
+}
+
+// ------------------------------------------------------------------ what-if
+
+/// The twin runs a what-if in the background: operators start one, at most
+/// one runs at a time, and anyone who can read sees its progress and result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_what_if_runs_in_the_background_one_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(&dir).await;
+    s.post(&s.tok.viewer, "/v1/simulations", json!({"seeds": 1}))
+        .await
+        .problem(403, "viewer starts a simulation");
+    let p = s
+        .post(&s.tok.operator, "/v1/simulations", json!({"seeds": 0}))
+        .await
+        .problem(400, "zero seeds");
+    assert_eq!(p["field"], "seeds");
+    let p = s
+        .post(
+            &s.tok.operator,
+            "/v1/simulations",
+            json!({"a": "policies:\n  - id: x\n    on: [nothing]\n", "seeds": 1}),
+        )
+        .await
+        .problem(400, "a broken policy set");
+    assert_eq!(p["field"], "a");
+    s.get(&s.tok.viewer, "/v1/simulations/sim-9")
+        .await
+        .problem(404, "unknown simulation");
+
+    let r = s
+        .post(
+            &s.tok.operator,
+            "/v1/simulations",
+            json!({"a": "live", "b": "none", "seeds": 2}),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    let started = r.json();
+    assert_eq!(started["id"], "sim-1");
+    assert_eq!(started["total"], 4);
+    // Four simulated days take far longer than one request: still running.
+    s.post(&s.tok.admin, "/v1/simulations", json!({"seeds": 1}))
+        .await
+        .problem(409, "a second simulation while one runs");
+
+    let mut done = Value::Null;
+    for _ in 0..1500 {
+        let v = s
+            .get(&s.tok.viewer, "/v1/simulations/sim-1")
+            .await
+            .ok("progress");
+        assert!(v["done"].as_u64().unwrap() <= 4, "{v}");
+        if v["state"] != "running" {
+            done = v;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(done["state"], "done", "{done}");
+    assert_eq!(done["done"], 4);
+    assert_eq!(done["started_by"], "otto");
+    let table = done["table"].as_array().unwrap();
+    assert_eq!(table.len(), 8, "{done}");
+    let notif = table
+        .iter()
+        .find(|r| r["key"] == "notifications_mean")
+        .unwrap();
+    assert!(notif["a"]["mean"].as_f64().unwrap() > 0.0, "{notif}");
+    assert_eq!(notif["b"]["mean"].as_f64().unwrap(), 0.0, "{notif}");
+    assert_eq!(done["summary"]["cases"][0]["name"], "live policies");
+    assert_eq!(done["summary"]["cases"][1]["name"], "no orchestration");
+    let charts = done["charts"].as_array().unwrap();
+    assert!(!charts.is_empty());
+    assert!(
+        charts
+            .iter()
+            .all(|c| c["svg"].as_str().unwrap().starts_with("<svg"))
+    );
+    let list = s.get(&s.tok.viewer, "/v1/simulations").await.ok("list");
+    assert_eq!(list["items"][0]["id"], "sim-1");
+    assert!(list["items"][0].get("charts").is_none());
+    // Finished: another may start.
+    let r = s
+        .post(&s.tok.operator, "/v1/simulations", json!({"seeds": 1}))
+        .await;
+    assert_eq!(r.status, 202, "{}", r.text);
     s.stop().await;
 }
