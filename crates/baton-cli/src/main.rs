@@ -175,9 +175,15 @@ enum Cmd {
     },
     /// Turn a published schedule (pretalx/c3voc JSON, frab/pentabarf XML,
     /// gzipped or not) into an event directory that passes `baton check`.
+    ///
+    /// `baton import [pretalx|c3voc|frab|pentabarf] SCHEDULE --out DIR` writes an event
+    /// directory; `baton import attendees people.csv --out DIR` adds a real
+    /// attendee list (`attendees.csv`) to an event directory for the twin.
     Import {
-        /// The schedule file.
-        schedule: PathBuf,
+        /// What and from where: `[KIND] FILE`; KIND is pretalx, c3voc, frab,
+        /// pentabarf or attendees (default: the schedule format is detected).
+        #[arg(num_args = 1..=2, required = true, value_name = "[KIND] FILE")]
+        what: Vec<String>,
         /// The event directory to write.
         #[arg(long)]
         out: PathBuf,
@@ -199,6 +205,10 @@ enum Cmd {
         /// Replace files already in the output directory.
         #[arg(long)]
         force: bool,
+        /// Add one corridor per zone (size assumed, warned) linking its rooms,
+        /// so the twin has hallways where crowds wait at doors.
+        #[arg(long)]
+        hallways: bool,
     },
     /// Manage API tokens.
     Token {
@@ -257,7 +267,7 @@ fn main() {
             cmd: TokenCmd::Create { data, role, name },
         } => token_create(&data, &role, &name),
         Cmd::Import {
-            schedule,
+            what,
             out,
             format,
             capacities,
@@ -265,8 +275,9 @@ fn main() {
             default_capacity,
             timezone,
             force,
+            hallways,
         } => import(
-            &schedule,
+            &what,
             &out,
             &format,
             baton_import::ImportOptions {
@@ -274,6 +285,7 @@ fn main() {
                 m2_per_person,
                 default_capacity,
                 timezone,
+                hallways,
                 ..Default::default()
             },
             force,
@@ -654,12 +666,27 @@ fn serve(
 }
 
 fn import(
-    schedule: &Path,
+    what: &[String],
     out: &Path,
     format: &str,
     opts: baton_import::ImportOptions,
     force: bool,
 ) -> Result<()> {
+    let (kind, schedule) = match what {
+        [file] => (None, Path::new(file)),
+        [kind, file] => (Some(kind.as_str()), Path::new(file)),
+        _ => bail!("give `[KIND] FILE`"),
+    };
+    let format = match kind {
+        None => format,
+        Some("pretalx" | "c3voc" | "json") => "json",
+        Some("frab" | "pentabarf" | "xml") => "xml",
+        Some("auto") => "auto",
+        Some("attendees") => return import_attendees(schedule, out, force),
+        Some(k) => bail!(
+            "unknown kind {k:?}: use pretalx, c3voc, frab, pentabarf or attendees (or give only the file)"
+        ),
+    };
     let format: baton_import::Format = format
         .parse()
         .map_err(|e| anyhow::anyhow!("--format: {e}"))?;
@@ -682,6 +709,50 @@ fn import(
         l.spec.spaces.len(),
         l.spec.sessions.len(),
         l.policies.policies.len()
+    );
+    Ok(())
+}
+
+/// Checks an attendee list against the event in `out` and stores it there
+/// as `attendees.csv`, which the twin then simulates instead of a generated crowd.
+fn import_attendees(file: &Path, out: &Path, force: bool) -> Result<()> {
+    let l = load(out).with_context(|| {
+        format!(
+            "{} must be an event directory (import the schedule first)",
+            out.display()
+        )
+    })?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let world = baton_sim::World::new(&l.spec, 1).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| file.display().to_string());
+    let roster = baton_sim::roster::parse(&text, &name, &world)?;
+    let dest = out.join("attendees.csv");
+    if dest.exists() && !force {
+        bail!("{} exists; --force replaces it", dest.display());
+    }
+    std::fs::write(&dest, &text).with_context(|| format!("writing {}", dest.display()))?;
+    for w in &roster.warnings {
+        eprintln!("warning: {w}");
+    }
+    println!(
+        "{}: {} attendees ({} with interests, {} with bookmarks); {} warning(s)",
+        dest.display(),
+        roster.people.len(),
+        roster
+            .people
+            .iter()
+            .filter(|p| !p.interests.is_empty())
+            .count(),
+        roster
+            .people
+            .iter()
+            .filter(|p| !p.sessions.is_empty())
+            .count(),
+        roster.warnings.len()
     );
     Ok(())
 }

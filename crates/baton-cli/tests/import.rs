@@ -47,3 +47,137 @@ fn a_real_schedule_imports_into_an_event_that_passes_check() {
         String::from_utf8_lossy(&check.stderr)
     );
 }
+
+fn baton(args: &[&std::ffi::OsStr]) -> (bool, String, String) {
+    let run = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(args)
+        .output()
+        .expect("run baton");
+    (
+        run.status.success(),
+        String::from_utf8_lossy(&run.stdout).into_owned(),
+        String::from_utf8_lossy(&run.stderr).into_owned(),
+    )
+}
+
+fn os(s: &str) -> &std::ffi::OsStr {
+    std::ffi::OsStr::new(s)
+}
+
+/// FOSDEM 2025 (frab XML, capacities from the ULB room areas) and 38C3
+/// (frab XML, capacities from the CCH room list): imported with the
+/// `KIND FILE` form, checked, and simulated end to end with the generic
+/// redirect policies against no orchestration; then a real attendee list
+/// replaces the generated crowd.
+#[test]
+fn real_schedules_import_check_and_simulate() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let fixtures = root.join("crates/baton-import/tests/fixtures");
+    let policies = root.join("examples/policies/redirect-when-full.yaml");
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, schedule, capacities, hallways) in [
+        (
+            "fosdem",
+            "fosdem-2025.schedule.xml.gz",
+            "fosdem-ulb-room-areas.derived.csv",
+            true,
+        ),
+        (
+            "ccc",
+            "ccc-38c3.schedule.xml.gz",
+            "ccc-38c3-cch-rooms.json",
+            false,
+        ),
+    ] {
+        let out = dir.path().join(name);
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "import".into(),
+            "frab".into(),
+            fixtures.join(schedule).into(),
+            "--out".into(),
+            out.clone().into(),
+            "--capacities".into(),
+            fixtures.join(capacities).into(),
+        ];
+        if hallways {
+            args.push("--hallways".into());
+        }
+        let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+        let (ok, stdout, stderr) = baton(&args);
+        assert!(ok, "{name}: {stdout}\n{stderr}");
+        let (ok, _, stderr) = baton(&[os("check"), out.as_os_str()]);
+        assert!(ok, "{name}: {stderr}");
+        let report = dir.path().join(format!("{name}-report"));
+        let (ok, stdout, stderr) = baton(&[
+            os("sim"),
+            out.as_os_str(),
+            os("--policies"),
+            policies.as_os_str(),
+            os("--seeds"),
+            os("2"),
+            os("--json"),
+            os("--out"),
+            report.as_os_str(),
+        ]);
+        assert!(ok, "{name}: {stderr}");
+        let v: serde_json::Value = serde_json::from_str(&stdout).expect("sim --json");
+        assert_eq!(v["cases"].as_array().map(Vec::len), Some(2), "{name}: {v}");
+        assert_eq!(v["cases"][1]["name"], "no orchestration");
+        let notif = &v["cases"][0]["kpis"][3];
+        assert_eq!(notif["kpi"], "notifications_mean");
+        assert!(
+            notif["mean"].as_f64().unwrap_or(0.0) > 0.0,
+            "{name}: {notif}"
+        );
+        assert!(
+            v["cases"][1]["kpis"][1]["mean"].as_f64().unwrap_or(0.0) > 0.0,
+            "{name}: nobody turned away without orchestration: {v}"
+        );
+        assert!(report.join("index.html").is_file());
+        assert!(report.join("notifications.svg").is_file());
+    }
+
+    // A real attendee list for FOSDEM: three people, one unknown track.
+    let fosdem = dir.path().join("fosdem");
+    let people = dir.path().join("people.csv");
+    std::fs::write(
+        &people,
+        "id,interests,arrival,app,badge\nann,Rust;Go,09:30,yes,yes\nbob,Basket Weaving,10:00,no,yes\ncid,,,,\n",
+    )
+    .expect("write people.csv");
+    let (ok, stdout, stderr) = baton(&[
+        os("import"),
+        os("attendees"),
+        people.as_os_str(),
+        os("--out"),
+        fosdem.as_os_str(),
+    ]);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains("3 attendees"), "{stdout}");
+    assert!(stderr.contains("people.csv:3: `interests`"), "{stderr}");
+    let (ok, stdout, stderr) = baton(&[
+        os("sim"),
+        fosdem.as_os_str(),
+        os("--seeds"),
+        os("1"),
+        os("--json"),
+        os("--out"),
+        dir.path().join("roster-report").as_os_str(),
+    ]);
+    assert!(ok, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("sim --json");
+    assert_eq!(v["attendees"], 3, "{v}");
+
+    // A broken list is refused, naming file, line and column.
+    std::fs::write(&people, "id,app\nann,maybe\n").expect("write");
+    let (ok, _, stderr) = baton(&[
+        os("import"),
+        os("attendees"),
+        people.as_os_str(),
+        os("--out"),
+        fosdem.as_os_str(),
+        os("--force"),
+    ]);
+    assert!(!ok);
+    assert!(stderr.contains("people.csv:2: `app`"), "{stderr}");
+}

@@ -38,6 +38,8 @@ struct Space {
     /// How the capacity was found, for the comment beside it.
     basis: String,
     sessions: usize,
+    /// A stand-in hallway (`--hallways`), not a room of the schedule.
+    corridor: bool,
 }
 
 pub(crate) fn assemble(
@@ -210,6 +212,7 @@ pub(crate) fn assemble(
             zone,
             basis,
             sessions: 0,
+            corridor: false,
         });
     }
     if !assumed.is_empty() {
@@ -352,7 +355,15 @@ pub(crate) fn assemble(
         "event.yaml".to_string(),
         event_yaml(&event_id, &event_name, &tz_name, date, file, format_label),
     );
-    let links = links(&spaces, opts.walk_s);
+    let rooms = spaces.len();
+    if opts.hallways {
+        add_hallways(&mut spaces, &mut warnings);
+    }
+    let links = if opts.hallways {
+        hallway_links(&spaces, rooms, opts.walk_s)
+    } else {
+        links(&spaces, opts.walk_s)
+    };
     files.insert(
         "venue.yaml".to_string(),
         venue_yaml(&spaces, &links, opts, file),
@@ -365,6 +376,7 @@ pub(crate) fn assemble(
 
     let zones: BTreeSet<&str> = spaces.iter().map(|s| s.zone.as_str()).collect();
     let used = spaces.iter().filter(|s| s.sessions > 0).count();
+    let spaces = &spaces[..rooms];
     let summary = format!(
         "{event_name}: {} sessions in {} rooms ({used} with sessions) in {} zone(s), {date} to {last} ({tz_name}); \
          capacities: {from_schedule} from the schedule, {} from the capacities file, {} assumed; {} warning(s)",
@@ -546,6 +558,70 @@ fn offset_text(o: Offset) -> String {
     format!("{sign}{:02}:{:02}", m / 60, m % 60)
 }
 
+/// Seats share a zone's hallway: assumed 30% of the zone's seats, at one
+/// person per m² (the walkway's level C/D boundary), at least 50.
+const HALLWAY_SHARE: f64 = 0.3;
+
+/// One corridor per zone, so a simulated crowd waits at doors somewhere
+/// instead of inside other rooms. Its size is an assumption, warned.
+fn add_hallways(spaces: &mut Vec<Space>, warnings: &mut Vec<String>) {
+    let mut seats: BTreeMap<String, u64> = BTreeMap::new();
+    for s in spaces.iter() {
+        *seats.entry(s.zone.clone()).or_default() += u64::from(s.capacity);
+    }
+    let taken: HashSet<String> = spaces.iter().map(|s| s.id.clone()).collect();
+    for (zone, n) in seats {
+        let capacity = ((n as f64 * HALLWAY_SHARE).round() as u32).max(50);
+        let mut id = format!("hallways-{zone}");
+        while taken.contains(&id) {
+            id.push('-');
+        }
+        warnings.push(format!(
+            "zone {zone:?}: added {id} (kind corridor), ASSUMED {capacity} people on {capacity} m2"
+        ));
+        spaces.push(Space {
+            id,
+            name: format!("Hallways ({zone})"),
+            capacity,
+            area_m2: f64::from(capacity),
+            zone,
+            basis: format!(
+                "ASSUMED: {:.0}% of the zone's seats, 1 m2 per person",
+                HALLWAY_SHARE * 100.0
+            ),
+            sessions: 0,
+            corridor: true,
+        });
+    }
+}
+
+/// Each room to its zone's hallway; each hallway to the hallway of the
+/// zone with the most seats.
+fn hallway_links(spaces: &[Space], rooms: usize, walk_s: u32) -> Vec<(usize, usize, u32)> {
+    let hall_of: BTreeMap<&str, usize> = (rooms..spaces.len())
+        .map(|i| (spaces[i].zone.as_str(), i))
+        .collect();
+    let mut out: Vec<(usize, usize, u32)> = (0..rooms)
+        .filter_map(|i| {
+            hall_of
+                .get(spaces[i].zone.as_str())
+                .map(|&h| (i, h, walk_s))
+        })
+        .collect();
+    if let Some(&centre) = hall_of
+        .values()
+        .max_by_key(|&&h| (spaces[h].capacity, std::cmp::Reverse(h)))
+    {
+        out.extend(
+            hall_of
+                .values()
+                .filter(|&&h| h != centre)
+                .map(|&h| (h, centre, walk_s.saturating_mul(3))),
+        );
+    }
+    out
+}
+
 /// A star per zone around its largest room, and the zones' centres in a
 /// star around the largest of them: a connected stand-in for real routes.
 fn links(spaces: &[Space], walk_s: u32) -> Vec<(usize, usize, u32)> {
@@ -624,22 +700,25 @@ fn venue_yaml(
         opts.walk_s.saturating_mul(3),
     );
     for s in spaces {
-        let kind = if s.capacity >= opts.hall_from {
+        let kind = if s.corridor {
+            "corridor"
+        } else if s.capacity >= opts.hall_from {
             "hall"
         } else {
             "room"
         };
         let _ = write!(
             y,
-            "  - id: {}\n    name: {}\n    kind: {kind}\n    capacity: {}   # {}\n    area_m2: {:.1}\n    zone: {}\n    seated: true\n",
+            "  - id: {}\n    name: {}\n    kind: {kind}\n    capacity: {}   # {}\n    area_m2: {:.1}\n    zone: {}\n    seated: {}\n",
             s.id,
             quote(&s.name),
             s.capacity,
             comment(&s.basis),
             s.area_m2,
             quote(&s.zone),
+            !s.corridor,
         );
-        if s.sessions == 0 {
+        if s.sessions == 0 && !s.corridor {
             y.push_str("    # no sessions in the schedule\n");
         }
     }

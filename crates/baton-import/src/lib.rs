@@ -95,6 +95,10 @@ pub struct ImportOptions {
     pub walk_s: u32,
     /// Capacity from which a room becomes a `hall` rather than a `room`. Default 300.
     pub hall_from: u32,
+    /// Add one corridor per zone (its size assumed, warned) and link the
+    /// zone's rooms through it, so the twin has hallways where crowds wait
+    /// at doors. Off by default: spaces then are exactly the schedule's rooms.
+    pub hallways: bool,
 }
 
 impl Default for ImportOptions {
@@ -106,6 +110,7 @@ impl Default for ImportOptions {
             timezone: None,
             walk_s: 60,
             hall_from: 300,
+            hallways: false,
         }
     }
 }

@@ -344,3 +344,49 @@ fn ccc_38c3_past_midnight_and_mixed_offsets() {
         assert!(l.spec.spaces.iter().any(|s| s.id == id), "{id}");
     }
 }
+
+/// `--hallways`: one corridor per zone, rooms linked through it; the rooms
+/// themselves are unchanged and the sizes are warned as assumptions.
+#[test]
+fn fosdem_2025_with_hallways() {
+    let opts = ImportOptions {
+        capacities: Some(fixture("fosdem-ulb-room-areas.derived.csv")),
+        hallways: true,
+        ..ImportOptions::default()
+    };
+    let (imp, l) = import_and_check("fosdem-2025.schedule.xml.gz", &opts);
+    let corridors: Vec<&baton_model::Space> = l
+        .spec
+        .spaces
+        .iter()
+        .filter(|s| s.kind == baton_model::SpaceKind::Corridor)
+        .collect();
+    let zones: std::collections::BTreeSet<&str> =
+        l.spec.spaces.iter().map(|s| s.zone.as_str()).collect();
+    assert_eq!(corridors.len(), zones.len());
+    assert_eq!(l.spec.spaces.len(), 40 + zones.len());
+    assert!(corridors.iter().all(|c| !c.seated && c.capacity >= 50));
+    // Every room links to its own zone's hallway, and only there.
+    for room in l
+        .spec
+        .spaces
+        .iter()
+        .filter(|s| s.kind != baton_model::SpaceKind::Corridor)
+    {
+        let links: Vec<&baton_model::Link> = l
+            .spec
+            .links
+            .iter()
+            .filter(|k| k.from == room.id || k.to == room.id)
+            .collect();
+        assert_eq!(links.len(), 1, "{}", room.id);
+        assert_eq!(links[0].to, format!("hallways-{}", room.zone));
+    }
+    assert_eq!(l.spec.links.len(), 40 + zones.len() - 1);
+    assert!(
+        imp.warnings.iter().any(|w| w.contains("ASSUMED")),
+        "{:?}",
+        imp.warnings
+    );
+    assert!(imp.summary.contains("in 40 rooms"), "{}", imp.summary);
+}

@@ -86,7 +86,12 @@ pub fn exponential(r: &mut Pcg32, mean: f64) -> f64 {
 pub fn population(world: &World, twin: &Twin, seed: u64) -> Vec<Agent> {
     // Surges add people who arrive together on top of the ordinary crowd.
     let mut surges: Vec<(usize, usize, Millis, Millis)> = Vec::new();
-    let mut n = twin.attendees as usize;
+    let roster = twin.roster.as_deref().unwrap_or(&[]);
+    let mut n = if roster.is_empty() {
+        twin.attendees as usize
+    } else {
+        roster.len()
+    };
     for d in &twin.disruptions {
         if let Disruption::Surge {
             at,
@@ -153,7 +158,27 @@ pub fn population(world: &World, twin: &Twin, seed: u64) -> Vec<Agent> {
                 }
             }
         }
+        // A real person's own answers win over the draws (which are made
+        // anyway, so every stream stays aligned with the generated case).
+        let person = roster.get(i);
+        let (mut app, mut badge) = (app, badge);
+        if let Some(p) = person {
+            app = p.app.unwrap_or(app);
+            badge = p.badge.unwrap_or(badge);
+            arrival = p.arrival.unwrap_or(arrival);
+            if !p.interests.is_empty() {
+                interests = [u16::MAX; 3];
+                for (slot, t) in interests.iter_mut().zip(&p.interests) {
+                    *slot = *t;
+                }
+            }
+        }
         let mut plan = choose_plan(world, &mut life, &interests, arrival, median_cap);
+        if let Some(p) = person
+            && !p.sessions.is_empty()
+        {
+            plan = p.sessions.clone();
+        }
         for &(s, share) in &popular {
             if life.random::<f64>() < share {
                 insert_session(world, &mut plan, s);
@@ -250,4 +275,20 @@ pub fn insert_session(world: &World, plan: &mut Vec<u32>, s: u32) {
     });
     let at = plan.partition_point(|&p| world.sessions[p as usize].start <= new.start);
     plan.insert(at, s);
+}
+
+/// Bytes the twin holds per attendee: the agent itself and its plan's heap
+/// block (the engine's own per-attendee state is counted by its benchmark).
+pub fn bytes_per_agent(agents: &[Agent]) -> f64 {
+    if agents.is_empty() {
+        return 0.0;
+    }
+    let heap: usize = agents
+        .iter()
+        .map(|a| a.plan.capacity() * std::mem::size_of::<u32>())
+        .sum();
+    // Per attendee the run also keeps one `Purpose` byte and, while seated,
+    // one (index, epoch) pair in a session's member list.
+    let side = 1 + 2 * std::mem::size_of::<u32>();
+    (std::mem::size_of::<Agent>() + side) as f64 + heap as f64 / agents.len() as f64
 }

@@ -15,6 +15,7 @@
 pub mod agents;
 pub mod kpi;
 pub mod report;
+pub mod roster;
 pub mod run;
 pub mod stats;
 pub mod study;
@@ -27,15 +28,36 @@ pub use study::{Case, CaseRuns, StudyOptions, Summary, no_orchestration, run_stu
 pub use twin::Twin;
 pub use world::World;
 
-/// Loads an event directory's `twin.yaml` if it has one, else the plain day.
+/// Loads an event directory's `twin.yaml` if it has one, else the plain
+/// day; and its `attendees.csv`, if any, as the population.
 pub fn load_twin(dir: &std::path::Path, world: &World) -> Result<Twin, twin::TwinError> {
     let path = dir.join("twin.yaml");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Twin::parse(&text, world),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Twin::plain(world)),
-        Err(e) => Err(twin::TwinError::Yaml(format!(
-            "cannot read {}: {e}",
-            path.display()
-        ))),
+    let mut twin = match std::fs::read_to_string(&path) {
+        Ok(text) => Twin::parse(&text, world)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Twin::plain(world),
+        Err(e) => {
+            return Err(twin::TwinError::Yaml(format!(
+                "cannot read {}: {e}",
+                path.display()
+            )));
+        }
+    };
+    let people = dir.join("attendees.csv");
+    match std::fs::read_to_string(&people) {
+        Ok(text) => {
+            let r = roster::parse(&text, "attendees.csv", world)
+                .map_err(|e| twin::TwinError::Yaml(e.to_string()))?;
+            twin.attendees = r.people.len() as u32;
+            twin.roster = Some(r.people);
+            twin.warnings.extend(r.warnings);
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(twin::TwinError::Yaml(format!(
+                "cannot read {}: {e}",
+                people.display()
+            )));
+        }
     }
+    Ok(twin)
 }

@@ -201,7 +201,8 @@ pub fn los_chart(world: &World, case: &CaseRuns, title: &str) -> String {
     let mut out = String::new();
     header(&mut out, title, height);
     let left = 160.0;
-    let plot_w = W - left - RIGHT;
+    // Room after each bar for its "E/F n min" label.
+    let plot_w = W - left - RIGHT - 90.0;
     let total = mean
         .iter()
         .map(|l| l.iter().sum::<f64>())
@@ -247,9 +248,9 @@ pub fn los_chart(world: &World, case: &CaseRuns, title: &str) -> String {
         let _ = writeln!(
             out,
             r##"<rect x="{lx}" y="{ly}" width="14" height="14" fill="{c}" stroke="#888"/><text x="{tx}" y="{ty}">level {l}</text>"##,
-            lx = W - RIGHT + 40.0,
+            lx = W - RIGHT + 60.0,
             c = colour,
-            tx = W - RIGHT + 60.0,
+            tx = W - RIGHT + 80.0,
             ty = ly + 11.0,
             l = (b'A' + k as u8) as char
         );

@@ -667,6 +667,12 @@ impl<'w> Sim<'w> {
             self.arrived(a);
             return;
         }
+        // A venue of rooms only (an imported schedule) has no corridors: the
+        // links are a stand-in, so people leave by the door and walk outside
+        // the modelled spaces instead of through other rooms.
+        if !self.w.has_circulation {
+            self.move_to(a, NOWHERE);
+        }
         self.schedule_hop(a);
     }
 
@@ -705,10 +711,15 @@ impl<'w> Sim<'w> {
     fn hop(&mut self, a: u32) {
         let ag = &self.agents[a as usize];
         let (at, dest) = (ag.at, ag.dest);
-        let next = if at == NOWHERE {
-            dest
-        } else {
+        let next = if at != NOWHERE {
             self.routes.next(at, dest)
+        } else if self.w.door_side[dest as usize] != NOWHERE
+            && self.open[self.w.door_side[dest as usize] as usize]
+        {
+            // From outside the modelled spaces: to the corridor at its door.
+            self.w.door_side[dest as usize]
+        } else {
+            dest
         };
         if next == NOWHERE || !self.open[next as usize] {
             self.stranded(a);

@@ -152,6 +152,10 @@ pub struct Twin {
     pub disruptions: Vec<Disruption>,
     /// The simulation stops here.
     pub end: Millis,
+    /// Real attendees from `attendees.csv`, instead of a generated population.
+    pub roster: Option<Vec<crate::roster::Person>>,
+    /// What loading skipped, each naming file and line.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -372,6 +376,8 @@ impl Twin {
             closed_at_start,
             disruptions,
             end: world.last_end + 1_800_000,
+            roster: None,
+            warnings: Vec::new(),
         })
     }
 }
@@ -397,5 +403,7 @@ fn unreachable_default(world: &World) -> Twin {
         closed_at_start: Vec::new(),
         disruptions: Vec::new(),
         end: world.last_end + 1_800_000,
+        roster: None,
+        warnings: Vec::new(),
     }
 }

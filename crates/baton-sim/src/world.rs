@@ -82,6 +82,11 @@ pub struct World {
     /// Where people without a session wait: foyers, outdoor spaces and
     /// corridors, nearest first from each space.
     pub hangouts: Vec<u16>,
+    /// The venue has spaces other than session rooms (corridors, foyers, entrances).
+    pub has_circulation: bool,
+    /// For each room, a neighbouring circulation space: where people coming
+    /// from outside the modelled spaces arrive at its door.
+    pub door_side: Vec<u16>,
     /// Signs by the space they hang in.
     pub signs_in: Vec<Vec<u16>>,
     pub sign_index: HashMap<String, u16>,
@@ -221,6 +226,16 @@ impl World {
                 )
             })
             .collect();
+        let has_circulation = spaces.iter().any(|s| !s.holds_sessions);
+        let door_side = (0..spaces.len())
+            .map(|i| {
+                adj[i]
+                    .iter()
+                    .filter(|(n, _)| !spaces[*n as usize].holds_sessions)
+                    .min_by_key(|(n, w)| (*w, *n))
+                    .map_or(NOWHERE, |(n, _)| *n)
+            })
+            .collect();
         let mut signs_in = vec![Vec::new(); spaces.len()];
         let mut sign_index = HashMap::new();
         for (i, sg) in spec.signs.iter().enumerate() {
@@ -242,6 +257,8 @@ impl World {
             entrances,
             registration,
             hangouts,
+            has_circulation,
+            door_side,
             signs_in,
             sign_index,
             midnight,
