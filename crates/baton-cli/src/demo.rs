@@ -77,11 +77,14 @@ async fn follow_stream(base: String, token: String, tx: mpsc::UnboundedSender<(i
                 continue;
             }
         };
-        let mut buf = String::new();
+        // Bytes until a whole event has arrived: a character may be split
+        // between two chunks.
+        let mut buf: Vec<u8> = Vec::new();
         while let Ok(Some(chunk)) = resp.chunk().await {
-            buf.push_str(&String::from_utf8_lossy(&chunk));
-            while let Some(end) = buf.find("\n\n") {
-                let event: String = buf.drain(..end + 2).collect();
+            buf.extend_from_slice(&chunk);
+            while let Some(end) = buf.windows(2).position(|w| w == b"\n\n") {
+                let raw: Vec<u8> = buf.drain(..end + 2).collect();
+                let event = String::from_utf8_lossy(&raw);
                 for line in event.lines() {
                     if let Some(id) = line.strip_prefix("id:") {
                         last_id = Some(id.trim().to_string());

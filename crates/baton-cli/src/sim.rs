@@ -71,7 +71,16 @@ pub fn run(args: SimArgs) -> Result<()> {
     let world = World::new(&loaded.spec, args.day).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut twin = baton_sim::load_twin(&args.event, &world)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.event.display()))?;
+    for w in &twin.warnings {
+        eprintln!("warning: {w}");
+    }
     if let Some(n) = args.attendees {
+        if twin.roster.is_some() {
+            bail!(
+                "--attendees cannot change a real attendee list ({}/attendees.csv); move the file away to simulate a generated crowd",
+                args.event.display()
+            );
+        }
         twin.attendees = n;
     }
     if let Some(c) = args.compliance

@@ -1379,6 +1379,7 @@ async fn start_simulation(State(s): State<AppState>, headers: HeaderMap, body: B
             json!({
                 "spec": serde_json::to_value(&e.config().spec).unwrap_or(Value::Null),
                 "policies": serde_json::to_value(&e.config().policy_set).unwrap_or(Value::Null),
+                "now": e.state().now,
             })
         })
         .await
@@ -1408,8 +1409,15 @@ async fn start_simulation(State(s): State<AppState>, headers: HeaderMap, body: B
         b: (lb, pb),
         seeds,
         actor: caller.name.clone(),
+        now: current["now"].as_i64().unwrap_or(0),
     };
-    match s.sims.start(req) {
+    // Loading twin.yaml and attendees.csv reads files: off the async runtime.
+    let sims = s.sims.clone();
+    let started = match tokio::task::spawn_blocking(move || sims.start(req)).await {
+        Ok(r) => r,
+        Err(e) => Err(Some(format!("the simulation could not start: {e}"))),
+    };
+    match started {
         Ok(job) => (
             StatusCode::ACCEPTED,
             axum::Json(json!({"id": job.id, "total": job.total})),

@@ -94,12 +94,34 @@ pub struct Request {
     pub b: (String, PolicySet),
     pub seeds: u32,
     pub actor: String,
+    /// Journal time now: the what-if simulates the event day it falls on.
+    pub now: i64,
+}
+
+/// Which programme day (from 1) holds local time `now`; day 1 before the
+/// event and the last day after it.
+pub fn day_of(spec: &Spec, now: i64) -> u32 {
+    let off = i64::from(spec.event.utc_offset_s) * 1000;
+    let mut days: Vec<i64> = spec
+        .sessions
+        .iter()
+        .map(|s| (s.start + off).div_euclid(86_400_000))
+        .collect();
+    days.sort_unstable();
+    days.dedup();
+    let today = (now + off).div_euclid(86_400_000);
+    match days.binary_search(&today) {
+        Ok(i) => i as u32 + 1,
+        Err(0) => 1,
+        Err(i) => i as u32,
+    }
 }
 
 impl Simulations {
     /// Starts a run, or says why not (`Err(None)`: one is already running).
     pub fn start(self: &Arc<Self>, req: Request) -> Result<Arc<Job>, Option<String>> {
-        let world = World::new(&req.spec, 1).map_err(|e| Some(e.to_string()))?;
+        let world =
+            World::new(&req.spec, day_of(&req.spec, req.now)).map_err(|e| Some(e.to_string()))?;
         let twin = baton_sim::load_twin(&req.event_dir, &world).map_err(|e| Some(e.to_string()))?;
         let job = {
             let mut inner = self
@@ -133,7 +155,16 @@ impl Simulations {
         let spawned = std::thread::Builder::new()
             .name("baton-sim".into())
             .spawn(move || {
-                let result = run(&world, &twin, req, &j);
+                // A panic in a run must not leave the server refusing every
+                // later what-if as "already running".
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    run(&world, &twin, req, &j)
+                }))
+                .unwrap_or_else(|_| JobResult {
+                    state: "failed",
+                    error: Some("the simulation stopped on an internal error".into()),
+                    ..Default::default()
+                });
                 if let Ok(mut r) = j.result.lock() {
                     *r = result;
                 }

@@ -25,6 +25,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     println!("on:  {:?}\noff: {:?}", on.kpis, off.kpis);
+    let agents = baton_sim::agents::population(&world, &twin, seed);
+    println!(
+        "the twin holds {:.0} bytes per attendee",
+        baton_sim::agents::bytes_per_agent(&agents)
+    );
     println!(
         "decisions {} / {}, signs followed {}",
         on.decisions, off.decisions, on.sign_followed

@@ -58,6 +58,8 @@ pub struct Agent {
     /// Doors tried for the current goal.
     pub tries: u8,
     pub notified: u16,
+    /// When this person means to think again (a walk to a foyer may outlast it).
+    pub wake: Millis,
 }
 
 /// SplitMix64: turns (seed, salt) into well-spread stream keys.
@@ -201,6 +203,7 @@ pub fn population(world: &World, twin: &Twin, seed: u64) -> Vec<Agent> {
             aware: NONE,
             tries: 0,
             notified: 0,
+            wake: 0,
         });
     }
     out

@@ -120,4 +120,6 @@ pub struct RunResult {
     pub events: u64,
     pub sign_followed: u64,
     pub attendees: u32,
+    /// Attendees who had left the venue when the day ended.
+    pub left: u32,
 }

@@ -10,7 +10,8 @@
 //!
 //! **Architecture invariant:** a run is a pure function of (event, twin,
 //! policy set, seed, compliance): no wall clock, no I/O, no shared random
-//! state. The same inputs give the same KPIs on any machine and thread count.
+//! state. The same inputs give the same KPIs whatever the thread count (and
+//! on any machine whose maths library rounds `ln`, `exp` and `cos` alike).
 
 pub mod agents;
 pub mod kpi;

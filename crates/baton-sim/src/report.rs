@@ -359,11 +359,11 @@ fn slug(s: &str) -> String {
 /// Every chart for a study.
 pub fn charts(world: &World, cases: &[CaseRuns]) -> Vec<Chart> {
     let mut out = Vec::new();
-    for c in cases {
+    for (i, c) in cases.iter().enumerate() {
         if let Some(first) = c.runs.first() {
             let title = format!("Occupancy of the busiest spaces, {} (first seed)", c.name);
             out.push(Chart {
-                file: format!("occupancy-{}.svg", slug(&c.name)),
+                file: format!("occupancy-{}-{}.svg", i + 1, slug(&c.name)),
                 svg: occupancy_chart(world, first, &title),
                 title,
             });
@@ -373,7 +373,7 @@ pub fn charts(world: &World, cases: &[CaseRuns]) -> Vec<Chart> {
             c.name
         );
         out.push(Chart {
-            file: format!("los-{}.svg", slug(&c.name)),
+            file: format!("los-{}-{}.svg", i + 1, slug(&c.name)),
             svg: los_chart(world, c, &title),
             title,
         });

@@ -124,6 +124,7 @@ struct Sim<'w> {
     /// Live mode: signals waiting to be posted to the server.
     outbox: Option<Vec<Signal>>,
     start: Millis,
+    seed: u64,
     seq: u64,
     now: Millis,
     next_tick: Millis,
@@ -289,6 +290,7 @@ impl<'w> Sim<'w> {
             eng,
             outbox: live.then(Vec::new),
             start,
+            seed: opts.seed,
             seq: 0,
             now: start,
             next_tick: start,
@@ -391,8 +393,21 @@ impl<'w> Sim<'w> {
         self.at(start + 1_000, Ev::Sensors);
         self.at(start, Ev::Sample);
         self.at(self.t.end, Ev::Finish);
-        // Staff start at a post in their zone: a foyer, entrance or queue.
         self.now = start;
+        // Spaces shut at the start are reported shut, so the engine and the
+        // twin agree on what is open.
+        for i in 0..self.t.closed_at_start.len() {
+            let sp = self.t.closed_at_start[i];
+            self.signal(
+                "twin-ops",
+                SignalType::SpaceClosed,
+                w.spaces[sp as usize].id.clone(),
+                SignalData::Closed {
+                    reason: Some("closed at the start of the day".into()),
+                },
+            );
+        }
+        // Staff start at a post in their zone: a foyer, entrance or queue.
         for (i, st) in w.spec.staff.iter().enumerate() {
             let post = (0..w.spaces.len() as u16)
                 .filter(|&s| w.zones[w.spaces[s as usize].zone as usize] == st.zone)
@@ -443,6 +458,9 @@ impl<'w> Sim<'w> {
     /// Runs the engine's clock up to `t`: the ticks that fire timers and
     /// minute policies, exactly as the server's core thread would.
     fn advance(&mut self, t: Millis) {
+        // An event a tick scheduled between the last tick and `t` is taken
+        // at the current time: the clock never runs backwards.
+        let t = t.max(self.now);
         while self.eng.is_some() && self.next_tick <= t {
             self.now = self.next_tick;
             self.next_tick += self.tick;
@@ -751,7 +769,13 @@ impl<'w> Sim<'w> {
                     self.members[goal as usize].push((a, epoch));
                 }
             }
-            Purpose::Hangout => self.agents[a as usize].phase = Phase::Idle,
+            Purpose::Hangout => {
+                // A wake-up that fell during the walk was dropped: take it now.
+                let ag = &mut self.agents[a as usize];
+                ag.phase = Phase::Idle;
+                let (t, g) = (ag.wake.max(self.now), ag.epoch);
+                self.at(t, Ev::Decide(a, g));
+            }
             Purpose::Register => {
                 self.agents[a as usize].phase = Phase::Queue;
                 self.reg_q.push_back(a);
@@ -825,7 +849,7 @@ impl<'w> Sim<'w> {
             let stream = self.purpose[a as usize] == Purpose::Stream;
             let scheduled = !self.room_sessions[r].is_empty();
             let doors_open = stream || !scheduled || self.holder[r] == ag.goal;
-            if doors_open && self.occ[r] < self.w.spaces[r].capacity {
+            if doors_open && self.open[r] && self.occ[r] < self.w.spaces[r].capacity {
                 self.move_to(a, room);
                 self.arrived(a);
             } else {
@@ -849,11 +873,13 @@ impl<'w> Sim<'w> {
         let mut best = (f64::NEG_INFINITY, NONE);
         if tries < 3 {
             for s in 0..w.sessions.len() {
-                let st = self.s_start[s];
-                if st > self.now + 15 * 60_000 {
+                // Sorted by the published start; a delayed one may start later.
+                if w.sessions[s].start > self.now + 15 * 60_000 {
                     break;
                 }
-                if self.s_phase[s] == SessionPhase::Ended
+                let st = self.s_start[s];
+                if st > self.now + 15 * 60_000
+                    || self.s_phase[s] == SessionPhase::Ended
                     || st < self.now - 10 * 60_000
                     || w.sessions[s].space == avoid
                     || !self.open[w.sessions[s].space as usize]
@@ -896,8 +922,15 @@ impl<'w> Sim<'w> {
             ag.phase = Phase::Idle;
             ag.epoch = ag.epoch.wrapping_add(1);
         }
-        let g = self.agents[a as usize].epoch;
-        self.at(self.now + 60_000, Ev::Decide(a, g));
+        self.wake_at(a, self.now + 60_000);
+    }
+
+    /// Thinks again at `t`; if still walking to a foyer then, on arrival.
+    fn wake_at(&mut self, a: u32, t: Millis) {
+        let ag = &mut self.agents[a as usize];
+        ag.wake = t;
+        let g = ag.epoch;
+        self.at(t, Ev::Decide(a, g));
     }
 
     fn known_start(&self, a: u32, s: u32) -> Millis {
@@ -945,8 +978,7 @@ impl<'w> Sim<'w> {
                     ag.phase = Phase::Idle;
                     ag.epoch = ag.epoch.wrapping_add(1);
                 }
-                let g = self.agents[a as usize].epoch;
-                self.at(leave_at, Ev::Decide(a, g));
+                self.wake_at(a, leave_at);
             }
             return;
         }
@@ -1083,13 +1115,17 @@ impl<'w> Sim<'w> {
                 if ag.resp.random::<f64>() >= p {
                     return;
                 }
-                self.redirect_acc += 1;
                 if heading {
+                    self.redirect_acc += 1;
                     self.switch_to(a, to_session, to_space, from);
                 } else if to_session != NONE {
-                    let c = ag.cursor as usize;
+                    // Planned for later: the bookmark changes (a stream
+                    // offered for a later session cannot be planned for, so
+                    // it is not counted as followed).
+                    let c = (ag.cursor as usize).min(ag.plan.len());
                     if let Some(x) = ag.plan[c..].iter_mut().find(|x| **x == from) {
                         *x = to_session;
+                        self.redirect_acc += 1;
                     }
                 }
             }
@@ -1106,8 +1142,13 @@ impl<'w> Sim<'w> {
                 }
                 ag.aware = session;
                 if heading {
-                    // Back to the foyer; the plan item is taken up again in time.
-                    ag.cursor = ag.cursor.saturating_sub(1);
+                    // Back to the foyer; the session is taken up again in time.
+                    let c = ag.cursor as usize;
+                    if c > 0 && ag.plan.get(c - 1) == Some(&session) {
+                        ag.cursor -= 1;
+                    } else {
+                        ag.plan.insert(c.min(ag.plan.len()), session);
+                    }
                     ag.goal = NONE;
                     ag.epoch = ag.epoch.wrapping_add(1);
                     self.decide(a);
@@ -1335,6 +1376,13 @@ impl<'w> Sim<'w> {
                             if self.open[sp as usize] != open {
                                 self.open[sp as usize] = open;
                                 self.routes = w.routes(&self.open);
+                                // The staff at the door confirm it.
+                                let (kind, data) = if open {
+                                    (SignalType::SpaceOpened, SignalData::Opened { reason: None })
+                                } else {
+                                    (SignalType::SpaceClosed, SignalData::Closed { reason: None })
+                                };
+                                self.signal("twin-ops", kind, id.to_string(), data);
                             }
                         }
                     }
@@ -1388,7 +1436,10 @@ impl<'w> Sim<'w> {
                 },
                 _ => Note::Other,
             }
-        } else if let Some(s) = about {
+        } else if let Some(s) = about
+            && self.s_start[s as usize] > w.sessions[s as usize].start
+        {
+            // Only a session that really moved makes a notice about it a delay.
             Note::Delay { session: s }
         } else {
             Note::Other
@@ -1541,8 +1592,7 @@ impl<'w> Sim<'w> {
             let h = self.choose_hangout(a);
             if h != space && h != NOWHERE {
                 self.go(a, h, Purpose::Hangout);
-                let g = self.agents[a as usize].epoch;
-                self.at(self.now + 5 * 60_000, Ev::Decide(a, g));
+                self.wake_at(a, self.now + 5 * 60_000);
             }
         }
     }
@@ -1717,9 +1767,12 @@ impl<'w> Sim<'w> {
         };
         match d {
             Disruption::Popular { session, share, .. } => {
+                // Who adopts it comes from a stream of its own per attendee,
+                // so it is the same people under every policy set.
+                let key = agents::mix(self.seed, 1_000 + i as u64);
                 for a in 0..self.agents.len() {
+                    let take = Pcg32::new(key, a as u64).random::<f64>() < share;
                     let ag = &mut self.agents[a];
-                    let take = ag.life.random::<f64>() < share;
                     if !take
                         || ag.phase == Phase::Gone
                         || self.s_start[session as usize] <= self.now
@@ -1838,6 +1891,11 @@ impl<'w> Sim<'w> {
             events: self.events,
             sign_followed: self.sign_followed,
             attendees: self.agents.len() as u32,
+            left: self
+                .agents
+                .iter()
+                .filter(|a| a.phase == Phase::Gone)
+                .count() as u32,
         }
     }
 }

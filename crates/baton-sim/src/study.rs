@@ -98,7 +98,7 @@ pub fn run_study(
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<CaseRuns>, RunError> {
     let seeds: Vec<u64> = (0..u64::from(opts.seeds))
-        .map(|i| opts.first_seed + i)
+        .map(|i| opts.first_seed.wrapping_add(i))
         .collect();
     let jobs: Vec<(usize, usize)> = (0..seeds.len())
         .flat_map(|s| (0..cases.len()).map(move |c| (c, s)))
@@ -212,7 +212,7 @@ pub fn summary(world: &World, twin: &Twin, cases: &[CaseRuns], opts: StudyOption
     Summary {
         event: world.spec.event.name.clone(),
         seeds: (0..u64::from(opts.seeds))
-            .map(|i| opts.first_seed + i)
+            .map(|i| opts.first_seed.wrapping_add(i))
             .collect(),
         attendees: cases
             .first()

@@ -101,7 +101,8 @@ pub enum Disruption {
         at: Millis,
         minutes: Option<u32>,
     },
-    /// `people` arrive together at the first entrance over `minutes`.
+    /// `people` arrive together over `minutes` (badge holders through any
+    /// open entrance, the rest at the one by the registration desks).
     Surge {
         at: Millis,
         people: u32,

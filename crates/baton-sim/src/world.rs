@@ -299,12 +299,14 @@ impl World {
                 }
             }
             for from in 0..n {
-                if dist[from] == u32::MAX {
+                if from == to {
+                    secs[from * n + to] = 0;
+                    next[from * n + to] = to as u16;
                     continue;
                 }
-                secs[from * n + to] = dist[from];
-                if from == to {
-                    next[from * n + to] = to as u16;
+                // A closed space can be left (never entered or crossed):
+                // from it, the way out is through its best open neighbour.
+                if open[from] && dist[from] == u32::MAX {
                     continue;
                 }
                 // The neighbour on a shortest path; ties go to the lower index.
@@ -319,6 +321,10 @@ impl World {
                         best = (c, u);
                     }
                 }
+                if best.1 == NOWHERE {
+                    continue;
+                }
+                secs[from * n + to] = if open[from] { dist[from] } else { best.0 };
                 next[from * n + to] = best.1;
             }
         }

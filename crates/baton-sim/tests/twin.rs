@@ -51,6 +51,46 @@ fn the_engine_is_in_the_loop() {
     // Both days had the same attendees and the same plans: a full room turns people away either way.
     assert_eq!(on.attendees, off.attendees);
     assert!(off.kpis.turned_away > 0.0);
+    // Nobody is left stranded: the day ends half an hour after the last
+    // session, and by then (almost) everyone has gone home.
+    for r in [&on, &off] {
+        assert!(
+            f64::from(r.left) >= 0.98 * f64::from(r.attendees),
+            "{} of {} left",
+            r.left,
+            r.attendees
+        );
+    }
+}
+
+#[test]
+fn a_closed_space_can_be_left_but_not_entered_or_crossed() {
+    let (_, world, _) = setup();
+    let id = |s: &str| world.space_index[s];
+    let mut open = vec![true; world.spaces.len()];
+    let all = world.routes(&open);
+    assert_eq!(
+        all.next(id("corridor-central"), id("hall-a")),
+        id("foyer-north")
+    );
+    open[id("foyer-north") as usize] = false;
+    let r = world.routes(&open);
+    // Hall A's only door is on the foyer: not through a closed one.
+    assert_eq!(
+        r.next(id("corridor-central"), id("hall-a")),
+        baton_sim::world::NOWHERE
+    );
+    // Into it: no way.
+    assert_eq!(
+        r.next(id("corridor-central"), id("foyer-north")),
+        baton_sim::world::NOWHERE
+    );
+    // Out of it: yes, by its open neighbours.
+    assert_ne!(
+        r.next(id("foyer-north"), id("main-entrance")),
+        baton_sim::world::NOWHERE
+    );
+    assert!(r.secs(id("foyer-north"), id("main-entrance")) < u32::MAX);
 }
 
 #[test]
@@ -101,7 +141,7 @@ fn the_example_policies_beat_no_orchestration_pair_by_pair() {
     baton_sim::report::write(dir.path(), &summary, &charts, "").expect("write");
     let md = std::fs::read_to_string(dir.path().join("kpis.md")).expect("kpis.md");
     assert!(md.contains("attendee-minutes above capacity"));
-    assert!(dir.path().join("occupancy-policies.svg").exists());
+    assert!(dir.path().join("occupancy-1-policies.svg").exists());
     let json: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.path().join("summary.json")).expect("json"),
     )
