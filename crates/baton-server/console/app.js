@@ -737,63 +737,140 @@
 
   // ---------------------------------------------------------------- simulation
 
+  // The API: POST /v1/simulations {a, b, seeds} starts one run at a time
+  // (operators and admins); GET /v1/simulations/{id} reports progress, then
+  // the KPI table (A, B and the paired A − B), SVG charts and the summary.
+  const SIM = { polling: null, shown: null };
+
   function wireSimulation() {
     const f = $("f-sim");
     for (const side of ["a", "b"]) {
-      f.elements[side].addEventListener("change", () => { f.elements[side + "_text"].hidden = f.elements[side].value !== "custom"; });
+      f.elements[side].addEventListener("change", () => {
+        const t = f.elements[side + "_text"];
+        t.hidden = f.elements[side].value !== "custom";
+        if (!t.hidden) t.focus();
+      });
     }
     f.addEventListener("submit", async (ev) => {
       ev.preventDefault();
+      if (!canOperate()) return;
       const pick = (side) => f.elements[side].value === "custom" ? f.elements[side + "_text"].value : f.elements[side].value;
-      const body = { a: pick("a"), b: pick("b"), seeds: Number(f.elements.seeds.value) || 20 };
+      const body = { a: pick("a"), b: pick("b"), seeds: Number(f.elements.seeds.value) || 10 };
+      for (const x of f.querySelectorAll("[aria-invalid]")) x.removeAttribute("aria-invalid");
       const status = $("sim-status");
+      status.className = "";
       status.textContent = "Starting…";
       $("sim-result").replaceChildren();
+      $("btn-sim").disabled = true;
       try {
         const r = await api.post("/v1/simulations", body);
         pollSimulation(r.id);
       } catch (e) {
+        $("btn-sim").disabled = false;
+        status.className = "error";
         status.textContent = e.status === 404 ? "Simulations are not available on this server." :
           e.status === 409 ? "A simulation is already running; wait for it to finish." :
             e.status === 403 ? "Viewers cannot run simulations." : "The simulation could not start: " + e.message;
-        status.className = "error";
+        // A 400 names the field at fault: policy set A or B, or the seeds.
+        const field = e.problem && e.problem.field;
+        const bad = field === "seeds" ? f.elements.seeds :
+          field === "a" || field === "b" ? (f.elements[field].value === "custom" ? f.elements[field + "_text"] : f.elements[field]) : null;
+        if (bad) { bad.setAttribute("aria-invalid", "true"); bad.focus(); }
+        if (e.status === 409) loadSimulations(); // show the run in progress
       }
     });
   }
 
+  /** On opening the view: the reason a viewer cannot run, and the latest run, resumed if it is still going. */
+  async function loadSimulations() {
+    const why = $("btn-sim").dataset.why;
+    $("sim-why").hidden = !why || canOperate();
+    $("sim-why").textContent = why ? "Run is disabled: " + why + "; operators and admins can." : "";
+    if (SIM.polling) return;
+    let items = [];
+    try { items = (await api.get("/v1/simulations")).items || []; } catch (_) { return; }
+    const last = items[0];
+    if (!last || last.id === SIM.shown) return;
+    pollSimulation(last.id);
+  }
+
   async function pollSimulation(id) {
+    if (SIM.polling === id) return;
+    SIM.polling = id;
     const status = $("sim-status"), bar = $("sim-progress");
     status.className = "";
     bar.hidden = false;
-    for (;;) {
-      let s;
-      try { s = await api.get("/v1/simulations/" + encodeURIComponent(id)); } catch (e) {
-        status.textContent = e.status === 404 ? "Simulations are not available on this server." : e.message;
-        bar.hidden = true; return;
+    $("btn-sim").disabled = true;
+    try {
+      for (;;) {
+        let s;
+        try { s = await api.get("/v1/simulations/" + encodeURIComponent(id)); } catch (e) {
+          status.className = "error";
+          status.textContent = e.status === 404 ? "The simulation " + id + " is no longer kept on the server." : e.message;
+          return;
+        }
+        if (SIM.polling !== id) return;
+        const total = s.total || 0, done = Math.min(s.done || 0, total);
+        bar.max = Math.max(1, total); bar.value = done;
+        bar.setAttribute("aria-valuetext", done + " of " + total + " runs");
+        if (s.state === "running") {
+          status.textContent = "Running " + s.id + " (started by " + s.started_by + "): " + done + " of " + total + " runs done";
+          await new Promise((r) => setTimeout(r, 1000));
+          continue;
+        }
+        SIM.shown = id;
+        if (s.state === "done") {
+          status.textContent = "Done: " + s.id + ", " + total + " runs, started by " + s.started_by + ".";
+          renderSimulation(s);
+        } else {
+          status.className = "error";
+          status.textContent = "The simulation failed: " + (s.error || "unknown error");
+          $("sim-result").replaceChildren();
+        }
+        return;
       }
-      bar.max = Math.max(1, s.total || 1); bar.value = s.done || 0;
-      status.textContent = s.state === "running" ? "Running: " + (s.done || 0) + " of " + (s.total || "?") + " runs" :
-        s.state === "done" ? "Done: " + s.total + " runs" : "Failed: " + (s.error || "unknown error");
-      if (s.state !== "running") { bar.hidden = true; renderSimulation(s); return; }
-      await new Promise((r) => setTimeout(r, 1000));
+    } finally {
+      if (SIM.polling === id) {
+        SIM.polling = null;
+        bar.hidden = true;
+        gate($("btn-sim"));
+      }
     }
+  }
+
+  /** A mean with its 95% interval; a KPI undefined on these runs is "n/a". */
+  function estimate(x) {
+    const n = (v) => typeof v === "number" && isFinite(v) ? v.toFixed(2) : null;
+    if (!x || n(x.mean) === null) return "n/a";
+    const lo = n(x.lo), hi = n(x.hi);
+    return n(x.mean) + (lo === null || hi === null ? "" : " [" + lo + ", " + hi + "]");
   }
 
   function renderSimulation(s) {
     const out = $("sim-result");
-    const ci = (x) => x ? x.mean.toFixed(2) + " [" + x.lo.toFixed(2) + ", " + x.hi.toFixed(2) + "]" : "—";
-    out.replaceChildren(el("table", { class: "plain-table sim" },
-      el("caption", { text: "Outcome KPIs: mean and 95% interval over seeds; difference B − A, paired" }),
-      el("thead", null, el("tr", null, ...["KPI", "unit", "A", "B", "B − A", "significant"].map((h) => el("th", { scope: "col", text: h })))),
-      el("tbody", null, ...(s.table || []).map((r) => el("tr", { class: r.significant ? "sig" : "" },
-        el("th", { scope: "row", text: r.kpi }), el("td", { text: r.unit }), el("td", { class: "num", text: ci(r.a) }),
-        el("td", { class: "num", text: ci(r.b) }), el("td", { class: "num", text: ci(r.diff) }), el("td", { text: r.significant ? "yes" : "no" }))))));
+    const cases = (s.summary && s.summary.cases) || [];
+    const name = (i, fallback) => (cases[i] && cases[i].name) || fallback;
+    const [na, nb] = [name(0, "A"), name(1, "B")];
+    const seeds = (s.summary && s.summary.seeds) || [];
+    const sig = (r) => !r.significant ? "no" : r.favours ? "yes, favours " + r.favours : "yes";
+    const cell = (r, side, x) => el("td", { class: "num" + (r.favours && r.favours === (side === "a" ? na : nb) ? " favoured" : "") }, estimate(x));
+    out.replaceChildren(el("table", { class: "plain-table sim", id: "sim-table" },
+      el("caption", { text: "Outcome KPIs of " + na + " (A) and " + nb + " (B): mean and 95% interval over " + (seeds.length || "the") + " seeds; A − B paired by seed. A significant difference's interval excludes zero." }),
+      el("thead", null, el("tr", null,
+        el("th", { scope: "col", text: "KPI" }), el("th", { scope: "col", text: "Unit" }),
+        el("th", { scope: "col", text: "A: " + na }), el("th", { scope: "col", text: "B: " + nb }),
+        el("th", { scope: "col", text: "A − B" }), el("th", { scope: "col", text: "Significant" }))),
+      el("tbody", null, ...(s.table || []).map((r) => el("tr", { class: r.significant ? "sig" : "", dataset: { kpi: r.key } },
+        el("th", { scope: "row", text: r.kpi }), el("td", { text: r.unit }),
+        cell(r, "a", r.a), cell(r, "b", r.b), el("td", { class: "num", text: estimate(r.diff) }),
+        el("td", { class: "verdict", text: sig(r) }))))));
     // Server-made SVG goes in as an image: a data: URL in <img> never runs script.
     for (const c of s.charts || []) {
-      if (typeof c.svg !== "string") continue;
+      if (!c || typeof c.svg !== "string") continue;
+      const title = String(c.title || "chart");
       out.append(el("figure", { class: "chart" },
-        el("img", { src: "data:image/svg+xml;charset=utf-8," + encodeURIComponent(c.svg), alt: c.title }),
-        el("figcaption", { text: c.title })));
+        el("img", { src: "data:image/svg+xml;charset=utf-8," + encodeURIComponent(c.svg), alt: "Chart: " + title }),
+        el("figcaption", { text: title })));
     }
   }
 
@@ -813,6 +890,7 @@
     if (v === "timeline") loadDeadLetters();
     if (v === "connectors") { loadConnectors(); connTimer = setInterval(loadConnectors, 5000); }
     if (v === "actions") renderOverrides();
+    if (v === "simulation") loadSimulations();
   }
 
   function keys(ev) {
