@@ -235,9 +235,14 @@ fn incident(id: &str, space: &str) -> Value {
 
 /// Polls a JavaScript expression until it is truthy; returns its value.
 async fn until(c: &Client, expr: &str, what: &str) -> Value {
+    until_n(c, expr, what, POLLS).await
+}
+
+/// [`until`] with its own number of polls, for work that is long by nature.
+async fn until_n(c: &Client, expr: &str, what: &str, polls: u32) -> Value {
     let script = format!("try {{ return ({expr}); }} catch (e) {{ return null; }}");
     let mut last = Value::Null;
-    for _ in 0..POLLS {
+    for _ in 0..polls {
         match c.execute(&script, vec![]).await {
             Ok(v) if truthy(&v) => return v,
             Ok(v) => last = v,
@@ -688,6 +693,177 @@ async fn an_override_shows_its_lock_and_expires_on_the_manual_clock() {
         c,
         "document.getElementById('timeline').textContent.includes('override on sign:sign-foyer ended')",
         "the expiry in the timeline",
+    )
+    .await;
+    let _ = b.client.clone().close().await;
+    s.stop().await;
+}
+
+// ------------------------------------------------------------------ 5. what-if simulation
+
+const EXAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/rustconf-lisbon"
+);
+/// Polls of the page while a what-if runs: simulated days in a debug build
+/// on a shared machine can take minutes. A guard, not a timing assertion.
+const SIM_POLLS: u32 = 12_000;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_runs_a_what_if_and_a_viewer_reads_it() {
+    let _one = serial().lock().await;
+    let Some(b) = browser().await else { return };
+    // The bundled example has a twin.yaml, so the twin is the documented one.
+    let s = Server::start(Path::new(EXAMPLE)).await;
+    let c = &b.client;
+    sign_in(c, &s.base, &s.tok.operator).await;
+    go(c, "simulation").await;
+    let run = until(
+        c,
+        "(() => { const b = document.getElementById('btn-sim'); return b && !b.disabled && {why: document.getElementById('sim-why').hidden}; })()",
+        "an enabled run button",
+    )
+    .await;
+    assert_eq!(run["why"], true, "an operator sees no viewer reason: {run}");
+    // Live policies against none (the form's defaults, set explicitly), 2 seeds.
+    c.execute(
+        "const f = document.getElementById('f-sim'); f.elements.a.value = 'live'; f.elements.b.value = 'none';",
+        vec![],
+    )
+    .await
+    .expect("choosing the sides");
+    let seeds = c
+        .find(Locator::Css("#f-sim input[name=seeds]"))
+        .await
+        .expect("the seeds field");
+    seeds.clear().await.expect("clearing the seeds");
+    seeds.send_keys("2").await.expect("typing the seeds");
+    click(c, "#btn-sim").await;
+    // While it runs the button is disabled and the status counts runs of 4.
+    until(
+        c,
+        "document.getElementById('btn-sim').disabled || document.querySelector('#sim-table')",
+        "the run starting",
+    )
+    .await;
+    until_n(
+        c,
+        "document.querySelectorAll('#sim-table tbody tr').length === 8",
+        "the KPI table of the finished what-if",
+        SIM_POLLS,
+    )
+    .await;
+    let table = until(
+        c,
+        "(() => { const t = document.getElementById('sim-table'); return t && {
+            heads: [...t.querySelectorAll('thead th')].map(h => h.textContent),
+            rowHeads: t.querySelectorAll('tbody th[scope=row]').length,
+            caption: t.caption && t.caption.textContent,
+            text: t.tBodies[0].textContent,
+            status: document.getElementById('sim-status').textContent,
+            enabled: !document.getElementById('btn-sim').disabled,
+            bar: document.getElementById('sim-progress').hidden,
+        }; })()",
+        "the table's contents",
+    )
+    .await;
+    let heads: Vec<&str> = table["heads"]
+        .as_array()
+        .expect("headers")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(
+        heads,
+        [
+            "KPI",
+            "Unit",
+            "A: live policies",
+            "B: no orchestration",
+            "A − B",
+            "Significant"
+        ],
+        "{table}"
+    );
+    assert_eq!(table["rowHeads"], 8, "{table}");
+    let text = table["text"].as_str().unwrap_or_default();
+    assert!(
+        !text.contains("null") && !text.contains("NaN") && !text.contains("undefined"),
+        "an undefined mean shows as n/a: {table}"
+    );
+    assert!(
+        table["status"]
+            .as_str()
+            .is_some_and(|x| x.starts_with("Done") && x.contains("4 runs")),
+        "{table}"
+    );
+    assert_eq!(table["enabled"], true, "the button comes back: {table}");
+    assert_eq!(table["bar"], true, "the progress bar goes: {table}");
+    // Charts are images of data: URLs with their titles, and they decode.
+    let charts = until(
+        c,
+        "(() => { const imgs = [...document.querySelectorAll('#sim-result figure.chart img')];
+            return imgs.length > 0 && imgs.every(i => i.complete) && imgs.map(i => ({
+                data: i.getAttribute('src').startsWith('data:image/svg+xml'),
+                alt: i.alt, width: i.naturalWidth,
+                caption: i.closest('figure').querySelector('figcaption').textContent,
+            })); })()",
+        "the chart images",
+    )
+    .await;
+    let charts = charts.as_array().expect("charts");
+    assert!(!charts.is_empty());
+    for ch in charts {
+        assert_eq!(ch["data"], true, "{ch}");
+        assert!(
+            ch["width"].as_u64().is_some_and(|w| w > 0),
+            "the SVG decodes: {ch}"
+        );
+        let caption = ch["caption"].as_str().unwrap_or_default();
+        assert!(!caption.is_empty(), "{ch}");
+        assert_eq!(ch["alt"], format!("Chart: {caption}"), "{ch}");
+    }
+    assert_eq!(
+        c.execute(
+            "return document.querySelectorAll('#sim-result script, #sim-result svg').length;",
+            vec![]
+        )
+        .await
+        .expect("script"),
+        0,
+        "no inline SVG or script in the page"
+    );
+    c.execute(
+        "document.getElementById('sim-table').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .expect("scrolling");
+    screenshot(c, "simulation").await;
+
+    // A viewer reads the same run, and cannot start one.
+    click(c, "#btn-signout").await;
+    sign_in(c, &s.base, &s.tok.viewer).await;
+    go(c, "simulation").await;
+    let btn = until(
+        c,
+        "(() => { const b = document.getElementById('btn-sim'); const w = document.getElementById('sim-why');
+            return b && !w.hidden && {disabled: b.disabled, title: b.title, why: w.textContent}; })()",
+        "the viewer's disabled run button",
+    )
+    .await;
+    assert_eq!(btn["disabled"], true, "{btn}");
+    assert_eq!(btn["title"], "viewers cannot run simulations", "{btn}");
+    assert!(
+        btn["why"]
+            .as_str()
+            .is_some_and(|w| w.contains("viewers cannot run simulations")),
+        "{btn}"
+    );
+    until(
+        c,
+        "document.querySelectorAll('#sim-table tbody tr').length === 8",
+        "the latest run, shown to the viewer",
     )
     .await;
     let _ = b.client.clone().close().await;
