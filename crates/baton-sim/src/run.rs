@@ -1075,6 +1075,32 @@ impl<'w> Sim<'w> {
         false
     }
 
+    /// Swaps a bookmark (or drops it, for a stream) and, for app users,
+    /// tells Baton, as the app would: they are no longer on their way there.
+    fn rebook(&mut self, a: u32, from: u32, to: u32) {
+        let ag = &mut self.agents[a as usize];
+        let c = (ag.cursor as usize).min(ag.plan.len());
+        let mut changed = false;
+        for i in 0..ag.plan.len() {
+            if ag.plan[i] == from {
+                changed = true;
+                if to != NONE {
+                    ag.plan[i] = to;
+                }
+            }
+        }
+        if to == NONE {
+            // Only the bookmarks still ahead can be dropped without moving the cursor.
+            let (done, ahead) = ag.plan.split_at(c);
+            let mut kept: Vec<u32> = done.to_vec();
+            kept.extend(ahead.iter().copied().filter(|&x| x != from));
+            ag.plan = kept;
+        }
+        if changed && ag.app {
+            self.send_plan(a);
+        }
+    }
+
     /// Follows a redirect: to another session, or to the stream of `from`.
     fn switch_to(&mut self, a: u32, to_session: u32, to_space: u16, from: u32) {
         if to_session != NONE {
@@ -1118,14 +1144,15 @@ impl<'w> Sim<'w> {
                 if heading {
                     self.redirect_acc += 1;
                     self.switch_to(a, to_session, to_space, from);
+                    self.rebook(a, from, to_session);
                 } else if to_session != NONE {
                     // Planned for later: the bookmark changes (a stream
                     // offered for a later session cannot be planned for, so
                     // it is not counted as followed).
                     let c = (ag.cursor as usize).min(ag.plan.len());
-                    if let Some(x) = ag.plan[c..].iter_mut().find(|x| **x == from) {
-                        *x = to_session;
+                    if ag.plan[c..].contains(&from) {
                         self.redirect_acc += 1;
+                        self.rebook(a, from, to_session);
                     }
                 }
             }
