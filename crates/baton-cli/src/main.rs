@@ -88,43 +88,7 @@ enum Cmd {
     Restore { data: PathBuf },
     /// Simulate the event day with the digital twin over many seeds: KPI
     /// table with 95% intervals, paired comparisons, a report folder with charts.
-    Sim {
-        /// The event directory (its `twin.yaml`, if any, scripts the day).
-        event: PathBuf,
-        /// How many seeds (each a whole simulated day per policy set).
-        #[arg(long, default_value_t = 20)]
-        seeds: u32,
-        /// The first seed; seeds run first..first+N.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Policy set A (default: the event's own policies).
-        #[arg(long)]
-        policies: Option<PathBuf>,
-        /// Policy set B, compared with A on the same seeds.
-        #[arg(long)]
-        vs: Option<PathBuf>,
-        /// Where the report goes.
-        #[arg(long, default_value = "sim-report")]
-        out: PathBuf,
-        /// Print the KPIs as JSON instead of a table.
-        #[arg(long)]
-        json: bool,
-        /// Override the number of attendees.
-        #[arg(long)]
-        attendees: Option<u32>,
-        /// Probability of following a notification or sign (default: twin.yaml, else 0.3 / 0.35).
-        #[arg(long)]
-        compliance: Option<f64>,
-        /// Also run A against no orchestration at compliance 0.1, 0.3 and 0.5.
-        #[arg(long)]
-        sensitivity: bool,
-        /// Which day of a multi-day event, counting from 1.
-        #[arg(long, default_value_t = 1)]
-        day: u32,
-        /// Worker threads (default: all cores).
-        #[arg(long)]
-        threads: Option<usize>,
-    },
+    Sim(sim::SimArgs),
     /// Run the live service: HTTP API, journal, execution.
     Serve {
         /// The event directory.
@@ -313,33 +277,7 @@ fn main() {
             .map(|s| print!("{s}"))
         }),
         Cmd::Restore { data } => restore(&data),
-        Cmd::Sim {
-            event,
-            seeds,
-            seed,
-            policies,
-            vs,
-            out,
-            json,
-            attendees,
-            compliance,
-            sensitivity,
-            day,
-            threads,
-        } => sim::run(sim::SimArgs {
-            event,
-            seeds,
-            first_seed: seed,
-            policies,
-            vs,
-            out,
-            json,
-            attendees,
-            compliance,
-            sensitivity,
-            day,
-            threads,
-        }),
+        Cmd::Sim(args) => sim::run(args),
         Cmd::Explain {
             position,
             event,

@@ -8,18 +8,42 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+#[derive(clap::Args)]
 pub struct SimArgs {
+    /// The event directory (its `twin.yaml`, if any, scripts the day).
     pub event: PathBuf,
+    /// How many seeds (each a whole simulated day per policy set).
+    #[arg(long, default_value_t = 20)]
     pub seeds: u32,
+    /// The first seed; seeds run first..first+N.
+    #[arg(long = "seed", default_value_t = 1)]
     pub first_seed: u64,
+    /// Policy set A (default: the event's own policies).
+    #[arg(long)]
     pub policies: Option<PathBuf>,
+    /// Policy set B, compared with A on the same seeds.
+    #[arg(long)]
     pub vs: Option<PathBuf>,
+    /// Where the report goes.
+    #[arg(long, default_value = "sim-report")]
     pub out: PathBuf,
+    /// Print the KPIs as JSON instead of a table.
+    #[arg(long)]
     pub json: bool,
+    /// Override the number of attendees.
+    #[arg(long)]
     pub attendees: Option<u32>,
+    /// Probability of following a notification or sign (default: twin.yaml, else 0.3 / 0.35).
+    #[arg(long)]
     pub compliance: Option<f64>,
+    /// Also run A against no orchestration at compliance 0.1, 0.3 and 0.5.
+    #[arg(long)]
     pub sensitivity: bool,
+    /// Which day of a multi-day event, counting from 1.
+    #[arg(long, default_value_t = 1)]
     pub day: u32,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
     pub threads: Option<usize>,
 }
 
