@@ -150,7 +150,9 @@
     $("event-name").textContent = S.venue.event.name;
     document.title = "Baton — " + S.venue.event.name;
     fillSelects();
-    S.board = new B.Board($("board"), $("map"), $("map-note"));
+    // Signing in again in the same page (a restarted server ended the
+    // session) keeps the board: a second one would add its rows beside the first.
+    if (!S.board) S.board = new B.Board($("board"), $("map"), $("map-note"));
     S.board.setVenue(S.venue);
     B.board = S.board;
     B.streamStats = () => S.stream && { received: S.stream.received, resyncs: S.stream.resyncs };

@@ -221,6 +221,108 @@ impl Server {
             let _ = tokio::time::timeout(Duration::from_secs(10), r.done).await;
         }
     }
+
+    /// Stops the server gracefully (the core drains and snapshots) and
+    /// starts a new one on the same event and data directory, as
+    /// `a_restart_keeps_the_journal_state` in `api.rs` does: the journal
+    /// restores, the tokens stay, console sessions (held in memory) do not.
+    async fn restart(mut self, event: &Path) -> Server {
+        let r = self.running.take().expect("a running server");
+        let _ = r.shutdown.send(());
+        tokio::time::timeout(Duration::from_secs(10), r.done)
+            .await
+            .expect("the server stops")
+            .expect("the server task")
+            .expect("the server ends cleanly");
+        let mut cfg = Config::new(event.to_path_buf(), self._dir.path().join("data"));
+        cfg.listen = "127.0.0.1:0".parse().expect("an address");
+        cfg.start_at = Some(START_AT);
+        cfg.clock = ClockMode::Manual;
+        let running = baton_server::start(cfg)
+            .await
+            .expect("the server starts again");
+        Server {
+            base: format!("http://{}", running.addr),
+            running: Some(running),
+            tok: self.tok,
+            http: reqwest::Client::new(),
+            _dir: self._dir,
+        }
+    }
+}
+
+/// A TCP relay between the browser and the server: the page's origin is
+/// the relay's address, which stays put while the link is cut (every open
+/// connection dropped, new ones closed at once, as a dead network would),
+/// restored, or pointed at a restarted server.
+struct Relay {
+    addr: std::net::SocketAddr,
+    up: tokio::sync::watch::Sender<bool>,
+    upstream: std::sync::Arc<std::sync::Mutex<String>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Relay {
+    async fn start(upstream: &str) -> Relay {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("the relay's port");
+        let addr = listener.local_addr().expect("the relay's address");
+        let (up, _) = tokio::sync::watch::channel(true);
+        let upstream = std::sync::Arc::new(std::sync::Mutex::new(
+            upstream.trim_start_matches("http://").to_string(),
+        ));
+        let (tx, target) = (up.clone(), upstream.clone());
+        let task = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let mut rx = tx.subscribe();
+                if !*rx.borrow_and_update() {
+                    drop(inbound);
+                    continue;
+                }
+                let to = target.lock().expect("the upstream address").clone();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&to).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = rx.wait_for(|up| !*up) => {}
+                    }
+                });
+            }
+        });
+        Relay {
+            addr,
+            up,
+            upstream,
+            task,
+        }
+    }
+
+    fn base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn cut(&self) {
+        self.up.send_replace(false);
+    }
+
+    fn restore(&self) {
+        self.up.send_replace(true);
+    }
+
+    fn point_at(&self, base: &str) {
+        *self.upstream.lock().expect("the upstream address") =
+            base.trim_start_matches("http://").to_string();
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.up.send_replace(false);
+        self.task.abort();
+    }
 }
 
 fn occupancy(id: &str, space: &str, count: i64) -> Value {
@@ -282,6 +384,11 @@ async fn sign_in(c: &Client, base: &str, token: &str) {
     c.goto(&format!("{base}/"))
         .await
         .expect("the console loads");
+    sign_in_here(c, token).await;
+}
+
+/// Signs in on the page as it is (no navigation).
+async fn sign_in_here(c: &Client, token: &str) {
     until(
         c,
         "!document.getElementById('signin').hidden",
@@ -867,6 +974,129 @@ async fn an_operator_runs_a_what_if_and_a_viewer_reads_it() {
     )
     .await;
     let _ = b.client.clone().close().await;
+    s.stop().await;
+}
+
+// ------------------------------------------------------------------ 6. a network drop
+
+const HALL_A: &str = "document.querySelector('tr[data-space=\"hall-a\"] .occ-text')?.textContent";
+
+/// The page's marker and the stream's resync count: a reload would lose
+/// the marker; a resync (re-reading every list) would count.
+async fn marks(c: &Client) -> Value {
+    c.execute(
+        "return {marker: window.__marker ?? null, resyncs: Baton.streamStats().resyncs, rows: document.querySelectorAll('#board tr[data-space]').length};",
+        vec![],
+    )
+    .await
+    .expect("reading the page's marks")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stream_resumes_after_a_network_drop_without_a_reload() {
+    let _one = serial().lock().await;
+    let Some(b) = browser().await else { return };
+    let event = Path::new(FIXTURE);
+    let s = Server::start(event).await;
+    let relay = Relay::start(&s.base).await;
+    let c = &b.client;
+    sign_in(c, &relay.base(), &s.tok.operator).await;
+    s.signal(occupancy("d-1", "hall-a", 30)).await;
+    until(c, &format!("{HALL_A} === '30 / 100'"), "Hall A at 30").await;
+    c.execute("window.__marker = 1; return true;", vec![])
+        .await
+        .expect("marking the page");
+    let before = marks(c).await;
+
+    // The network goes: the open stream is cut and reconnects fail.
+    relay.cut();
+    until(
+        c,
+        "document.getElementById('conn').textContent !== 'live'",
+        "the console showing the drop",
+    )
+    .await;
+    s.signal(occupancy("d-2", "hall-a", 60)).await;
+    s.signal(occupancy("d-3", "overflow-1", 12)).await;
+    let during = c
+        .execute(&format!("return {HALL_A};"), vec![])
+        .await
+        .expect("reading the board");
+    assert_eq!(during, "30 / 100", "nothing reaches the page while cut");
+    screenshot(c, "drop-offline").await;
+
+    // It comes back: the stream resumes from its last event id and brings
+    // what happened meanwhile, in the same page.
+    relay.restore();
+    until(
+        c,
+        &format!(
+            "{HALL_A} === '60 / 100' && document.querySelector('tr[data-space=\"overflow-1\"] .occ-text').textContent === '12 / 80'"
+        ),
+        "the readings posted during the drop",
+    )
+    .await;
+    until(
+        c,
+        "document.getElementById('conn').textContent === 'live'",
+        "the stream live again",
+    )
+    .await;
+    let after = marks(c).await;
+    assert_eq!(after["marker"], 1, "the page did not reload: {after}");
+    assert_eq!(
+        after["resyncs"], before["resyncs"],
+        "resumed from its position, not re-read: {before} {after}"
+    );
+    // And it keeps streaming.
+    s.signal(occupancy("d-4", "hall-a", 65)).await;
+    until(
+        c,
+        &format!("{HALL_A} === '65 / 100'"),
+        "Hall A at 65 after the drop",
+    )
+    .await;
+
+    // A server restart behind the same address: the journal restores, the
+    // in-memory console session does not. The page says so, signs in again
+    // without reloading, and shows what happened while the server was down.
+    relay.cut();
+    until(
+        c,
+        "document.getElementById('conn').textContent !== 'live'",
+        "the console showing the drop",
+    )
+    .await;
+    let s = s.restart(event).await;
+    relay.point_at(&s.base);
+    s.signal(occupancy("d-5", "hall-a", 80)).await;
+    relay.restore();
+    until(
+        c,
+        "!document.getElementById('signin').hidden && document.getElementById('signin-error').textContent.includes('session ended')",
+        "the console asking to sign in again",
+    )
+    .await;
+    sign_in_here(c, &s.tok.operator).await;
+    until(
+        c,
+        &format!("{HALL_A} === '80 / 100'"),
+        "Hall A at 80 after the restart",
+    )
+    .await;
+    let again = marks(c).await;
+    assert_eq!(again["marker"], 1, "the page did not reload: {again}");
+    assert_eq!(again["rows"], 3, "one row per space, not two: {again}");
+    s.signal(occupancy("d-6", "hall-a", 85)).await;
+    until(
+        c,
+        &format!("{HALL_A} === '85 / 100'"),
+        "Hall A at 85, live after the restart",
+    )
+    .await;
+    screenshot(c, "drop-restored").await;
+    let _ = b.client.clone().close().await;
+    drop(relay);
     s.stop().await;
 }
 
