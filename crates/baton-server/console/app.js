@@ -360,6 +360,7 @@
   function renderQueue() {
     const pending = [...S.decisions.values()].filter(isPending).sort((a, b) => b.priority - a.priority || a.at - b.at);
     const list = $("pending");
+    const hadFocus = list.contains(document.activeElement);
     list.replaceChildren();
     $("pending-empty").hidden = pending.length > 0;
     $("queue-count").textContent = pending.length ? String(pending.length) : "";
@@ -376,6 +377,8 @@
         el("span", { class: "scope", text: " " + (d.scope && (d.scope.space || d.scope.session || d.scope.zone) || "") }),
         el("span", { class: "when", text: d.status === "escalated" ? " escalated — still approvable" : exp ? " expires " + B.hhmm(exp) : " no timeout" }));
       list.append(li);
+      // A re-render (any decision event) keeps the keyboard where it was.
+      if (hadFocus && d.id === S.selected) li.focus();
     }
     renderDetail();
     const sug = [...S.decisions.values()].filter((d) => d.status === "suggested").sort((a, b) => b.at - a.at).slice(0, 20);
@@ -392,6 +395,18 @@
       if (on) li.focus();
     }
     renderDetail();
+  }
+
+  /**
+   * After a dialog closes, the keyboard goes back to the selected decision
+   * when the element it came from is gone (the queue re-rendered meanwhile).
+   */
+  function refocus() {
+    const a = document.activeElement;
+    if (a && a !== document.body) return;
+    if ($("view-queue").hidden) return;
+    const li = [...$("pending").children].find((x) => x.dataset.decision === S.selected);
+    if (li) li.focus();
   }
 
   function renderDetail() {
@@ -895,6 +910,13 @@
     if (v === "simulation") loadSimulations();
   }
 
+  /** Shows a view now, not at the next `hashchange`: a hidden element cannot take the focus. */
+  function showView(v) {
+    if (location.hash === "#" + v) return;
+    location.hash = v;
+    route();
+  }
+
   function keys(ev) {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const t = ev.target;
@@ -908,8 +930,8 @@
     switch (ev.key) {
       case "?": $("help").showModal(); break;
       case "/": location.hash = "board"; $("board-find").focus(); ev.preventDefault(); break;
-      case "j": if (pending.length) { location.hash = "queue"; select(pending[Math.min(pending.length - 1, i + 1)]); } break;
-      case "k": if (pending.length) { location.hash = "queue"; select(pending[Math.max(0, i - 1)]); } break;
+      case "j": if (pending.length) { showView("queue"); select(pending[Math.min(pending.length - 1, i + 1)]); } break;
+      case "k": if (pending.length) { showView("queue"); select(pending[Math.max(0, i - 1)]); } break;
       case "a": if (d && canOperate()) approve(d); break;
       case "e": if (d && canOperate()) editApprove(d); break;
       case "r": if (d && canOperate()) reject(d); break;
@@ -923,6 +945,7 @@
     $("btn-pause").addEventListener("click", togglePause);
     $("btn-emergency").addEventListener("click", toggleEmergency);
     $("btn-help").addEventListener("click", () => $("help").showModal());
+    $("confirm").addEventListener("close", refocus);
     window.addEventListener("hashchange", route);
     document.addEventListener("keydown", keys);
     const bf = () => S.board && S.board.setFilter({

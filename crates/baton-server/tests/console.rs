@@ -380,6 +380,16 @@ async fn click(c: &Client, css: &str) {
     panic!("could not click {css}: {last}");
 }
 
+/// Presses one key, as a person at the keyboard would: the key goes to
+/// whatever has the focus.
+async fn press(c: &Client, key: char) {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let keys = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: key })
+        .then(KeyAction::Up { value: key });
+    c.perform_actions(keys).await.expect("pressing a key");
+}
+
 async fn sign_in(c: &Client, base: &str, token: &str) {
     c.goto(&format!("{base}/"))
         .await
@@ -1097,6 +1107,186 @@ async fn the_stream_resumes_after_a_network_drop_without_a_reload() {
     screenshot(c, "drop-restored").await;
     let _ = b.client.clone().close().await;
     drop(relay);
+    s.stop().await;
+}
+
+// ------------------------------------------------------------------ 7. the keyboard
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_works_the_queue_by_keyboard() {
+    let _one = serial().lock().await;
+    let Some(b) = browser().await else { return };
+    let s = Server::start(Path::new(FIXTURE)).await;
+    // Two pending decisions: Hall A full (priority 50) and, with the foyer
+    // policy switched to approve, an incident in the foyer (priority 10).
+    let (st, v) = s
+        .call(
+            reqwest::Method::POST,
+            "/v1/policies/foyer-notice/mode",
+            &s.tok.operator,
+            Some(json!({"mode": "approve"})),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    s.signal(occupancy("k-1", "hall-a", 95)).await;
+    s.signal(incident("k-2", "foyer")).await;
+    let c = &b.client;
+    sign_in(c, &s.base, &s.tok.operator).await;
+    until(
+        c,
+        "document.querySelectorAll('#pending li[data-decision]').length === 2",
+        "two pending decisions",
+    )
+    .await;
+    let selected = "(() => { const li = document.querySelector('#pending li[aria-selected=\"true\"]'); return li && li.querySelector('.pol').textContent; })()";
+    let focused = "document.activeElement?.dataset?.decision === document.querySelector('#pending li[aria-selected=\"true\"]')?.dataset.decision";
+
+    // j moves down (and opens the queue), k back up, j down again.
+    press(c, 'j').await;
+    until(
+        c,
+        "!document.getElementById('view-queue').hidden",
+        "the queue opened by j",
+    )
+    .await;
+    until(
+        c,
+        &format!("{selected} === 'foyer-notice'"),
+        "j: the second decision",
+    )
+    .await;
+    until(c, focused, "the selected decision has the focus").await;
+    press(c, 'k').await;
+    until(
+        c,
+        &format!("{selected} === 'hall-full'"),
+        "k: the first decision",
+    )
+    .await;
+    until(
+        c,
+        "document.querySelector('#decision-detail h3')?.textContent.includes('hall-full')",
+        "its detail",
+    )
+    .await;
+    press(c, 'j').await;
+    until(
+        c,
+        &format!("{selected} === 'foyer-notice'"),
+        "j: the second again",
+    )
+    .await;
+    let id = until(
+        c,
+        "document.querySelector('#pending li[aria-selected=\"true\"]').dataset.decision",
+        "the selected decision's id",
+    )
+    .await;
+    let id = id.as_str().expect("an id").to_string();
+    until(
+        c,
+        &format!("document.querySelector('#decision-detail h3')?.textContent.includes('{id}')"),
+        "the detail of the selected decision",
+    )
+    .await;
+
+    // a asks once; Enter confirms.
+    press(c, 'a').await;
+    let dialog = until(
+        c,
+        "document.getElementById('confirm').open && {title: document.getElementById('confirm-title').textContent, focus: document.activeElement.id}",
+        "the approval's confirmation",
+    )
+    .await;
+    assert_eq!(dialog["title"], "Approve foyer-notice?", "{dialog}");
+    assert_eq!(dialog["focus"], "confirm-ok", "Enter confirms: {dialog}");
+    screenshot(c, "keyboard-confirm").await;
+    press(c, fantoccini::key::Key::Enter.into()).await;
+    until(
+        c,
+        "!document.getElementById('confirm').open",
+        "the confirmation closing (an error shows in it otherwise)",
+    )
+    .await;
+    until(
+        c,
+        &format!(
+            "document.querySelectorAll('#pending li[data-decision]').length === 1 && !document.querySelector('#pending li[data-decision=\"{id}\"]') && {selected} === 'hall-full'"
+        ),
+        "the approved decision gone from the queue, the other selected",
+    )
+    .await;
+    until(
+        c,
+        focused,
+        "the keyboard still in the queue after it re-rendered",
+    )
+    .await;
+    let (_, d) = s
+        .call(
+            reqwest::Method::GET,
+            &format!("/v1/decisions/{id}"),
+            &s.tok.viewer,
+            None,
+        )
+        .await;
+    assert_eq!(d["status"], "approved", "{d}");
+    assert_eq!(d["policy"], "foyer-notice", "{d}");
+    let (_, hall) = s
+        .call(
+            reqwest::Method::GET,
+            "/v1/decisions?policy=hall-full",
+            &s.tok.viewer,
+            None,
+        )
+        .await;
+    assert_eq!(
+        hall["items"][0]["status"], "pending",
+        "only the selected one: {hall}"
+    );
+    // The timeline says so too.
+    press(c, '6').await;
+    until(
+        c,
+        "!document.getElementById('view-timeline').hidden",
+        "the timeline by its number",
+    )
+    .await;
+    until(
+        c,
+        &format!(
+            "[...document.querySelectorAll('#timeline li')].some(li => li.textContent.includes('decision {id} action 0 succeeded'))"
+        ),
+        "the approved action's result in the timeline",
+    )
+    .await;
+
+    // ? opens the help, which lists the keys; Escape closes it.
+    press(c, '?').await;
+    let help = until(
+        c,
+        "document.getElementById('help').open && [...document.querySelectorAll('#help dt')].map(d => d.textContent)",
+        "the keyboard help",
+    )
+    .await;
+    let keys: Vec<&str> = help
+        .as_array()
+        .expect("the help's keys")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for want in ["j / k", "a", "e", "r", "/", "1–8", "?"] {
+        assert!(keys.contains(&want), "the help lacks {want:?}: {keys:?}");
+    }
+    screenshot(c, "keyboard-help").await;
+    press(c, fantoccini::key::Key::Escape.into()).await;
+    until(
+        c,
+        "!document.getElementById('help').open",
+        "the help closing",
+    )
+    .await;
+    let _ = b.client.clone().close().await;
     s.stop().await;
 }
 
