@@ -12,10 +12,18 @@ use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+#[derive(clap::Args)]
 pub struct DemoArgs {
+    /// Journal time runs this many times faster than the wall clock.
+    #[arg(long, default_value_t = 60.0)]
     pub speed: f64,
+    #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: std::net::SocketAddr,
+    /// Keep the journal here (default: a fresh temporary directory).
+    #[arg(long)]
     pub data: Option<PathBuf>,
+    /// The twin's seed (its attendees, plans and randomness).
+    #[arg(long, default_value_t = 1)]
     pub seed: u64,
 }
 

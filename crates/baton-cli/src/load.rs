@@ -7,17 +7,31 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+#[derive(clap::Args)]
 pub struct Load {
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
     pub url: String,
+    /// An ingest (or admin) token.
+    #[arg(long)]
     pub token: String,
+    /// A signal file (one CloudEvent per line); default: synthetic readings.
+    #[arg(long)]
     pub file: Option<std::path::PathBuf>,
-    /// Signals per second in total; 0 means as fast as possible.
+    /// Signals per second in total; 0 = as fast as the server answers.
+    #[arg(long, default_value_t = 0)]
     pub rate: u64,
+    #[arg(long, default_value_t = 32)]
     pub concurrency: usize,
+    /// Signals per request (1 = single CloudEvents).
+    #[arg(long, default_value_t = 1)]
     pub batch: usize,
+    /// How many signals to send.
+    #[arg(long, default_value_t = 100_000)]
     pub signals: u64,
-    /// Listen here for the server's webhooks and time signal → webhook for
-    /// the marker readings (count a multiple of 100; see examples/loadtest).
+    /// Receive the server's webhooks here and time signal -> webhook
+    /// (serve examples/loadtest with notify routed to this address; the
+    /// marker readings are a multiple of 100).
+    #[arg(long)]
     pub receiver: Option<std::net::SocketAddr>,
 }
 

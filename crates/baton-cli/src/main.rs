@@ -71,19 +71,7 @@ enum Cmd {
     },
     /// Serve the bundled example event, with the digital twin as its crowd:
     /// signals through the HTTP ingest, actions back from the SSE stream, at 60x.
-    Demo {
-        /// The twin's seed (its attendees, plans and randomness).
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Journal time runs this many times faster than the wall clock.
-        #[arg(long, default_value_t = 60.0)]
-        speed: f64,
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: std::net::SocketAddr,
-        /// Keep the journal here (default: a fresh temporary directory).
-        #[arg(long)]
-        data: Option<PathBuf>,
-    },
+    Demo(demo::DemoArgs),
     /// Open a data directory: restore the latest snapshot, replay the tail, report.
     Restore { data: PathBuf },
     /// Simulate the event day with the digital twin over many seeds: KPI
@@ -112,31 +100,7 @@ enum Cmd {
     },
     /// Load a running server: post signals at a rate and concurrency, singly
     /// or batched; report the accepted rate, errors and latency percentiles.
-    Load {
-        #[arg(long, default_value = "http://127.0.0.1:8080")]
-        url: String,
-        /// An ingest (or admin) token.
-        #[arg(long)]
-        token: String,
-        /// A signal file (one CloudEvent per line); default: synthetic readings.
-        #[arg(long)]
-        file: Option<PathBuf>,
-        /// Signals per second in total; 0 = as fast as the server answers.
-        #[arg(long, default_value_t = 0)]
-        rate: u64,
-        #[arg(long, default_value_t = 32)]
-        concurrency: usize,
-        /// Signals per request (1 = single CloudEvents).
-        #[arg(long, default_value_t = 1)]
-        batch: usize,
-        /// How many signals to send.
-        #[arg(long, default_value_t = 100_000)]
-        signals: u64,
-        /// Receive the server's webhooks here and time signal -> webhook
-        /// (serve examples/loadtest with notify routed to this address).
-        #[arg(long)]
-        receiver: Option<std::net::SocketAddr>,
-    },
+    Load(load::Load),
     /// Turn a published schedule (pretalx/c3voc JSON, frab/pentabarf XML,
     /// gzipped or not) into an event directory that passes `baton check`.
     ///
@@ -208,17 +172,7 @@ fn main() {
             data,
         } => run_replay(&event, &signals, out.as_deref(), data.as_deref()).map(|_| ()),
         Cmd::Scenario { event, out } => scenario(&event, out.as_deref()),
-        Cmd::Demo {
-            speed,
-            listen,
-            data,
-            seed,
-        } => demo::run(demo::DemoArgs {
-            speed,
-            listen,
-            data,
-            seed,
-        }),
+        Cmd::Demo(args) => demo::run(args),
         Cmd::Serve {
             event,
             data,
@@ -254,28 +208,9 @@ fn main() {
             },
             force,
         ),
-        Cmd::Load {
-            url,
-            token,
-            file,
-            rate,
-            concurrency,
-            batch,
-            signals,
-            receiver,
-        } => runtime().and_then(|rt| {
-            rt.block_on(load::run(load::Load {
-                url,
-                token,
-                file,
-                rate,
-                concurrency,
-                batch,
-                signals,
-                receiver,
-            }))
-            .map(|s| print!("{s}"))
-        }),
+        Cmd::Load(args) => {
+            runtime().and_then(|rt| rt.block_on(load::run(args)).map(|s| print!("{s}")))
+        }
         Cmd::Restore { data } => restore(&data),
         Cmd::Sim(args) => sim::run(args),
         Cmd::Explain {

@@ -1,8 +1,8 @@
 //! `baton sim`: the twin over many seeds, a KPI table, a report folder.
 
 use anyhow::{Context, Result, bail};
+use baton_sim::World;
 use baton_sim::study::{self, Case, StudyOptions, Summary};
-use baton_sim::{Twin, World};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -52,15 +52,8 @@ pub fn policies_file(path: &Path, spec: &baton_model::Spec) -> Result<baton_mode
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let name = path.display().to_string();
-    baton_spec::policies_from_yaml(&name, &text, spec).map_err(|d| {
-        anyhow::anyhow!(
-            "{}",
-            d.iter()
-                .map(|x| x.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    })
+    baton_spec::policies_from_yaml(&name, &text, spec)
+        .map_err(|d| anyhow::anyhow!("{}", baton_spec::lines(&d)))
 }
 
 fn stem(p: &Path) -> String {
@@ -204,9 +197,10 @@ pub fn run(args: SimArgs) -> Result<()> {
     let charts = baton_sim::report::charts(&world, &runs);
     baton_sim::report::write(&args.out, &summary, &charts, &extra)
         .with_context(|| format!("writing the report to {}", args.out.display()))?;
-    let per_run = main_secs * threads.min(runs.len() * args.seeds as usize).max(1) as f64
-        / (args.seeds as f64 * runs.len() as f64);
-    let stats = run_stats(&runs, &twin);
+    // Thread-seconds per simulated day: wall time × busy threads ÷ runs.
+    let n_runs = args.seeds as usize * runs.len();
+    let per_run = main_secs * threads.clamp(1, n_runs) as f64 / n_runs as f64;
+    let stats = run_stats(&runs);
     if args.json {
         let mut v = serde_json::to_value(&summary)?;
         if let Some(o) = v.as_object_mut() {
@@ -227,7 +221,7 @@ pub fn run(args: SimArgs) -> Result<()> {
     }
     eprintln!(
         "{} runs ({} seeds × {} policy sets) in {:.1} s on {} thread(s): {:.2} s of one thread per run; {} attendees; {}; peak RSS {} MB",
-        args.seeds as usize * runs.len(),
+        n_runs,
         args.seeds,
         runs.len(),
         main_secs,
@@ -240,7 +234,7 @@ pub fn run(args: SimArgs) -> Result<()> {
     Ok(())
 }
 
-fn run_stats(runs: &[baton_sim::CaseRuns], _twin: &Twin) -> serde_json::Value {
+fn run_stats(runs: &[baton_sim::CaseRuns]) -> serde_json::Value {
     let all: Vec<&baton_sim::RunResult> = runs.iter().flat_map(|c| c.runs.iter()).collect();
     let n = all.len().max(1) as f64;
     let signals = all.iter().map(|r| r.signals as f64).sum::<f64>() / n;

@@ -108,6 +108,12 @@ impl Engine {
         &self.cfg
     }
 
+    /// The compiled configuration, shared: lets another thread read the
+    /// running spec and policy set without copying them.
+    pub fn shared_config(&self) -> Arc<Compiled> {
+        self.cfg.clone()
+    }
+
     /// Would `(source, id)` be dropped as a duplicate now? Ingest asks
     /// before journaling, so a retransmission is answered, not stored.
     pub fn is_duplicate(&self, source: &str, id: &str) -> bool {

@@ -803,27 +803,16 @@ async fn put_policies(State(s): State<AppState>, headers: HeaderMap, body: Bytes
         Ok(t) => t.to_string(),
         Err(_) => return Problem::bad_field("(body)", "not UTF-8").into_response(),
     };
-    let spec = match s
-        .query(|e, _| serde_json::to_value(&e.config().spec).unwrap_or(Value::Null))
-        .await
-    {
-        Ok(v) => v,
+    let (cfg, _) = match s.ask(|reply| Request::Config { reply }).await {
+        Ok(c) => c,
         Err(p) => return p.into_response(),
     };
-    let spec: baton_model::Spec = match serde_json::from_value(spec) {
-        Ok(v) => v,
-        Err(e) => return Problem::unavailable(e.to_string()).into_response(),
-    };
-    let set = match baton_spec::policies_from_yaml("policies.yaml", &text, &spec) {
+    let set = match baton_spec::policies_from_yaml("policies.yaml", &text, &cfg.spec) {
         Ok(set) => set,
         Err(diags) => {
             let mut p = Problem::bad_field(
                 diags.first().map(|d| d.field.clone()).unwrap_or_default(),
-                diags
-                    .iter()
-                    .map(|d| d.to_string())
-                    .collect::<Vec<_>>()
-                    .join("\n"),
+                baton_spec::lines(&diags),
             );
             p.title = "policy set refused";
             return p.into_response();
@@ -1374,42 +1363,27 @@ async fn start_simulation(State(s): State<AppState>, headers: HeaderMap, body: B
     }
     let a = Side::parse(body.a.as_deref());
     let b = Side::parse(Some(body.b.as_deref().unwrap_or("none")));
-    let current = match s
-        .query(|e, _| {
-            json!({
-                "spec": serde_json::to_value(&e.config().spec).unwrap_or(Value::Null),
-                "policies": serde_json::to_value(&e.config().policy_set).unwrap_or(Value::Null),
-                "now": e.state().now,
-            })
-        })
-        .await
-    {
-        Ok(v) => v,
+    let (cfg, now) = match s.ask(|reply| Request::Config { reply }).await {
+        Ok(c) => c,
         Err(p) => return p.into_response(),
     };
-    let (Ok(spec), Ok(live)) = (
-        serde_json::from_value::<baton_model::Spec>(current["spec"].clone()),
-        serde_json::from_value::<baton_model::PolicySet>(current["policies"].clone()),
-    ) else {
-        return Problem::unavailable("the running spec could not be read").into_response();
-    };
-    let pa = match a.resolve("a", &spec, &live) {
+    let pa = match a.resolve("a", &cfg.spec, &cfg.policy_set) {
         Ok(p) => p,
         Err(e) => return Problem::bad_field("a", e).into_response(),
     };
-    let pb = match b.resolve("b", &spec, &live) {
+    let pb = match b.resolve("b", &cfg.spec, &cfg.policy_set) {
         Ok(p) => p,
         Err(e) => return Problem::bad_field("b", e).into_response(),
     };
     let (la, lb) = crate::sims::labels(&a, &b);
     let req = crate::sims::Request {
         event_dir: s.event_dir.clone(),
-        spec,
+        config: cfg,
         a: (la, pa),
         b: (lb, pb),
         seeds,
         actor: caller.name.clone(),
-        now: current["now"].as_i64().unwrap_or(0),
+        now,
     };
     // Loading twin.yaml and attendees.csv reads files: off the async runtime.
     let sims = s.sims.clone();

@@ -57,6 +57,10 @@ pub enum Request {
         f: Query,
         reply: oneshot::Sender<Value>,
     },
+    /// The running configuration (spec and policy set) and journal time.
+    Config {
+        reply: oneshot::Sender<(Arc<baton_core::Compiled>, i64)>,
+    },
     /// Move a manual clock forward by `ms`, journaling a `Tick` at every
     /// minute boundary crossed and at the end, so timers and per-minute
     /// policies fire as they would have in real time.
@@ -367,6 +371,9 @@ enum Pending {
         f: Query,
         reply: oneshot::Sender<Value>,
     },
+    Config {
+        reply: oneshot::Sender<(Arc<baton_core::Compiled>, i64)>,
+    },
     Advance {
         ms: i64,
         reply: oneshot::Sender<Result<Advanced, String>>,
@@ -482,6 +489,7 @@ impl Worker {
                     });
                 }
                 Request::Query { f, reply } => pending.push(Pending::Query { f, reply }),
+                Request::Config { reply } => pending.push(Pending::Config { reply }),
                 Request::Advance { ms, reply } => pending.push(Pending::Advance { ms, reply }),
             }
         }
@@ -528,6 +536,9 @@ impl Worker {
                 }
                 Pending::Query { f, reply } => {
                     let _ = reply.send(f(&self.engine, &self.view));
+                }
+                Pending::Config { reply } => {
+                    let _ = reply.send((self.engine.shared_config(), self.engine.state().now));
                 }
                 Pending::Advance { ms, reply } => {
                     let _ = reply.send(self.advance(ms));

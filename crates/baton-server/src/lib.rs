@@ -75,10 +75,7 @@ pub async fn start(cfg: Config) -> Result<Running> {
         anyhow::anyhow!(
             "{} does not pass `baton check`:\n{}",
             cfg.event.display(),
-            d.iter()
-                .map(|x| x.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
+            baton_spec::lines(&d)
         )
     })?;
     std::fs::create_dir_all(&cfg.data)

@@ -77,19 +77,17 @@ impl Side {
         match self {
             Side::Live => Ok(live.clone()),
             Side::None => Ok(study::no_orchestration(live)),
-            Side::Yaml(text) => baton_spec::policies_from_yaml(field, text, spec).map_err(|d| {
-                d.iter()
-                    .map(|x| x.to_string())
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            }),
+            Side::Yaml(text) => {
+                baton_spec::policies_from_yaml(field, text, spec).map_err(|d| baton_spec::lines(&d))
+            }
         }
     }
 }
 
 pub struct Request {
     pub event_dir: PathBuf,
-    pub spec: Spec,
+    /// The running configuration: its spec is the one simulated.
+    pub config: Arc<baton_core::Compiled>,
     pub a: (String, PolicySet),
     pub b: (String, PolicySet),
     pub seeds: u32,
@@ -120,8 +118,8 @@ pub fn day_of(spec: &Spec, now: i64) -> u32 {
 impl Simulations {
     /// Starts a run, or says why not (`Err(None)`: one is already running).
     pub fn start(self: &Arc<Self>, req: Request) -> Result<Arc<Job>, Option<String>> {
-        let world =
-            World::new(&req.spec, day_of(&req.spec, req.now)).map_err(|e| Some(e.to_string()))?;
+        let world = World::new(&req.config.spec, day_of(&req.config.spec, req.now))
+            .map_err(|e| Some(e.to_string()))?;
         let twin = baton_sim::load_twin(&req.event_dir, &world).map_err(|e| Some(e.to_string()))?;
         let job = {
             let mut inner = self

@@ -627,36 +627,36 @@ impl<'w> Sim<'w> {
         if from == NOWHERE {
             return NOWHERE;
         }
-        let mut total = 0.0;
-        let mut weights: Vec<(u16, f64)> = Vec::with_capacity(self.w.hangouts.len());
-        let mut nearest = (u32::MAX, NOWHERE);
-        for &h in &self.w.hangouts {
-            if !self.open[h as usize] {
-                continue;
-            }
-            let secs = self.routes.secs(from, h);
-            if secs == u32::MAX {
-                continue;
-            }
-            nearest = nearest.min((secs, h));
-            let cap = f64::from(self.w.spaces[h as usize].capacity);
-            let free = (0.9 * cap - f64::from(self.occ[h as usize])).max(0.0);
-            let wgt = free * (-f64::from(secs) / 300.0).exp();
-            total += wgt;
-            weights.push((h, wgt));
-        }
+        // Reachable open foyers with their walk and weight; computed twice
+        // (sum, then draw) rather than collected, as this runs at every wait.
         let u: f64 = self.agents[a as usize].life.random();
+        let me: &Sim = self;
+        let candidates = || {
+            me.w.hangouts.iter().filter_map(move |&h| {
+                let secs = me.routes.secs(from, h);
+                if !me.open[h as usize] || secs == u32::MAX {
+                    return None;
+                }
+                let cap = f64::from(me.w.spaces[h as usize].capacity);
+                let free = (0.9 * cap - f64::from(me.occ[h as usize])).max(0.0);
+                Some((h, secs, free * (-f64::from(secs) / 300.0).exp()))
+            })
+        };
+        let total: f64 = candidates().map(|c| c.2).sum();
+        let nearest = candidates()
+            .map(|(h, secs, _)| (secs, h))
+            .min()
+            .map_or(NOWHERE, |x| x.1);
         if total <= 0.0 {
-            return nearest.1;
+            return nearest;
         }
         let mut x = u * total;
-        for (h, wgt) in &weights {
-            x -= wgt;
-            if x <= 0.0 {
-                return *h;
-            }
-        }
-        nearest.1
+        candidates()
+            .find(|c| {
+                x -= c.2;
+                x <= 0.0
+            })
+            .map_or(nearest, |c| c.0)
     }
 
     fn nearest_exit(&self, from: u16) -> u16 {
@@ -782,9 +782,7 @@ impl<'w> Sim<'w> {
                 self.serve_registration();
             }
             Purpose::Exit => {
-                let at = self.agents[a as usize].at;
                 self.move_to(a, NOWHERE);
-                let _ = at;
                 self.agents[a as usize].phase = Phase::Gone;
             }
         }
@@ -986,23 +984,19 @@ impl<'w> Sim<'w> {
 
     fn arrive(&mut self, a: u32) {
         let w = self.w;
-        let open_entrances: Vec<u16> = w
-            .entrances
-            .iter()
-            .copied()
-            .filter(|&e| self.open[e as usize])
-            .collect();
+        let open = &self.open;
+        let mut gates = w.entrances.iter().copied().filter(|&e| open[e as usize]);
+        let count = gates.clone().count();
         let ag = &mut self.agents[a as usize];
         let pick = ag.life.random::<f64>();
         let badge = ag.badge;
-        let gate = if open_entrances.is_empty() {
-            NOWHERE
-        } else if badge {
-            open_entrances
-                [((pick * open_entrances.len() as f64) as usize).min(open_entrances.len() - 1)]
+        // Badge holders use any open entrance; the rest the first (by the desks).
+        let nth = if badge {
+            ((pick * count as f64) as usize).min(count.saturating_sub(1))
         } else {
-            open_entrances[0]
+            0
         };
+        let gate = gates.nth(nth).unwrap_or(NOWHERE);
         ag.phase = Phase::Idle;
         self.move_to(a, gate);
         let id = format!("a{a}");

@@ -179,12 +179,41 @@ pub const DEFAULT_NOTIFICATION_COMPLIANCE: f64 = 0.3;
 pub const DEFAULT_SIGN_COMPLIANCE: f64 = 0.35;
 
 impl Twin {
-    /// The plain day: no `twin.yaml`.
+    /// The plain day, without `twin.yaml`: the one place the defaults live.
     pub fn plain(world: &World) -> Twin {
-        Twin::parse("", world).unwrap_or_else(|_| unreachable_default(world))
+        let seats: u64 = world
+            .spaces
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| world.sessions.iter().any(|s| s.space as usize == *i))
+            .map(|(_, s)| u64::from(s.capacity))
+            .sum();
+        Twin {
+            attendees: ((seats as f64) * 0.7).round() as u32,
+            doors: world.first_start - 3_600_000,
+            arrival_peak: world.first_start - 600_000,
+            arrival_spread: 1_800_000,
+            app_share: 0.7,
+            badge_share: 0.6,
+            compliance_notification: DEFAULT_NOTIFICATION_COMPLIANCE,
+            compliance_sign: DEFAULT_SIGN_COMPLIANCE,
+            sensor_interval: 30_000,
+            sensor_noise: 0.05,
+            sensor_dropout: 0.02,
+            operator_delay: 90_000,
+            operator_reject_share: 0.1,
+            desks: 3,
+            service: 45_000,
+            closed_at_start: Vec::new(),
+            disruptions: Vec::new(),
+            end: world.last_end + 1_800_000,
+            roster: None,
+            warnings: Vec::new(),
+        }
     }
 
     pub fn parse(text: &str, world: &World) -> Result<Twin, TwinError> {
+        let d = Twin::plain(world);
         let f: TwinFile = if text.trim().is_empty() {
             TwinFile::default()
         } else {
@@ -216,23 +245,16 @@ impl Twin {
                 Some(x) => Err(field(name, format!("{x} is not between 0 and 1"))),
             }
         };
-        let seats: u64 = world
-            .spaces
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| world.sessions.iter().any(|s| s.space as usize == *i))
-            .map(|(_, s)| u64::from(s.capacity))
-            .sum();
-        let attendees = f.attendees.unwrap_or(((seats as f64) * 0.7).round() as u32);
-        let doors = time(&f.doors, "doors", world.first_start - 3_600_000)?;
+        let attendees = f.attendees.unwrap_or(d.attendees);
+        let doors = time(&f.doors, "doors", d.doors)?;
         let arrival = f.arrival.clone().unwrap_or_default();
-        let peak = time(&arrival.peak, "arrival.peak", world.first_start - 600_000)?;
-        let spread = dur(&arrival.spread, "arrival.spread", 1_800_000)?;
+        let peak = time(&arrival.peak, "arrival.peak", d.arrival_peak)?;
+        let spread = dur(&arrival.spread, "arrival.spread", d.arrival_spread)?;
         let comp = f.compliance.clone().unwrap_or_default();
         let sensors = f.sensors.clone().unwrap_or_default();
         let op = f.operator.clone().unwrap_or_default();
         let reg = f.registration.clone().unwrap_or_default();
-        let noise = sensors.noise.unwrap_or(0.05);
+        let noise = sensors.noise.unwrap_or(d.sensor_noise);
         if !(0.0..=1.0).contains(&noise) {
             return Err(field(
                 "sensors.noise",
@@ -359,52 +381,28 @@ impl Twin {
             doors,
             arrival_peak: peak,
             arrival_spread: spread,
-            app_share: share(f.app_share, "app_share", 0.7)?,
-            badge_share: share(f.badge_share, "badge_share", 0.6)?,
+            app_share: share(f.app_share, "app_share", d.app_share)?,
+            badge_share: share(f.badge_share, "badge_share", d.badge_share)?,
             compliance_notification: share(
                 comp.notification,
                 "compliance.notification",
-                DEFAULT_NOTIFICATION_COMPLIANCE,
+                d.compliance_notification,
             )?,
-            compliance_sign: share(comp.sign, "compliance.sign", DEFAULT_SIGN_COMPLIANCE)?,
-            sensor_interval: dur(&sensors.interval, "sensors.interval", 30_000)?,
+            compliance_sign: share(comp.sign, "compliance.sign", d.compliance_sign)?,
+            sensor_interval: dur(&sensors.interval, "sensors.interval", d.sensor_interval)?,
             sensor_noise: noise,
-            sensor_dropout: share(sensors.dropout, "sensors.dropout", 0.02)?,
-            operator_delay: dur(&op.delay, "operator.delay", 90_000)?,
-            operator_reject_share: share(op.reject_share, "operator.reject_share", 0.1)?,
-            desks: reg.desks.unwrap_or(3),
-            service: dur(&reg.service, "registration.service", 45_000)?,
+            sensor_dropout: share(sensors.dropout, "sensors.dropout", d.sensor_dropout)?,
+            operator_delay: dur(&op.delay, "operator.delay", d.operator_delay)?,
+            operator_reject_share: share(
+                op.reject_share,
+                "operator.reject_share",
+                d.operator_reject_share,
+            )?,
+            desks: reg.desks.unwrap_or(d.desks),
+            service: dur(&reg.service, "registration.service", d.service)?,
             closed_at_start,
             disruptions,
-            end: world.last_end + 1_800_000,
-            roster: None,
-            warnings: Vec::new(),
+            ..d
         })
-    }
-}
-
-/// The plain day cannot fail to parse; this keeps `plain` total anyway.
-fn unreachable_default(world: &World) -> Twin {
-    Twin {
-        attendees: 1000,
-        doors: world.first_start - 3_600_000,
-        arrival_peak: world.first_start - 600_000,
-        arrival_spread: 1_800_000,
-        app_share: 0.7,
-        badge_share: 0.6,
-        compliance_notification: DEFAULT_NOTIFICATION_COMPLIANCE,
-        compliance_sign: DEFAULT_SIGN_COMPLIANCE,
-        sensor_interval: 30_000,
-        sensor_noise: 0.05,
-        sensor_dropout: 0.02,
-        operator_delay: 90_000,
-        operator_reject_share: 0.1,
-        desks: 3,
-        service: 45_000,
-        closed_at_start: Vec::new(),
-        disruptions: Vec::new(),
-        end: world.last_end + 1_800_000,
-        roster: None,
-        warnings: Vec::new(),
     }
 }

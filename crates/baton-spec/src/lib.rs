@@ -8,7 +8,7 @@ pub mod diagnostic;
 pub mod files;
 mod resolve;
 
-pub use diagnostic::{Diagnostic, Severity};
+pub use diagnostic::{Diagnostic, Severity, lines};
 pub use resolve::{Loaded, load, policies_from_yaml};
 
 /// JSON Schema of every spec file, keyed by file name, for `baton schema`.
