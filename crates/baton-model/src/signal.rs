@@ -123,6 +123,26 @@ pub enum SubjectKind {
 /// Type prefixes that only Baton itself may write into the journal.
 pub const RESERVED_PREFIXES: [&str; 4] = ["clock.", "action.", "baton.", "command."];
 
+/// Bounds on what one signal may carry, so a sender cannot make the journal,
+/// the dedup window or the read model hold arbitrary amounts of memory.
+/// A signal over any of them is refused with the field named.
+pub mod limits {
+    /// `id`, `subject` and the ids inside `data` (attendee, gate, space, task, sessions).
+    pub const ID_BYTES: usize = 256;
+    /// `source` (a URI reference).
+    pub const SOURCE_BYTES: usize = 1024;
+    /// `time` (an RFC 3339 timestamp is about 30 bytes).
+    pub const TIME_BYTES: usize = 64;
+    /// Free text inside `data` (`reason`, `kind`, `note`).
+    pub const TEXT_BYTES: usize = 4096;
+    /// `data` as sent, in bytes of JSON.
+    pub const DATA_BYTES: usize = 64 * 1024;
+    /// Nesting of arrays and objects inside `data`.
+    pub const DATA_DEPTH: usize = 16;
+    /// Sessions in one `attendee.plan`.
+    pub const PLAN_SESSIONS: usize = 1000;
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StaffStatus {
@@ -277,6 +297,8 @@ struct Envelope<'a> {
     time: Option<Cow<'a, str>>,
     #[serde(borrow)]
     data: Option<&'a RawValue>,
+    #[serde(borrow)]
+    data_base64: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -486,7 +508,122 @@ fn fast_utc(b: &[u8]) -> Option<Millis> {
     Some(((days * 24 + h) * 60 + mi) * 60_000 + sec * 1000 + ms)
 }
 
+fn bounded_attr(v: &str, field: &str, max: usize) -> Result<(), SignalError> {
+    if v.len() > max {
+        return Err(SignalError::malformed(
+            field,
+            format!("is {} bytes; at most {max} are allowed", v.len()),
+        ));
+    }
+    Ok(())
+}
+
+fn bounded(v: String, field: &str, max: usize) -> Result<String, SignalError> {
+    bounded_attr(&v, &format!("data.{field}"), max)?;
+    Ok(v)
+}
+
+fn bounded_opt(v: Option<String>, field: &str, max: usize) -> Result<Option<String>, SignalError> {
+    v.map(|v| bounded(v, field, max)).transpose()
+}
+
+/// Refuses `data` over [`limits::DATA_BYTES`] or nested deeper than
+/// [`limits::DATA_DEPTH`], by a scan of the bytes before anything parses it.
+fn check_data_shape(text: &str) -> Result<(), SignalError> {
+    if text.len() > limits::DATA_BYTES {
+        return Err(SignalError::malformed(
+            "data",
+            format!(
+                "is {} bytes; at most {} are allowed",
+                text.len(),
+                limits::DATA_BYTES
+            ),
+        ));
+    }
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in text.as_bytes() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limits::DATA_DEPTH {
+                    return Err(SignalError::malformed(
+                        "data",
+                        format!("is nested more than {} levels deep", limits::DATA_DEPTH),
+                    ));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// `data_base64` (structured mode): Baton's payloads are JSON, so the
+/// decoded bytes must be a JSON value.
+fn decode_base64_json(b64: &str) -> Result<Box<RawValue>, SignalError> {
+    use base64::Engine as _;
+    if b64.len() > limits::DATA_BYTES * 4 / 3 + 4 {
+        return Err(SignalError::malformed(
+            "data_base64",
+            format!("decodes to more than {} bytes", limits::DATA_BYTES),
+        ));
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .map_err(|e| SignalError::malformed("data_base64", format!("is not base64: {e}")))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| SignalError::malformed("data_base64", "does not decode to UTF-8 JSON"))?;
+    RawValue::from_string(text)
+        .map_err(|e| SignalError::malformed("data_base64", format!("does not decode to JSON: {e}")))
+}
+
+/// The CloudEvents attributes of a binary-mode message (HTTP `ce-*`
+/// headers); the message body is `data`.
+#[derive(Debug, Clone, Default)]
+pub struct BinaryAttrs<'a> {
+    pub specversion: Option<&'a str>,
+    pub id: Option<&'a str>,
+    pub source: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub subject: Option<&'a str>,
+    pub time: Option<&'a str>,
+}
+
 impl Signal {
+    /// Parses one binary-mode CloudEvent: the attributes from headers, and
+    /// the body as JSON `data` (an empty body is no data).
+    pub fn parse_binary(attrs: &BinaryAttrs<'_>, body: &str) -> Result<Signal, SignalError> {
+        let raw: Option<&RawValue> = if body.trim().is_empty() {
+            None
+        } else {
+            check_data_shape(body)?;
+            Some(serde_json::from_str(body).map_err(|e| {
+                SignalError::malformed("data", format!("the body is not JSON: {e}"))
+            })?)
+        };
+        Self::from_envelope(Envelope {
+            specversion: attrs.specversion.map(Cow::Borrowed),
+            id: attrs.id.map(Cow::Borrowed),
+            source: attrs.source.map(Cow::Borrowed),
+            kind: attrs.kind.map(Cow::Borrowed),
+            subject: attrs.subject.map(Cow::Borrowed),
+            time: attrs.time.map(Cow::Borrowed),
+            data: raw,
+            data_base64: None,
+        })
+    }
+
     /// Parses one structured-mode CloudEvent from JSON.
     pub fn parse_json(text: &str) -> Result<Signal, SignalError> {
         let env: Envelope = serde_json::from_str(text).map_err(|e| {
@@ -541,11 +678,42 @@ impl Signal {
         })?;
         let time = match env.time {
             None => None,
+            Some(t) if t.len() > limits::TIME_BYTES => {
+                return Err(SignalError::malformed(
+                    "time",
+                    format!(
+                        "is {} bytes; at most {} are allowed",
+                        t.len(),
+                        limits::TIME_BYTES
+                    ),
+                ));
+            }
             Some(t) => Some(parse_rfc3339(&t).ok_or_else(|| {
                 SignalError::malformed("time", format!("{t:?} is not an RFC 3339 timestamp"))
             })?),
         };
-        let data = Self::parse_data(kind, env.data)?;
+        bounded_attr(&id, "id", limits::ID_BYTES)?;
+        bounded_attr(&source, "source", limits::SOURCE_BYTES)?;
+        bounded_attr(&subject, "subject", limits::ID_BYTES)?;
+        let decoded;
+        let data = match (env.data, env.data_base64) {
+            (Some(_), Some(_)) => {
+                return Err(SignalError::malformed(
+                    "data_base64",
+                    "give either data or data_base64, not both",
+                ));
+            }
+            (Some(raw), None) => Some(raw),
+            (None, Some(b64)) => {
+                decoded = decode_base64_json(&b64)?;
+                Some(&*decoded)
+            }
+            (None, None) => None,
+        };
+        if let Some(raw) = data {
+            check_data_shape(raw.get())?;
+        }
+        let data = Self::parse_data(kind, data)?;
         Ok(Signal {
             id: id.into_owned(),
             source: source.into_owned(),
@@ -573,16 +741,11 @@ impl Signal {
             SpaceEntered | SpaceExited => {
                 let d: CountData = data_as(raw)?;
                 let count = count_u32(d.count, "count", Some(1))?;
+                let attendee = bounded_opt(d.attendee, "attendee", limits::ID_BYTES)?;
                 if kind == SpaceEntered {
-                    SignalData::Entered {
-                        count,
-                        attendee: d.attendee,
-                    }
+                    SignalData::Entered { count, attendee }
                 } else {
-                    SignalData::Exited {
-                        count,
-                        attendee: d.attendee,
-                    }
+                    SignalData::Exited { count, attendee }
                 }
             }
             SpaceDensity => {
@@ -608,10 +771,18 @@ impl Signal {
                 }
             }
             SpaceClosed => SignalData::Closed {
-                reason: data_as::<ReasonData>(raw)?.reason,
+                reason: bounded_opt(
+                    data_as::<ReasonData>(raw)?.reason,
+                    "reason",
+                    limits::TEXT_BYTES,
+                )?,
             },
             SpaceOpened => SignalData::Opened {
-                reason: data_as::<ReasonData>(raw)?.reason,
+                reason: bounded_opt(
+                    data_as::<ReasonData>(raw)?.reason,
+                    "reason",
+                    limits::TEXT_BYTES,
+                )?,
             },
             SpaceTurnedAway => {
                 let d: CountData = data_as(raw)?;
@@ -620,11 +791,29 @@ impl Signal {
                 }
             }
             AttendeeCheckedIn => SignalData::CheckedIn {
-                gate: data_as::<GateData>(raw)?.gate,
+                gate: bounded_opt(data_as::<GateData>(raw)?.gate, "gate", limits::ID_BYTES)?,
             },
-            AttendeePlan => SignalData::Plan {
-                sessions: required(data_as::<PlanData>(raw)?.sessions, "sessions")?,
-            },
+            AttendeePlan => {
+                let sessions = required(data_as::<PlanData>(raw)?.sessions, "sessions")?;
+                if sessions.len() > limits::PLAN_SESSIONS {
+                    return Err(SignalError::malformed(
+                        "data.sessions",
+                        format!(
+                            "holds {} sessions; at most {} are allowed",
+                            sessions.len(),
+                            limits::PLAN_SESSIONS
+                        ),
+                    ));
+                }
+                if let Some(i) = sessions.iter().position(|s| s.len() > limits::ID_BYTES) {
+                    bounded_attr(
+                        &sessions[i],
+                        &format!("data.sessions[{i}]"),
+                        limits::ID_BYTES,
+                    )?;
+                }
+                SignalData::Plan { sessions }
+            }
             SessionStarted => SignalData::SessionStarted,
             SessionEnded => SignalData::SessionEnded,
             SessionCancelled => SignalData::SessionCancelled,
@@ -640,10 +829,18 @@ impl Signal {
                 SignalData::SessionDelayed { minutes }
             }
             SessionMoved => SignalData::SessionMoved {
-                space: non_empty(data_as::<SpaceRef>(raw)?.space, "space")?,
+                space: bounded(
+                    non_empty(data_as::<SpaceRef>(raw)?.space, "space")?,
+                    "space",
+                    limits::ID_BYTES,
+                )?,
             },
             StaffLocation => SignalData::StaffLocation {
-                space: non_empty(data_as::<SpaceRef>(raw)?.space, "space")?,
+                space: bounded(
+                    non_empty(data_as::<SpaceRef>(raw)?.space, "space")?,
+                    "space",
+                    limits::ID_BYTES,
+                )?,
             },
             StaffStatus => SignalData::StaffStatus {
                 status: enum_field(
@@ -655,7 +852,7 @@ impl Signal {
             StaffTask => {
                 let d: TaskData = data_as(raw)?;
                 SignalData::StaffTask {
-                    task: non_empty(d.task, "task")?,
+                    task: bounded(non_empty(d.task, "task")?, "task", limits::ID_BYTES)?,
                     state: enum_field(d.state, "state", "acknowledged, declined, arrived, done")?,
                 }
             }
@@ -663,8 +860,8 @@ impl Signal {
                 let d: IncidentData = data_as(raw)?;
                 SignalData::Incident {
                     severity: enum_field(d.severity, "severity", "low, medium, high, critical")?,
-                    kind: non_empty(d.kind, "kind")?,
-                    note: d.note,
+                    kind: bounded(non_empty(d.kind, "kind")?, "kind", limits::TEXT_BYTES)?,
+                    note: bounded_opt(d.note, "note", limits::TEXT_BYTES)?,
                 }
             }
         })
