@@ -202,9 +202,10 @@ pub fn run(args: DemoArgs) -> Result<()> {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         });
-        tokio::signal::ctrl_c()
+        let why = baton_server::stop_signal()
             .await
-            .context("waiting for Ctrl-C")?;
+            .context("waiting for Ctrl-C or SIGTERM")?;
+        eprintln!("baton demo: {why}: stopping");
         twin_task.abort();
         stream.abort();
         let _ = running.shutdown.send(());

@@ -97,6 +97,19 @@ enum Cmd {
         /// call `POST /v1/clock/advance` (rehearsals, tests).
         #[arg(long, default_value = "wall", value_parser = ["wall", "manual"])]
         clock: String,
+        /// Open connections at most; more wait to be accepted.
+        #[arg(long, default_value_t = 1024)]
+        max_connections: usize,
+        /// Seconds a client has to send a request head; also the idle time
+        /// allowed between keep-alive requests.
+        #[arg(long, default_value_t = 10)]
+        header_timeout: u64,
+        /// Seconds a client has to send a request body.
+        #[arg(long, default_value_t = 30)]
+        body_timeout: u64,
+        /// Request body bytes held at once across all requests (MiB); over it, 429.
+        #[arg(long, default_value_t = 64)]
+        inflight_mib: usize,
     },
     /// Load a running server: post signals at a rate and concurrency, singly
     /// or batched; report the accepted rate, errors and latency percentiles.
@@ -180,7 +193,27 @@ fn main() {
             connectors,
             snapshot_every,
             clock,
-        } => serve(event, data, listen, connectors, snapshot_every, &clock),
+            max_connections,
+            header_timeout,
+            body_timeout,
+            inflight_mib,
+        } => {
+            let limits = baton_server::listen::Limits {
+                max_connections,
+                header_timeout: std::time::Duration::from_secs(header_timeout.max(1)),
+                body_timeout: std::time::Duration::from_secs(body_timeout.max(1)),
+                inflight_bytes: inflight_mib.saturating_mul(1 << 20),
+            };
+            serve(
+                event,
+                data,
+                listen,
+                connectors,
+                snapshot_every,
+                &clock,
+                limits,
+            )
+        }
         Cmd::Token {
             cmd: TokenCmd::Create { data, role, name },
         } => token_create(&data, &role, &name),
@@ -511,6 +544,7 @@ fn serve(
     connectors: Option<PathBuf>,
     snapshot_every: u64,
     clock: &str,
+    limits: baton_server::listen::Limits,
 ) -> Result<()> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
@@ -523,16 +557,17 @@ fn serve(
     cfg.listen = listen;
     cfg.connectors = connectors;
     cfg.snapshot_every = snapshot_every;
+    cfg.limits = limits;
     cfg.clock = baton_server::clock::ClockMode::parse(clock)
         .with_context(|| format!("--clock {clock:?}: use wall or manual"))?;
     runtime()?.block_on(async move {
         let running = baton_server::start(cfg).await?;
         eprintln!("baton serve: listening on http://{}", running.addr);
         eprintln!("  console http://{}/ (sign in with a token)", running.addr);
-        tokio::signal::ctrl_c()
+        let why = baton_server::stop_signal()
             .await
-            .context("waiting for Ctrl-C")?;
-        eprintln!("baton serve: stopping");
+            .context("waiting for Ctrl-C or SIGTERM")?;
+        eprintln!("baton serve: {why}: stopping (a final snapshot is written)");
         let _ = running.shutdown.send(());
         running.done.await.context("joining the server")?
     })

@@ -171,8 +171,9 @@ fn sigkill(s: &mut Server) {
     s.child.wait().expect("reap the server");
 }
 
-/// SIGINT: the server drains, snapshots and exits.
-async fn stop_cleanly(s: &mut Server) {
+/// SIGINT or SIGTERM (`signal` is "INT" or "TERM"): the server drains,
+/// snapshots and exits.
+async fn stop_cleanly(s: &mut Server, signal: &str) {
     // `baton serve` prints this just before it installs its Ctrl-C handler;
     // readiness alone could in principle come first.
     let deadline = Instant::now() + READY_GUARD;
@@ -189,16 +190,16 @@ async fn stop_cleanly(s: &mut Server) {
     }
     tokio::time::sleep(Duration::from_millis(50)).await;
     let status = Command::new("kill")
-        .args(["-INT", &s.child.id().to_string()])
+        .args([&format!("-{signal}"), &s.child.id().to_string()])
         .status()
-        .expect("run kill -INT");
-    assert!(status.success(), "kill -INT failed");
+        .expect("run kill");
+    assert!(status.success(), "kill -{signal} failed");
     let deadline = Instant::now() + READY_GUARD;
     loop {
         if let Some(status) = s.child.try_wait().expect("poll the server") {
             assert!(
                 status.success(),
-                "baton serve did not exit cleanly on SIGINT ({status}):\n{}",
+                "baton serve did not exit cleanly on SIG{signal} ({status}):\n{}",
                 tail(&s.log)
             );
             return;
@@ -206,7 +207,7 @@ async fn stop_cleanly(s: &mut Server) {
         if Instant::now() > deadline {
             sigkill(s);
             panic!(
-                "guard: baton serve did not stop on SIGINT:\n{}",
+                "guard: baton serve did not stop on SIG{signal}:\n{}",
                 tail(&s.log)
             );
         }
@@ -642,7 +643,8 @@ async fn acknowledged_signals_survive_sigkill_and_restore_equals_replay() {
     for (k, &p) in points.iter().enumerate() {
         wait_for(p).await;
         if k == clean_at {
-            stop_cleanly(&mut server).await;
+            // SIGTERM, as systemd and container runtimes stop a service.
+            stop_cleanly(&mut server, "TERM").await;
             let j = SqliteJournal::open(&data, &baton_journal::Options::default())
                 .expect("open the journal");
             let last = j.last_seq().expect("last seq");

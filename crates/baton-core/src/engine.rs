@@ -800,6 +800,22 @@ impl Engine {
         }
     }
 
+    /// Why `resource` names nothing the event has (`sign:`, `space:`,
+    /// `session:` and `staff:` name declared things; other kinds, such as
+    /// attendee groups, are open-ended).
+    fn unknown_resource(&self, resource: &str) -> Option<String> {
+        let cfg = &self.cfg;
+        let (kind, id) = resource.split_once(':')?;
+        let known = match kind {
+            "sign" => cfg.sign_idx.contains_key(id),
+            "space" => cfg.space_idx.contains_key(id),
+            "session" => cfg.session_idx.contains_key(id),
+            "staff" => cfg.staff_idx.contains_key(id),
+            _ => true,
+        };
+        (!known).then(|| format!("the event has no {kind} {id:?}"))
+    }
+
     fn sign_index(&self, resource: &str) -> Option<u32> {
         self.cfg
             .sign_idx
@@ -997,6 +1013,9 @@ impl Engine {
             } => {
                 if *until <= now {
                     return self.refuse(out, format!("override of {resource} ends in the past"));
+                }
+                if let Some(why) = self.unknown_resource(resource) {
+                    return self.refuse(out, why);
                 }
                 self.st.overrides.insert(
                     resource.clone(),
@@ -1227,6 +1246,7 @@ impl Engine {
             baton_model::Outcome::Failed => "failed",
             baton_model::Outcome::Expired => "expired",
             baton_model::Outcome::Dead => "dead",
+            baton_model::Outcome::Unknown => "unknown",
         };
         bump(&mut self.st.stats.action_outcomes, key);
         out.push(Output::ActionOutcome {

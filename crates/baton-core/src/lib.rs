@@ -11,6 +11,7 @@ pub mod los;
 pub mod metrics;
 pub mod output;
 pub mod planner;
+pub mod references;
 pub mod state;
 
 pub use config::{Compiled, ConfigError, compile_policy};

@@ -123,6 +123,9 @@ pub enum Outcome {
     Failed,
     Expired,
     Dead,
+    /// The last attempt got no answer at all: the receiver may or may not
+    /// have it. Appended last, so journals written before it still decode.
+    Unknown,
 }
 
 /// What the execution layer learned about one action.

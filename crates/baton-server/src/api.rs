@@ -2,7 +2,7 @@
 //! console depend on them. Every list answers `{"items": [...], "position": N}`.
 
 use crate::auth::{Caller, Role, Tokens};
-use crate::core::{Applied, CoreHandle, Ingested, Request, SendError};
+use crate::core::{Applied, CoreHandle, IngestError, Ingested, Request, SendError};
 use crate::problem::Problem;
 use crate::view::{self, View};
 use axum::Router;
@@ -38,6 +38,15 @@ pub struct AppState {
     pub sims: Arc<crate::sims::Simulations>,
     /// The event directory, for its `twin.yaml`.
     pub event_dir: std::path::PathBuf,
+    /// Request body bytes in flight (`admit`).
+    pub budget: Arc<crate::admit::Budget>,
+}
+
+/// The token of an `Authorization: Bearer TOKEN` header; the scheme is
+/// case-insensitive (RFC 7235).
+fn bearer(v: &str) -> Option<&str> {
+    let (scheme, token) = v.trim_start().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token)
 }
 
 fn session_cookie(headers: &HeaderMap) -> Option<String> {
@@ -64,6 +73,10 @@ impl AppState {
             closing,
             sims: Arc::new(crate::sims::Simulations::default()),
             event_dir: std::path::PathBuf::new(),
+            budget: Arc::new(crate::admit::Budget::new(
+                crate::listen::Limits::default().inflight_bytes,
+                crate::listen::Limits::default().body_timeout,
+            )),
         }
     }
 
@@ -76,7 +89,7 @@ impl AppState {
         if let Some(token) = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
+            .and_then(bearer)
         {
             return self
                 .auth
@@ -224,14 +237,22 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/simulations/{id}", get(get_simulation))
         .merge(crate::console::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(
+            state.budget.clone(),
+            crate::admit::admit,
+        ))
         .with_state(state)
 }
 
-async fn ready(State(s): State<AppState>) -> Response {
+/// Ready or not, for anyone; the journal position only for a reader.
+async fn ready(State(s): State<AppState>, headers: HeaderMap) -> Response {
     if s.core.stopped() {
         return Problem::unavailable("stopping").into_response();
     }
-    (StatusCode::OK, format!("ready at {}", s.core.position())).into_response()
+    match s.reader(&headers) {
+        Ok(_) => (StatusCode::OK, format!("ready at {}", s.core.position())).into_response(),
+        Err(_) => (StatusCode::OK, "ready").into_response(),
+    }
 }
 
 async fn metrics_text(State(s): State<AppState>, headers: HeaderMap) -> Response {
@@ -251,95 +272,176 @@ fn ok(v: Value) -> Response {
 
 // ---------------------------------------------------------------- ingest
 
-/// One CloudEvent, or a batch (`application/cloudevents-batch+json`, a JSON
-/// array) accepted or refused whole. Answers once durable.
+/// One CloudEvent (structured mode, or binary mode with `ce-*` headers), or
+/// a batch (`application/cloudevents-batch+json`, a JSON array) accepted or
+/// refused whole. Answers once durable.
 async fn ingest(State(s): State<AppState>, headers: HeaderMap, body: axum::body::Body) -> Response {
-    // Who is asking, and whether they may post, comes before reading what they sent.
+    // Who is asking, and whether they may post, comes before reading what
+    // they sent (the `admit` layer has already bounded its size).
     match s.caller(&headers) {
         Ok(c) if matches!(c.role, Role::Ingest | Role::Operator | Role::Admin) => {}
         Ok(_) => return Problem::forbidden("ingest").into_response(),
         Err(p) => return p.into_response(),
     }
-    let too_large = || {
-        Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too large",
-            format!("the body is over {MAX_BODY} bytes: split the batch"),
-        )
-        .into_response()
+    let mode = match Carry::of(&headers) {
+        Ok(m) => m,
+        Err(p) => {
+            crate::admit::drain(body, MAX_BODY).await;
+            return p.into_response();
+        }
     };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY) {
-        // Read the rest (bounded) before answering: a client still sending
-        // would otherwise see a reset instead of the 413.
-        drain(body, 8 * MAX_BODY).await;
-        return too_large();
-    }
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
-        Err(_) => return too_large(),
+        // The `admit` layer answers for a body cut off (size, budget, time).
+        Err(_) => {
+            return Problem::bad_field("(body)", "the body could not be read").into_response();
+        }
     };
-    match ingest_inner(&s, &headers, &body).await {
+    match ingest_inner(&s, &headers, mode, &body).await {
         Ok(r) => r,
         Err(p) => p.into_response(),
     }
 }
 
-/// Reads and discards up to `cap` bytes of a body.
-async fn drain(body: axum::body::Body, cap: usize) {
-    use futures_util::StreamExt;
-    let mut stream = body.into_data_stream();
-    let mut seen = 0usize;
-    while let Some(Ok(chunk)) = stream.next().await {
-        seen += chunk.len();
-        if seen > cap {
-            break;
+/// How a request carries its CloudEvents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Carry {
+    Structured,
+    Batch,
+    Binary,
+}
+
+impl Carry {
+    /// From the headers: `ce-specversion` means binary mode; otherwise the
+    /// content type must be JSON (or absent, which is read as structured).
+    fn of(headers: &HeaderMap) -> Result<Carry, Problem> {
+        if headers.contains_key("ce-specversion") {
+            return Ok(Carry::Binary);
+        }
+        let ctype = headers
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap_or("(not text)"))
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            });
+        match ctype.as_deref() {
+            Some("application/cloudevents-batch+json") => Ok(Carry::Batch),
+            None | Some("application/cloudevents+json" | "application/json") => {
+                Ok(Carry::Structured)
+            }
+            Some(other) => {
+                let mut p = Problem::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported media type",
+                    format!(
+                        "content-type {other:?}: send application/cloudevents+json (one event), \
+                         application/cloudevents-batch+json (a batch), or binary mode with ce-* headers"
+                    ),
+                );
+                p.field = Some("content-type".into());
+                Err(p)
+            }
         }
     }
 }
 
+/// The CloudEvents attributes of a binary-mode request, from its headers.
+fn binary_attrs(headers: &HeaderMap) -> Result<baton_model::signal::BinaryAttrs<'_>, Problem> {
+    let get = |name: &str| -> Result<Option<&str>, Problem> {
+        headers
+            .get(name)
+            .map(|v| {
+                v.to_str()
+                    .map_err(|_| Problem::bad_field(name.to_string(), "is not visible ASCII"))
+            })
+            .transpose()
+    };
+    Ok(baton_model::signal::BinaryAttrs {
+        specversion: get("ce-specversion")?,
+        id: get("ce-id")?,
+        source: get("ce-source")?,
+        kind: get("ce-type")?,
+        subject: get("ce-subject")?,
+        time: get("ce-time")?,
+    })
+}
+
 /// Parses and journals a body from a caller already allowed to post.
-async fn ingest_inner(s: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Response, Problem> {
+async fn ingest_inner(
+    s: &AppState,
+    headers: &HeaderMap,
+    mode: Carry,
+    body: &[u8],
+) -> Result<Response, Problem> {
     let text = std::str::from_utf8(body)
         .map_err(|_| Problem::bad_field("(body)", "the body is not UTF-8"))?;
-    let batch = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/cloudevents-batch+json"));
-    let signals = if batch {
-        let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(text).map_err(|e| {
-            Problem::bad_field(
-                "(batch)",
-                format!("a batch is a JSON array of CloudEvents: {e}"),
-            )
-        })?;
-        let mut out = Vec::with_capacity(items.len());
-        for (i, raw) in items.iter().enumerate() {
-            let sig = Signal::parse_json(raw.get())
-                .map_err(|e| Problem::bad_field(format!("[{i}].{}", e.field), e.message.clone()))?;
-            out.push(sig);
+    let signals = match mode {
+        Carry::Batch => {
+            let items: Vec<&serde_json::value::RawValue> =
+                serde_json::from_str(text).map_err(|e| {
+                    Problem::bad_field(
+                        "(batch)",
+                        format!("a batch is a JSON array of CloudEvents: {e}"),
+                    )
+                })?;
+            let mut out = Vec::with_capacity(items.len());
+            for (i, raw) in items.iter().enumerate() {
+                let sig = Signal::parse_json(raw.get()).map_err(|e| {
+                    Problem::bad_field(format!("[{i}].{}", e.field), e.message.clone())
+                })?;
+                out.push(sig);
+            }
+            out
         }
-        out
-    } else if text.trim_start().starts_with('[') {
-        return Err(Problem::bad_field(
-            "(body)",
-            "a JSON array is a batch: send it with content-type application/cloudevents-batch+json",
-        ));
-    } else {
-        vec![
+        Carry::Binary => {
+            let attrs = binary_attrs(headers)?;
+            let sig = Signal::parse_binary(&attrs, text).map_err(|e| {
+                let field = match e.field.as_str() {
+                    "specversion" | "id" | "source" | "type" | "subject" | "time" => {
+                        format!("ce-{}", e.field)
+                    }
+                    _ => e.field.clone(),
+                };
+                Problem::bad_field(field, e.message.clone())
+            })?;
+            vec![sig]
+        }
+        Carry::Structured if text.trim_start().starts_with('[') => {
+            return Err(Problem::bad_field(
+                "(body)",
+                "a JSON array is a batch: send it with content-type application/cloudevents-batch+json",
+            ));
+        }
+        Carry::Structured => vec![
             Signal::parse_json(text)
                 .map_err(|e| Problem::bad_field(e.field.clone(), e.message.clone()))?,
-        ]
+        ],
     };
+    let batch = mode == Carry::Batch;
     let n = signals.len();
     if !s.core.reserve(n) {
         return Err(Problem::busy());
     }
     let r: Ingested = match s.ask(|reply| Request::Ingest { signals, reply }).await {
-        Ok(r) => r.map_err(Problem::unavailable)?,
+        Ok(Ok(r)) => r,
+        Ok(Err(IngestError::Unknown {
+            index,
+            field,
+            message,
+        })) => {
+            let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown", message);
+            p.field = Some(if batch {
+                format!("[{index}].{field}")
+            } else {
+                field.to_string()
+            });
+            return Err(p);
+        }
+        Ok(Err(IngestError::Journal(e))) => return Err(Problem::unavailable(e)),
         Err(p) => {
             // Refused before it reached the core: give the room back.
             if p.status == StatusCode::TOO_MANY_REQUESTS {
@@ -600,7 +702,10 @@ async fn decision(
         Ok(Value::Null) => {
             Problem::not_found(format!("no decision {id} in memory")).into_response()
         }
-        Ok(v) => ok(v),
+        Ok(mut v) => {
+            v["deliveries"] = s.exec.deliveries(&id.to_string());
+            ok(v)
+        }
         Err(p) => p.into_response(),
     }
 }
@@ -1169,9 +1274,12 @@ async fn retry_deadletter(
     if let Err(p) = s.operator(&headers) {
         return p.into_response();
     }
+    use crate::exec::RetryError;
     match s.exec.retry(&key) {
         Ok(()) => ok(json!({"retrying": key})),
-        Err(e) => Problem::conflict(e).into_response(),
+        Err(RetryError::NotFound(e)) => Problem::not_found(e).into_response(),
+        Err(RetryError::Refused(e)) => Problem::conflict(e).into_response(),
+        Err(RetryError::Store(e)) => Problem::unavailable(e).into_response(),
     }
 }
 

@@ -37,7 +37,7 @@ pub type Query = Box<dyn FnOnce(&Engine, &View) -> Value + Send>;
 pub enum Request {
     Ingest {
         signals: Vec<Signal>,
-        reply: oneshot::Sender<Result<Ingested, String>>,
+        reply: oneshot::Sender<Result<Ingested, IngestError>>,
     },
     Command {
         command: Command,
@@ -75,6 +75,22 @@ pub enum Request {
 pub struct Advanced {
     pub position: u64,
     pub now: i64,
+}
+
+/// Why an ingest request was not journaled.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum IngestError {
+    /// A signal names something the event does not have; nothing of the
+    /// request was journaled.
+    #[error("signal {index}: `{field}`: {message}")]
+    Unknown {
+        index: usize,
+        field: &'static str,
+        message: String,
+    },
+    /// The journal could not make the request durable; it may be retried.
+    #[error("{0}")]
+    Journal(String),
 }
 
 #[derive(Debug, Clone)]
@@ -359,7 +375,7 @@ struct Worker {
 /// What each request in a batch becomes, to answer it after the commit.
 enum Pending {
     Ingest {
-        reply: oneshot::Sender<Result<Ingested, String>>,
+        reply: oneshot::Sender<Result<Ingested, IngestError>>,
         range: (usize, usize),
         duplicates: usize,
     },
@@ -437,6 +453,21 @@ impl Worker {
             match r {
                 Request::Ingest { signals, reply } => {
                     self.queued.fetch_sub(signals.len(), Ordering::SeqCst);
+                    // A request naming anything unknown is refused whole,
+                    // before any of it is stamped.
+                    let cfg = self.engine.config();
+                    if let Some((index, (field, message))) =
+                        signals.iter().enumerate().find_map(|(i, s)| {
+                            baton_core::references::unknown_reference(cfg, s).map(|u| (i, u))
+                        })
+                    {
+                        let _ = reply.send(Err(IngestError::Unknown {
+                            index,
+                            field,
+                            message,
+                        }));
+                        continue;
+                    }
                     let start = entries.len();
                     let mut duplicates = 0;
                     for s in signals {
@@ -520,7 +551,7 @@ impl Worker {
                                 self.engine.position()
                             },
                         }),
-                        Err(e) => Err(e.clone()),
+                        Err(e) => Err(IngestError::Journal(e.clone())),
                     };
                     let _ = reply.send(r);
                 }
@@ -687,6 +718,7 @@ fn outcome_state(o: baton_model::Outcome) -> &'static str {
     match o {
         baton_model::Outcome::Succeeded => "succeeded",
         baton_model::Outcome::Dead => "dead",
+        baton_model::Outcome::Unknown => "unknown",
         baton_model::Outcome::Failed | baton_model::Outcome::Expired => "expired",
     }
 }

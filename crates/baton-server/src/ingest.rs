@@ -6,14 +6,77 @@
 //! ingest, and is acknowledged to the broker only after it is journaled:
 //! MQTT with manual acks on a persistent session (QoS 1 redelivers what was
 //! not acked), JetStream with an explicit ack; plain NATS has no redelivery.
-//! Invalid messages are logged and acknowledged, so they do not loop.
+//! Invalid messages, and signals about things the event does not have,
+//! are logged, counted per source (shown on `/v1/connectors` and in the
+//! console, as a broker has no reply channel to tell the sender) and
+//! acknowledged, so they do not loop.
 
-use crate::core::{CoreHandle, Request};
+use crate::core::{CoreHandle, IngestError, Request};
 use baton_model::Signal;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::oneshot;
+
+/// Sources tracked by name at most; the rest are counted under `(other)`,
+/// so a sender making up sources cannot grow the table without bound.
+const MAX_SOURCES: usize = 256;
+
+/// Broker messages refused, per source.
+#[derive(Debug, Default)]
+pub struct Refusals {
+    by_source: Mutex<BTreeMap<String, Refused>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Refused {
+    pub count: u64,
+    pub last_error: String,
+    /// Wall time of the last refusal, in ms since the epoch.
+    pub last_at: i64,
+}
+
+impl Refusals {
+    pub fn record(&self, source: &str, error: &str) {
+        metrics::counter!("baton_ingest_refused_total").increment(1);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        let Ok(mut map) = self.by_source.lock() else {
+            return;
+        };
+        let key = if map.contains_key(source) || map.len() < MAX_SOURCES {
+            source
+        } else {
+            "(other)"
+        };
+        let last_error: String = error.chars().take(300).collect();
+        match map.get_mut(key) {
+            Some(r) => {
+                r.count += 1;
+                r.last_error = last_error;
+                r.last_at = now;
+            }
+            None => {
+                map.insert(
+                    key.chars().take(200).collect(),
+                    Refused {
+                        count: 1,
+                        last_error,
+                        last_at: now,
+                    },
+                );
+            }
+        }
+    }
+
+    pub fn snapshot(&self) -> BTreeMap<String, Refused> {
+        self.by_source.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+}
 
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -121,6 +184,11 @@ pub fn to_signal(
     Signal::parse_json(&event.to_string()).map_err(|e| format!("{topic}: {e}"))
 }
 
+/// The source a plain payload on `topic` is journaled under.
+fn topic_source(topic: &str, sep: char) -> String {
+    format!("broker:{}", topic.split(sep).next().unwrap_or(topic))
+}
+
 /// A random number fixed for the life of the process.
 fn nonce() -> u64 {
     static N: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
@@ -129,8 +197,9 @@ fn nonce() -> u64 {
 
 /// Journals one signal, retrying while the core is busy or the journal
 /// fails; false only once the core has stopped. The broker message is
-/// acknowledged only after this returns true.
-async fn journal(core: &CoreHandle, s: Signal) -> bool {
+/// acknowledged only after this returns true. A signal about something the
+/// event does not have is counted against its source and acknowledged.
+async fn journal(core: &CoreHandle, refusals: &Refusals, s: Signal) -> bool {
     let mut wait = 20;
     loop {
         if !core.reserve(1) {
@@ -145,6 +214,11 @@ async fn journal(core: &CoreHandle, s: Signal) -> bool {
         }) {
             Ok(()) => match rx.await {
                 Ok(Ok(_)) => return true,
+                Ok(Err(IngestError::Unknown { field, message, .. })) => {
+                    tracing::warn!("ingest from {}: `{field}`: {message}", s.source);
+                    refusals.record(&s.source, &format!("`{field}`: {message}"));
+                    return true;
+                }
                 Ok(Err(e)) => tracing::warn!("ingest: {e}; retrying"),
                 Err(_) => return false,
             },
@@ -160,9 +234,13 @@ async fn journal(core: &CoreHandle, s: Signal) -> bool {
     }
 }
 
-pub fn start(cfg: &IngestConfig, core: CoreHandle) -> anyhow::Result<()> {
+pub fn start(
+    cfg: &IngestConfig,
+    core: CoreHandle,
+    refusals: std::sync::Arc<Refusals>,
+) -> anyhow::Result<()> {
     if let Some(m) = cfg.mqtt.clone() {
-        start_mqtt(m, core.clone())?;
+        start_mqtt(m, core.clone(), refusals.clone())?;
     }
     if let Some(n) = cfg.nats.clone() {
         tokio::spawn(async move {
@@ -170,7 +248,7 @@ pub fn start(cfg: &IngestConfig, core: CoreHandle) -> anyhow::Result<()> {
             // stream that ends, must not stop ingest for good.
             let mut wait = 500;
             while !core.stopped() {
-                match run_nats(n.clone(), core.clone()).await {
+                match run_nats(n.clone(), core.clone(), &refusals).await {
                     Ok(()) => tracing::warn!("nats ingest: the subscription ended; reconnecting"),
                     Err(e) => tracing::warn!("nats ingest: {e}; reconnecting"),
                 }
@@ -182,7 +260,11 @@ pub fn start(cfg: &IngestConfig, core: CoreHandle) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn start_mqtt(m: MqttIngest, core: CoreHandle) -> anyhow::Result<()> {
+fn start_mqtt(
+    m: MqttIngest,
+    core: CoreHandle,
+    refusals: std::sync::Arc<Refusals>,
+) -> anyhow::Result<()> {
     let (host, port) = m
         .address
         .rsplit_once(':')
@@ -214,9 +296,10 @@ fn start_mqtt(m: MqttIngest, core: CoreHandle) -> anyhow::Result<()> {
                 Ok(rumqttc::Event::Incoming(rumqttc::Packet::Publish(p))) => {
                     n += 1;
                     let ok = match to_signal(&m.topics, &p.topic, '/', &p.payload, n) {
-                        Ok(s) => journal(&core, s).await,
+                        Ok(s) => journal(&core, &refusals, s).await,
                         Err(e) => {
                             tracing::warn!("mqtt ingest: {e}");
+                            refusals.record(&topic_source(&p.topic, '/'), &e);
                             true
                         }
                     };
@@ -235,7 +318,7 @@ fn start_mqtt(m: MqttIngest, core: CoreHandle) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run_nats(n: NatsIngest, core: CoreHandle) -> anyhow::Result<()> {
+async fn run_nats(n: NatsIngest, core: CoreHandle, refusals: &Refusals) -> anyhow::Result<()> {
     use futures_util::StreamExt;
     let client = async_nats::connect(&n.url).await?;
     let mut count = 0u64;
@@ -257,9 +340,10 @@ async fn run_nats(n: NatsIngest, core: CoreHandle) -> anyhow::Result<()> {
                 let Ok(m) = m else { continue };
                 count += 1;
                 let ok = match to_signal(&n.subjects, m.subject.as_str(), '.', &m.payload, count) {
-                    Ok(s) => journal(&core, s).await,
+                    Ok(s) => journal(&core, refusals, s).await,
                     Err(e) => {
                         tracing::warn!("nats ingest: {e}");
+                        refusals.record(&topic_source(m.subject.as_str(), '.'), &e);
                         true
                     }
                 };
@@ -278,9 +362,12 @@ async fn run_nats(n: NatsIngest, core: CoreHandle) -> anyhow::Result<()> {
                 count += 1;
                 match to_signal(&n.subjects, m.subject.as_str(), '.', &m.payload, count) {
                     Ok(s) => {
-                        journal(&core, s).await;
+                        journal(&core, refusals, s).await;
                     }
-                    Err(e) => tracing::warn!("nats ingest: {e}"),
+                    Err(e) => {
+                        tracing::warn!("nats ingest: {e}");
+                        refusals.record(&topic_source(m.subject.as_str(), '.'), &e);
+                    }
                 }
             }
         }

@@ -9,6 +9,7 @@
 //! **Architecture invariant:** only the core thread touches the engine and
 //! the journal; everything else talks to it through [`core::Request`].
 
+pub mod admit;
 pub mod api;
 pub mod auth;
 pub mod clock;
@@ -16,6 +17,7 @@ pub mod console;
 pub mod core;
 pub mod exec;
 pub mod ingest;
+pub mod listen;
 pub mod problem;
 pub mod sims;
 pub mod view;
@@ -44,6 +46,8 @@ pub struct Config {
     pub snapshot_every: u64,
     /// Wall (possibly accelerated) or manual journal time.
     pub clock: clock::ClockMode,
+    /// Connections, slow clients and request bytes in flight.
+    pub limits: listen::Limits,
 }
 
 impl Config {
@@ -58,6 +62,7 @@ impl Config {
             connectors: None,
             snapshot_every: core::SNAPSHOT_EVERY,
             clock: clock::ClockMode::Wall,
+            limits: listen::Limits::default(),
         }
     }
 }
@@ -88,24 +93,34 @@ pub async fn start(cfg: Config) -> Result<Running> {
     let exec = exec::Exec::new(&cfg.data, cfg.connectors.as_deref(), clock.clone()).await?;
     let core = core::Core::start(&cfg, loaded, clock, exec.routing.clone(), exec.wake.clone())?;
     let executor = tokio::spawn(exec.clone().run(core.clone()));
-    ingest::start(&exec.ingest, core.clone())?;
+    ingest::start(&exec.ingest, core.clone(), exec.refusals.clone())?;
     let (closing_tx, closing_rx) = tokio::sync::watch::channel(false);
-    let mut state = api::AppState::new(core, auth, exec, closing_rx);
+    let mut state = api::AppState::new(core, auth, exec, closing_rx.clone());
     state.event_dir = cfg.event.clone();
+    state.budget = Arc::new(admit::Budget::new(
+        cfg.limits.inflight_bytes,
+        cfg.limits.body_timeout,
+    ));
     let app = api::router(state.clone());
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .with_context(|| format!("listening on {}", cfg.listen))?;
     let addr = listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let limits = cfg.limits;
     let done = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-                let _ = closing_tx.send(true);
-            })
-            .await
-            .context("serving HTTP")?;
+        tokio::spawn(async move {
+            let _ = rx.await;
+            let _ = closing_tx.send(true);
+        });
+        listen::serve(
+            listener,
+            app,
+            limits,
+            closing_rx,
+            std::time::Duration::from_secs(10),
+        )
+        .await;
         executor.abort();
         let core = state.core.clone();
         tokio::task::spawn_blocking(move || core.stop())
@@ -118,4 +133,22 @@ pub async fn start(cfg: Config) -> Result<Running> {
         shutdown: tx,
         done,
     })
+}
+
+/// Waits for Ctrl-C (SIGINT) or SIGTERM, which systemd and container
+/// runtimes send to stop a service; says which came.
+pub async fn stop_signal() -> std::io::Result<&'static str> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.map(|()| "interrupted"),
+            _ = term.recv() => Ok("SIGTERM"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.map(|()| "interrupted")
+    }
 }

@@ -106,9 +106,24 @@ impl Server {
     }
 
     async fn start_with(data: PathBuf, tok: Tok) -> Server {
-        let running = baton_server::start(config(&data))
-            .await
-            .expect("server starts");
+        Server::start_cfg(config(&data), tok).await
+    }
+
+    /// A server on a fresh data directory with these connection limits.
+    async fn start_limited(
+        dir: &tempfile::TempDir,
+        limits: baton_server::listen::Limits,
+    ) -> Server {
+        let data = dir.path().join("data");
+        let tok = Tok::create(&data);
+        let mut cfg = config(&data);
+        cfg.limits = limits;
+        Server::start_cfg(cfg, tok).await
+    }
+
+    async fn start_cfg(cfg: Config, tok: Tok) -> Server {
+        let data = cfg.data.clone();
+        let running = baton_server::start(cfg).await.expect("server starts");
         let s = Server {
             addr: running.addr,
             running: Some(running),
@@ -221,9 +236,11 @@ impl Server {
         .await
     }
 
-    /// Journal position from `/readyz` ("ready at N"), no token.
+    /// Journal position from `/readyz` ("ready at N"), for a reader.
     async fn position(&self) -> u64 {
-        let r = self.call("get", "/readyz", None, None).await;
+        let r = self
+            .call("get", "/readyz", Some(&self.tok.viewer), None)
+            .await;
         assert_eq!(r.status, 200, "readyz: {}", r.text);
         r.text
             .trim()
@@ -440,8 +457,10 @@ async fn public_routes_answer_without_a_token() {
     let s = Server::start(&dir).await;
     let r = s.call("get", "/healthz", None, None).await;
     assert_eq!((r.status, r.text.as_str()), (200, "ok"));
+    // Anonymous: ready or not, but not the journal position.
     let r = s.call("get", "/readyz", None, None).await;
-    assert_eq!(r.status, 200);
+    assert_eq!((r.status, r.text.as_str()), (200, "ready"));
+    let r = s.call("get", "/readyz", Some(&s.tok.viewer), None).await;
     assert!(r.text.starts_with("ready at "), "{}", r.text);
     let r = s.call("get", "/v1/openapi.json", None, None).await;
     let doc = r.ok("openapi");
@@ -1866,5 +1885,208 @@ async fn a_what_if_runs_in_the_background_one_at_a_time() {
         .post(&s.tok.operator, "/v1/simulations", json!({"seeds": 1}))
         .await;
     assert_eq!(r.status, 202, "{}", r.text);
+    s.stop().await;
+}
+
+// ------------------------------------------------------------------ hardening
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signals_about_unknown_things_are_422_naming_the_field_and_journal_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(&dir).await;
+    let before = s.position().await;
+    let p = s
+        .signal(occupancy("u1", "no-such-room", 5))
+        .await
+        .problem(422, "unknown space");
+    assert_eq!(p["field"], "subject", "{p}");
+    assert!(
+        p["detail"].as_str().unwrap().contains("no-such-room"),
+        "{p}"
+    );
+    let p = s
+        .batch(vec![
+            occupancy("u2", "hall-a", 5),
+            occupancy("u3", "nowhere", 5),
+        ])
+        .await
+        .problem(422, "unknown space in a batch");
+    assert_eq!(p["field"], "[1].subject", "{p}");
+    let moved = json!({
+        "specversion": "1.0", "id": "u4", "source": "sched", "type": "staff.location",
+        "subject": "no-such-person", "data": {"space": "hall-a"},
+    });
+    assert_eq!(
+        s.signal(moved).await.problem(422, "unknown staff")["field"],
+        "subject"
+    );
+    assert_eq!(s.position().await, before, "nothing was journaled");
+    // The same signal about a known space goes through.
+    assert_eq!(s.signal(occupancy("u5", "hall-a", 5)).await.status, 202);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ingest_takes_binary_mode_and_refuses_other_media_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(&dir).await;
+    let before = s.position().await;
+    let text = occupancy("t1", "hall-a", 5).to_string();
+    let r = s
+        .call(
+            "post",
+            "/v1/signals",
+            Some(&s.tok.ingest),
+            Some(("text/plain", text)),
+        )
+        .await;
+    assert_eq!(r.problem(415, "text/plain")["field"], "content-type");
+    assert_eq!(s.position().await, before);
+    let binary = |id: Option<&str>| {
+        let mut rq = s
+            .http
+            .post(s.url("/v1/signals"))
+            .bearer_auth(&s.tok.ingest)
+            .header("content-type", "application/json")
+            .header("ce-specversion", "1.0")
+            .header("ce-source", "counter-gw")
+            .header("ce-type", "space.occupancy")
+            .header("ce-subject", "hall-a")
+            .body(r#"{"count": 17}"#);
+        if let Some(id) = id {
+            rq = rq.header("ce-id", id);
+        }
+        rq.send()
+    };
+    let r = binary(Some("b1")).await.unwrap();
+    assert_eq!(r.status(), 202, "{:?}", r.text().await);
+    assert_eq!(s.occupancy("hall-a").await, json!(17));
+    let r = binary(None).await.unwrap();
+    assert_eq!(r.status(), 400);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["field"], "ce-id", "{p}");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_interface_rules_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(&dir).await;
+    // The bearer scheme is case-insensitive (RFC 7235).
+    let r = s
+        .http
+        .get(s.url("/v1/spaces"))
+        .header("authorization", format!("bearer {}", s.tok.viewer))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // An override on a sign the event does not have is refused.
+    let p = s
+        .post(
+            &s.tok.operator,
+            "/v1/overrides",
+            json!({"resource": "sign:no-such-sign", "value": "X", "minutes": 5}),
+        )
+        .await
+        .problem(409, "override of an unknown sign");
+    assert!(
+        p["detail"].as_str().unwrap().contains("no-such-sign"),
+        "{p}"
+    );
+    // A body over the limit gets problem+json on every route.
+    let big = "#".repeat(baton_server::api::MAX_BODY + 10);
+    let r = s
+        .call(
+            "put",
+            "/v1/policies",
+            Some(&s.tok.admin),
+            Some(("application/yaml", big)),
+        )
+        .await;
+    r.problem(413, "PUT /v1/policies too large");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_bytes_in_flight_are_bounded_by_the_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = baton_server::listen::Limits {
+        inflight_bytes: 64 * 1024,
+        ..Default::default()
+    };
+    let s = Server::start_limited(&dir, limits).await;
+    let before = s.position().await;
+    let items: Vec<Value> = (0..1_000)
+        .map(|i| occupancy(&format!("big-{i}"), "hall-a", 5))
+        .collect();
+    let r = s.batch(items).await;
+    let p = r.problem(429, "over the budget");
+    assert!(
+        p["detail"].as_str().unwrap().contains("request bytes"),
+        "{p}"
+    );
+    assert_eq!(s.position().await, before);
+    // A chunked body (no Content-Length) is metered as it arrives.
+    let chunks: Vec<Result<String, std::io::Error>> = (0..1_000)
+        .map(|i| {
+            Ok(format!(
+                "{}{}",
+                if i == 0 { "[" } else { "," },
+                occupancy(&format!("c{i}"), "hall-a", 1)
+            ))
+        })
+        .collect();
+    let r = s
+        .http
+        .post(s.url("/v1/signals"))
+        .bearer_auth(&s.tok.ingest)
+        .header("content-type", "application/cloudevents-batch+json")
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    // Within the budget, all is well, and the budget came back.
+    assert_eq!(s.signal(occupancy("small", "hall-a", 6)).await.status, 202);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_over_the_limit_do_not_lock_out_a_real_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = baton_server::listen::Limits {
+        max_connections: 4,
+        header_timeout: Duration::from_millis(500),
+        ..Default::default()
+    };
+    let s = Server::start_limited(&dir, limits).await;
+    // Twelve clients connect and send nothing (one sends half a head).
+    let mut idle = Vec::new();
+    for i in 0..12 {
+        let mut c = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+        if i == 0 {
+            use tokio::io::AsyncWriteExt;
+            c.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+                .await
+                .unwrap();
+        }
+        idle.push(c);
+    }
+    // A real client still gets its answer: idle ones are closed after the
+    // header timeout, and the ones waiting in the backlog are taken in turn.
+    let r = s.call("get", "/healthz", None, None).await;
+    assert_eq!((r.status, r.text.as_str()), (200, "ok"));
+    // The idle connections were closed by the server.
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 64];
+    let n = tokio::time::timeout(GUARD, idle[1].read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap_or(0);
+    assert_eq!(n, 0, "closed without an answer");
+    drop(idle);
     s.stop().await;
 }

@@ -36,6 +36,8 @@ struct Received {
     /// (idempotency key, signature valid, body) per raw delivery.
     calls: Vec<(String, bool, Value)>,
     oks: Vec<String>,
+    /// `x-baton-timestamp` per raw delivery.
+    stamps: Vec<i64>,
 }
 
 struct Receiver {
@@ -72,11 +74,15 @@ async fn receive(
         let mut s = script.lock().expect("script");
         if s.0.is_empty() { s.1 } else { s.0.remove(0) }
     };
-    log.lock().expect("log").calls.push((
-        key.clone(),
-        valid,
-        serde_json::from_str(&text).unwrap_or(Value::Null),
-    ));
+    {
+        let mut l = log.lock().expect("log");
+        l.calls.push((
+            key.clone(),
+            valid,
+            serde_json::from_str(&text).unwrap_or(Value::Null),
+        ));
+        l.stamps.push(ts);
+    }
     match step {
         Step::Fail => StatusCode::INTERNAL_SERVER_ERROR,
         Step::Hang => {
@@ -192,7 +198,8 @@ async fn webhook_retries_through_failures_and_a_hang_with_one_key_and_the_breake
     )
     .await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let s = server(dir.path(), &webhook_yaml(&r, "")).await;
+    // The hang (3 s) outlasts the late window: no answer, so a retry.
+    let s = server(dir.path(), &webhook_yaml(&r, "  late_ms: 1000\n")).await;
     let out = manual(&s, "notify", "attendees:session:k-opening", 600_000).await;
     let decision = out["outputs"][0]["id"]
         .as_str()
@@ -232,7 +239,7 @@ async fn webhook_retries_through_failures_and_a_hang_with_one_key_and_the_breake
             .as_array()
             .is_some_and(|f| f.iter().any(|x| x
                 .as_str()
-                .is_some_and(|s| s.contains("timed out") || s.contains("error sending request")))),
+                .is_some_and(|s| s.contains("no answer") || s.contains("error sending request")))),
         "{app}"
     );
     // The outcome came back into the journal as an ActionResult.
@@ -282,6 +289,178 @@ async fn an_action_past_valid_until_expires_instead_of_arriving_late() {
     assert!(
         r.log.lock().expect("log").oks.is_empty(),
         "nothing arrived after valid_until"
+    );
+    stop(s).await;
+}
+
+/// The outcomes journaled for `decision`, from the audit timeline.
+async fn outcomes(s: &Server, decision: &str) -> Vec<Value> {
+    let a = get(s, &format!("/v1/audit?decision={decision}")).await;
+    a["items"]
+        .as_array()
+        .map(|i| {
+            i.iter()
+                .filter(|x| x["output"]["kind"] == "action_outcome")
+                .map(|x| x["output"].clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn until_outcome(s: &Server, decision: &str) -> Value {
+    for _ in 0..300 {
+        if let Some(o) = outcomes(s, decision).await.into_iter().next() {
+            return o;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no outcome for {decision}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_after_the_timeout_is_recorded_as_delivered_late_without_a_retry() {
+    // The receiver answers 200 after 3 s; the timeout is 400 ms and the
+    // late window the default 10 x timeout (4 s).
+    let r = receiver(vec![Step::Hang], Step::Ok).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = server(dir.path(), &webhook_yaml(&r, "")).await;
+    let out = manual(&s, "notify", "attendees:session:k-opening", 600_000).await;
+    let decision = out["outputs"][0]["id"].as_str().expect("id").to_string();
+    let o = until_outcome(&s, &decision).await;
+    assert_eq!(o["outcome"], "succeeded", "{o}");
+    let d = get(&s, &format!("/v1/decisions/{decision}")).await;
+    let row = &d["deliveries"][0];
+    assert_eq!(row["state"], "succeeded", "{d}");
+    assert!(
+        row["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("delivered late")),
+        "{row}"
+    );
+    assert_eq!(
+        r.log.lock().expect("log").calls.len(),
+        1,
+        "no retry overlapped the slow attempt"
+    );
+    stop(s).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_that_never_answers_leaves_the_outcome_unknown_not_expired() {
+    let r = receiver(vec![], Step::Hang).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = server(dir.path(), &webhook_yaml(&r, "  late_ms: 500\n")).await;
+    let out = manual(&s, "notify", "attendees:session:k-opening", 1_500).await;
+    let decision = out["outputs"][0]["id"].as_str().expect("id").to_string();
+    let o = until_outcome(&s, &decision).await;
+    assert_eq!(o["outcome"], "unknown", "{o}");
+    stop(s).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_in_a_webhook_url_never_show_in_errors() {
+    // Port 9 (discard) is closed here: every attempt fails to connect.
+    let yaml = format!(
+        "webhooks:\n  - name: app\n    url: http://ops:hunter2@127.0.0.1:9/hook?api_key=s3cr3t\n    secret: {SECRET}\n    kinds: [notify]\npolicy:\n  timeout_ms: 400\n  backoff_ms: 20\n  backoff_max_ms: 50\n  max_attempts: 2\n"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = server(dir.path(), &yaml).await;
+    let out = manual(&s, "notify", "attendees:session:k-opening", 600_000).await;
+    let decision = out["outputs"][0]["id"].as_str().expect("id").to_string();
+    let o = until_outcome(&s, &decision).await;
+    assert_eq!(o["outcome"], "dead", "{o}");
+    let seen = format!(
+        "{} {} {}",
+        get(&s, "/v1/connectors").await,
+        get(&s, "/v1/deadletters").await,
+        o
+    );
+    assert!(seen.contains("127.0.0.1:9"), "the errors are there: {seen}");
+    assert!(
+        !seen.contains("hunter2") && !seen.contains("s3cr3t"),
+        "credentials leaked: {seen}"
+    );
+    stop(s).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_letter_past_valid_until_is_not_retried_and_an_unknown_key_is_404() {
+    let r = receiver(vec![], Step::Fail).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = server(dir.path(), &webhook_yaml(&r, "  max_attempts: 1\n")).await;
+    let out = manual(&s, "notify", "attendees:session:k-opening", 1_000).await;
+    let decision = out["outputs"][0]["id"].as_str().expect("id").to_string();
+    let key = format!("{decision}.0");
+    assert_eq!(until_outcome(&s, &decision).await["outcome"], "dead");
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    let http = reqwest::Client::new();
+    let retry = |k: String| {
+        http.post(format!("{}/v1/deadletters/{k}/retry", s.base))
+            .bearer_auth(&s.token)
+            .send()
+    };
+    let r1 = retry(key.clone()).await.expect("retry");
+    assert_eq!(r1.status(), 409);
+    let text = r1.text().await.expect("text");
+    assert!(
+        text.contains("valid until") && text.contains("answered 500"),
+        "{text}"
+    );
+    let d = get(&s, "/v1/deadletters").await;
+    let row = d["items"]
+        .as_array()
+        .and_then(|i| i.iter().find(|x| x["key"] == key.as_str()).cloned())
+        .expect("still a dead letter");
+    assert!(
+        row["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("answered 500")),
+        "the original error is kept: {row}"
+    );
+    assert_eq!(retry("9999.0.0".into()).await.expect("retry").status(), 404);
+    stop(s).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_signatures_are_stamped_with_wall_time_under_a_manual_clock() {
+    let r = receiver(vec![], Step::Ok).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path();
+    let file = data.join("connectors.yaml");
+    std::fs::create_dir_all(data).expect("data dir");
+    std::fs::write(&file, webhook_yaml(&r, "")).expect("write");
+    let token = Tokens::open(data)
+        .expect("tokens")
+        .create(Role::Operator, "test")
+        .expect("token");
+    let mut cfg = baton_server::Config::new(example(), data.to_path_buf());
+    cfg.listen = "127.0.0.1:0".parse().expect("addr");
+    cfg.connectors = Some(file);
+    cfg.clock = baton_server::clock::ClockMode::Manual;
+    // Journal time: the event day in June 2026, far from today's wall clock.
+    cfg.start_at = Some(1_781_247_600_000);
+    let running = baton_server::start(cfg).await.expect("server starts");
+    let s = Server {
+        base: format!("http://{}", running.addr),
+        token,
+        running,
+    };
+    manual(&s, "notify", "attendees:session:k-opening", 600_000).await;
+    until("a delivery", || !r.log.lock().expect("log").oks.is_empty()).await;
+    let wall = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64;
+    let (ts, valid, body) = {
+        let log = r.log.lock().expect("log");
+        (log.stamps[0], log.calls[0].1, log.calls[0].2.clone())
+    };
+    assert!((wall - ts).abs() < 60_000, "stamped {ts}, wall {wall}");
+    assert!(valid, "the signature verifies");
+    assert_eq!(
+        body["at"].as_i64().map(|a| a < wall - 86_400_000),
+        Some(true),
+        "the body keeps journal time: {body}"
     );
     stop(s).await;
 }

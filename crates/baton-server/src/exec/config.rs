@@ -80,6 +80,20 @@ pub struct DeliveryPolicy {
     /// Deliveries in flight per connector.
     #[serde(default = "d_concurrency")]
     pub concurrency: usize,
+    /// How long an attempt that outlived `timeout_ms` is still listened to
+    /// (default 10 × `timeout_ms`): an answer in that time is recorded as
+    /// delivered late, and no retry overlaps it. Silence for all of it
+    /// leaves the outcome unknown, never guessed.
+    #[serde(default)]
+    pub late_ms: Option<u64>,
+}
+
+impl DeliveryPolicy {
+    pub fn late(&self) -> u64 {
+        self.late_ms
+            .unwrap_or(self.timeout_ms.saturating_mul(10))
+            .max(self.timeout_ms)
+    }
 }
 
 impl Default for DeliveryPolicy {
@@ -92,6 +106,7 @@ impl Default for DeliveryPolicy {
             breaker_after: d_breaker(),
             breaker_cooldown_ms: d_cooldown(),
             concurrency: d_concurrency(),
+            late_ms: None,
         }
     }
 }

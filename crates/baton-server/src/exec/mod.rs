@@ -11,6 +11,7 @@
 
 pub mod config;
 pub mod connectors;
+mod redact;
 pub mod store;
 
 use crate::clock::Clock;
@@ -103,8 +104,45 @@ pub struct Exec {
     pub wake: Arc<Notify>,
     in_flight: Mutex<HashSet<String>>,
     next_try: Mutex<HashMap<String, Instant>>,
+    /// Keys whose last attempt got no answer at all: if the row ends there,
+    /// its outcome is unknown, not expired or dead.
+    unanswered: Mutex<HashSet<String>>,
     /// The ingest half of `connectors.yaml`, started beside the executor.
     pub ingest: crate::ingest::IngestConfig,
+    /// Broker messages refused, per source (shown with the connectors).
+    pub refusals: Arc<crate::ingest::Refusals>,
+}
+
+/// Wall time in ms: a webhook's signature timestamp is checked by its
+/// receiver against its own clock, which journal time (accelerated, or
+/// manual) need not match. The body keeps journal time.
+fn wall_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Attempt {
+    /// The same attempt with credentials taken out of its error text.
+    fn redacted(self) -> Attempt {
+        match self {
+            Attempt::Retry(e) => Attempt::Retry(redact::redact(&e)),
+            Attempt::Permanent(e) => Attempt::Permanent(redact::redact(&e)),
+            a => a,
+        }
+    }
+}
+
+/// Why a dead letter was not put back.
+#[derive(Debug, thiserror::Error)]
+pub enum RetryError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Refused(String),
+    #[error("{0}")]
+    Store(String),
 }
 
 fn desired_state(resource: &str) -> bool {
@@ -121,7 +159,11 @@ impl Exec {
             Some(p) => ConnectorsFile::load(p)?,
             None => ConnectorsFile::default(),
         };
-        let timeout = Duration::from_millis(cfg.policy.timeout_ms);
+        // The HTTP client waits a little longer than a late answer is
+        // listened for, so silence is the executor's finding (no answer:
+        // outcome unknown), not a client error; the executor notes an
+        // attempt as late past `timeout_ms`.
+        let timeout = Duration::from_millis(cfg.policy.late() + 1_000);
         let mut connectors: BTreeMap<String, Arc<Connector>> = BTreeMap::new();
         let mut by_kind = BTreeMap::new();
         connectors.insert(
@@ -177,7 +219,9 @@ impl Exec {
             wake: Arc::new(Notify::new()),
             in_flight: Mutex::new(HashSet::new()),
             next_try: Mutex::new(HashMap::new()),
+            unanswered: Mutex::new(HashSet::new()),
             ingest: cfg.ingest.clone(),
+            refusals: Arc::default(),
         }))
     }
 
@@ -201,7 +245,7 @@ impl Exec {
                 v
             })
             .collect();
-        json!({"items": items})
+        json!({"items": items, "ingest_refused": self.refusals.snapshot()})
     }
 
     pub fn dead_letters(&self) -> Value {
@@ -214,23 +258,61 @@ impl Exec {
         json!({"items": items})
     }
 
-    /// Puts a dead letter back in the queue with a fresh attempt count.
-    pub fn retry(&self, key: &str) -> Result<(), String> {
+    /// How each action of a decision fared: state, attempts, last error.
+    pub fn deliveries(&self, decision: &str) -> Value {
+        let rows = self
+            .store
+            .lock()
+            .ok()
+            .and_then(|s| s.for_decision(decision).ok())
+            .unwrap_or_default();
+        rows.iter()
+            .map(|d| {
+                json!({"key": d.key, "connector": d.connector, "state": d.state,
+                       "attempts": d.attempts, "last_error": d.last_error, "last_try": d.last_try})
+            })
+            .collect()
+    }
+
+    /// Puts a dead letter back in the queue with a fresh attempt count,
+    /// keeping its last error; refused when the action is no longer valid
+    /// (it would only expire) or is not dead.
+    pub fn retry(&self, key: &str) -> Result<(), RetryError> {
         let store = self
             .store
             .lock()
-            .map_err(|_| "store poisoned".to_string())?;
-        match store.get(key).map_err(|e| e.to_string())? {
+            .map_err(|_| RetryError::Store("store poisoned".into()))?;
+        match store
+            .get(key)
+            .map_err(|e| RetryError::Store(e.to_string()))?
+        {
+            Some(d) if d.state == "dead" && self.clock.now_ms() > d.valid_until => {
+                Err(RetryError::Refused(format!(
+                    "{key} was valid until journal time {}, which has passed: a retry would \
+                     only expire it (last error: {})",
+                    d.valid_until,
+                    d.last_error.as_deref().unwrap_or("none")
+                )))
+            }
             Some(d) if d.state == "dead" => {
                 store
-                    .update(key, 0, "pending", None, self.clock.now_ms())
-                    .map_err(|e| e.to_string())?;
+                    .update(
+                        key,
+                        0,
+                        "pending",
+                        d.last_error.as_deref(),
+                        self.clock.now_ms(),
+                    )
+                    .map_err(|e| RetryError::Store(e.to_string()))?;
                 drop(store);
                 self.wake.notify_one();
                 Ok(())
             }
-            Some(d) => Err(format!("{key} is {}, not dead", d.state)),
-            None => Err(format!("no delivery {key}")),
+            Some(d) => Err(RetryError::Refused(format!(
+                "{key} is {}, not dead",
+                d.state
+            ))),
+            None => Err(RetryError::NotFound(format!("no delivery {key}"))),
         }
     }
 
@@ -250,9 +332,19 @@ impl Exec {
         if let Ok(mut f) = self.in_flight.lock() {
             f.insert(d.key.clone());
         }
+        let unanswered = self
+            .unanswered
+            .lock()
+            .map(|mut u| u.remove(&d.key))
+            .unwrap_or(false);
+        let state = match state {
+            "expired" | "dead" if unanswered => "unknown",
+            s => s,
+        };
         let outcome = match state {
             "succeeded" => Outcome::Succeeded,
             "dead" => Outcome::Dead,
+            "unknown" => Outcome::Unknown,
             _ => Outcome::Expired,
         };
         metrics::counter!("baton_action_outcomes_total", "connector" => d.connector.clone(), "outcome" => state.to_string()).increment(1);
@@ -484,16 +576,31 @@ impl Exec {
                 .ok()
                 .and_then(|v| v["kind"].as_str().map(str::to_string))
                 .unwrap_or_default();
-            let timeout = Duration::from_millis(self.policy.timeout_ms);
-            let result =
-                match tokio::time::timeout(timeout, conn.deliver(&d, &kind, self.clock.now_ms()))
-                    .await
-                {
-                    Ok(r) => r,
-                    Err(_) => {
-                        Attempt::Retry(format!("timed out after {} ms", self.policy.timeout_ms))
+            // An attempt past `timeout_ms` is not abandoned: its answer,
+            // if it comes within `late()`, is the truth about the delivery.
+            let late = Duration::from_millis(self.policy.late());
+            let started = Instant::now();
+            let answer = tokio::time::timeout(late, conn.deliver(&d, &kind, wall_ms())).await;
+            let took = started.elapsed().as_millis() as u64;
+            let result = match answer.map(Attempt::redacted) {
+                Ok(r) => {
+                    if let Ok(mut u) = self.unanswered.lock() {
+                        u.remove(&d.key);
                     }
-                };
+                    r
+                }
+                Err(_) => {
+                    if let Ok(mut u) = self.unanswered.lock() {
+                        u.insert(d.key.clone());
+                    }
+                    Attempt::Retry(format!(
+                        "no answer within {} ms: the receiver may or may not have it",
+                        late.as_millis()
+                    ))
+                }
+            };
+            let late_note = (took > self.policy.timeout_ms)
+                .then(|| format!("delivered late: answered after {took} ms"));
             drop(permit);
             let attempts = d.attempts + 1;
             // A finished delivery stays in flight until its outcome is durable.
@@ -507,7 +614,7 @@ impl Exec {
                         metrics::histogram!("baton_decision_to_delivery_seconds")
                             .record((self.clock.now_ms() - at).max(0) as f64 / 1000.0);
                     }
-                    self.finish(&core, &d, "succeeded", attempts, None);
+                    self.finish(&core, &d, "succeeded", attempts, late_note);
                 }
                 Attempt::Permanent(e) => {
                     self.note(&d.connector, Some(e.clone()));

@@ -118,6 +118,16 @@ impl Store {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
+    /// The rows of one decision's actions (keys `DECISION.N`), by key range.
+    pub fn for_decision(&self, decision: &str) -> Result<Vec<Delivery>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT key, connector, resource, payload, valid_until, attempts, state, last_error, last_try
+             FROM deliveries WHERE key > ?1 AND key < ?2 ORDER BY key LIMIT 10000",
+        )?;
+        let rows = st.query_map(params![format!("{decision}."), format!("{decision}/")], row)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
     pub fn get(&self, key: &str) -> Result<Option<Delivery>> {
         Ok(self
             .conn
