@@ -548,12 +548,18 @@ async fn acknowledged_signals_survive_sigkill_and_restore_equals_replay() {
     // The example's day, in file order, cut into batches of 50 to 200.
     let text = std::fs::read_to_string(example().join("signals.jsonl")).expect("signals");
     // The example carries a few deliberately invalid lines (a negative count,
-    // ...); a batch is refused whole, so those are left out.
+    // a space the event lacks, ...); a batch is refused whole, so those are
+    // left out.
     let all: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let loaded = baton_spec::load(&example()).expect("the example loads");
+    let cfg = baton_core::Compiled::new(loaded.spec, loaded.policies).expect("compiles");
     let lines: Vec<&str> = all
         .iter()
         .copied()
-        .filter(|l| baton_model::Signal::parse_json(l).is_ok())
+        .filter(|l| {
+            baton_model::Signal::parse_json(l)
+                .is_ok_and(|s| baton_core::references::unknown_reference(&cfg, &s).is_none())
+        })
         .collect();
     let invalid = all.len() - lines.len();
     let mut batches = Vec::new();

@@ -743,8 +743,17 @@
   // ---------------------------------------------------------------- connectors
 
   async function loadConnectors() {
-    let items = [];
-    try { items = (await api.get("/v1/connectors")).items; } catch (e) { return showError(e); }
+    let items = [], refused = {};
+    try {
+      const v = await api.get("/v1/connectors");
+      items = v.items; refused = v.ingest_refused || {};
+    } catch (e) { return showError(e); }
+    const sources = Object.keys(refused);
+    $("ingest-refused").replaceChildren(...(sources.length ? sources.map((src) => el("tr", null,
+      el("th", { scope: "row", text: src }), el("td", { class: "num", text: refused[src].count }),
+      el("td", { text: refused[src].last_error }),
+      el("td", { text: new Date(refused[src].last_at).toLocaleTimeString() })))
+      : [el("tr", null, el("td", { colspan: "4", text: "none" }))]));
     $("connectors").replaceChildren(...items.map((c) => el("tr", { class: "breaker-" + c.breaker },
       el("th", { scope: "row", text: c.name }), el("td", null, el("span", { class: "breaker", text: c.breaker })),
       el("td", { class: "num", text: c.delivered }), el("td", { class: "num", text: c.failed_attempts }), el("td", { class: "num", text: c.dead }),

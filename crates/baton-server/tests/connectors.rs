@@ -652,6 +652,33 @@ async fn mqtt_sensor_payloads_are_ingested_and_acked_after_journaling() {
         seen, 41,
         "the MQTT reading reached live state through the journal"
     );
+    // A sensor configured with a room the event does not have: no reply
+    // channel, so it is acknowledged and counted against its source.
+    client
+        .publish(
+            format!("bt{pid}/sensors/room-99/occupancy"),
+            rumqttc::QoS::AtLeastOnce,
+            false,
+            br#"{"count": 7}"#.to_vec(),
+        )
+        .await
+        .expect("publish");
+    let source = format!("broker:bt{pid}");
+    let mut refused = Value::Null;
+    for _ in 0..200 {
+        refused = get(&s, "/v1/connectors").await["ingest_refused"][&source].clone();
+        if refused["count"] == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(refused["count"], 1, "{refused}");
+    assert!(
+        refused["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("subject") && e.contains("room-99")),
+        "{refused}"
+    );
     stop(s).await;
 }
 
