@@ -213,7 +213,36 @@ pub async fn admit(State(budget): State<Arc<Budget>>, req: Request, next: Next) 
     {
         return too_large();
     }
+    if response.status().is_client_error() && !is_problem(&response) {
+        return as_problem(response).await;
+    }
     response
+}
+
+/// A 4xx that the framework answered itself (a query that does not parse,
+/// a method a path does not have) as problem+json, with its text as the
+/// detail, so every client error has one shape.
+async fn as_problem(response: Response) -> Response {
+    let status = response.status();
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let title = status.canonical_reason().unwrap_or("client error");
+    let detail = if text.is_empty() {
+        title.to_lowercase()
+    } else {
+        text
+    };
+    let mut out = Problem::new(status, "invalid request", detail).into_response();
+    // Keep what the framework said about the request (e.g. `Allow` on a 405).
+    for (k, v) in parts.headers.iter() {
+        if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+            out.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    out
 }
 
 fn is_problem(r: &Response) -> bool {

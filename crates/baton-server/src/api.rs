@@ -1737,25 +1737,5 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
 ];
 
 async fn openapi() -> Response {
-    let mut paths = serde_json::Map::new();
-    for (method, path, role, summary) in ROUTES {
-        let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
-        entry[*method] = json!({
-            "summary": summary,
-            "x-baton-role": role,
-            "security": if *role == "none" { json!([]) } else { json!([{"bearer": []}]) },
-            "responses": {
-                "200": {"description": "OK"},
-                "400": {"description": "invalid input (application/problem+json, names the field)"},
-                "401": {"description": "no or unknown token"},
-                "403": {"description": "the token's role may not do this"},
-            },
-        });
-    }
-    ok(json!({
-        "openapi": "3.1.0",
-        "info": {"title": "Baton", "version": env!("CARGO_PKG_VERSION")},
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-        "paths": paths,
-    }))
+    ok(crate::openapi::document(ROUTES))
 }

@@ -18,6 +18,7 @@ pub mod core;
 pub mod exec;
 pub mod ingest;
 pub mod listen;
+pub mod openapi;
 pub mod problem;
 pub mod sims;
 pub mod view;
