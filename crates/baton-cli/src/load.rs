@@ -33,6 +33,10 @@ pub struct Load {
     /// marker readings are a multiple of 100).
     #[arg(long)]
     pub receiver: Option<std::net::SocketAddr>,
+    /// Fail (exit non-zero) when more than this share of requests got no
+    /// 202/200; a 401 or 403 stops the run at once.
+    #[arg(long, default_value_t = 0.01)]
+    pub max_error_share: f64,
 }
 
 type Times = Arc<std::sync::Mutex<std::collections::HashMap<u64, Instant>>>;
@@ -122,6 +126,8 @@ pub async fn run(l: Load) -> Result<String> {
         receiver(addr, got.clone()).await?;
     }
     let next = Arc::new(AtomicU64::new(0));
+    // Set on a 401/403: every task stops, the token will not get better.
+    let refused = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let accepted = Arc::new(AtomicU64::new(0));
     let duplicates = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(std::sync::Mutex::new(std::collections::BTreeMap::<
@@ -139,7 +145,7 @@ pub async fn run(l: Load) -> Result<String> {
     };
     let mut tasks = Vec::new();
     for _ in 0..l.concurrency.max(1) {
-        let (markers, sent) = (markers.clone(), sent.clone());
+        let (markers, sent, refused) = (markers.clone(), sent.clone(), refused.clone());
         let (bodies, next, accepted, duplicates, errors, client) = (
             bodies.clone(),
             next.clone(),
@@ -153,7 +159,7 @@ pub async fn run(l: Load) -> Result<String> {
             let mut lat = Vec::new();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed) as usize;
-                if i >= bodies.len() {
+                if i >= bodies.len() || refused.load(Ordering::Relaxed) {
                     break;
                 }
                 // Open-loop pacing: request i is due at i × interval.
@@ -210,7 +216,13 @@ pub async fn run(l: Load) -> Result<String> {
                         lat.push(took);
                         None
                     }
-                    Ok(resp) => Some(format!("HTTP {}", resp.status().as_u16())),
+                    Ok(resp) => {
+                        let code = resp.status().as_u16();
+                        if code == 401 || code == 403 {
+                            refused.store(true, Ordering::Relaxed);
+                        }
+                        Some(format!("HTTP {code}"))
+                    }
                     Err(e) if e.is_timeout() => Some("timeout".to_string()),
                     Err(_) => Some("connection".to_string()),
                 };
@@ -276,7 +288,7 @@ pub async fn run(l: Load) -> Result<String> {
     };
     let acc = accepted.load(Ordering::Relaxed);
     let errs = errors.lock().map(|m| m.clone()).unwrap_or_default();
-    Ok(format!(
+    let report = format!(
         "sent {} signals in {} requests ({} per request, concurrency {}) over {secs:.2} s\n\
          accepted {acc} ({:.0}/s), duplicates {}, errors {}\n\
          acceptance latency ms: p50 {:.3}  p99 {:.3}  p999 {:.3}  max {:.3}\n{webhook}",
@@ -298,5 +310,21 @@ pub async fn run(l: Load) -> Result<String> {
         pct(0.99),
         pct(0.999),
         lat.last().map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0),
-    ))
+    );
+    let failed: u64 = errs.values().sum();
+    if refused.load(Ordering::Relaxed) {
+        anyhow::bail!(
+            "{report}the server refused the token (401/403): give an ingest, operator or admin token with --token"
+        );
+    }
+    let share = failed as f64 / bodies.len().max(1) as f64;
+    if share > l.max_error_share {
+        anyhow::bail!(
+            "{report}{failed} of {} requests failed ({:.1}%, more than --max-error-share {:.1}%)",
+            bodies.len(),
+            share * 100.0,
+            l.max_error_share * 100.0
+        );
+    }
+    Ok(report)
 }

@@ -35,6 +35,8 @@ struct Cli {
 enum TokenCmd {
     /// Create a token; it is printed once, as the last word of the output.
     Create {
+        /// The server's data directory (as given to `baton serve --data`);
+        /// tokens live in DATA/auth.sqlite.
         #[arg(long)]
         data: PathBuf,
         /// admin, operator, viewer or ingest.
@@ -552,6 +554,8 @@ fn serve(
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        // Colours only on a terminal: a redirected log stays plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
     let mut cfg = baton_server::Config::new(event, data);
     cfg.listen = listen;
@@ -671,7 +675,12 @@ fn token_create(data: &Path, role: &str, name: &str) -> Result<()> {
     };
     let tokens = baton_server::auth::Tokens::open(data)?;
     let t = tokens.create(r, name)?;
-    println!("created a {role} token for {name:?} (shown once, keep it safe): {t}");
+    let article = if role.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    println!("created {article} {role} token for {name:?} (shown once, keep it safe): {t}");
     Ok(())
 }
 

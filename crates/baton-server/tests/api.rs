@@ -2090,3 +2090,55 @@ async fn idle_connections_over_the_limit_do_not_lock_out_a_real_client() {
     drop(idle);
     s.stop().await;
 }
+
+/// A condition the type checker would once recurse through until the
+/// worker's stack overflowed, aborting the server.
+fn long_condition(terms: usize) -> String {
+    let sum = vec!["space.occupancy"; terms].join(" + ");
+    format!("{sum} > 0")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deep_and_long_conditions_are_refused_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(&dir).await;
+    let text = std::fs::read_to_string(format!("{EVENT}/policies.yaml")).unwrap();
+    let cases = [
+        long_condition(2_000),
+        long_condition(10_000),
+        format!("{}space.fill > 0.5{}", "(".repeat(5_000), ")".repeat(5_000)),
+        // A syntax error past column 65,535.
+        format!("{} &&", "space.fill > 0.5 && ".repeat(4_000)),
+    ];
+    for (i, cond) in cases.iter().enumerate() {
+        let yaml = text.replacen("space.los in ['E', 'F']", cond, 1);
+        assert_ne!(yaml, text);
+        let p = s
+            .call(
+                "put",
+                "/v1/policies",
+                Some(&s.tok.admin),
+                Some(("application/yaml", yaml.clone())),
+            )
+            .await
+            .problem(400, &format!("PUT /v1/policies, case {i}"));
+        assert!(
+            p["field"].as_str().unwrap_or("").contains("condition"),
+            "{p}"
+        );
+        // The what-if reads a policy set the same way.
+        let p = s
+            .post(
+                &s.tok.operator,
+                "/v1/simulations",
+                json!({"a": yaml, "b": "none", "seeds": 1}),
+            )
+            .await
+            .problem(400, &format!("what-if, case {i}"));
+        assert_eq!(p["field"], "a", "{p}");
+    }
+    // Still serving.
+    let r = s.call("get", "/healthz", None, None).await;
+    assert_eq!(r.status, 200);
+    s.stop().await;
+}
