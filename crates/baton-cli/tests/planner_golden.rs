@@ -825,11 +825,28 @@ fn incident_proposals_wait_escalate_and_are_replanned_at_approval() {
         );
         // No answer within two minutes: the decision goes up to the duty manager.
         let up = updates(run, id);
-        assert_eq!(up.len(), 1, "{id}: {up:?}");
+        assert_eq!(up.len(), 2, "{id}: {up:?}");
         assert_eq!(up[0]["status"], "escalated");
         assert_eq!(up[0]["actor"], "baton");
         assert_eq!(up[0]["reason"], "approval timed out; escalated");
         assert_eq!(int(up[0], "at"), int(d, "at") + 120_000);
+        // Nobody approves it in the recording: once its last action (the
+        // 30-minute alert) has outlived its validity, it leaves the queue
+        // instead of staying "still approvable" (a change of this output
+        // made by that fix; before it, the decision stayed pending all day).
+        let last_valid = d["actions"]
+            .as_array()
+            .expect("actions")
+            .iter()
+            .map(|x| int(x, "valid_until"))
+            .max()
+            .expect("an action");
+        assert_eq!(up[1]["status"], "expired", "{id}: {up:?}");
+        assert_eq!(
+            up[1]["reason"],
+            "nobody approved it while its actions were valid"
+        );
+        assert!(int(up[1], "at") > last_valid, "{id}: {up:?}");
         for x in actions(d, "dispatch") {
             assert!(task_events(run, st(&x["params"], "task")).is_empty());
         }

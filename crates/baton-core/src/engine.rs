@@ -63,6 +63,16 @@ fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
     }
 }
 
+/// When the last action that would be carried out stops being valid;
+/// `None` when every action is suppressed.
+fn last_valid(actions: &[crate::Action]) -> Option<Millis> {
+    actions
+        .iter()
+        .filter(|a| a.suppressed.is_none())
+        .map(|a| a.valid_until)
+        .max()
+}
+
 /// `(source, id)` as one 128-bit key, without building a joined string:
 /// the source's hash seeds the id's.
 pub fn dedup_key(source: &str, id: &str) -> u128 {
@@ -195,6 +205,7 @@ impl Engine {
                     out,
                 ),
                 Timer::Approval { decision } => self.approval_timeout(decision, out),
+                Timer::ApprovalValidity { decision } => self.approval_outlived(decision, out),
                 Timer::TaskAck { task, staff } => self.task_ack_timeout(&task, staff, out),
                 Timer::TaskEnd { task } => self.task_end(&task, out),
                 Timer::AlertAck { group, opened } => self.alert_ack_timeout(&group, opened, out),
@@ -718,6 +729,12 @@ impl Engine {
                     now + pol.def.approval_timeout,
                     Timer::Approval { decision: id },
                 ));
+                if let Some(last) = last_valid(&self.st.pending[&id].actions) {
+                    self.st.timers.insert((
+                        last.saturating_add(1),
+                        Timer::ApprovalValidity { decision: id },
+                    ));
+                }
             }
             _ => {}
         }
@@ -866,6 +883,27 @@ impl Engine {
         }
     }
 
+    /// A pending decision none of whose actions can still take effect is
+    /// taken out of the queue, so the queue never offers an approval that
+    /// would do nothing.
+    fn approval_outlived(&mut self, id: DecisionId, out: &mut Out) {
+        let now = self.st.now;
+        let Some(p) = self.st.pending.get(&id) else {
+            return;
+        };
+        if last_valid(&p.actions).is_some_and(|t| t >= now) {
+            return;
+        }
+        self.st.pending.remove(&id);
+        out.push(Output::DecisionUpdate {
+            decision: id,
+            status: Status::Expired,
+            at: now,
+            actor: "baton".into(),
+            reason: "nobody approved it while its actions were valid".into(),
+        });
+    }
+
     fn approval_timeout(&mut self, id: DecisionId, out: &mut Out) {
         let Some(p) = self.st.pending.get(&id) else {
             return;
@@ -931,6 +969,17 @@ impl Engine {
             let Some(pending) = self.st.pending.get(decision) else {
                 return self.refuse(out, format!("decision {decision} is not pending"));
             };
+            if let Some(last) = last_valid(&pending.actions)
+                && last < now
+            {
+                return self.refuse(
+                    out,
+                    format!(
+                        "decision {decision} can no longer take effect: its actions were valid \
+                         until journal time {last}"
+                    ),
+                );
+            }
             if let Some(e) = edits
                 .iter()
                 .find(|e| !pending.actions.iter().any(|a| a.index == e.index))

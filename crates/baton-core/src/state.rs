@@ -135,6 +135,12 @@ pub enum Timer {
         group: String,
         opened: Millis,
     },
+    /// A pending decision whose every action has outlived its
+    /// `valid_until` by now can no longer take effect: it leaves the queue.
+    /// (Appended last: snapshots written before it still decode.)
+    ApprovalValidity {
+        decision: DecisionId,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

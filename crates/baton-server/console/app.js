@@ -315,13 +315,21 @@
     return p && p.approval_timeout_ms > 0 ? d.at + p.approval_timeout_ms : null;
   }
 
+  /** When the last action that would go out stops being valid (journal ms). */
+  function validUntil(d) {
+    const v = (d.actions || []).filter((a) => !a.suppressed).map((a) => a.valid_until);
+    return v.length ? Math.max(...v) : null;
+  }
+
   function actionLine(a) {
     const params = Object.entries(a.params || {})
       .filter(([k]) => k !== "recipients")
       .map(([k, v]) => k + ": " + B.param(v)).join("; ");
     return el("li", null, el("b", { text: a.kind.replace("_", " ") }), " → ", el("code", { text: a.resource }),
       params ? el("span", { class: "params", text: " — " + params }) : null,
-      a.suppressed ? el("em", { class: "suppressed", text: " (not carried out: " + a.suppressed + ")" }) : null);
+      a.suppressed ? el("em", { class: "suppressed", text: " (not carried out: " + a.suppressed + ")" }) :
+        S.control.now && a.valid_until < S.control.now ? el("em", { class: "suppressed", text: " (expired at " + B.hhmm(a.valid_until) + ": will not go out)" }) :
+          el("span", { class: "muted", text: " (valid until " + B.hhmm(a.valid_until) + ")" }));
   }
 
   /** The full explanation: what, why, alternatives, when it expires. */
@@ -375,7 +383,9 @@
       },
         el("span", { class: "pol", text: d.policy }),
         el("span", { class: "scope", text: " " + (d.scope && (d.scope.space || d.scope.session || d.scope.zone) || "") }),
-        el("span", { class: "when", text: d.status === "escalated" ? " escalated — still approvable" : exp ? " expires " + B.hhmm(exp) : " no timeout" }));
+        el("span", { class: "when", text: d.status === "escalated" ?
+          " escalated — approvable until " + (validUntil(d) ? B.hhmm(validUntil(d)) : "?") :
+          exp ? " expires " + B.hhmm(exp) : " no timeout" }));
       list.append(li);
       // A re-render (any decision event) keeps the keyboard where it was.
       if (hadFocus && d.id === S.selected) li.focus();
@@ -415,22 +425,28 @@
     const d = S.decisions.get(S.selected);
     if (!d || !isPending(d)) return;
     const exp = expiry(d);
+    const valid = validUntil(d);
+    const now = S.control.now;
+    const dead = valid !== null && now && valid < now;
     box.append(el("h3", null, "Decision ", el("code", { text: d.id }), " — " + d.policy),
       el("p", { class: "expiry" }, d.status === "escalated" ?
-        "Nobody answered in time: escalated to the duty manager. It can still be approved." :
-        exp ? "Approval expires at " + B.hhmmss(exp) + (S.control.now ? " (in " + B.minutes(Math.max(0, exp - S.control.now)) + ")" : "") + "." :
-          "This approval does not time out."),
-      el("div", { class: "buttons" },
-        button("Approve", "approve", () => approve(d), "primary approve"),
-        button("Edit, then approve", "approve", () => editApprove(d), "edit"),
-        button("Reject", "reject", () => reject(d), "danger reject")),
+        "Nobody answered in time: escalated to the duty manager. " :
+        exp ? "Approval expires at " + B.hhmmss(exp) + (now ? " (in " + B.minutes(Math.max(0, exp - now)) + ")" : "") + ". " :
+          "This approval does not time out. ",
+        valid === null ? "" : dead ? el("strong", { text: "Its actions can no longer take effect." }) :
+          "Its actions can take effect until " + B.hhmmss(valid) + (now ? " (" + B.minutes(Math.max(0, valid - now)) + " left)" : "") + "."),
+      dead ? el("div", { class: "buttons" }, button("Reject", "reject", () => reject(d), "danger reject")) :
+        el("div", { class: "buttons" },
+          button("Approve", "approve", () => approve(d), "primary approve"),
+          button("Edit, then approve", "approve", () => editApprove(d), "edit"),
+          button("Reject", "reject", () => reject(d), "danger reject")),
       explain(d));
   }
 
   function approve(d) {
     confirmDialog({
       title: "Approve " + d.policy + "?",
-      build: (b) => b.append(el("p", { text: "These actions go out now:" }), el("ul", null, ...d.actions.map(actionLine))),
+      build: (b) => b.append(el("p", { text: "These actions go out now, those still valid:" }), el("ul", null, ...d.actions.map(actionLine))),
       ok: "Approve",
       run: async () => { await api.post("/v1/decisions/" + d.id + "/approve"); toast("Approved " + d.id); },
     });

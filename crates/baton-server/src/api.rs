@@ -748,6 +748,34 @@ struct RejectBody {
     comment: String,
 }
 
+/// A refused approval of a decision that is no longer pending says what
+/// became of it (expired, and why; or approved, rejected), from the read
+/// model, rather than only "not pending".
+async fn settled_why(s: &AppState, decision: DecisionId, r: Response) -> Response {
+    if r.status() != StatusCode::CONFLICT {
+        return r;
+    }
+    let last = s
+        .query(move |_, v| {
+            v.decisions
+                .get(&decision)
+                .and_then(|d| d.history.iter().rev().find(|h| h.get("status").is_some()))
+                .cloned()
+                .unwrap_or(Value::Null)
+        })
+        .await
+        .unwrap_or(Value::Null);
+    match (last["status"].as_str(), last["reason"].as_str()) {
+        (Some(st), Some(why)) if st != "pending" && st != "escalated" && !why.is_empty() => {
+            Problem::conflict(format!("decision {decision} is {st}: {why}")).into_response()
+        }
+        (Some(st), _) if st != "pending" && st != "escalated" => {
+            Problem::conflict(format!("decision {decision} is {st}")).into_response()
+        }
+        _ => r,
+    }
+}
+
 async fn approve(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -764,7 +792,8 @@ async fn approve(
         Err(p) => return p.into_response(),
     };
     if body.is_empty() || body.as_ref() == b"{}" {
-        return run_as(&s, &caller, CommandKind::Approve { decision }).await;
+        let r = run_as(&s, &caller, CommandKind::Approve { decision }).await;
+        return settled_why(&s, decision, r).await;
     }
     #[derive(Deserialize)]
     struct Edits {

@@ -2142,3 +2142,48 @@ async fn deep_and_long_conditions_are_refused_not_fatal() {
     assert_eq!(r.status, 200);
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_that_could_no_longer_take_effect_leaves_the_queue_and_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let tok = Tok::create(&data);
+    let mut cfg = config(&data);
+    cfg.clock = baton_server::clock::ClockMode::Manual;
+    let s = Server::start_cfg(cfg, tok).await;
+    let id = s.incident("late-1", "hall-b", "critical").await;
+    assert_eq!(s.decision(&id).await["status"], "pending");
+    // The example escalates after 2 min; its dispatches are valid 10 min,
+    // its alert 30 min.
+    let advance = |secs: i64| s.post(&s.tok.admin, "/v1/clock/advance", json!({"seconds": secs}));
+    advance(180).await.ok("advance 3 min");
+    assert_eq!(s.decision(&id).await["status"], "escalated");
+    advance(480).await.ok("advance 8 min more");
+    assert_eq!(
+        s.decision(&id).await["status"],
+        "escalated",
+        "the alert can still go out"
+    );
+    advance(1_200).await.ok("advance 20 min more");
+    let d = s.decision(&id).await;
+    assert_eq!(
+        d["status"], "expired",
+        "out of the queue once no action can take effect: {d}"
+    );
+    let pending = s.decisions("?status=pending").await;
+    assert!(pending.iter().all(|x| x["id"] != json!(id)), "{pending:?}");
+    let p = s
+        .post(
+            &s.tok.operator,
+            &format!("/v1/decisions/{id}/approve"),
+            json!({}),
+        )
+        .await
+        .problem(409, "approving an expired decision");
+    let detail = p["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("expired") && detail.contains("valid"),
+        "{p}"
+    );
+    s.stop().await;
+}
