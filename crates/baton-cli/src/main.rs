@@ -74,7 +74,9 @@ enum Cmd {
     /// Serve the bundled example event, with the digital twin as its crowd:
     /// signals through the HTTP ingest, actions back from the SSE stream, at 60x.
     Demo(demo::DemoArgs),
-    /// Open a data directory: restore the latest snapshot, replay the tail, report.
+    /// Open a data directory: restore the latest snapshot, replay the tail,
+    /// report. (`baton serve` starts from the oldest snapshot kept instead,
+    /// to rebuild its read model over that stretch; both end in the same state.)
     Restore { data: PathBuf },
     /// Simulate the event day with the digital twin over many seeds: KPI
     /// table with 95% intervals, paired comparisons, a report folder with charts.

@@ -162,7 +162,7 @@ pub fn run(args: SimArgs) -> Result<()> {
     let mut sensitivity = Vec::new();
     if args.sensitivity {
         let pair = [cases[0].clone(), cases[cases.len() - 1].clone()];
-        extra.push_str("\n## Sensitivity to compliance\n\nThe first policy set against no orchestration, with notifications and signs followed at the same probability. Paired difference, mean [95% interval].\n\n| compliance | above capacity (min) | turned away | E/F minutes | notifications mean | redirect acceptance |\n|---|---|---|---|---|---|\n");
+        extra.push_str("\n## Sensitivity to compliance\n\nThe first policy set against no orchestration, with notifications and signs followed at the same probability. Paired difference, mean [95% interval]; `*` marks a significant one (the interval excludes 0).\n\n| compliance | above capacity (min) | turned away | E/F minutes | notifications mean | redirect acceptance |\n|---|---|---|---|---|---|\n");
         for &c in &sens_levels {
             let o = StudyOptions {
                 compliance: Some(c),
@@ -228,7 +228,7 @@ pub fn run(args: SimArgs) -> Result<()> {
         threads,
         per_run,
         summary.attendees,
-        stats["per_run"],
+        stats["per_run"].as_str().unwrap_or(""),
         peak_rss().map_or("?".into(), |b| format!("{:.0}", b as f64 / 1e6)),
     );
     Ok(())

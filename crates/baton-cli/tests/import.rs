@@ -168,8 +168,13 @@ fn real_schedules_import_check_and_simulate() {
     let v: serde_json::Value = serde_json::from_str(&stdout).expect("sim --json");
     assert_eq!(v["attendees"], 3, "{v}");
 
-    // A broken list is refused, naming file, line and column.
-    std::fs::write(&people, "id,app\nann,maybe\n").expect("write");
+    // A broken list is refused, naming file, line and column of every bad
+    // cell in one run.
+    std::fs::write(
+        &people,
+        "id,app,arrival\nann,maybe,09:00\n,yes,09:00\ncid,no,25:99\n",
+    )
+    .expect("write");
     let (ok, _, stderr) = baton(&[
         os("import"),
         os("attendees"),
@@ -180,4 +185,6 @@ fn real_schedules_import_check_and_simulate() {
     ]);
     assert!(!ok);
     assert!(stderr.contains("people.csv:2: `app`"), "{stderr}");
+    assert!(stderr.contains("people.csv:3: `id`"), "{stderr}");
+    assert!(stderr.contains("people.csv:4: `arrival`"), "{stderr}");
 }

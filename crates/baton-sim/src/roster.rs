@@ -41,7 +41,14 @@ pub enum RosterError {
         column: String,
         message: String,
     },
+    /// Every bad cell of the file (up to [`MAX_ERRORS`]), one per line, as
+    /// `baton check` reports every problem of a spec at once.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Cells(Vec<RosterError>),
 }
+
+/// Bad cells reported from one file at most; the rest are counted.
+pub const MAX_ERRORS: usize = 100;
 
 fn yes_no(s: &str) -> Option<Option<bool>> {
     match s.trim().to_ascii_lowercase().as_str() {
@@ -88,6 +95,8 @@ pub fn parse(text: &str, file: &str, world: &World) -> Result<Roster, RosterErro
     );
     let mut out = Roster::default();
     let mut seen = HashSet::new();
+    let mut errors: Vec<RosterError> = Vec::new();
+    let mut more = 0usize;
     for rec in rd.records() {
         let rec = rec.map_err(|e| RosterError::File {
             file: file.into(),
@@ -101,12 +110,12 @@ pub fn parse(text: &str, file: &str, world: &World) -> Result<Roster, RosterErro
             column: column.into(),
             message,
         };
+        let mut row_errors = Vec::new();
         let id = cell(Some(id_col)).to_string();
         if id.is_empty() {
-            return Err(bad("id", "is empty".into()));
-        }
-        if !seen.insert(id.clone()) {
-            return Err(bad("id", format!("{id:?} is listed twice")));
+            row_errors.push(bad("id", "is empty".into()));
+        } else if !seen.insert(id.clone()) {
+            row_errors.push(bad("id", format!("{id:?} is listed twice")));
         }
         let mut interests = Vec::new();
         for t in split(cell(ints)) {
@@ -130,16 +139,32 @@ pub fn parse(text: &str, file: &str, world: &World) -> Result<Roster, RosterErro
         sessions.dedup();
         let arrival = match cell(arr) {
             "" => None,
-            t => Some(
-                world
-                    .local(t)
-                    .ok_or_else(|| bad("arrival", format!("{t:?} is not a local HH:MM")))?,
-            ),
+            t => {
+                let at = world.local(t);
+                if at.is_none() {
+                    row_errors.push(bad("arrival", format!("{t:?} is not a local HH:MM")));
+                }
+                at
+            }
         };
-        let app = yes_no(cell(app))
-            .ok_or_else(|| bad("app", format!("{:?} is not yes or no", cell(app))))?;
-        let badge = yes_no(cell(badge))
-            .ok_or_else(|| bad("badge", format!("{:?} is not yes or no", cell(badge))))?;
+        let app = yes_no(cell(app)).unwrap_or_else(|| {
+            row_errors.push(bad("app", format!("{:?} is not yes or no", cell(app))));
+            None
+        });
+        let badge = yes_no(cell(badge)).unwrap_or_else(|| {
+            row_errors.push(bad("badge", format!("{:?} is not yes or no", cell(badge))));
+            None
+        });
+        if !row_errors.is_empty() {
+            for e in row_errors {
+                if errors.len() < MAX_ERRORS {
+                    errors.push(e);
+                } else {
+                    more += 1;
+                }
+            }
+            continue;
+        }
         out.people.push(Person {
             id,
             interests,
@@ -148,6 +173,17 @@ pub fn parse(text: &str, file: &str, world: &World) -> Result<Roster, RosterErro
             app,
             badge,
         });
+    }
+    if more > 0 {
+        errors.push(RosterError::File {
+            file: file.into(),
+            message: format!("{more} more bad cell(s) not shown"),
+        });
+    }
+    match errors.len() {
+        0 => {}
+        1 => return Err(errors.remove(0)),
+        _ => return Err(RosterError::Cells(errors)),
     }
     if out.people.is_empty() {
         return Err(RosterError::File {
