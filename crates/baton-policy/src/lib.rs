@@ -10,12 +10,14 @@
 pub mod closure;
 pub mod compile;
 pub mod eval;
+pub mod fold;
 pub mod limits;
 pub mod schema;
 
 pub use closure::Condition;
 pub use compile::{CheckError, Node};
 pub use eval::{EvalError, Value};
+pub use fold::ConstantFailure;
 pub use schema::{Field, Fields, Ty};
 
 use baton_model::ParamValue;
@@ -108,6 +110,12 @@ impl Expr {
             Some(native) => native.eval(ctx),
             None => eval::eval_bool(&self.node, ctx),
         }
+    }
+
+    /// A constant part of the expression that fails at run time (`1 / 0`,
+    /// constant overflow, `int('x')`), for a warning at check time.
+    pub fn constant_failure(&self) -> Option<ConstantFailure> {
+        fold::constant_failure(&self.node)
     }
 
     /// The native closures of a bool expression, `None` for other types.

@@ -215,3 +215,32 @@ impl baton_policy::Fields for Zero {
         ""
     }
 }
+
+#[test]
+fn constant_failures_are_found_at_compile_time() {
+    let cases = [
+        ("space.occupancy > 1 / 0", Some(("division by zero", true))),
+        ("space.occupancy % 0 == 1", Some(("modulus by zero", true))),
+        (
+            "space.occupancy > 9223372036854775807 + 1",
+            Some(("integer overflow", true)),
+        ),
+        (
+            "space.fill > 0.9 && 1 / 0 > 0",
+            Some(("division by zero", false)),
+        ),
+        (
+            "space.stale || int('x') > 0",
+            Some(("int(): not an integer", false)),
+        ),
+        ("1 / 0 > 0 && 2 / 0 > 0", Some(("division by zero", true))),
+        ("space.occupancy / space.capacity > 1", None),
+        ("space.fill > 1.0 / 0.0", None),
+        ("space.occupancy > 10 / 2", None),
+    ];
+    for (source, want) in cases {
+        let e = Expr::condition(source).expect(source);
+        let got = e.constant_failure().map(|f| (f.error.0, f.always));
+        assert_eq!(got, want, "{source}");
+    }
+}
