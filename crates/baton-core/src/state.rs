@@ -170,6 +170,9 @@ pub struct Stats {
     pub rejected: BTreeMap<String, u64>,
     pub clamped: u64,
     pub skewed: u64,
+    /// Evaluations of a policy's condition (or rearm) that failed at run time
+    /// (division by zero, overflow, a bad conversion), by policy id. Such a
+    /// policy does not fire, so without this count the failure is silent.
     pub eval_errors: BTreeMap<String, u64>,
     pub suppressed: BTreeMap<String, u64>,
     pub decisions_by_policy: BTreeMap<String, u64>,

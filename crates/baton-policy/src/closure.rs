@@ -33,7 +33,9 @@
 //! and the `cel` interpreter agree on values and on failing.
 //!
 //! Lowering assumes a tree produced by the checker ([`crate::compile`]), whose
-//! type tags are consistent. Fields whose schema type does not match their
+//! type tags are consistent and whose depth is at most
+//! [`crate::limits::MAX_DEPTH`]: lowering, and the closures it builds, recurse
+//! once per level. Fields whose schema type does not match their
 //! context fall back to the tree, which reports an internal error.
 
 use crate::compile::{ArithOp, CmpOp, Node};

@@ -5,6 +5,7 @@
 //! (field names, int/double mixing, condition types) and refuses, with a clear
 //! message, the CEL features Baton's evaluator does not support.
 
+use crate::limits::MAX_DEPTH;
 use crate::schema::{Field, ROOTS, Ty};
 use cel::Program;
 use cel::common::ast::{CallExpr, Expr, IdedExpr, LiteralValue, operators as op};
@@ -98,7 +99,17 @@ impl Checker<'_> {
         }
     }
 
-    fn check(&self, e: &IdedExpr) -> Result<(Node, Ty), CheckError> {
+    /// Checks `e`, at `depth` levels below the root. The depth is counted so
+    /// that this recursion, and every pass over the tree it builds, is bounded
+    /// by [`MAX_DEPTH`] even if the pre-parse scan ever lets a deeper tree by.
+    fn check(&self, e: &IdedExpr, depth: usize) -> Result<(Node, Ty), CheckError> {
+        if depth > MAX_DEPTH {
+            return Err(self.err(
+                e,
+                format!("the expression is nested more than {MAX_DEPTH} levels deep; the depth limit is {MAX_DEPTH}"),
+            ));
+        }
+        let depth = depth + 1;
         match &e.expr {
             Expr::Literal(lit) => match lit {
                 LiteralValue::Int(i) => Ok((Node::Int(*i.inner()), Ty::Int)),
@@ -131,7 +142,7 @@ impl Checker<'_> {
                     None => Err(self.err(e, format!("unknown name `{root}`: expressions can read {}", ROOTS.map(|r| format!("`{r}`")).join(", ")))),
                 }
             }
-            Expr::Call(call) => self.call(e, call),
+            Expr::Call(call) => self.call(e, call, depth),
             Expr::List(_) => Err(self.err(e, "a list is only supported on the right of `in`")),
             Expr::Map(_) | Expr::Struct(_) => Err(self.err(e, "map and message literals are not supported")),
             Expr::Comprehension(_) => Err(self.err(e, "macros such as all(), exists(), map() and filter() are not supported: the context has no lists")),
@@ -139,7 +150,7 @@ impl Checker<'_> {
         }
     }
 
-    fn call(&self, e: &IdedExpr, call: &CallExpr) -> Result<(Node, Ty), CheckError> {
+    fn call(&self, e: &IdedExpr, call: &CallExpr, depth: usize) -> Result<(Node, Ty), CheckError> {
         let args = &call.args;
         let name = call.func_name.as_str();
         if call.target.is_some() {
@@ -161,8 +172,8 @@ impl Checker<'_> {
         match name {
             op::LOGICAL_AND | op::LOGICAL_OR => {
                 arity(2)?;
-                let l = self.expect(&args[0], Ty::Bool, "an operand of && and ||")?;
-                let r = self.expect(&args[1], Ty::Bool, "an operand of && and ||")?;
+                let l = self.expect(&args[0], Ty::Bool, "an operand of && and ||", depth)?;
+                let r = self.expect(&args[1], Ty::Bool, "an operand of && and ||", depth)?;
                 Ok(if name == op::LOGICAL_AND {
                     (Node::And(Box::new(l), Box::new(r)), Ty::Bool)
                 } else {
@@ -171,12 +182,12 @@ impl Checker<'_> {
             }
             op::LOGICAL_NOT => {
                 arity(1)?;
-                let x = self.expect(&args[0], Ty::Bool, "the operand of !")?;
+                let x = self.expect(&args[0], Ty::Bool, "the operand of !", depth)?;
                 Ok((Node::Not(Box::new(x)), Ty::Bool))
             }
             op::NEGATE => {
                 arity(1)?;
-                let (x, t) = self.check(&args[0])?;
+                let (x, t) = self.check(&args[0], depth)?;
                 match t {
                     Ty::Int => Ok((Node::NegInt(Box::new(x)), Ty::Int)),
                     Ty::Double => Ok((Node::NegDouble(Box::new(x)), Ty::Double)),
@@ -185,9 +196,9 @@ impl Checker<'_> {
             }
             op::CONDITIONAL => {
                 arity(3)?;
-                let c = self.expect(&args[0], Ty::Bool, "the condition of ?:")?;
-                let (a, ta) = self.check(&args[1])?;
-                let (b, tb) = self.check(&args[2])?;
+                let c = self.expect(&args[0], Ty::Bool, "the condition of ?:", depth)?;
+                let (a, ta) = self.check(&args[1], depth)?;
+                let (b, tb) = self.check(&args[2], depth)?;
                 if ta != tb {
                     return Err(self.err(e, format!("both branches of ?: must have one type, got {} and {}", ta.as_str(), tb.as_str())));
                 }
@@ -195,8 +206,8 @@ impl Checker<'_> {
             }
             op::ADD | op::SUBSTRACT | op::MULTIPLY | op::DIVIDE | op::MODULO => {
                 arity(2)?;
-                let (l, tl) = self.check(&args[0])?;
-                let (r, tr) = self.check(&args[1])?;
+                let (l, tl) = self.check(&args[0], depth)?;
+                let (r, tr) = self.check(&args[1], depth)?;
                 let aop = match name {
                     op::ADD => ArithOp::Add,
                     op::SUBSTRACT => ArithOp::Sub,
@@ -220,8 +231,8 @@ impl Checker<'_> {
             }
             op::EQUALS | op::NOT_EQUALS | op::LESS | op::LESS_EQUALS | op::GREATER | op::GREATER_EQUALS => {
                 arity(2)?;
-                let (l, tl) = self.check(&args[0])?;
-                let (r, tr) = self.check(&args[1])?;
+                let (l, tl) = self.check(&args[0], depth)?;
+                let (r, tr) = self.check(&args[1], depth)?;
                 if tl != tr {
                     return Err(self.err(e, mixed_message(tl, tr, "comparison")));
                 }
@@ -240,19 +251,19 @@ impl Checker<'_> {
             }
             op::IN => {
                 arity(2)?;
-                let (x, tx) = self.check(&args[0])?;
+                let (x, tx) = self.check(&args[0], depth)?;
                 let Expr::List(list) = &args[1].expr else {
                     return Err(self.err(&args[1], "`in` needs a list literal on its right, e.g. `space.kind in ['hall', 'room']`"));
                 };
                 let mut items = Vec::with_capacity(list.elements.len());
                 for el in &list.elements {
-                    items.push(self.expect(el, tx, "a list element")?);
+                    items.push(self.expect(el, tx, "a list element", depth)?);
                 }
                 Ok((Node::In(Box::new(x), items), Ty::Bool))
             }
             "string" | "double" | "int" | "size" => {
                 arity(1)?;
-                let (x, t) = self.check(&args[0])?;
+                let (x, t) = self.check(&args[0], depth)?;
                 match (name, t) {
                     ("string", Ty::Bool) => Err(self.err(e, "string(bool) is not supported")),
                     ("string", _) => Ok((Node::ToString(t, Box::new(x)), Ty::String)),
@@ -267,8 +278,8 @@ impl Checker<'_> {
         }
     }
 
-    fn expect(&self, e: &IdedExpr, want: Ty, what: &str) -> Result<Node, CheckError> {
-        let (n, t) = self.check(e)?;
+    fn expect(&self, e: &IdedExpr, want: Ty, what: &str, depth: usize) -> Result<Node, CheckError> {
+        let (n, t) = self.check(e, depth)?;
         if t != want {
             return Err(self.err(
                 e,
@@ -329,14 +340,36 @@ fn suggest(path: &str) -> String {
 }
 
 /// Parses and checks `source`, returning the typed tree and its type.
+///
+/// The size limits ([`crate::limits`]) are checked first: the parser and every
+/// pass after it recurse over the tree, and only the scan does not.
 pub fn compile(source: &str) -> Result<(Node, Ty), CheckError> {
-    let program = Program::compile(source).map_err(|e| CheckError {
-        at: None,
-        message: format!("CEL syntax error: {}", e.to_string().trim()),
-    })?;
+    crate::limits::scan(source)?;
+    let program = parse(source)?;
     Checker {
         program: &program,
         source,
     }
-    .check(program.expression())
+    .check(program.expression(), 0)
+}
+
+/// Parses with the `cel` crate. A panic inside it (its error formatter panics
+/// on columns of 65,535 and beyond, which the byte limit keeps out of reach)
+/// becomes an error here instead of unwinding through the caller: a server
+/// thread or `baton check`.
+fn parse(source: &str) -> Result<Program, CheckError> {
+    let parsed = std::panic::catch_unwind(|| {
+        Program::compile(source).map_err(|e| e.to_string().trim().to_string())
+    });
+    match parsed {
+        Ok(Ok(program)) => Ok(program),
+        Ok(Err(message)) => Err(CheckError {
+            at: None,
+            message: format!("CEL syntax error: {message}"),
+        }),
+        Err(_) => Err(CheckError {
+            at: None,
+            message: "CEL syntax error: the parser failed on this expression".to_string(),
+        }),
+    }
 }

@@ -1,6 +1,9 @@
 //! Evaluates a checked tree over a [`Fields`] source, following CEL semantics:
 //! integer overflow and division by zero are errors, `&&`/`||` absorb errors when
 //! the other side decides the result, doubles follow IEEE 754.
+//!
+//! Both evaluators recurse once per level of the tree; the checker bounds its
+//! depth by [`crate::limits::MAX_DEPTH`].
 
 use crate::compile::{ArithOp, CmpOp, Node};
 use crate::schema::{Fields, Ty};

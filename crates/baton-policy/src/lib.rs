@@ -10,11 +10,14 @@
 pub mod closure;
 pub mod compile;
 pub mod eval;
+pub mod fold;
+pub mod limits;
 pub mod schema;
 
 pub use closure::Condition;
 pub use compile::{CheckError, Node};
 pub use eval::{EvalError, Value};
+pub use fold::ConstantFailure;
 pub use schema::{Field, Fields, Ty};
 
 use baton_model::ParamValue;
@@ -62,7 +65,27 @@ impl Expr {
     }
 
     /// Compiles an expression of any supported type (action parameters).
+    ///
+    /// Runs on a thread of its own with a known stack ([`limits::COMPILE_STACK`]):
+    /// the parser, the checker and lowering recurse once per level of the
+    /// tree, and how much stack a level takes depends on the build (up to
+    /// about 180 KiB per bracket level in the `cel` parser of a debug build),
+    /// while callers such as tokio workers have 2 MiB. Compiling is rare (a
+    /// spec load, a policy change), so the spawn costs little.
     pub fn any(source: &str) -> Result<Expr, CheckError> {
+        let internal = |message: String| CheckError { at: None, message };
+        std::thread::scope(|s| {
+            std::thread::Builder::new()
+                .name("cel-compile".into())
+                .stack_size(limits::COMPILE_STACK)
+                .spawn_scoped(s, || Self::compile_here(source))
+                .map_err(|e| internal(format!("cannot start the expression compiler: {e}")))?
+                .join()
+                .map_err(|_| internal("the expression compiler failed on this expression".into()))?
+        })
+    }
+
+    fn compile_here(source: &str) -> Result<Expr, CheckError> {
         let (node, ty) = compile::compile(source)?;
         let mut reads = Vec::new();
         collect_reads(&node, &mut reads);
@@ -87,6 +110,12 @@ impl Expr {
             Some(native) => native.eval(ctx),
             None => eval::eval_bool(&self.node, ctx),
         }
+    }
+
+    /// A constant part of the expression that fails at run time (`1 / 0`,
+    /// constant overflow, `int('x')`), for a warning at check time.
+    pub fn constant_failure(&self) -> Option<ConstantFailure> {
+        fold::constant_failure(&self.node)
     }
 
     /// The native closures of a bool expression, `None` for other types.
@@ -116,6 +145,9 @@ pub fn field_value(f: Field, ctx: &dyn Fields) -> ParamValue {
     }
 }
 
+// Recursion over the typed tree (here, in `closure` and in `eval`) is bounded
+// by the checker, which refuses trees deeper than `limits::MAX_DEPTH` and is
+// the only producer of the `Node`s these passes see.
 fn collect_reads(n: &Node, out: &mut Vec<Field>) {
     use Node::*;
     match n {

@@ -7,9 +7,11 @@
 pub mod diagnostic;
 pub mod files;
 mod resolve;
+mod source;
 
 pub use diagnostic::{Diagnostic, Severity, lines};
 pub use resolve::{Loaded, load, policies_from_yaml};
+pub use source::MAX_FILE_BYTES;
 
 /// JSON Schema of every spec file, keyed by file name, for `baton schema`.
 pub fn json_schema() -> serde_json::Value {

@@ -2,8 +2,9 @@
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::files::*;
+use crate::source::read_text;
 use baton_model as m;
-use baton_policy::{CheckError, Expr};
+use baton_policy::{CheckError, ConstantFailure, Expr};
 use serde::de::DeserializeOwned;
 use serde_saphyr::Spanned;
 use sha2::{Digest, Sha256};
@@ -70,23 +71,14 @@ fn read<T: DeserializeOwned + Default>(
     required: bool,
     cx: &mut Ctx,
 ) -> Option<T> {
-    let path = dir.join(name);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
-            return Some(T::default());
-        }
+    match read_text(&dir.join(name)) {
+        Ok(text) => parse_yaml(name, &text, cx),
+        Err(e) if e.not_found && !required => Some(T::default()),
         Err(e) => {
-            cx.error(
-                name,
-                (0, 0),
-                "",
-                format!("cannot read {}: {e}", path.display()),
-            );
-            return None;
+            cx.error(name, e.at, "", e.message);
+            None
         }
-    };
-    parse_yaml(name, &text, cx)
+    }
 }
 
 fn parse_yaml<T: DeserializeOwned>(name: &str, text: &str, cx: &mut Ctx) -> Option<T> {
@@ -122,7 +114,9 @@ pub fn load(dir: &Path) -> Result<Loaded, Vec<Diagnostic>> {
     let staff = read::<StaffFile>(dir, "staff.yaml", false, &mut cx);
     let signs = read::<SignsFile>(dir, "signs.yaml", false, &mut cx);
     let mut policy_files: Vec<(String, PoliciesFile)> = Vec::new();
-    if let Some(p) = read::<PoliciesFile>(dir, "policies.yaml", false, &mut cx) {
+    let has_policies_yaml = std::fs::symlink_metadata(dir.join("policies.yaml")).is_ok();
+    if has_policies_yaml && let Some(p) = read::<PoliciesFile>(dir, "policies.yaml", true, &mut cx)
+    {
         policy_files.push(("policies.yaml".into(), p));
     }
     if let Ok(rd) = std::fs::read_dir(dir.join("policies")) {
@@ -138,6 +132,16 @@ pub fn load(dir: &Path) -> Result<Loaded, Vec<Diagnostic>> {
                 policy_files.push((rel, p));
             }
         }
+    }
+    // Without policies the engine watches but never acts: legal (a first
+    // draft, an import), but rarely what was meant.
+    if !has_policies_yaml && policy_files.is_empty() {
+        cx.warn(
+            "policies.yaml",
+            (0, 0),
+            "",
+            "no policies: neither policies.yaml nor policies/*.yaml exists, so Baton will watch but never act",
+        );
     }
     let (Some(event), Some(venue), Some(sessions), Some(staff), Some(signs)) =
         (event, venue, sessions, staff, signs)
@@ -251,16 +255,10 @@ fn finish(mut d: Vec<Diagnostic>) -> Vec<Diagnostic> {
 }
 
 fn read_required<T: DeserializeOwned>(dir: &Path, name: &str, cx: &mut Ctx) -> Option<T> {
-    let path = dir.join(name);
-    match std::fs::read_to_string(&path) {
+    match read_text(&dir.join(name)) {
         Ok(text) => parse_yaml(name, &text, cx),
         Err(e) => {
-            cx.error(
-                name,
-                (0, 0),
-                "",
-                format!("cannot read {}: {e}", path.display()),
-            );
+            cx.error(name, e.at, "", e.message);
             None
         }
     }
@@ -565,6 +563,14 @@ fn resolve_venue(v: &VenueFile, cx: &mut Ctx) -> (Vec<m::Space>, Vec<m::Link>) {
             }
             linked.insert(end.clone());
         }
+        if l.value.from == l.value.to {
+            cx.error(
+                f,
+                at(l),
+                format!("links[{i}]"),
+                format!("a link from space {:?} to itself", l.value.from),
+            );
+        }
         links.push(m::Link {
             from: l.value.from.clone(),
             to: l.value.to.clone(),
@@ -796,6 +802,27 @@ fn cel_at(s: &Spanned<String>, e: &CheckError) -> (u64, u64) {
     }
 }
 
+/// The warning for a constant part of an expression that fails at run time.
+fn failure_message(condition: bool, f: &ConstantFailure) -> String {
+    let what = if condition { "condition" } else { "parameter" };
+    let effect = if condition {
+        "the policy never fires"
+    } else {
+        "the action cannot be built"
+    };
+    if f.always {
+        format!(
+            "this {what} always fails at run time: {}, so {effect}",
+            f.error
+        )
+    } else {
+        format!(
+            "a constant part of this {what} fails at run time: {}; only `&&`, `||` or `?:` can skip it",
+            f.error
+        )
+    }
+}
+
 fn resolve_policy(
     file: &str,
     i: usize,
@@ -883,8 +910,13 @@ fn resolve_policy(
         } else {
             Expr::any(&s.value)
         };
-        if let Err(e) = r {
-            cx.error(file, cel_at(s, &e), field(name), e.to_string());
+        match r {
+            Err(e) => cx.error(file, cel_at(s, &e), field(name), e.to_string()),
+            Ok(e) => {
+                if let Some(f) = e.constant_failure() {
+                    cx.warn(file, at(s), field(name), failure_message(cond, &f));
+                }
+            }
         }
     };
     check(&p.condition, "condition", true, cx);
