@@ -567,7 +567,9 @@
         el("th", { scope: "row" }, el("code", { text: p.id })),
         el("td", { class: "num", text: p.priority }),
         el("td", null, sel),
-        el("td", null, el("p", { text: p.description }), el("code", { class: "cond", text: p.condition }))));
+        el("td", null, el("p", { text: p.description }), el("code", { class: "cond", text: p.condition }),
+          p.eval_errors ? el("p", { class: "warn", role: "status",
+            text: "Its condition failed " + p.eval_errors + " time(s) at run time (e.g. a division by zero): it did not fire then." }) : null)));
     }
   }
 

@@ -259,6 +259,17 @@ async fn metrics_text(State(s): State<AppState>, headers: HeaderMap) -> Response
     if let Err(p) = s.reader(&headers) {
         return p.into_response();
     }
+    // Engine counters are read at scrape time: a condition that fails at
+    // run time (division by zero, overflow) shows per policy.
+    if let Ok(v) = s.query(|e, _| json!(e.state().stats.eval_errors)).await
+        && let Some(m) = v.as_object()
+    {
+        for (policy, n) in m {
+            metrics::gauge!("baton_policy_eval_errors", "policy" => policy.clone())
+                .set(n.as_f64().unwrap_or(0.0));
+        }
+    }
+    metrics::gauge!("baton_request_bytes_in_flight").set(s.budget.used() as f64);
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         metrics_handle().render(),
@@ -901,6 +912,7 @@ async fn policies(State(s): State<AppState>, headers: HeaderMap) -> Response {
     match s
         .query(|e, _| {
             let cfg = e.config();
+            let errors = &e.state().stats.eval_errors;
             let items = cfg
                 .policy_set
                 .policies
@@ -909,7 +921,8 @@ async fn policies(State(s): State<AppState>, headers: HeaderMap) -> Response {
                     let mode = e.state().modes.get(&p.id).copied().unwrap_or(p.mode);
                     json!({"id": p.id, "version": p.version, "description": p.description,
                            "priority": p.priority, "mode": mode, "on": p.on, "condition": p.condition,
-                           "approval_timeout_ms": p.approval_timeout, "on_timeout": p.on_timeout})
+                           "approval_timeout_ms": p.approval_timeout, "on_timeout": p.on_timeout,
+                           "eval_errors": errors.get(&p.id).copied().unwrap_or(0)})
                 })
                 .collect();
             let mut v = list(items, e.position());

@@ -2187,3 +2187,43 @@ async fn an_approval_that_could_no_longer_take_effect_leaves_the_queue_and_is_re
     );
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conditions_failing_at_run_time_are_counted_per_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(&dir).await;
+    let text = std::fs::read_to_string(format!("{EVENT}/policies.yaml")).unwrap();
+    let failing = text.replacen(
+        "space.fill >= 0.95 && space.has_session && space.id != 'overflow-1'",
+        "space.occupancy / (space.capacity - space.capacity) > 1",
+        1,
+    );
+    assert_ne!(failing, text);
+    let r = s
+        .call(
+            "put",
+            "/v1/policies",
+            Some(&s.tok.admin),
+            Some(("application/yaml", failing)),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(s.signal(occupancy("e1", "hall-a", 700)).await.status, 202);
+    let v = s.get(&s.tok.viewer, "/v1/policies").await.ok("policies");
+    let rfr = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "room-full-redirect")
+        .unwrap()
+        .clone();
+    assert_eq!(rfr["eval_errors"], 1, "{rfr}");
+    let m = s.get(&s.tok.viewer, "/metrics").await;
+    assert!(
+        m.text
+            .contains(r#"baton_policy_eval_errors{policy="room-full-redirect"} 1"#),
+        "{}",
+        m.text
+    );
+    s.stop().await;
+}
