@@ -1147,7 +1147,10 @@ async fn open_session(State(s): State<AppState>, body: Bytes) -> Response {
     }
     let role = caller.role.as_str();
     let name = caller.name.clone();
-    let (sid, csrf) = s.sessions.create(caller);
+    let (sid, csrf) = match s.sessions.create(caller) {
+        Ok(x) => x,
+        Err(e) => return Problem::unavailable(format!("keeping the session: {e}")).into_response(),
+    };
     let cookie = format!(
         "baton_session={sid}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
         crate::auth::SESSION_HOURS * 3600

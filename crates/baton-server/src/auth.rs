@@ -143,9 +143,16 @@ impl Tokens {
 /// Browser sessions: the console trades a token for an HttpOnly cookie
 /// (`EventSource` cannot send headers). Mutating calls made with the cookie
 /// must echo the session's CSRF token in `X-CSRF-Token`.
+///
+/// Sessions are kept, like tokens, as the SHA-256 of their id in
+/// `DATA/auth.sqlite` (table `sessions`, with role, name, CSRF token and
+/// expiry in wall seconds), so a restart mid-event does not sign every
+/// operator out. The session id itself is never stored. Without a data
+/// directory (`Sessions::default`) they live in memory only.
 #[derive(Default)]
 pub struct Sessions {
-    map: Mutex<HashMap<[u8; 32], (Caller, String, std::time::Instant)>>,
+    map: Mutex<HashMap<[u8; 32], (Caller, String, i64)>>,
+    conn: Option<Mutex<Connection>>,
 }
 
 /// How long a console session lasts.
@@ -157,28 +164,101 @@ fn random_hex() -> String {
     raw.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+fn wall_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
 impl Sessions {
+    /// Sessions kept in `DATA/auth.sqlite`; expired ones are deleted.
+    pub fn open(data: &Path) -> Result<Sessions> {
+        std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+        let path = data.join("auth.sqlite");
+        let conn =
+            Connection::open(&path).with_context(|| format!("opening {}", path.display()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL;
+             CREATE TABLE IF NOT EXISTS sessions(
+                 hash BLOB PRIMARY KEY, role TEXT NOT NULL, name TEXT NOT NULL,
+                 csrf TEXT NOT NULL, expires INTEGER NOT NULL);",
+        )?;
+        conn.execute(
+            "DELETE FROM sessions WHERE expires <= ?1",
+            params![wall_secs()],
+        )?;
+        Ok(Sessions {
+            map: Mutex::new(HashMap::new()),
+            conn: Some(Mutex::new(conn)),
+        })
+    }
+
     /// Returns (session id, CSRF token).
-    pub fn create(&self, caller: Caller) -> (String, String) {
+    pub fn create(&self, caller: Caller) -> Result<(String, String)> {
         let (sid, csrf) = (random_hex(), random_hex());
-        let expires =
-            std::time::Instant::now() + std::time::Duration::from_secs(SESSION_HOURS * 3600);
-        if let Ok(mut m) = self.map.lock() {
-            m.retain(|_, v| v.2 > std::time::Instant::now());
-            m.insert(digest(&sid), (caller, csrf.clone(), expires));
+        let now = wall_secs();
+        let expires = now + (SESSION_HOURS * 3600) as i64;
+        let h = digest(&sid);
+        if let Some(conn) = &self.conn {
+            let conn = conn
+                .lock()
+                .map_err(|_| anyhow::anyhow!("session store poisoned"))?;
+            conn.execute("DELETE FROM sessions WHERE expires <= ?1", params![now])?;
+            conn.execute(
+                "INSERT INTO sessions(hash, role, name, csrf, expires) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![h.to_vec(), caller.role.as_str(), caller.name, csrf, expires],
+            )?;
         }
-        (sid, csrf)
+        if let Ok(mut m) = self.map.lock() {
+            m.retain(|_, v| v.2 > now);
+            m.insert(h, (caller, csrf.clone(), expires));
+        }
+        Ok((sid, csrf))
     }
 
     pub fn check(&self, sid: &str) -> Option<(Caller, String)> {
-        let m = self.map.lock().ok()?;
-        let (c, csrf, expires) = m.get(&digest(sid))?;
-        (*expires > std::time::Instant::now()).then(|| (c.clone(), csrf.clone()))
+        let h = digest(sid);
+        let now = wall_secs();
+        if let Ok(m) = self.map.lock()
+            && let Some((c, csrf, expires)) = m.get(&h)
+        {
+            return (*expires > now).then(|| (c.clone(), csrf.clone()));
+        }
+        // Not seen since this process started: a session from before a restart.
+        let conn = self.conn.as_ref()?.lock().ok()?;
+        let (role, name, csrf, expires): (String, String, String, i64) = conn
+            .query_row(
+                "SELECT role, name, csrf, expires FROM sessions WHERE hash = ?1",
+                params![h.to_vec()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+            .ok()??;
+        drop(conn);
+        if expires <= now {
+            return None;
+        }
+        let caller = Caller {
+            role: Role::parse(&role)?,
+            name,
+        };
+        if let Ok(mut m) = self.map.lock() {
+            m.insert(h, (caller.clone(), csrf.clone(), expires));
+        }
+        Some((caller, csrf))
     }
 
     pub fn remove(&self, sid: &str) {
+        let h = digest(sid);
         if let Ok(mut m) = self.map.lock() {
-            m.remove(&digest(sid));
+            m.remove(&h);
+        }
+        if let Some(conn) = &self.conn
+            && let Ok(conn) = conn.lock()
+        {
+            let _ = conn.execute("DELETE FROM sessions WHERE hash = ?1", params![h.to_vec()]);
         }
     }
 }

@@ -98,6 +98,7 @@ pub async fn start(cfg: Config) -> Result<Running> {
     let (closing_tx, closing_rx) = tokio::sync::watch::channel(false);
     let mut state = api::AppState::new(core, auth, exec, closing_rx.clone());
     state.event_dir = cfg.event.clone();
+    state.sessions = Arc::new(auth::Sessions::open(&cfg.data)?);
     state.budget = Arc::new(admit::Budget::new(
         cfg.limits.inflight_bytes,
         cfg.limits.body_timeout,
