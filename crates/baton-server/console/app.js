@@ -315,6 +315,84 @@
     return p && p.approval_timeout_ms > 0 ? d.at + p.approval_timeout_ms : null;
   }
 
+  /** A parameter or context value as a person reads it: one value, not a
+   * wrapper; ratios as percentages; minutes, seconds and densities with a
+   * unit; at most two decimals. */
+  function human(key, v) {
+    if (v && typeof v === "object") {
+      const vals = Object.values(v);
+      if (vals.length === 1 && typeof vals[0] !== "object") v = vals[0];
+    }
+    if (typeof v === "number") {
+      if (/fill|share|ratio|confidence/.test(key) && !Number.isInteger(v)) return Math.round(v * 100) + "%";
+      if (/minutes|_min$/.test(key)) return (Math.round(v * 10) / 10) + " min";
+      if (/per_m2|density/.test(key)) return (Math.round(v * 100) / 100) + " people/m²";
+      if (/(^|_)s$|wait_s|walk_s/.test(key)) return Math.round(v) + " s";
+      if (!Number.isInteger(v)) return String(Math.round(v * 100) / 100);
+    }
+    return B.param(v);
+  }
+
+  function isEmpty(v) {
+    if (v === null || v === undefined || v === "") return true;
+    if (typeof v === "object") { const vals = Object.values(v); return vals.length === 1 && (vals[0] === null || vals[0] === ""); }
+    return false;
+  }
+
+  function sessionName(id) {
+    const s = S.venue && S.venue.sessions.find((x) => x.id === id);
+    return s ? s.title : id;
+  }
+
+  /** The decision in one sentence: where, what the policy is for, the values. */
+  function reasonFirst(d) {
+    const x = d.explanation || {};
+    const p = S.policies.get(d.policy);
+    const sc = d.scope || {};
+    const where = sc.space ? spaceName(sc.space) : sc.session ? sessionName(sc.session) : sc.zone || "";
+    const first = p && p.description ? p.description.split(/(?<=\.)\s/)[0] : "Policy " + d.policy + " fired.";
+    const vals = Object.entries(x.values || {})
+      .map(([k, v]) => k.replace(/^(space|session|signal|staff)\./, "").replace(/_/g, " ") + " " + human(k, v));
+    return (where ? where + ": " : "") + first + (vals.length ? " Now: " + vals.join(", ") + "." : "");
+  }
+
+  /** Actions as a person reads them: a redirect's dozen notifications as one
+   * line per destination, identical signs as one line, the rest one each. */
+  function actionLines(actions) {
+    const out = [];
+    const kinds = new Map();
+    for (const a of actions || []) {
+      if (!kinds.has(a.kind)) kinds.set(a.kind, []);
+      kinds.get(a.kind).push(a);
+    }
+    const n = (v) => Number(human("", v)) || 0;
+    for (const [kind, as] of kinds) {
+      const live = as.filter((a) => !a.suppressed);
+      const off = as.length - live.length;
+      const tail = off ? el("em", { class: "suppressed", text: " (" + off + " not carried out)" }) : null;
+      if (kind === "notify" && as.length > 1) {
+        const dest = new Map();
+        let people = 0;
+        for (const a of live) {
+          const p = a.params || {};
+          const count = n(p.count);
+          people += count;
+          const to = !isEmpty(p.to_space) ? spaceName(human("", p.to_space)) : !isEmpty(p.to_session) ? sessionName(human("", p.to_session)) : "—";
+          dest.set(to, (dest.get(to) || 0) + count);
+        }
+        const list = [...dest].sort((a, b) => b[1] - a[1]).map(([k, c]) => k + " (" + c + ")").join(", ");
+        out.push(el("li", null, el("b", { text: "notify" }), " " + people + " people in " + live.length + " groups → " + list, tail));
+      } else if (kind === "sign" && as.length > 1 && new Set(live.map((a) => human("", (a.params || {}).content))).size === 1) {
+        const content = live.length ? human("", live[0].params.content) : "";
+        out.push(el("li", null, el("b", { text: "sign" }), " " + live.length + " signs → “" + content + "”",
+          el("span", { class: "muted", text: " (" + live.map((a) => a.resource.replace(/^sign:/, "")).join(", ") + ")" }), tail));
+      } else {
+        for (const a of as) out.push(actionLine(a));
+      }
+    }
+    return out;
+  }
+
   /** When the last action that would go out stops being valid (journal ms). */
   function validUntil(d) {
     const v = (d.actions || []).filter((a) => !a.suppressed).map((a) => a.valid_until);
@@ -323,8 +401,8 @@
 
   function actionLine(a) {
     const params = Object.entries(a.params || {})
-      .filter(([k]) => k !== "recipients")
-      .map(([k, v]) => k + ": " + B.param(v)).join("; ");
+      .filter(([k, v]) => k !== "recipients" && !isEmpty(v))
+      .map(([k, v]) => k.replace(/_/g, " ") + ": " + human(k, v)).join("; ");
     return el("li", null, el("b", { text: a.kind.replace("_", " ") }), " → ", el("code", { text: a.resource }),
       params ? el("span", { class: "params", text: " — " + params }) : null,
       a.suppressed ? el("em", { class: "suppressed", text: " (not carried out: " + a.suppressed + ")" }) :
@@ -336,7 +414,8 @@
   function explain(d) {
     const x = d.explanation || {};
     const box = el("div", { class: "explain" });
-    box.append(el("h4", { text: "What it would do" }), el("ul", { class: "actions" }, ...(d.actions || []).map(actionLine)));
+    box.append(el("p", { class: "reason", text: reasonFirst(d) }),
+      el("h4", { text: "What it would do" }), el("ul", { class: "actions" }, ...actionLines(d.actions)));
     const why = el("div");
     why.append(el("h4", { text: "Why" }),
       el("p", null, "Policy ", el("code", { text: d.policy }), d.policy_version ? " (version " + d.policy_version.slice(0, 8) + ")" : "",
@@ -347,7 +426,7 @@
     if (vals.length) {
       why.append(el("table", { class: "values" },
         el("caption", { class: "sr-only", text: "values the condition read" }),
-        el("tbody", null, ...vals.map(([k, v]) => el("tr", null, el("th", { scope: "row", text: k }), el("td", { text: B.param(v) }))))));
+        el("tbody", null, ...vals.map(([k, v]) => el("tr", null, el("th", { scope: "row", text: k }), el("td", { text: human(k, v) }))))));
     }
     box.append(why);
     const alts = x.alternatives || [];
@@ -383,6 +462,7 @@
       },
         el("span", { class: "pol", text: d.policy }),
         el("span", { class: "scope", text: " " + (d.scope && (d.scope.space || d.scope.session || d.scope.zone) || "") }),
+        el("span", { class: "age", text: " raised " + B.hhmm(d.at) + (S.control.now ? " (" + B.minutes(Math.max(0, S.control.now - d.at)) + " ago)" : "") }),
         el("span", { class: "when", text: d.status === "escalated" ?
           " escalated — approvable until " + (validUntil(d) ? B.hhmm(validUntil(d)) : "?") :
           exp ? " expires " + B.hhmm(exp) : " no timeout" }));
@@ -446,7 +526,7 @@
   function approve(d) {
     confirmDialog({
       title: "Approve " + d.policy + "?",
-      build: (b) => b.append(el("p", { text: "These actions go out now, those still valid:" }), el("ul", null, ...d.actions.map(actionLine))),
+      build: (b) => b.append(el("p", { text: reasonFirst(d) }), el("p", { text: "These actions go out now, those still valid:" }), el("ul", null, ...actionLines(d.actions))),
       ok: "Approve",
       run: async () => { await api.post("/v1/decisions/" + d.id + "/approve"); toast("Approved " + d.id); },
     });

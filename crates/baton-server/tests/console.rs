@@ -518,11 +518,35 @@ async fn operator_sees_a_space_fill_approves_and_reads_the_result() {
     )
     .await;
     let detail = detail.as_str().unwrap_or_default();
+    // The reason comes first, as a sentence, with the value rounded and
+    // its unit; then how long the actions can take effect.
+    let first = until(
+        c,
+        "document.querySelector('#decision-detail .explain .reason')?.textContent",
+        "the summary sentence",
+    )
+    .await;
+    assert_eq!(
+        first.as_str().unwrap_or_default(),
+        "Hall A: A hall at 90% or more; put a notice on its door sign once an operator approves. Now: fill 95%."
+    );
+    let item = until(
+        c,
+        "document.querySelector('#pending li[data-decision] .age')?.textContent",
+        "when it was raised",
+    )
+    .await;
+    assert!(
+        item.as_str().unwrap_or_default().starts_with(" raised "),
+        "{item}"
+    );
     for want in [
         "hall-full",
         "space.fill >= 0.9",
         "Approval expires at",
+        "Its actions can take effect until",
         "sign-hall-a",
+        "(valid until",
         "Alternatives considered",
     ] {
         assert!(
