@@ -117,6 +117,15 @@ window.Baton = window.Baton || {};
     const d = new Date(ms + B.offset * 1000);
     return B.hhmm(ms) + ":" + String(d.getUTCSeconds()).padStart(2, "0");
   };
+  /** "Fri 12 Jun" in the event's time zone: the day an event runs on is
+   * not always today's (a rehearsal, a replay, the demo). */
+  B.day = function (ms) {
+    if (ms === null || ms === undefined) return "";
+    const d = new Date(ms + B.offset * 1000);
+    const wd = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][d.getUTCDay()];
+    const mo = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][d.getUTCMonth()];
+    return wd + " " + d.getUTCDate() + " " + mo + " " + d.getUTCFullYear();
+  };
   B.minutes = function (ms) {
     const m = Math.round(ms / 60000);
     return m + " min";

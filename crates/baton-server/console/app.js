@@ -254,7 +254,7 @@
     e.setAttribute("aria-pressed", S.control.emergency ? "true" : "false");
     e.dataset.act = S.control.emergency ? "lift the hold" : "start an emergency hold";
     gate(p); gate(e);
-    $("clock").textContent = B.hhmm(S.control.now) + (S.control.clock === "manual" ? " (manual clock)" : "");
+    $("clock").textContent = B.day(S.control.now) + " " + B.hhmm(S.control.now) + (S.control.clock === "manual" ? " (manual clock)" : "");
     $("f-clock").hidden = S.control.clock !== "manual";
     if (c.modes) for (const [id, m] of Object.entries(c.modes)) {
       const p = S.policies.get(id);

@@ -802,8 +802,8 @@ async fn an_override_shows_its_lock_and_expires_on_the_manual_clock() {
     assert_eq!(st, 200, "{v}");
     until(
         c,
-        "document.getElementById('clock').textContent.startsWith('09:04')",
-        "the clock at 09:04",
+        "document.getElementById('clock').textContent.startsWith('Fri 12 Jun 2026 09:04')",
+        "the clock at 09:04 on the event day, with its date",
     )
     .await;
     assert!(truthy(
