@@ -117,6 +117,10 @@
       }
       for (const s of venue.spaces) this.rows.set(s.id, this.makeRow(s));
       for (const r of this.rows.values()) this.tbodies.get(r.spec.zone).append(r.tr);
+      // Rows shown per zone: a zone whose rows a filter hides all loses its
+      // header too, instead of leaving an empty heading.
+      this.shownInZone = new Map(zones.map((z) => [z, 0]));
+      for (const r of this.rows.values()) this.shownInZone.set(r.spec.zone, this.shownInZone.get(r.spec.zone) + 1);
       this.drawMap(venue);
       this.sort(true);
     }
@@ -245,6 +249,11 @@
       if (r.hidden === !show) return;
       r.hidden = !show;
       r.tr.hidden = !show;
+      const z = r.spec.zone;
+      const n = (this.shownInZone.get(z) || 0) + (show ? 1 : -1);
+      this.shownInZone.set(z, n);
+      const tb = this.tbodies.get(z);
+      if (tb) tb.hidden = n <= 0;
     }
 
     key(r) {

@@ -502,6 +502,38 @@ async fn operator_sees_a_space_fill_approves_and_reads_the_result() {
     )
     .await;
     screenshot(c, "board").await;
+    // "Only D–F" leaves no empty zone heading behind: the south zone has
+    // no hot space (Overflow 1 is nearly empty and reporting), so its
+    // header goes with its rows.
+    s.signal(occupancy("c-3", "overflow-1", 5)).await;
+    until(
+        c,
+        "document.querySelector('tr[data-space=\"overflow-1\"] .occ-text').textContent === '5 / 80'",
+        "Overflow 1 at 5",
+    )
+    .await;
+    click(c, "#board-hot").await;
+    until(
+        c,
+        "document.querySelector('tbody[data-zone=\"south\"]').hidden === true && document.querySelector('tbody[data-zone=\"north\"]').hidden === false",
+        "the south zone hidden whole under the hot filter",
+    )
+    .await;
+    click(c, "#board-hot").await;
+    until(
+        c,
+        "document.querySelector('tbody[data-zone=\"south\"]').hidden === false",
+        "the south zone back",
+    )
+    .await;
+    // Over capacity, the fill reads whole ("104%", not "10…").
+    s.signal(occupancy("c-4", "hall-a", 104)).await;
+    until(
+        c,
+        "(() => { const td = document.querySelector('tr[data-space=\"hall-a\"] td:nth-of-type(2)'); return td.textContent === '104%' && td.scrollWidth <= td.clientWidth; })()",
+        "Hall A's fill shown whole at 104%",
+    )
+    .await;
 
     go(c, "queue").await;
     let id = until(
