@@ -91,13 +91,16 @@
   function toast(text) {
     const t = el("p", { class: "toast", role: "status", text });
     document.body.append(t);
-    setTimeout(() => t.remove(), 4000);
+    setTimeout(() => t.remove(), 2500);
   }
 
   // ---------------------------------------------------------------- sign in
 
   async function init() {
     wireStatic();
+    // Only ask for the session when the sign-in marker says there may be
+    // one: a first visit goes straight to the form, with no 401 logged.
+    if (!document.cookie.split(";").some((c) => c.trim() === "baton_signed_in=1")) return showSignin();
     try {
       S.me = await api.get("/v1/session");
     } catch (e) {
@@ -451,8 +454,14 @@
     list.replaceChildren();
     $("pending-empty").hidden = pending.length > 0;
     $("queue-count").textContent = pending.length ? String(pending.length) : "";
-    if (S.selected && !pending.some((d) => d.id === S.selected)) S.selected = null;
+    // When the selected decision leaves the queue (approved, rejected,
+    // expired), the one that took its place in the list is selected next.
+    if (S.selected && !pending.some((d) => d.id === S.selected)) {
+      const at = Math.min(S.selectedAt || 0, pending.length - 1);
+      S.selected = at >= 0 ? pending[at].id : null;
+    }
     if (!S.selected && pending.length) S.selected = pending[0].id;
+    S.selectedAt = Math.max(0, pending.findIndex((d) => d.id === S.selected));
     for (const d of pending) {
       const exp = expiry(d);
       const li = el("li", {
@@ -478,6 +487,7 @@
 
   function select(id) {
     S.selected = id;
+    S.selectedAt = Math.max(0, [...$("pending").children].findIndex((li) => li.dataset.decision === id));
     for (const li of $("pending").children) {
       const on = li.dataset.decision === id;
       li.setAttribute("aria-selected", on ? "true" : "false");

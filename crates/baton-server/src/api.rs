@@ -778,10 +778,14 @@ async fn settled_why(s: &AppState, decision: DecisionId, r: Response) -> Respons
         .unwrap_or(Value::Null);
     match (last["status"].as_str(), last["reason"].as_str()) {
         (Some(st), Some(why)) if st != "pending" && st != "escalated" && !why.is_empty() => {
-            Problem::conflict(format!("decision {decision} is {st}: {why}")).into_response()
+            Problem::conflict(format!(
+                "decision {decision} is not pending: it is {st} ({why})"
+            ))
+            .into_response()
         }
         (Some(st), _) if st != "pending" && st != "escalated" => {
-            Problem::conflict(format!("decision {decision} is {st}")).into_response()
+            Problem::conflict(format!("decision {decision} is not pending: it is {st}"))
+                .into_response()
         }
         _ => r,
     }
@@ -1151,13 +1155,15 @@ async fn open_session(State(s): State<AppState>, body: Bytes) -> Response {
         Ok(x) => x,
         Err(e) => return Problem::unavailable(format!("keeping the session: {e}")).into_response(),
     };
-    let cookie = format!(
-        "baton_session={sid}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
-        crate::auth::SESSION_HOURS * 3600
-    );
+    let age = crate::auth::SESSION_HOURS * 3600;
+    let cookie = format!("baton_session={sid}; HttpOnly; SameSite=Strict; Path=/; Max-Age={age}");
+    // A marker the page can read (the session cookie it cannot): it asks
+    // GET /v1/session only when it may be signed in, so a first visit
+    // does not log a 401.
+    let marker = format!("baton_signed_in=1; SameSite=Strict; Path=/; Max-Age={age}");
     (
         StatusCode::OK,
-        [(header::SET_COOKIE, cookie)],
+        axum::response::AppendHeaders([(header::SET_COOKIE, cookie), (header::SET_COOKIE, marker)]),
         axum::Json(json!({"csrf": csrf, "role": role, "name": name})),
     )
         .into_response()
@@ -1282,10 +1288,16 @@ async fn close_session(State(s): State<AppState>, headers: HeaderMap) -> Respons
     }
     (
         StatusCode::OK,
-        [(
-            header::SET_COOKIE,
-            "baton_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0".to_string(),
-        )],
+        axum::response::AppendHeaders([
+            (
+                header::SET_COOKIE,
+                "baton_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0".to_string(),
+            ),
+            (
+                header::SET_COOKIE,
+                "baton_signed_in=; SameSite=Strict; Path=/; Max-Age=0".to_string(),
+            ),
+        ]),
         axum::Json(json!({"closed": true})),
     )
         .into_response()

@@ -1560,6 +1560,20 @@ async fn a_console_session_cookie_reads_and_needs_csrf_to_change_things() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
+    // Beside the HttpOnly session, a marker the page can read, so that a
+    // first visit does not ask GET /v1/session (and log a 401).
+    let cookies: Vec<&str> = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("baton_signed_in=1;") && !c.contains("HttpOnly")),
+        "{cookies:?}"
+    );
     let cookie = r
         .headers()
         .get("set-cookie")
