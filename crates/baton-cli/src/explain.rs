@@ -330,7 +330,10 @@ pub fn from_data(
                     pos.seq
                 );
             }
-            Engine::new(l.spec.clone(), l.policies.clone()).map_err(|e| anyhow::anyhow!("{e}"))?
+            let mut e = Engine::new(l.spec.clone(), l.policies.clone())
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            e.set_dedup_secret(j.dedup_secret()?);
+            e
         }
         (None, None) => bail!(
             "no snapshot at or before position {} in {}: also give the EVENT directory, to replay from the start",

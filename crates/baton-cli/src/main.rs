@@ -355,6 +355,11 @@ fn run_replay(
         ),
         None => None,
     };
+    if let Some(j) = &journal {
+        // A signal file replays with the all-zero dedup key: say so in the
+        // journal, so its restores fingerprint the same way.
+        j.keep_dedup_secret([0, 0])?;
+    }
     let mut w: Box<dyn Write> = match out {
         Some(p) => Box::new(std::io::BufWriter::with_capacity(
             1 << 20,
@@ -386,7 +391,7 @@ fn run_replay(
     w.flush()?;
     if let Some(j) = journal.as_mut() {
         j.append(&pending)?;
-        j.save_snapshot(&engine.snapshot())?;
+        j.save_engine_snapshot(&engine)?;
     }
     let s = replay::summary(&engine, &tally);
     eprint!("{s}");

@@ -507,6 +507,7 @@ fn state_diff(a: &State, b: &State) -> String {
         published_signs,
         dedup.order,
         dedup.seen,
+        dedup.secret,
         tasks,
         claims,
         alerts,
@@ -785,6 +786,8 @@ async fn acknowledged_signals_survive_sigkill_and_restore_equals_replay() {
         .collect();
     let mut fresh =
         Engine::new(loaded.spec.clone(), loaded.policies.clone()).expect("a fresh engine");
+    // The dedup window's key is the journal's own, as for the live engine.
+    fresh.set_dedup_secret(journal.dedup_secret().expect("the journal's dedup key"));
     let mut compared = Vec::new();
     let mut expected_keys: HashSet<String> = HashSet::new();
     let mut compare_at = |fresh: &Engine, by_seq: &mut BTreeMap<u64, State>| {

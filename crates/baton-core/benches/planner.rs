@@ -55,6 +55,7 @@ fn event() -> EventInfo {
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(900_000),
+        dedup_max_keys: 1_000_000,
         skew_bound: 120_000,
         tick: 1000,
     }

@@ -33,6 +33,7 @@ fn spec() -> (Spec, PolicySet) {
         stale_after: 240_000,
         confidence_half_life: 1_800_000,
         dedup_window: 900_000,
+        dedup_max_keys: 1_000_000,
         skew_bound: 120_000,
         tick: 1000,
     };

@@ -73,11 +73,10 @@ fn last_valid(actions: &[crate::Action]) -> Option<Millis> {
         .max()
 }
 
-/// `(source, id)` as one 128-bit key, without building a joined string:
-/// the source's hash seeds the id's.
-pub fn dedup_key(source: &str, id: &str) -> u128 {
-    let seed = xxhash_rust::xxh3::xxh3_64(source.as_bytes());
-    xxhash_rust::xxh3::xxh3_128_with_seed(id.as_bytes(), seed)
+/// `(source, id)` as one 128-bit fingerprint under the engine's dedup key
+/// (see [`crate::state::Dedup::key`]).
+pub fn dedup_key(engine: &Engine, source: &str, id: &str) -> u128 {
+    engine.st.dedup.key(source, id)
 }
 
 impl Engine {
@@ -127,12 +126,35 @@ impl Engine {
     /// Would `(source, id)` be dropped as a duplicate now? Ingest asks
     /// before journaling, so a retransmission is answered, not stored.
     pub fn is_duplicate(&self, source: &str, id: &str) -> bool {
-        let key = dedup_key(source, id);
+        self.is_duplicate_key(self.st.dedup.key(source, id))
+    }
+
+    /// [`Engine::is_duplicate`] for a fingerprint from [`dedup_key`].
+    pub fn is_duplicate_key(&self, key: u128) -> bool {
         self.st
             .dedup
-            .seen
-            .get(&key)
-            .is_some_and(|&t| t + self.cfg.spec.event.dedup_window >= self.st.now)
+            .contains(key, self.st.now, self.cfg.spec.event.dedup_window)
+    }
+
+    /// Sets the dedup window's hash key: the server's comes from its
+    /// journal (random, made once), so a restore and a replay of that
+    /// journal use it too. Set it before the first entry is applied; a
+    /// replay of a signal file keeps the all-zero default.
+    pub fn set_dedup_secret(&mut self, secret: [u64; 2]) {
+        if self.st.dedup.secret != secret {
+            self.st.dedup.secret = secret;
+            self.st.dedup.seen.clear();
+            self.st.dedup.order.clear();
+        }
+    }
+
+    /// Keys in the dedup window, and the journal time it reaches back:
+    /// shorter than `dedup_window` when the count bound evicts.
+    pub fn dedup_window(&self) -> (usize, baton_model::Millis) {
+        (
+            self.st.dedup.order.len(),
+            self.st.dedup.effective_window(self.st.now),
+        )
     }
 
     /// The last journal sequence applied.
@@ -291,11 +313,12 @@ impl Engine {
     fn signal(&mut self, s: &Signal, out: &mut Out) {
         let now = self.st.now;
         let ev = &self.cfg.spec.event;
-        if self
-            .st
-            .dedup
-            .check(dedup_key(&s.source, &s.id), now, ev.dedup_window)
-        {
+        if self.st.dedup.check(
+            self.st.dedup.key(&s.source, &s.id),
+            now,
+            ev.dedup_window,
+            ev.dedup_max_keys,
+        ) {
             self.st.stats.duplicates += 1;
             return;
         }

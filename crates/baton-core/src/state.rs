@@ -236,12 +236,26 @@ impl Stats {
     }
 }
 
+/// The deduplication window: `(source, id)` fingerprints seen within
+/// `dedup_window` of journal time, at most `dedup_max_keys` of them.
+///
+/// A fingerprint is 16 bytes of SipHash-1-3 keyed with `secret`, a random
+/// key kept in the journal (so restore and replay use the same one): a
+/// sender cannot craft ids whose fingerprints collide with another
+/// source's, as it could with an unkeyed hash. `order` is the window, oldest
+/// first, and is what a snapshot stores; `seen` is its index, rebuilt on
+/// restore.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Dedup {
     #[serde(skip)]
     pub seen: KeyMap,
     pub order: VecDeque<(Millis, u128)>,
+    pub secret: [u64; 2],
 }
+
+/// Capacity is given back once it is four times what is held (and large):
+/// a burst's memory does not stay with the process for good.
+const SHRINK_ABOVE: usize = 4096;
 
 impl Dedup {
     /// Rebuilds the lookup map after a snapshot restore.
@@ -249,23 +263,62 @@ impl Dedup {
         self.seen = self.order.iter().map(|&(t, k)| (k, t)).collect();
     }
 
+    /// The fingerprint of `(source, id)` under this window's key.
+    pub fn key(&self, source: &str, id: &str) -> u128 {
+        use std::hash::Hasher;
+        let mut h = siphasher::sip128::SipHasher13::new_with_keys(self.secret[0], self.secret[1]);
+        // Length-prefixed, so ("ab", "c") and ("a", "bc") differ.
+        h.write_u64(source.len() as u64);
+        h.write(source.as_bytes());
+        h.write(id.as_bytes());
+        siphasher::sip128::Hasher128::finish128(&h).as_u128()
+    }
+
+    /// Is `key` in the window as of `now` (without changing it)?
+    pub fn contains(&self, key: u128, now: Millis, window: Millis) -> bool {
+        self.seen.get(&key).is_some_and(|&t| t + window >= now)
+    }
+
     /// True when `key` was seen within the window; records it otherwise.
-    pub fn check(&mut self, key: u128, now: Millis, window: Millis) -> bool {
-        while let Some(&(t, k)) = self.order.front() {
+    /// Keys older than `window`, and the oldest beyond `max` keys, leave.
+    pub fn check(&mut self, key: u128, now: Millis, window: Millis, max: u64) -> bool {
+        while let Some(&(t, _)) = self.order.front() {
             if t + window >= now {
                 break;
             }
-            self.order.pop_front();
-            if self.seen.get(&k) == Some(&t) {
-                self.seen.remove(&k);
-            }
+            self.pop_oldest();
         }
         if self.seen.contains_key(&key) {
             return true;
         }
         self.seen.insert(key, now);
         self.order.push_back((now, key));
+        let max = usize::try_from(max.max(1)).unwrap_or(usize::MAX);
+        while self.order.len() > max {
+            self.pop_oldest();
+        }
         false
+    }
+
+    fn pop_oldest(&mut self) {
+        let Some((t, k)) = self.order.pop_front() else {
+            return;
+        };
+        if self.seen.get(&k) == Some(&t) {
+            self.seen.remove(&k);
+        }
+        let len = self.order.len();
+        if self.order.capacity() > SHRINK_ABOVE && self.order.capacity() > 4 * len {
+            self.order.shrink_to(2 * len);
+            self.seen.shrink_to(2 * len);
+        }
+    }
+
+    /// Journal time the oldest remembered key goes back to from `now`: the
+    /// window in effect, shorter than `dedup_window` when the count bound
+    /// is what evicts.
+    pub fn effective_window(&self, now: Millis) -> Millis {
+        self.order.front().map_or(0, |&(t, _)| (now - t).max(0))
     }
 }
 

@@ -13,8 +13,19 @@
 //!   `seq` is the journal sequence (1, 2, …, gap-free), `time` the journal time in
 //!   ms since the epoch, `body` the [`Stamped`] entry encoded with postcard
 //!   (compact varints; the encoding is self-consistent, not self-describing).
-//! - `snapshots(seq INTEGER PRIMARY KEY, body BLOB NOT NULL)`: a postcard-encoded
-//!   [`Snapshot`] of core state after applying entry `seq`. Two are kept.
+//! - `meta`: also `dedup_secret` = 32 hex digits, the key of the dedup
+//!   window's keyed hash, made at random once per journal, so that a restore
+//!   and a replay of this journal fingerprint `(source, id)` as the live
+//!   engine did.
+//! - `snapshots(seq INTEGER PRIMARY KEY, body BLOB NOT NULL)`: the bytes
+//!   `BSN2` (snapshot format 2) followed by a postcard-encoded [`Snapshot`] of
+//!   core state after applying entry `seq`. Two are kept. A snapshot without
+//!   the prefix was written by an older build (format 1, whose state this
+//!   build cannot decode): it is ignored, and a restore replays the journal
+//!   from its first entry instead (refused, with the reason, when retention
+//!   has dropped entries that replay would need). Snapshots are written from
+//!   the engine's state by reference ([`encode_snapshot`]), never from a
+//!   clone of it.
 //!
 //! Appends are group commits: one transaction per batch handed to
 //! [`Journal::append`]; the caller decides the batch (every N entries or every
@@ -61,6 +72,8 @@ pub trait Journal {
     fn read_after(&self, after: u64, f: &mut dyn FnMut(Stamped) -> Result<()>) -> Result<()>;
     fn last_seq(&self) -> Result<u64>;
     fn save_snapshot(&mut self, snap: &Snapshot) -> Result<()>;
+    /// Saves the engine's state as a snapshot without copying it first.
+    fn save_engine_snapshot(&mut self, engine: &Engine) -> Result<()>;
     fn latest_snapshot(&self) -> Result<Option<Snapshot>>;
     /// The newest snapshot at or before `seq`, for reconstructing a past position.
     fn snapshot_at_or_before(&self, seq: u64) -> Result<Option<Snapshot>>;
@@ -97,6 +110,44 @@ pub struct SqliteJournal {
 }
 
 const FORMAT: &str = "1";
+
+/// The first bytes of a snapshot row of format 2.
+const SNAPSHOT_MAGIC: &[u8; 4] = b"BSN2";
+
+/// The snapshot as written, borrowing from the engine: serialises to the
+/// same bytes as an owned [`Snapshot`] (same fields, same order).
+#[derive(serde::Serialize)]
+struct SnapshotRef<'a> {
+    spec: &'a baton_model::Spec,
+    policy_set: &'a baton_model::PolicySet,
+    state: &'a baton_core::State,
+}
+
+/// A snapshot row's body for `engine`, encoded from its state in place.
+pub fn encode_snapshot(engine: &Engine) -> Result<Vec<u8>> {
+    let cfg = engine.config();
+    let r = SnapshotRef {
+        spec: &cfg.spec,
+        policy_set: &cfg.policy_set,
+        state: engine.state(),
+    };
+    postcard::to_extend(&r, SNAPSHOT_MAGIC.to_vec()).map_err(JournalError::Encode)
+}
+
+/// A snapshot row's body for an owned snapshot (tests, tools).
+pub fn encode_owned_snapshot(snap: &Snapshot) -> Result<Vec<u8>> {
+    postcard::to_extend(snap, SNAPSHOT_MAGIC.to_vec()).map_err(JournalError::Encode)
+}
+
+/// Decodes a snapshot row; `None` for a row of an older format.
+fn decode_snapshot(seq: u64, body: &[u8]) -> Result<Option<Snapshot>> {
+    match body.strip_prefix(SNAPSHOT_MAGIC.as_slice()) {
+        Some(rest) => postcard::from_bytes(rest)
+            .map(Some)
+            .map_err(|error| JournalError::Decode { seq, error }),
+        None => Ok(None),
+    }
+}
 
 impl SqliteJournal {
     pub fn open(dir: &Path, opts: &Options) -> Result<SqliteJournal> {
@@ -137,6 +188,53 @@ impl SqliteJournal {
             opts: opts.clone(),
             buf: Vec::with_capacity(4096),
         })
+    }
+
+    /// The dedup window's hash key for this journal, made at random and
+    /// kept in `meta` the first time it is asked for.
+    pub fn dedup_secret(&self) -> Result<[u64; 2]> {
+        let stored: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key='dedup_secret'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if let Some(s) = stored
+            && s.len() == 32
+            && let (Ok(a), Ok(b)) = (
+                u64::from_str_radix(&s[..16], 16),
+                u64::from_str_radix(&s[16..], 16),
+            )
+        {
+            return Ok([a, b]);
+        }
+        let key: [u64; 2] = [rand::random(), rand::random()];
+        self.conn.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES ('dedup_secret', ?1)",
+            [format!("{:016x}{:016x}", key[0], key[1])],
+        )?;
+        Ok(key)
+    }
+
+    fn save_snapshot_body(&mut self, seq: u64, body: Vec<u8>) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT OR REPLACE INTO snapshots(seq, body) VALUES (?1, ?2)",
+            params![seq as i64, body],
+        )?;
+        tx.execute("DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT 2)", [])?;
+        tx.commit()?;
+        self.apply_retention(seq)
+    }
+
+    /// Records the key a replay of a signal file used (all zeros), so that
+    /// a restore of the journal it wrote fingerprints as that replay did.
+    pub fn keep_dedup_secret(&self, key: [u64; 2]) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES ('dedup_secret', ?1)",
+            [format!("{:016x}{:016x}", key[0], key[1])],
+        )?;
+        Ok(())
     }
 
     /// A pragma's current value, for durability checks.
@@ -222,16 +320,13 @@ impl Journal for SqliteJournal {
     }
 
     fn save_snapshot(&mut self, snap: &Snapshot) -> Result<()> {
-        let body = postcard::to_stdvec(snap).map_err(JournalError::Encode)?;
-        let seq = snap.state.last_seq;
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT OR REPLACE INTO snapshots(seq, body) VALUES (?1, ?2)",
-            params![seq as i64, body],
-        )?;
-        tx.execute("DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT 2)", [])?;
-        tx.commit()?;
-        self.apply_retention(seq)
+        let body = encode_owned_snapshot(snap)?;
+        self.save_snapshot_body(snap.state.last_seq, body)
+    }
+
+    fn save_engine_snapshot(&mut self, engine: &Engine) -> Result<()> {
+        let body = encode_snapshot(engine)?;
+        self.save_snapshot_body(engine.position(), body)
     }
 
     fn latest_snapshot(&self) -> Result<Option<Snapshot>> {
@@ -266,14 +361,7 @@ impl Journal for SqliteJournal {
             .optional()?;
         match row {
             None => Ok(None),
-            Some((seq, body)) => {
-                postcard::from_bytes(&body)
-                    .map(Some)
-                    .map_err(|error| JournalError::Decode {
-                        seq: seq as u64,
-                        error,
-                    })
-            }
+            Some((seq, body)) => decode_snapshot(seq as u64, &body),
         }
     }
 }
@@ -331,6 +419,11 @@ impl SnapshotFollower {
 
     pub fn snapshot(&self) -> Snapshot {
         self.engine.snapshot()
+    }
+
+    /// The engine it follows, to snapshot in place ([`Journal::save_engine_snapshot`]).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
     }
 
     pub fn position(&self) -> u64 {

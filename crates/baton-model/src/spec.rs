@@ -102,6 +102,9 @@ pub struct EventInfo {
     pub confidence_half_life: Millis,
     /// How long `(source, id)` pairs are remembered for deduplication.
     pub dedup_window: Millis,
+    /// At most this many pairs are remembered: under a high rate the oldest
+    /// go first, which shortens the effective window.
+    pub dedup_max_keys: u64,
     /// A signal whose own `time` differs from journal time by more than this is flagged.
     pub skew_bound: Millis,
     /// The cadence of `Tick` entries when nothing else arrives.

@@ -261,12 +261,28 @@ async fn metrics_text(State(s): State<AppState>, headers: HeaderMap) -> Response
     }
     // Engine counters are read at scrape time: a condition that fails at
     // run time (division by zero, overflow) shows per policy.
-    if let Ok(v) = s.query(|e, _| json!(e.state().stats.eval_errors)).await
-        && let Some(m) = v.as_object()
+    if let Ok(v) = s
+        .query(|e, v| {
+            let (keys, window) = e.dedup_window();
+            json!({"eval_errors": e.state().stats.eval_errors, "dedup_keys": keys,
+                   "dedup_window_s": window as f64 / 1000.0, "view": v.bytes()})
+        })
+        .await
     {
-        for (policy, n) in m {
-            metrics::gauge!("baton_policy_eval_errors", "policy" => policy.clone())
-                .set(n.as_f64().unwrap_or(0.0));
+        if let Some(m) = v["eval_errors"].as_object() {
+            for (policy, n) in m {
+                metrics::gauge!("baton_policy_eval_errors", "policy" => policy.clone())
+                    .set(n.as_f64().unwrap_or(0.0));
+            }
+        }
+        // Under a high rate the count bound, not `dedup_window`, sets how
+        // far back duplicates are recognised: this shows which.
+        metrics::gauge!("baton_dedup_keys").set(v["dedup_keys"].as_f64().unwrap_or(0.0));
+        metrics::gauge!("baton_dedup_window_effective_seconds")
+            .set(v["dedup_window_s"].as_f64().unwrap_or(0.0));
+        for (i, part) in ["decisions", "audit", "recent"].iter().enumerate() {
+            metrics::gauge!("baton_read_model_bytes", "part" => *part)
+                .set(v["view"][i].as_f64().unwrap_or(0.0));
         }
     }
     metrics::gauge!("baton_request_bytes_in_flight").set(s.budget.used() as f64);

@@ -206,6 +206,9 @@ impl Core {
         // came before the row was marked.
         let mut outcomes: Vec<(String, &'static str)> = Vec::new();
         let mut view = View::default();
+        // The dedup window's hash key lives in the journal: made once, the
+        // same for every restore and replay of it.
+        let secret = journal.dedup_secret()?;
         let first_kept = journal.first_seq()?.unwrap_or(1);
         let start_from = match journal.earliest_snapshot()? {
             // Retention may have dropped the entries after the oldest snapshot.
@@ -215,6 +218,7 @@ impl Core {
         let restored = match start_from {
             Some(snap) => {
                 let mut engine = Engine::from_snapshot(snap).map_err(|e| anyhow::anyhow!("{e}"))?;
+                engine.set_dedup_secret(secret);
                 view.history_from = engine.position() + 1;
                 let mut tail = 0u64;
                 let mut out = Vec::new();
@@ -254,10 +258,19 @@ impl Core {
             }
             None => {
                 let last = journal.last_seq()?;
+                if last > 0 && first_kept > 1 {
+                    anyhow::bail!(
+                        "the journal in {} has no snapshot this build can read (they were written \
+                         by an older build), and entries before {first_kept} were pruned, so it \
+                         cannot be replayed from its start: restore it with the build that wrote it",
+                        cfg.data.display()
+                    );
+                }
                 if last > 0 {
                     // A journal without a snapshot: replay it all from the files' spec.
                     let mut engine = Engine::new(loaded.spec.clone(), loaded.policies.clone())
                         .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    engine.set_dedup_secret(secret);
                     let mut out = Vec::new();
                     journal.read_after(0, &mut |e| {
                         out.clear();
@@ -273,8 +286,9 @@ impl Core {
                         vec![format!("replayed {last} entries (no snapshot)")],
                     )
                 } else {
-                    let engine = Engine::new(loaded.spec.clone(), loaded.policies.clone())
+                    let mut engine = Engine::new(loaded.spec.clone(), loaded.policies.clone())
                         .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    engine.set_dedup_secret(secret);
                     (engine, vec!["new journal".to_string()])
                 }
             }
@@ -291,7 +305,7 @@ impl Core {
             );
         }
         if journal.latest_snapshot()?.is_none() {
-            journal.save_snapshot(&engine.snapshot())?;
+            journal.save_engine_snapshot(&engine)?;
         }
         let stop = Arc::new(AtomicBool::new(false));
         // Snapshots come from a second engine that follows the committed
@@ -423,7 +437,7 @@ impl Worker {
             self.process(batch);
             self.tick_if_due(tick);
         }
-        let _ = self.journal.save_snapshot(&self.engine.snapshot());
+        let _ = self.journal.save_engine_snapshot(&self.engine);
     }
 
     fn stamp(&mut self, entry: Entry) -> Stamped {
@@ -471,10 +485,8 @@ impl Worker {
                     let start = entries.len();
                     let mut duplicates = 0;
                     for s in signals {
-                        if self.engine.is_duplicate(&s.source, &s.id)
-                            || !seen_in_batch
-                                .insert(baton_core::engine::dedup_key(&s.source, &s.id))
-                        {
+                        let key = baton_core::engine::dedup_key(&self.engine, &s.source, &s.id);
+                        if self.engine.is_duplicate_key(key) || !seen_in_batch.insert(key) {
                             duplicates += 1;
                             continue;
                         }
@@ -746,7 +758,7 @@ fn follow(
             continue;
         }
         if f.position() >= last + every {
-            match journal.save_snapshot(&f.snapshot()) {
+            match journal.save_engine_snapshot(f.engine()) {
                 Ok(()) => last = f.position(),
                 Err(e) => tracing::warn!("snapshot failed: {e}"),
             }

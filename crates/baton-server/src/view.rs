@@ -18,6 +18,12 @@ const DECISIONS: usize = 20_000;
 const AUDIT: usize = 50_000;
 /// Stream events kept for resume; older `Last-Event-ID`s get a resync.
 pub const RECENT: usize = 10_000;
+/// Each part of the read model is also capped in bytes (its JSON size,
+/// a close proxy for what it holds): a redirect decision can carry
+/// thousands of recipients, so a count alone does not bound memory.
+pub const DECISION_BYTES: usize = 64 << 20;
+pub const AUDIT_BYTES: usize = 64 << 20;
+pub const RECENT_BYTES: usize = 32 << 20;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DecisionRecord {
@@ -26,6 +32,9 @@ pub struct DecisionRecord {
     /// The current status (the decision's own field is the status it was made with).
     pub current: Status,
     pub history: Vec<Value>,
+    /// Its size as JSON when made, for the byte cap.
+    #[serde(skip)]
+    pub bytes: usize,
 }
 
 /// One stream event: its id is the journal position it came from.
@@ -54,6 +63,19 @@ pub struct View {
     pub dropped_through: u64,
     /// Positions before this were not replayed into the view at start-up.
     pub history_from: u64,
+    /// Bytes held by each part (JSON sizes), against the `*_BYTES` caps.
+    decision_bytes: usize,
+    audit_bytes: usize,
+    audit_sizes: VecDeque<usize>,
+    recent_bytes: usize,
+}
+
+/// Gives back a deque's spare capacity after a burst (when it holds less
+/// than a quarter of it).
+fn shrink<T>(d: &mut VecDeque<T>) {
+    if d.capacity() > 1024 && d.capacity() > 4 * d.len() {
+        d.shrink_to(2 * d.len());
+    }
 }
 
 fn status_str(s: Status) -> String {
@@ -69,18 +91,27 @@ impl View {
         let mut events = Vec::new();
         for o in outputs {
             let data = serde_json::to_value(o).unwrap_or(Value::Null);
+            let text: Arc<str> = Arc::from(data.to_string());
             let (topic, key) = match o {
                 Output::Decision(d) => {
-                    self.decisions.insert(
+                    if let Some(old) = self.decisions.insert(
                         d.id,
                         DecisionRecord {
                             decision: (**d).clone(),
                             current: d.status,
                             history: Vec::new(),
+                            bytes: text.len(),
                         },
-                    );
-                    while self.decisions.len() > DECISIONS {
-                        self.decisions.pop_first();
+                    ) {
+                        self.decision_bytes -= old.bytes;
+                    }
+                    self.decision_bytes += text.len();
+                    while self.decisions.len() > DECISIONS
+                        || (self.decision_bytes > DECISION_BYTES && self.decisions.len() > 1)
+                    {
+                        if let Some((_, r)) = self.decisions.pop_first() {
+                            self.decision_bytes -= r.bytes;
+                        }
                     }
                     ("decisions", d.id.to_string())
                 }
@@ -107,17 +138,25 @@ impl View {
                 Output::OverrideEnded { resource, .. } => ("overrides", resource.clone()),
                 Output::SignalRejected { .. } => ("signals", format!("rejected:{seq}")),
             };
+            let size = text.len() + 40;
             self.audit
                 .push_back(json!({"position": seq, "at": at, "output": data}));
-            while self.audit.len() > AUDIT {
+            self.audit_sizes.push_back(size);
+            self.audit_bytes += size;
+            while self.audit.len() > AUDIT
+                || (self.audit_bytes > AUDIT_BYTES && self.audit.len() > 1)
+            {
                 self.audit.pop_front();
+                self.audit_bytes -= self.audit_sizes.pop_front().unwrap_or(0);
             }
+            shrink(&mut self.audit);
+            shrink(&mut self.audit_sizes);
             let ev = self.remember(Event {
                 seq,
                 sub: 0,
                 topic,
                 key,
-                data: Arc::from(data.to_string()),
+                data: text,
             });
             events.push(ev);
         }
@@ -133,13 +172,23 @@ impl View {
             0
         };
         self.last_id = (e.seq, e.sub);
+        self.recent_bytes += e.data.len() + e.key.len();
         self.recent.push_back(e.clone());
-        while self.recent.len() > RECENT {
+        while self.recent.len() > RECENT
+            || (self.recent_bytes > RECENT_BYTES && self.recent.len() > 1)
+        {
             if let Some(old) = self.recent.pop_front() {
+                self.recent_bytes -= old.data.len() + old.key.len();
                 self.dropped_through = self.dropped_through.max(old.seq);
             }
         }
+        shrink(&mut self.recent);
         e
+    }
+
+    /// Bytes held by decisions, the audit timeline and recent stream events.
+    pub fn bytes(&self) -> (usize, usize, usize) {
+        (self.decision_bytes, self.audit_bytes, self.recent_bytes)
     }
 
     pub fn decision_json(&self, r: &DecisionRecord) -> Value {
@@ -276,4 +325,38 @@ pub fn approval_deadlines(engine: &Engine) -> BTreeMap<DecisionId, i64> {
             _ => None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_read_model_is_capped_in_bytes_not_only_in_count() {
+        let mut v = View::default();
+        let big = "x".repeat(1 << 20);
+        for seq in 1..=100u64 {
+            v.absorb(
+                seq,
+                0,
+                &[Output::CommandRefused {
+                    seq,
+                    reason: big.clone(),
+                }],
+            );
+        }
+        let (_, audit, recent) = v.bytes();
+        assert!(audit <= AUDIT_BYTES, "{audit}");
+        assert!(recent <= RECENT_BYTES, "{recent}");
+        // Far fewer than the count caps: bytes decided.
+        assert!(
+            v.audit.len() < 70 && v.recent.len() < 40,
+            "{} {}",
+            v.audit.len(),
+            v.recent.len()
+        );
+        // The newest is kept, and resuming from before the dropped ones resyncs.
+        assert_eq!(v.recent.back().map(|e| e.seq), Some(100));
+        assert!(v.dropped_through >= 60);
+    }
 }

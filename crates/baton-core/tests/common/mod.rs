@@ -38,6 +38,7 @@ pub fn event() -> EventInfo {
         stale_after: 240_000,
         confidence_half_life: 1_800_000,
         dedup_window: 900_000,
+        dedup_max_keys: 1_000_000,
         skew_bound: 120_000,
         tick: 1000,
     }
