@@ -44,6 +44,9 @@ pub struct Config {
     pub snapshot_every: u64,
     /// Wall (possibly accelerated) or manual journal time.
     pub clock: clock::ClockMode,
+    /// Keep journal entries this long (ms of journal time) before pruning
+    /// the exported ones; `None`: the event's days plus 30 days.
+    pub retain: Option<i64>,
 }
 
 impl Config {
@@ -58,6 +61,7 @@ impl Config {
             connectors: None,
             snapshot_every: core::SNAPSHOT_EVERY,
             clock: clock::ClockMode::Wall,
+            retain: None,
         }
     }
 }
