@@ -31,6 +31,17 @@
 //!   [`archive::export`]: its range, absolute path, SHA-256 and size, and when
 //!   (ms since the epoch). Pruning deletes only entries these rows hold.
 //!
+//! # Archives
+//!
+//! `baton journal export` writes a range `from..=to` to a file of its own in
+//! this same format, so the same reader code reads it (opened read-only by
+//! [`SqliteJournal::open_archive`]): `meta` adds `kind` = `archive`, `from`,
+//! `to` and `source`; `entries` holds exactly the range, byte for byte;
+//! `snapshots` holds one, the state after `from - 1`, so the range replays on
+//! its own with the spec and policy set in force; `exports` is empty; the
+//! file is in rollback (`DELETE`) journal mode, one self-contained file.
+//! Details in [`archive`].
+//!
 //! Appends are group commits: one transaction per batch handed to
 //! [`Journal::append`]; the caller decides the batch (every N entries or every
 //! few milliseconds).
@@ -105,8 +116,8 @@ pub struct Options {
     pub wal_limit: i64,
 }
 
-/// Appended entries between checkpoints by default: about 5 MB of WAL under
-/// batched ingest (measured: scripts/wal_under_load.sh), under [`WAL_LIMIT`].
+/// Appended entries between checkpoints by default: a few MB of WAL under
+/// batched ingest (scripts/wal_under_load.sh), well under [`WAL_LIMIT`].
 pub const CHECKPOINT_EVERY: u64 = 10_000;
 /// The WAL size limit by default, in bytes.
 pub const WAL_LIMIT: i64 = 16 << 20;
