@@ -315,9 +315,50 @@ pub fn from_data(
     event: Option<&baton_spec::Loaded>,
     pos: Position,
 ) -> Result<(Collector, i32)> {
-    use baton_journal::Journal;
     let j = baton_journal::SqliteJournal::open(data, &baton_journal::Options::default())
         .with_context(|| format!("opening journal in {}", data.display()))?;
+    if let Some(first) = baton_journal::Journal::first_seq(&j)?
+        && pos.seq < first
+        && first > 1
+    {
+        let held = baton_journal::archive::held_by(&j, pos.seq)?;
+        bail!(
+            "entry {} was pruned from {} (it keeps {first} on){}",
+            pos.seq,
+            data.display(),
+            held.map(|e| format!(
+                "; it is in the archive {} ({}..={}): use --archive",
+                e.path.display(),
+                e.from,
+                e.to
+            ))
+            .unwrap_or_default()
+        );
+    }
+    from_journal(&j, &data.display().to_string(), event, pos)
+}
+
+/// Reconstructs the position from an archive (`baton journal export`).
+pub fn from_archive(archive: &std::path::Path, pos: Position) -> Result<(Collector, i32)> {
+    let j = baton_journal::SqliteJournal::open_archive(archive)?;
+    let (from, to) = baton_journal::archive::range(&j)?;
+    if !(from..=to).contains(&pos.seq) {
+        bail!(
+            "{} holds entries {from}..={to}, not {}",
+            archive.display(),
+            pos.seq
+        );
+    }
+    from_journal(&j, &archive.display().to_string(), None, pos)
+}
+
+fn from_journal(
+    j: &baton_journal::SqliteJournal,
+    label: &str,
+    event: Option<&baton_spec::Loaded>,
+    pos: Position,
+) -> Result<(Collector, i32)> {
+    use baton_journal::Journal;
     let snap = j.snapshot_at_or_before(pos.seq.saturating_sub(1))?;
     let mut engine = match (snap, event) {
         (Some(snap), _) => Engine::from_snapshot(snap).map_err(|e| anyhow::anyhow!("{e}"))?,
@@ -326,7 +367,7 @@ pub fn from_data(
                 && first > 1
             {
                 bail!(
-                    "the journal starts at entry {first} (older entries were dropped by retention) and has no snapshot before {}",
+                    "the journal starts at entry {first} (older entries were pruned) and has no snapshot before {}",
                     pos.seq
                 );
             }
@@ -336,9 +377,8 @@ pub fn from_data(
             e
         }
         (None, None) => bail!(
-            "no snapshot at or before position {} in {}: also give the EVENT directory, to replay from the start",
+            "no snapshot at or before position {} in {label}: also give the EVENT directory, to replay from the start",
             pos.seq,
-            data.display()
         ),
     };
     let offset = engine.config().spec.event.utc_offset_s;

@@ -2,6 +2,7 @@
 
 mod demo;
 mod explain;
+mod journal;
 mod load;
 mod replay;
 mod sim;
@@ -55,9 +56,17 @@ enum Cmd {
     /// Print the JSON Schema of the spec files and the typed CEL context.
     Schema,
     /// Feed a recorded signal file through the engine; decisions go to stdout as JSON lines.
+    ///
+    /// `baton replay --archive FILE` replays an archive (`baton journal export`)
+    /// from its own snapshot instead.
     Replay {
-        event: PathBuf,
-        signals: PathBuf,
+        #[arg(required_unless_present = "archive")]
+        event: Option<PathBuf>,
+        #[arg(required_unless_present = "archive")]
+        signals: Option<PathBuf>,
+        /// Replay this archive instead of EVENT SIGNALS.
+        #[arg(long, conflicts_with_all = ["event", "signals", "data"])]
+        archive: Option<PathBuf>,
         /// Write outputs here instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -114,6 +123,15 @@ enum Cmd {
         /// Request body bytes held at once across all requests (MiB); over it, 429.
         #[arg(long, default_value_t = 64)]
         inflight_mib: usize,
+        /// Prune exported journal entries older than this (`45d`, `36h`);
+        /// default: the event's days plus 30 days.
+        #[arg(long, value_parser = journal::parse_retain)]
+        retain: Option<i64>,
+    },
+    /// Archive and prune the journal of a data directory.
+    Journal {
+        #[command(subcommand)]
+        cmd: journal::JournalCmd,
     },
     /// Load a running server: post signals at a rate and concurrency, singly
     /// or batched; report the accepted rate, errors and latency percentiles.
@@ -174,6 +192,9 @@ enum Cmd {
         /// Read the journal in this data directory instead of replaying.
         #[arg(long)]
         data: Option<PathBuf>,
+        /// Read this archive (`baton journal export`) instead.
+        #[arg(long, conflicts_with_all = ["event", "signals", "data"])]
+        archive: Option<PathBuf>,
     },
 }
 
@@ -183,11 +204,19 @@ fn main() {
         Cmd::Check { event } => check(&event),
         Cmd::Schema => schema(),
         Cmd::Replay {
-            event,
-            signals,
+            archive: Some(a),
+            out,
+            ..
+        } => journal::replay_archive(&a, out.as_deref()),
+        Cmd::Replay {
+            event: Some(event),
+            signals: Some(signals),
             out,
             data,
+            ..
         } => run_replay(&event, &signals, out.as_deref(), data.as_deref()).map(|_| ()),
+        Cmd::Replay { .. } => Err(anyhow::anyhow!("give EVENT SIGNALS, or --archive FILE")),
+        Cmd::Journal { cmd } => journal::run(cmd),
         Cmd::Scenario { event, out } => scenario(&event, out.as_deref()),
         Cmd::Demo(args) => demo::run(args),
         Cmd::Serve {
@@ -201,6 +230,7 @@ fn main() {
             header_timeout,
             body_timeout,
             inflight_mib,
+            retain,
         } => {
             let limits = baton_server::listen::Limits {
                 max_connections,
@@ -216,6 +246,7 @@ fn main() {
                 snapshot_every,
                 &clock,
                 limits,
+                retain,
             )
         }
         Cmd::Token {
@@ -255,12 +286,19 @@ fn main() {
             event,
             signals,
             data,
-        } => explain_cmd(
-            position,
-            event.as_deref(),
-            signals.as_deref(),
-            data.as_deref(),
-        ),
+            archive,
+        } => match archive {
+            Some(a) => explain::from_archive(&a, position).and_then(|(c, offset)| {
+                print!("{}", explain::render(&c, position, offset)?);
+                Ok(())
+            }),
+            None => explain_cmd(
+                position,
+                event.as_deref(),
+                signals.as_deref(),
+                data.as_deref(),
+            ),
+        },
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
@@ -554,6 +592,7 @@ fn serve(
     snapshot_every: u64,
     clock: &str,
     limits: baton_server::listen::Limits,
+    retain: Option<i64>,
 ) -> Result<()> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
@@ -569,6 +608,7 @@ fn serve(
     cfg.connectors = connectors;
     cfg.snapshot_every = snapshot_every;
     cfg.limits = limits;
+    cfg.retain = retain;
     cfg.clock = baton_server::clock::ClockMode::parse(clock)
         .with_context(|| format!("--clock {clock:?}: use wall or manual"))?;
     runtime()?.block_on(async move {

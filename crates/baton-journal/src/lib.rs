@@ -6,32 +6,58 @@
 //!
 //! - `PRAGMA journal_mode=WAL`, `PRAGMA synchronous=FULL`: a committed batch
 //!   survives power loss, not just a process kill. `wal_autocheckpoint` is off;
-//!   the journal checkpoints (`TRUNCATE`) itself every [`Options::checkpoint_every`]
-//!   appended entries, so long audit reads cannot make the WAL grow without bound.
-//! - `meta(key TEXT PRIMARY KEY, value TEXT)`: `format` = `1`.
+//!   the writer runs a `PASSIVE` checkpoint itself every
+//!   [`Options::checkpoint_every`] appended entries (it never waits for
+//!   readers, so the live core is not stalled), and `journal_size_limit`
+//!   ([`Options::wal_limit`]) cuts the WAL file back to that size whenever it
+//!   restarts after a complete checkpoint. A long audit read can hold the WAL
+//!   open and make it grow meanwhile; the next checkpoint after it ends brings
+//!   it back under the limit.
+//! - `meta(key TEXT PRIMARY KEY, value TEXT)`: `format` = `1`; an archive also
+//!   has `kind` = `archive`, `from` and `to` (see [`archive`]).
 //! - `entries(seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, body BLOB NOT NULL)`:
 //!   `seq` is the journal sequence (1, 2, …, gap-free), `time` the journal time in
 //!   ms since the epoch, `body` the [`Stamped`] entry encoded with postcard
 //!   (compact varints; the encoding is self-consistent, not self-describing).
+//!   Pruning ([`retention`]) deletes a prefix, so the entries kept are always
+//!   `first..=last` without gaps.
 //! - `meta`: also `dedup_secret` = 32 hex digits, the key of the dedup
 //!   window's keyed hash, made at random once per journal, so that a restore
 //!   and a replay of this journal fingerprint `(source, id)` as the live
 //!   engine did.
 //! - `snapshots(seq INTEGER PRIMARY KEY, body BLOB NOT NULL)`: the bytes
 //!   `BSN2` (snapshot format 2) followed by a postcard-encoded [`Snapshot`] of
-//!   core state after applying entry `seq`. Two are kept. A snapshot without
-//!   the prefix was written by an older build (format 1, whose state this
-//!   build cannot decode): it is ignored, and a restore replays the journal
-//!   from its first entry instead (refused, with the reason, when retention
-//!   has dropped entries that replay would need). Snapshots are written from
-//!   the engine's state by reference ([`encode_snapshot`]), never from a
-//!   clone of it.
+//!   core state after applying entry `seq`. Kept: the two newest, the *base*
+//!   (the newest one before the first entry kept, from which every kept
+//!   position can be rebuilt), and one at the end of each recorded export
+//!   (the points a prune may cut at). A snapshot without the prefix was
+//!   written by an older build (format 1, whose state this build cannot
+//!   decode): it is ignored, and a restore replays the journal from its first
+//!   entry instead (refused, with the reason, when retention has dropped
+//!   entries that replay would need). Snapshots are written from the
+//!   engine's state by reference ([`encode_snapshot`]), never from a clone.
+//! - `exports(from_seq INTEGER, to_seq INTEGER, path TEXT, sha256 TEXT,
+//!   bytes INTEGER, at INTEGER)`: one row per archive written by
+//!   [`archive::export`]: its range, absolute path, SHA-256 and size, and when
+//!   (ms since the epoch). Pruning deletes only entries these rows hold.
+//!
+//! # Archives
+//!
+//! `baton journal export` writes a range `from..=to` to a file of its own in
+//! this same format, so the same reader code reads it (opened read-only by
+//! [`SqliteJournal::open_archive`]): `meta` adds `kind` = `archive`, `from`,
+//! `to` and `source`; `entries` holds exactly the range, byte for byte;
+//! `snapshots` holds one, the state after `from - 1`, so the range replays on
+//! its own with the spec and policy set in force; `exports` is empty; the
+//! file is in rollback (`DELETE`) journal mode, one self-contained file.
+//! Details in [`archive`].
 //!
 //! Appends are group commits: one transaction per batch handed to
 //! [`Journal::append`]; the caller decides the batch (every N entries or every
-//! few milliseconds). Retention deletes entries older than
-//! [`Options::retain_entries`] behind the latest snapshot, never entries a
-//! restore would need.
+//! few milliseconds).
+
+pub mod archive;
+pub mod retention;
 
 use baton_core::{Engine, Output, Snapshot};
 use baton_model::Stamped;
@@ -60,6 +86,15 @@ pub enum JournalError {
     Restore { seq: u64, reason: String },
     #[error("journal: format {0} is not supported by this build")]
     Format(String),
+    #[error("journal: cannot export {from}..={to}: {reason}")]
+    Export { from: u64, to: u64, reason: String },
+    #[error("archive {path}: {reason}")]
+    Archive { path: PathBuf, reason: String },
+    #[error("journal: {path}: {error}")]
+    File {
+        path: PathBuf,
+        error: std::io::Error,
+    },
 }
 
 pub type Result<T> = std::result::Result<T, JournalError>;
@@ -86,23 +121,30 @@ pub trait Journal {
 
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Checkpoint the WAL after this many appended entries.
+    /// Run a `PASSIVE` WAL checkpoint after this many appended entries.
     pub checkpoint_every: u64,
-    /// Keep this many entries behind the latest snapshot; `None` keeps everything.
-    pub retain_entries: Option<u64>,
+    /// `journal_size_limit` in bytes: the WAL file is cut back to this size
+    /// when it restarts after a complete checkpoint.
+    pub wal_limit: i64,
 }
+
+/// Appended entries between checkpoints by default: a few MB of WAL under
+/// batched ingest (scripts/wal_under_load.sh), well under [`WAL_LIMIT`].
+pub const CHECKPOINT_EVERY: u64 = 10_000;
+/// The WAL size limit by default, in bytes.
+pub const WAL_LIMIT: i64 = 16 << 20;
 
 impl Default for Options {
     fn default() -> Self {
         Options {
-            checkpoint_every: 200_000,
-            retain_entries: None,
+            checkpoint_every: CHECKPOINT_EVERY,
+            wal_limit: WAL_LIMIT,
         }
     }
 }
 
 pub struct SqliteJournal {
-    conn: Connection,
+    pub(crate) conn: Connection,
     last: u64,
     since_checkpoint: u64,
     opts: Options,
@@ -149,6 +191,15 @@ fn decode_snapshot(seq: u64, body: &[u8]) -> Result<Option<Snapshot>> {
     }
 }
 
+/// Snapshots kept after saving one: the two newest, the base (the newest
+/// before the first kept entry, so every kept position can be rebuilt) and
+/// those at the end of a recorded export (where a prune may cut).
+const KEEP_SNAPSHOTS: &str = "DELETE FROM snapshots
+    WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT 2)
+      AND seq NOT IN (SELECT to_seq FROM exports)
+      AND seq IS NOT (SELECT MAX(seq) FROM snapshots
+                      WHERE seq < IFNULL((SELECT MIN(seq) FROM entries), 9223372036854775807))";
+
 impl SqliteJournal {
     pub fn open(dir: &Path, opts: &Options) -> Result<SqliteJournal> {
         std::fs::create_dir_all(dir).map_err(|error| JournalError::Dir {
@@ -159,12 +210,9 @@ impl SqliteJournal {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        conn.pragma_update(None, "journal_size_limit", opts.wal_limit)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS entries(seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, body BLOB NOT NULL);
-             CREATE TABLE IF NOT EXISTS snapshots(seq INTEGER PRIMARY KEY, body BLOB NOT NULL);",
-        )?;
+        create_tables(&conn)?;
         let format: Option<String> = conn
             .query_row("SELECT value FROM meta WHERE key='format'", [], |r| {
                 r.get(0)
@@ -180,6 +228,42 @@ impl SqliteJournal {
             Some(FORMAT) => {}
             Some(other) => return Err(JournalError::Format(other.to_string())),
         }
+        Self::wrap(conn, opts)
+    }
+
+    /// Opens an archive written by [`archive::export`], read-only: the same
+    /// reader code (snapshots, [`Journal::read_after`], [`restore`]) works on it.
+    pub fn open_archive(path: &Path) -> Result<SqliteJournal> {
+        let bad = |reason: String| JournalError::Archive {
+            path: path.to_path_buf(),
+            reason,
+        };
+        if !path.is_file() {
+            return Err(bad("no such file".into()));
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        let meta = |key: &str| -> Result<Option<String>> {
+            conn.query_row("SELECT value FROM meta WHERE key=?1", [key], |r| r.get(0))
+                .optional()
+                .map_err(|e| bad(format!("not a Baton archive ({e})")))
+        };
+        match meta("format")?.as_deref() {
+            Some(FORMAT) => {}
+            Some(other) => return Err(JournalError::Format(other.to_string())),
+            None => return Err(bad("not a Baton archive (no format)".into())),
+        }
+        if meta("kind")?.as_deref() != Some("archive") {
+            return Err(bad(
+                "a journal, not an archive (give its data directory with --data)".into(),
+            ));
+        }
+        Self::wrap(conn, &Options::default())
+    }
+
+    fn wrap(conn: Connection, opts: &Options) -> Result<SqliteJournal> {
         let last: Option<i64> = conn.query_row("SELECT MAX(seq) FROM entries", [], |r| r.get(0))?;
         Ok(SqliteJournal {
             conn,
@@ -222,9 +306,9 @@ impl SqliteJournal {
             "INSERT OR REPLACE INTO snapshots(seq, body) VALUES (?1, ?2)",
             params![seq as i64, body],
         )?;
-        tx.execute("DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT 2)", [])?;
+        tx.execute(KEEP_SNAPSHOTS, [])?;
         tx.commit()?;
-        self.apply_retention(seq)
+        Ok(())
     }
 
     /// Records the key a replay of a signal file used (all zeros), so that
@@ -249,22 +333,78 @@ impl SqliteJournal {
         })
     }
 
-    /// Runs a WAL checkpoint that truncates the WAL file.
-    pub fn checkpoint(&mut self) -> Result<()> {
-        self.conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    /// Runs a WAL checkpoint that waits for readers and truncates the WAL
+    /// file (for tools, not the live core). True when it completed.
+    pub fn checkpoint(&mut self) -> Result<bool> {
         self.since_checkpoint = 0;
-        Ok(())
+        self.checkpoint_mode("TRUNCATE")
     }
 
-    fn apply_retention(&mut self, snapshot_seq: u64) -> Result<()> {
-        if let Some(keep) = self.opts.retain_entries {
-            let below = snapshot_seq.saturating_sub(keep);
+    /// A checkpoint that never waits: it copies what no reader still needs.
+    /// True when the whole WAL was copied (the next write restarts it).
+    fn checkpoint_mode(&self, mode: &str) -> Result<bool> {
+        let busy: i64 =
             self.conn
-                .execute("DELETE FROM entries WHERE seq <= ?1", [below as i64])?;
-        }
-        Ok(())
+                .query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| r.get(0))?;
+        Ok(busy == 0)
     }
+
+    /// The time of entry `seq`, if it is kept.
+    pub fn entry_time(&self, seq: u64) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT time FROM entries WHERE seq = ?1",
+                [seq.min(i64::MAX as u64) as i64],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// The last kept entry whose journal time is before `t` (journal time
+    /// is monotone in `seq`, so a binary search over point lookups finds it
+    /// without an index on `time`).
+    pub fn last_before(&self, t: i64) -> Result<Option<u64>> {
+        let Some(first) = self.first_seq()? else {
+            return Ok(None);
+        };
+        let (mut lo, mut hi) = (first, self.last);
+        if self.entry_time(lo)?.is_none_or(|x| x >= t) {
+            return Ok(None);
+        }
+        // Invariant: time(lo) < t; the answer is in lo..=hi.
+        while lo < hi {
+            let mid = lo + (hi - lo).div_ceil(2);
+            match self.entry_time(mid)? {
+                Some(x) if x < t => lo = mid,
+                _ => hi = mid - 1,
+            }
+        }
+        Ok(Some(lo))
+    }
+
+    /// The first kept entry whose journal time is at or after `t`.
+    pub fn first_at_or_after(&self, t: i64) -> Result<Option<u64>> {
+        let next = match self.last_before(t)? {
+            Some(s) => s + 1,
+            None => match self.first_seq()? {
+                Some(f) => f,
+                None => return Ok(None),
+            },
+        };
+        Ok((next <= self.last).then_some(next))
+    }
+}
+
+fn create_tables(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+         CREATE TABLE IF NOT EXISTS entries(seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, body BLOB NOT NULL);
+         CREATE TABLE IF NOT EXISTS snapshots(seq INTEGER PRIMARY KEY, body BLOB NOT NULL);
+         CREATE TABLE IF NOT EXISTS exports(from_seq INTEGER NOT NULL, to_seq INTEGER NOT NULL,
+             path TEXT NOT NULL, sha256 TEXT NOT NULL, bytes INTEGER NOT NULL, at INTEGER NOT NULL);",
+    )?;
+    Ok(())
 }
 
 impl Journal for SqliteJournal {
@@ -293,7 +433,8 @@ impl Journal for SqliteJournal {
         self.last = entries[entries.len() - 1].seq;
         self.since_checkpoint += entries.len() as u64;
         if self.since_checkpoint >= self.opts.checkpoint_every {
-            self.checkpoint()?;
+            self.since_checkpoint = 0;
+            self.checkpoint_mode("PASSIVE")?;
         }
         Ok(())
     }
@@ -334,9 +475,14 @@ impl Journal for SqliteJournal {
     }
 
     fn earliest_snapshot(&self) -> Result<Option<Snapshot>> {
-        let seq: Option<i64> = self
-            .conn
-            .query_row("SELECT MIN(seq) FROM snapshots", [], |r| r.get(0))?;
+        // The older of the two newest: the base and export snapshots kept
+        // for retention can lie far back, and a restart should not replay
+        // the whole retained journal.
+        let seq: Option<i64> = self.conn.query_row(
+            "SELECT MIN(seq) FROM (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT 2)",
+            [],
+            |r| r.get(0),
+        )?;
         match seq {
             Some(s) => self.snapshot_at_or_before(s as u64),
             None => Ok(None),

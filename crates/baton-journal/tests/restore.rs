@@ -568,3 +568,185 @@ fn the_dedup_secret_is_made_once_and_kept_in_the_journal() {
         .expect("secret");
     assert_ne!(first, elsewhere, "each journal its own");
 }
+
+/// Journals the whole stream with snapshots at 0 and 300, as the server
+/// does (one at start, then from the follower).
+fn journaled(dir: &std::path::Path, entries: &[Stamped], r: &Reference) -> SqliteJournal {
+    let mut j = SqliteJournal::open(dir, &Options::default()).expect("open journal");
+    j.save_snapshot(&r.engines[0].snapshot())
+        .expect("snapshot at 0");
+    for chunk in entries.chunks(20) {
+        j.append(chunk).expect("append");
+        if chunk.last().map(|e| e.seq) == Some(300) {
+            j.save_snapshot(&r.engines[300].snapshot())
+                .expect("snapshot at 300");
+        }
+    }
+    j
+}
+
+#[test]
+fn export_prune_then_restore_matches_uninterrupted_run() {
+    use baton_journal::retention::{self, Verify};
+    let entries = stream();
+    let r = reference(&entries);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = tempfile::tempdir().expect("tempdir");
+    let mut j = journaled(dir.path(), &entries, &r);
+    let far = i64::MAX / 2;
+
+    // Nothing is exported yet: old as they are, no entry goes.
+    let p = retention::prune(&mut j, far, 0, Verify::Checksum, 7).expect("prune");
+    assert_eq!((p.deleted, p.plan.cut), (0, None), "{p:?}");
+    assert!(
+        p.plan.why.contains("not in any recorded export"),
+        "{}",
+        p.plan.why
+    );
+    assert_eq!(j.first_seq().expect("first"), Some(1));
+
+    let a1 = out.path().join("a1.db");
+    let e = baton_journal::archive::export(&mut j, 1, 150, &a1, None, 5).expect("export");
+    assert_eq!((e.from, e.to, e.at), (1, 150, 5));
+    assert_eq!(e.sha256.len(), 64);
+    // Later snapshots keep the export's (a cut point) and the base (0),
+    // beside the two newest.
+    j.save_snapshot(&r.engines[350].snapshot())
+        .expect("snapshot");
+    j.save_snapshot(&r.engines[ENTRIES].snapshot())
+        .expect("snapshot");
+    for (at, kept) in [
+        (0, 0),
+        (149, 0),
+        (150, 150),
+        (299, 150),
+        (300, 150),
+        (360, 350),
+    ] {
+        let s = j
+            .snapshot_at_or_before(at)
+            .expect("read")
+            .expect("a snapshot");
+        assert_eq!(s.state.last_seq, kept, "newest snapshot at or before {at}");
+    }
+
+    // Exported, but entries 100 and later are within the retention, and no
+    // snapshot lies before 100 to cut at.
+    let now = entries[99].time;
+    let p = retention::prune(&mut j, now, 0, Verify::Checksum, 7).expect("prune");
+    assert_eq!((p.deleted, p.plan.older_upto), (0, Some(99)), "{p:?}");
+
+    // Old and exported: cut at the export's end, in chunks.
+    let p = retention::prune(&mut j, far, 0, Verify::Checksum, 7).expect("prune");
+    assert_eq!((p.plan.cut, p.deleted), (Some(150), 150), "{p:?}");
+    assert_eq!(p.chunks, 150_u64.div_ceil(7));
+    assert_eq!(j.first_seq().expect("first"), Some(151));
+
+    // Restore (latest snapshot plus tail) equals the uninterrupted run,
+    // and so does every kept position, from the snapshot the prune kept.
+    let (restored, _) = baton_journal::restore(&j)
+        .expect("restore")
+        .expect("a snapshot");
+    assert_eq!(restored.state(), r.engines[ENTRIES].state());
+    let base = j
+        .snapshot_at_or_before(200)
+        .expect("snapshot")
+        .expect("the cut's snapshot remains");
+    assert_eq!(base.state.last_seq, 150);
+    let mut e150 = Engine::from_snapshot(base).expect("compiles");
+    j.read_after(150, &mut |e| {
+        let mut out = Vec::new();
+        e150.apply(&e, &mut out);
+        assert_eq!(out, r.outputs[e.seq as usize - 1], "entry {}", e.seq);
+        Ok(())
+    })
+    .expect("read");
+    assert_eq!(e150.state(), r.engines[ENTRIES].state());
+
+    // The archive replays on its own: its snapshot plus its entries give
+    // the same outputs and the state at its end.
+    let a = SqliteJournal::open_archive(&a1).expect("open archive");
+    assert_eq!(baton_journal::archive::range(&a).expect("range"), (1, 150));
+    let snap = a.snapshot_at_or_before(0).expect("read").expect("snapshot");
+    let mut from_archive = Engine::from_snapshot(snap).expect("compiles");
+    a.read_after(0, &mut |e| {
+        let mut out = Vec::new();
+        from_archive.apply(&e, &mut out);
+        assert_eq!(
+            out,
+            r.outputs[e.seq as usize - 1],
+            "archived entry {}",
+            e.seq
+        );
+        Ok(())
+    })
+    .expect("read archive");
+    assert_eq!(from_archive.state(), r.engines[150].state());
+
+    // Pruned entries cannot be exported again; the error names the archive.
+    let err = baton_journal::archive::export(&mut j, 10, 20, &out.path().join("x.db"), None, 6)
+        .expect_err("pruned");
+    assert!(err.to_string().contains("a1.db"), "{err}");
+
+    // A second export starts from the snapshot the first one left.
+    let a2 = out.path().join("a2.db");
+    baton_journal::archive::export(&mut j, 151, 250, &a2, None, 7).expect("export");
+    let a = SqliteJournal::open_archive(&a2).expect("open archive");
+    let (e250, n) = baton_journal::restore(&a)
+        .expect("restore")
+        .expect("snapshot");
+    assert_eq!((n, e250.state()), (100, r.engines[250].state()));
+    drop(a);
+
+    // An archive that is gone does not hold anything any more.
+    std::fs::remove_file(&a2).expect("remove");
+    let p = retention::prune(&mut j, far, 0, Verify::Size, 7).expect("prune");
+    assert_eq!((p.deleted, p.plan.held_upto), (0, None), "{p:?}");
+    assert_eq!(p.plan.skipped.len(), 1, "{p:?}");
+    assert_eq!(j.first_seq().expect("first"), Some(151));
+}
+
+#[test]
+fn wal_is_cut_back_to_its_limit_after_a_long_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let j = SqliteJournal::open(dir.path(), &Options::default()).expect("open journal");
+    assert_eq!(
+        j.pragma("journal_size_limit").expect("pragma"),
+        baton_journal::WAL_LIMIT.to_string()
+    );
+    drop(j);
+    let limit: i64 = 256 << 10;
+    let opts = Options {
+        checkpoint_every: 1_000,
+        wal_limit: limit,
+    };
+    let mut j = SqliteJournal::open(dir.path(), &opts).expect("open journal");
+    assert_eq!(
+        j.pragma("journal_size_limit").expect("pragma"),
+        limit.to_string()
+    );
+    let wal = dir.path().join("journal.db-wal");
+    let size = || std::fs::metadata(&wal).map(|m| m.len() as i64).unwrap_or(0);
+    let mut seq = 0;
+    let mut append = |j: &mut SqliteJournal, n: u64| {
+        for _ in 0..n / 50 {
+            let batch: Vec<Stamped> = (seq + 1..=seq + 50).map(tick).collect();
+            j.append(&batch).expect("append");
+            seq += 50;
+        }
+    };
+    // An audit read holds its snapshot: no checkpoint can restart the WAL.
+    let reader = rusqlite::Connection::open(dir.path().join("journal.db")).expect("reader");
+    reader.execute_batch("BEGIN").expect("begin");
+    let _: i64 = reader
+        .query_row("SELECT COUNT(*) FROM entries", [], |r| r.get(0))
+        .expect("read");
+    append(&mut j, 10_000);
+    assert!(size() > limit, "the WAL grew while read: {} bytes", size());
+    reader.execute_batch("COMMIT").expect("end the read");
+    drop(reader);
+    // The next checkpoint completes; the write after it restarts the WAL
+    // and cuts the file back.
+    append(&mut j, 1_050);
+    assert!(size() <= limit, "WAL {} bytes, limit {limit}", size());
+}

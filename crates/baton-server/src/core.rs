@@ -31,6 +31,12 @@ pub const MAX_QUEUED_SIGNALS: usize = 1_000_000;
 const MAX_BATCH: usize = 4096;
 /// Take a snapshot every this many entries, so restarts replay a short tail.
 pub const SNAPSHOT_EVERY: u64 = 100_000;
+/// How often the core looks for entries to prune (wall time).
+const PRUNE_CHECK: Duration = Duration::from_secs(60);
+/// Entries deleted per prune transaction, and the pause between two: each
+/// chunk holds the write lock for a few milliseconds between batches.
+const PRUNE_CHUNK: u64 = 5_000;
+const PRUNE_PAUSE: Duration = Duration::from_millis(100);
 
 pub type Query = Box<dyn FnOnce(&Engine, &View) -> Value + Send>;
 
@@ -320,6 +326,9 @@ impl Core {
                 move || follow(follower, &snap_dir, &snap_stop, every)
             })
             .context("starting the snapshot thread")?;
+        let retain = cfg
+            .retain
+            .unwrap_or_else(|| baton_journal::retention::default_retention(&engine.config().spec));
         let (tx, rx) = std::sync::mpsc::sync_channel(cfg.queue.max(1));
         let (events, _) = broadcast::channel(4096);
         let (executions, _) = broadcast::channel(65_536);
@@ -342,6 +351,11 @@ impl Core {
             routing,
             deliveries,
             wake,
+            prune: Prune {
+                retain,
+                next: std::time::Instant::now(),
+                cut: None,
+            },
         };
         worker.last_time = worker.engine.state().now;
         worker.stale_seen = worker.stale_flags();
@@ -384,6 +398,18 @@ struct Worker {
     routing: Arc<Routing>,
     deliveries: Store,
     wake: Arc<Notify>,
+    prune: Prune,
+}
+
+/// Retention on the core thread, which owns the journal's write
+/// connection: pruning there never contends for SQLite's write lock (a
+/// second connection would, and its busy waits would stall appends for
+/// longer than the delete itself), and it runs only between batches.
+struct Prune {
+    retain: i64,
+    next: std::time::Instant,
+    /// Deleting up to here, one chunk per pause.
+    cut: Option<u64>,
 }
 
 /// What each request in a batch becomes, to answer it after the commit.
@@ -423,6 +449,7 @@ impl Worker {
                 Ok(r) => r,
                 Err(RecvTimeoutError::Timeout) => {
                     self.tick_if_due(tick);
+                    self.prune_step();
                     continue;
                 }
                 Err(RecvTimeoutError::Disconnected) => break,
@@ -436,8 +463,55 @@ impl Worker {
             }
             self.process(batch);
             self.tick_if_due(tick);
+            self.prune_step();
         }
         let _ = self.journal.save_engine_snapshot(&self.engine);
+    }
+
+    /// One step of retention: plan a cut every minute; while one is set,
+    /// delete a chunk per pause. Errors are logged and retried later.
+    fn prune_step(&mut self) {
+        use baton_journal::retention;
+        let now = std::time::Instant::now();
+        if now < self.prune.next {
+            return;
+        }
+        self.prune.next = now + PRUNE_CHECK;
+        let Some(cut) = self.prune.cut else {
+            let now_ms = self.clock.now_ms();
+            match retention::plan(
+                &self.journal,
+                now_ms,
+                self.prune.retain,
+                retention::Verify::Size,
+            ) {
+                Ok(p) => {
+                    for s in &p.skipped {
+                        tracing::warn!("retention: {s}");
+                    }
+                    if p.cut.is_some() {
+                        self.prune.cut = p.cut;
+                        self.prune.next = now + PRUNE_PAUSE;
+                    }
+                }
+                Err(e) => tracing::warn!("retention: {e}"),
+            }
+            return;
+        };
+        match retention::prune_chunk(&mut self.journal, cut, PRUNE_CHUNK) {
+            Ok(0) => {
+                tracing::info!("retention: pruned the journal up to entry {cut}");
+                self.prune.cut = None;
+            }
+            Ok(n) => {
+                metrics::counter!("baton_journal_pruned_total").increment(n);
+                self.prune.next = now + PRUNE_PAUSE;
+            }
+            Err(e) => {
+                tracing::warn!("retention: {e}");
+                self.prune.cut = None;
+            }
+        }
     }
 
     fn stamp(&mut self, entry: Entry) -> Stamped {

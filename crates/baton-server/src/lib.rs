@@ -49,6 +49,9 @@ pub struct Config {
     pub clock: clock::ClockMode,
     /// Connections, slow clients and request bytes in flight.
     pub limits: listen::Limits,
+    /// Keep journal entries this long (ms of journal time) before pruning
+    /// the exported ones; `None`: the event's days plus 30 days.
+    pub retain: Option<i64>,
 }
 
 impl Config {
@@ -64,6 +67,7 @@ impl Config {
             snapshot_every: core::SNAPSHOT_EVERY,
             clock: clock::ClockMode::Wall,
             limits: listen::Limits::default(),
+            retain: None,
         }
     }
 }
