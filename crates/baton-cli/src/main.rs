@@ -91,43 +91,7 @@ enum Cmd {
     /// table with 95% intervals, paired comparisons, a report folder with charts.
     Sim(sim::SimArgs),
     /// Run the live service: HTTP API, journal, execution.
-    Serve {
-        /// The event directory.
-        #[arg(long)]
-        event: PathBuf,
-        /// Where the journal, snapshots and tokens live.
-        #[arg(long)]
-        data: PathBuf,
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: std::net::SocketAddr,
-        /// Where actions go and which broker topics carry signals in (connectors.yaml).
-        #[arg(long)]
-        connectors: Option<PathBuf>,
-        /// Journal entries between snapshots.
-        #[arg(long, default_value_t = baton_server::core::SNAPSHOT_EVERY)]
-        snapshot_every: u64,
-        /// `wall`, or `manual`: journal time moves only through the admin
-        /// call `POST /v1/clock/advance` (rehearsals, tests).
-        #[arg(long, default_value = "wall", value_parser = ["wall", "manual"])]
-        clock: String,
-        /// Open connections at most; more wait to be accepted.
-        #[arg(long, default_value_t = 1024)]
-        max_connections: usize,
-        /// Seconds a client has to send a request head; also the idle time
-        /// allowed between keep-alive requests.
-        #[arg(long, default_value_t = 10)]
-        header_timeout: u64,
-        /// Seconds a client has to send a request body.
-        #[arg(long, default_value_t = 30)]
-        body_timeout: u64,
-        /// Request body bytes held at once across all requests (MiB); over it, 429.
-        #[arg(long, default_value_t = 64)]
-        inflight_mib: usize,
-        /// Prune exported journal entries older than this (`45d`, `36h`);
-        /// default: the event's days plus 30 days.
-        #[arg(long, value_parser = journal::parse_retain)]
-        retain: Option<i64>,
-    },
+    Serve(ServeArgs),
     /// Archive and prune the journal of a data directory.
     Journal {
         #[command(subcommand)]
@@ -198,6 +162,46 @@ enum Cmd {
     },
 }
 
+/// `baton serve`: the live service.
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// The event directory.
+    #[arg(long)]
+    pub event: PathBuf,
+    /// Where the journal, snapshots and tokens live.
+    #[arg(long)]
+    pub data: PathBuf,
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Where actions go and which broker topics carry signals in (connectors.yaml).
+    #[arg(long)]
+    pub connectors: Option<PathBuf>,
+    /// Journal entries between snapshots.
+    #[arg(long, default_value_t = baton_server::core::SNAPSHOT_EVERY)]
+    pub snapshot_every: u64,
+    /// `wall`, or `manual`: journal time moves only through the admin
+    /// call `POST /v1/clock/advance` (rehearsals, tests).
+    #[arg(long, default_value = "wall", value_parser = ["wall", "manual"])]
+    pub clock: String,
+    /// Open connections at most; more wait to be accepted.
+    #[arg(long, default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request head; also the idle time
+    /// allowed between keep-alive requests.
+    #[arg(long, default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds a client has to send a request body.
+    #[arg(long, default_value_t = 30)]
+    pub body_timeout: u64,
+    /// Request body bytes held at once across all requests (MiB); over it, 429.
+    #[arg(long, default_value_t = 64)]
+    pub inflight_mib: usize,
+    /// Prune exported journal entries older than this (`45d`, `36h`);
+    /// default: the event's days plus 30 days.
+    #[arg(long, value_parser = journal::parse_retain)]
+    pub retain: Option<i64>,
+}
+
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -219,36 +223,7 @@ fn main() {
         Cmd::Journal { cmd } => journal::run(cmd),
         Cmd::Scenario { event, out } => scenario(&event, out.as_deref()),
         Cmd::Demo(args) => demo::run(args),
-        Cmd::Serve {
-            event,
-            data,
-            listen,
-            connectors,
-            snapshot_every,
-            clock,
-            max_connections,
-            header_timeout,
-            body_timeout,
-            inflight_mib,
-            retain,
-        } => {
-            let limits = baton_server::listen::Limits {
-                max_connections,
-                header_timeout: std::time::Duration::from_secs(header_timeout.max(1)),
-                body_timeout: std::time::Duration::from_secs(body_timeout.max(1)),
-                inflight_bytes: inflight_mib.saturating_mul(1 << 20),
-            };
-            serve(
-                event,
-                data,
-                listen,
-                connectors,
-                snapshot_every,
-                &clock,
-                limits,
-                retain,
-            )
-        }
+        Cmd::Serve(args) => serve(args),
         Cmd::Token {
             cmd: TokenCmd::Create { data, role, name },
         } => token_create(&data, &role, &name),
@@ -584,16 +559,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-fn serve(
-    event: PathBuf,
-    data: PathBuf,
-    listen: std::net::SocketAddr,
-    connectors: Option<PathBuf>,
-    snapshot_every: u64,
-    clock: &str,
-    limits: baton_server::listen::Limits,
-    retain: Option<i64>,
-) -> Result<()> {
+fn serve(a: ServeArgs) -> Result<()> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -603,13 +569,19 @@ fn serve(
         // Colours only on a terminal: a redirected log stays plain text.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
-    let mut cfg = baton_server::Config::new(event, data);
-    cfg.listen = listen;
-    cfg.connectors = connectors;
-    cfg.snapshot_every = snapshot_every;
-    cfg.limits = limits;
-    cfg.retain = retain;
-    cfg.clock = baton_server::clock::ClockMode::parse(clock)
+    let mut cfg = baton_server::Config::new(a.event, a.data);
+    cfg.listen = a.listen;
+    cfg.connectors = a.connectors;
+    cfg.snapshot_every = a.snapshot_every;
+    cfg.limits = baton_server::listen::Limits {
+        max_connections: a.max_connections,
+        header_timeout: std::time::Duration::from_secs(a.header_timeout.max(1)),
+        body_timeout: std::time::Duration::from_secs(a.body_timeout.max(1)),
+        inflight_bytes: a.inflight_mib.saturating_mul(1 << 20),
+    };
+    cfg.retain = a.retain;
+    let clock = a.clock;
+    cfg.clock = baton_server::clock::ClockMode::parse(&clock)
         .with_context(|| format!("--clock {clock:?}: use wall or manual"))?;
     runtime()?.block_on(async move {
         let running = baton_server::start(cfg).await?;

@@ -204,7 +204,7 @@ pub fn export(
 }
 
 fn save(tx: &rusqlite::Transaction<'_>, engine: &Engine) -> Result<()> {
-    let body = crate::encode_snapshot(&engine)?;
+    let body = crate::encode_snapshot(engine)?;
     tx.execute(
         "INSERT INTO snapshots(seq, body) VALUES (?1, ?2)",
         params![engine.position() as i64, body],
