@@ -298,8 +298,11 @@ fn load(event: &Path) -> Result<baton_spec::Loaded> {
 }
 
 fn prefix_dir(dir: &Path, line: &str) -> String {
+    let d = dir.display().to_string();
     match line.split_once(": ") {
-        Some((sev, rest)) => format!("{sev}: {}/{rest}", dir.display()),
+        // A diagnostic about the directory itself already names it.
+        Some((_, rest)) if rest.starts_with(&d) => line.to_string(),
+        Some((sev, rest)) => format!("{sev}: {d}/{rest}"),
         None => line.to_string(),
     }
 }
@@ -368,10 +371,18 @@ fn run_replay(
         ),
         None => None,
     };
-    if let Some(j) = &journal {
+    if let Some(j) = journal.as_mut() {
         // A signal file replays with the all-zero dedup key: say so in the
         // journal, so its restores fingerprint the same way.
         j.keep_dedup_secret([0, 0])?;
+        // A snapshot before the first entry, as the server takes one: the
+        // journal then explains any of its positions on its own, without
+        // the event files (`baton explain POS --data DIR`).
+        if j.last_seq()? == 0 {
+            let start = Engine::new(l.spec.clone(), l.policies.clone())
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            j.save_engine_snapshot(&start)?;
+        }
     }
     let mut w: Box<dyn Write> = match out {
         Some(p) => Box::new(std::io::BufWriter::with_capacity(

@@ -82,7 +82,16 @@ fn read<T: DeserializeOwned + Default>(
 }
 
 fn parse_yaml<T: DeserializeOwned>(name: &str, text: &str, cx: &mut Ctx) -> Option<T> {
-    match serde_saphyr::from_str::<T>(text) {
+    // serde_path_to_error records where in the document a type error
+    // happened (`spaces[3].capacity`), which the YAML error alone does not say.
+    let mut path = String::new();
+    let r = serde_saphyr::with_deserializer_from_str(text, |de| {
+        serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
+            path = e.path().to_string();
+            e.into_inner()
+        })
+    });
+    match r {
         Ok(v) => Some(v),
         Err(e) => {
             let loc = e
@@ -90,10 +99,13 @@ fn parse_yaml<T: DeserializeOwned>(name: &str, text: &str, cx: &mut Ctx) -> Opti
                 .map(|l| (l.line(), l.column()))
                 .unwrap_or((0, 0));
             let msg = e.without_snippet().to_string();
+            // `Spanned` wraps items as `{value, span}`: not part of the file.
+            let path = path.replace("].value.", "].").replace("].value", "]");
+            let field = if path == "." { "" } else { path.as_str() };
             cx.error(
                 name,
                 loc,
-                "",
+                field,
                 msg.lines().next().unwrap_or("invalid YAML").to_string(),
             );
             None

@@ -132,3 +132,19 @@ fn bad_governance() {
     );
     assert!(unknown.contains("max_task_per_staff"), "{unknown}");
 }
+
+#[test]
+fn a_type_error_names_the_field_by_its_path() {
+    let e = broken("venue.yaml", "capacity: 200", "capacity: lots");
+    assert!(
+        e.contains("venue.yaml:26:15: spaces[1].capacity: invalid u32"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_missing_directory_is_named_once() {
+    let diags = baton_spec::load(Path::new("no/such/event")).expect_err("no directory");
+    let text = diags[0].to_string();
+    assert_eq!(text, "error: no/such/event: not a directory");
+}
