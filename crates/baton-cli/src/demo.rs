@@ -14,8 +14,10 @@ use tokio::sync::mpsc;
 
 #[derive(clap::Args)]
 pub struct DemoArgs {
-    /// Journal time runs this many times faster than the wall clock.
-    #[arg(long, default_value_t = 60.0)]
+    /// Journal time runs this many times faster than the wall clock. At
+    /// the default 20x a two-minute approval timeout is six seconds of
+    /// yours: time to read a decision in the console and approve it.
+    #[arg(long, default_value_t = 20.0)]
     pub speed: f64,
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: std::net::SocketAddr,
@@ -190,7 +192,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
                     let local = (now + i64::from(offset) * 1000).rem_euclid(86_400_000) / 60_000;
                     let (inside, over) = live.headcount();
                     eprintln!(
-                        "  {:02}:{:02} local: {inside} people inside ({over} in spaces over capacity); {posted} signals posted, {actions} actions and task changes received",
+                        "  {:02}:{:02} local: the twin knows {inside} people inside ({over} in spaces over capacity, by its own truth; the board shows what the noisy sensors report, so it can read 104/100 where the twin counts 98); {posted} signals posted, {actions} actions and task changes received",
                         local / 60,
                         local % 60,
                     );
@@ -209,7 +211,14 @@ pub fn run(args: DemoArgs) -> Result<()> {
         twin_task.abort();
         stream.abort();
         let _ = running.shutdown.send(());
-        running.done.await.context("joining the server")?
+        running.done.await.context("joining the server")??;
+        eprintln!(
+            "baton demo: stopped; the journal and tokens are in {} (baton serve --event {} --data {} carries on from them)",
+            data.display(),
+            dir.display(),
+            data.display()
+        );
+        Ok(())
     })
 }
 

@@ -81,7 +81,7 @@ enum Cmd {
         out: Option<PathBuf>,
     },
     /// Serve the bundled example event, with the digital twin as its crowd:
-    /// signals through the HTTP ingest, actions back from the SSE stream, at 60x.
+    /// signals through the HTTP ingest, actions back from the SSE stream, at 20x.
     Demo(demo::DemoArgs),
     /// Open a data directory: restore the latest snapshot, replay the tail,
     /// report. (`baton serve` starts from the oldest snapshot kept instead,

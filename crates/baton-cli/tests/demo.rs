@@ -126,4 +126,29 @@ fn the_demo_serves_the_example_with_the_twin_as_its_crowd() {
         "no action came back to the twin: {:?}",
         lines.iter().rev().take(5).collect::<Vec<_>>()
     );
+    // SIGTERM stops it cleanly, and it says where its data is.
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &demo.0.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+    let mut said = None;
+    for _ in 0..300 {
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(line) if line.contains("the journal and tokens are in") => {
+                said = Some(line);
+                break;
+            }
+            Ok(line) => lines.push(line),
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    let said = said.unwrap_or_else(|| panic!("no word on the data folder: {lines:?}"));
+    assert!(
+        said.contains(&data.path().join("d").display().to_string()),
+        "{said}"
+    );
+    let exit = demo.0.wait().expect("the demo exits");
+    assert!(exit.success(), "{exit}");
 }
