@@ -69,7 +69,7 @@ window.Baton = window.Baton || {};
       const url = "/v1/stream" + (this.last ? "?last_event_id=" + encodeURIComponent(this.last) : "");
       const es = new EventSource(url);
       this.es = es;
-      const topics = ["spaces", "decisions", "actions", "tasks", "commands", "overrides", "signals", "control"];
+      const topics = ["spaces", "decisions", "actions", "tasks", "commands", "overrides", "signals", "control", "situations"];
       for (const t of topics) {
         es.addEventListener(t, (ev) => {
           if (ev.lastEventId) this.last = ev.lastEventId;

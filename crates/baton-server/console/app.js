@@ -175,7 +175,7 @@
     S.decisions.clear();
     for (const d of decisions.items) keepDecision(d);
     renderQueue();
-    await Promise.all([loadAlerts(), loadSigns()]);
+    await Promise.all([loadAlerts(), loadSigns(), loadSituations()]);
     if (S.timeline.loaded) loadTimeline();
     const from = Math.min(spaces.position, decisions.position, control.position);
     openStream(from);
@@ -227,6 +227,11 @@
       case "overrides":
         api.get("/v1/overrides").then((o) => { S.control.overrides = o.items; renderOverrides(); }).catch(() => {});
         break;
+      case "situations":
+        // The stream sends every level; the desk shows medium and above.
+        S.situations = (Array.isArray(d) ? d : []).filter((g) => g.level !== "low");
+        renderSituations();
+        return;
       default: break;
     }
     if (topic !== "spaces" && topic !== "control") timelineLive(d);
@@ -585,6 +590,27 @@
         toast("Approved " + d.id + (actions.length ? " with changes" : ""));
       },
     });
+  }
+
+  // ---------------------------------------------------------------- situations
+
+  async function loadSituations() {
+    try { S.situations = (await api.get("/v1/situations")).items; } catch (_) { return; }
+    renderSituations();
+  }
+
+  /** Every active situation, one card per space: what, since when, and
+   * whether a decision is about it; a pending decision opens in the queue. */
+  function renderSituations() {
+    const groups = S.situations || [];
+    $("situations-empty").hidden = groups.length > 0;
+    $("situations").replaceChildren(...groups.map((g) => el("li", { class: "situation level-" + g.level, "data-space": g.space || "" },
+      el("h4", null, g.name + " ", el("span", { class: "sev", text: g.level }),
+        el("span", { class: "muted", text: " since " + B.hhmm(g.since) + (S.control.now ? " (" + B.minutes(Math.max(0, S.control.now - g.since)) + ")" : "") })),
+      el("ul", null, ...g.items.map((i) => el("li", { "data-kind": i.kind },
+        i.text,
+        i.kind === "decision" ? el("button", { type: "button", class: "link", text: " open",
+          onclick: () => { S.selected = i.decision; renderQueue(); } }) : null))))));
   }
 
   // ---------------------------------------------------------------- alerts

@@ -216,6 +216,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/decisions/{id}/approve", post(approve))
         .route("/v1/decisions/{id}/reject", post(reject))
         .route("/v1/alerts", get(alerts))
+        .route("/v1/situations", get(situations))
         .route("/v1/alerts/{id}/ack", post(ack_alert))
         .route("/v1/policies", get(policies).put(put_policies))
         .route("/v1/policies/{id}/mode", post(set_mode))
@@ -885,6 +886,48 @@ async fn reject(
 }
 
 // ---------------------------------------------------------------- alerts
+
+#[derive(Deserialize, Default)]
+struct SituationsQuery {
+    /// Lowest level shown: low, medium (default) or high.
+    min: Option<String>,
+}
+
+/// Every active situation at or above `min`, grouped per space.
+async fn situations(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<SituationsQuery>,
+) -> Response {
+    if let Err(p) = s.reader(&headers) {
+        return p.into_response();
+    }
+    let min = match q.min.as_deref() {
+        None => crate::situations::Level::Medium,
+        Some(m) => match crate::situations::Level::parse(m) {
+            Some(l) => l,
+            None => {
+                return Problem::bad_field("min", format!("{m:?}: use low, medium or high"))
+                    .into_response();
+            }
+        },
+    };
+    match s
+        .query(move |e, v| {
+            list(
+                crate::situations::list(e, v, min)
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default(),
+                e.position(),
+            )
+        })
+        .await
+    {
+        Ok(v) => ok(v),
+        Err(p) => p.into_response(),
+    }
+}
 
 async fn alerts(State(s): State<AppState>, headers: HeaderMap) -> Response {
     listing(&s, &headers, |e, v| {
@@ -1673,6 +1716,12 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
         "/v1/alerts",
         "viewer",
         "alert cards, grouped per space",
+    ),
+    (
+        "get",
+        "/v1/situations",
+        "viewer",
+        "what needs a person now, grouped per space (filter: min = low, medium, high)",
     ),
     (
         "post",

@@ -721,10 +721,18 @@ impl Worker {
             .count();
         metrics::counter!("baton_ingest_signals_total").increment(signals as u64);
         let mut rows = Vec::new();
+        let mut decisions_changed = false;
         for e in &entries {
             let mut out = Vec::new();
             self.engine.apply(e, &mut out);
             for o in &out {
+                decisions_changed |= matches!(
+                    o,
+                    Output::Decision(_)
+                        | Output::DecisionUpdate { .. }
+                        | Output::Execute { .. }
+                        | Output::Task { .. }
+                );
                 match o {
                     Output::Execute { .. } => {
                         rows.extend(self.routing.deliveries(o));
@@ -782,8 +790,18 @@ impl Worker {
             });
             let _ = self.events.send(ev);
         }
+        let mut situations_may_change = control || new_minute || decisions_changed;
         for sp in std::mem::take(&mut self.dirty) {
             let v = crate::view::space_json(&self.engine, sp);
+            let now_crowded = crate::situations::crowded(&v).is_some();
+            if now_crowded != self.view.crowded_since.contains_key(&sp) {
+                situations_may_change = true;
+                if now_crowded {
+                    self.view.crowded_since.insert(sp, self.engine.state().now);
+                } else {
+                    self.view.crowded_since.remove(&sp);
+                }
+            }
             let ev = self.view.remember(Event {
                 seq: last,
                 sub: 0,
@@ -792,6 +810,23 @@ impl Worker {
                 data: Arc::from(v.to_string()),
             });
             let _ = self.events.send(ev);
+        }
+        if situations_may_change {
+            // Pushed only when the list changed: one event, the whole list.
+            let list =
+                crate::situations::list(&self.engine, &self.view, crate::situations::Level::Low)
+                    .to_string();
+            if list != self.view.situations_pushed {
+                self.view.situations_pushed = list.clone();
+                let ev = self.view.remember(Event {
+                    seq: last,
+                    sub: 0,
+                    topic: "situations",
+                    key: "situations".into(),
+                    data: Arc::from(list),
+                });
+                let _ = self.events.send(ev);
+            }
         }
         metrics::gauge!("baton_journal_position").set(last as f64);
         self.position.store(last, Ordering::SeqCst);

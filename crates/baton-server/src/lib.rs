@@ -21,6 +21,7 @@ pub mod listen;
 pub mod openapi;
 pub mod problem;
 pub mod sims;
+pub mod situations;
 pub mod view;
 
 use anyhow::{Context, Result};

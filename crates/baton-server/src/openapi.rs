@@ -133,6 +133,7 @@ fn query_params(method: &str, path: &str) -> Vec<Value> {
             ("limit", "integer"),
         ],
         "/v1/stream" => &[("topics", "string"), ("last_event_id", "string")],
+        "/v1/situations" => &[("min", "string")],
         _ => &[],
     };
     names

@@ -63,6 +63,11 @@ pub struct View {
     pub dropped_through: u64,
     /// Positions before this were not replayed into the view at start-up.
     pub history_from: u64,
+    /// Spaces crowded now (level E/F or over capacity), since when in
+    /// journal time: the age of a crowding situation.
+    pub crowded_since: BTreeMap<u32, i64>,
+    /// The situations last pushed on the stream, to push only changes.
+    pub situations_pushed: String,
     /// Bytes held by each part (JSON sizes), against the `*_BYTES` caps.
     decision_bytes: usize,
     audit_bytes: usize,

@@ -2241,3 +2241,76 @@ async fn conditions_failing_at_run_time_are_counted_per_policy() {
     );
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn situations_list_what_needs_a_person_grouped_per_space() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(&dir).await;
+    let sit = |q: &'static str| {
+        let s = &s;
+        async move {
+            s.get(&s.tok.viewer, &format!("/v1/situations{q}"))
+                .await
+                .ok("situations")
+        }
+    };
+    assert_eq!(
+        sit("").await["items"],
+        json!([]),
+        "a quiet event needs nobody"
+    );
+    // Hall A over capacity: a situation before any decision exists about it.
+    assert_eq!(s.signal(occupancy("s1", "hall-a", 900)).await.status, 202);
+    // A medical incident in Hall B: its decision waits for an operator.
+    let id = s.incident("s2", "hall-b", "critical").await;
+    let v = sit("").await;
+    let groups = v["items"].as_array().unwrap();
+    let group = |space: &str| {
+        groups
+            .iter()
+            .find(|g| g["space"] == space)
+            .unwrap_or_else(|| panic!("no {space} group: {v}"))
+    };
+    let a = group("hall-a");
+    assert_eq!(a["level"], "high", "{a}");
+    let crowd = &a["items"][0];
+    assert_eq!(crowd["kind"], "crowding", "{a}");
+    assert_eq!(crowd["decided"], false, "{a}");
+    assert_eq!(crowd["occupancy"], 900);
+    let b = group("hall-b");
+    assert!(
+        b["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["kind"] == "decision" && i["decision"] == json!(id)),
+        "{b}"
+    );
+    // Back under: Hall A's situation ends; the pending decision stays.
+    assert_eq!(s.signal(occupancy("s3", "hall-a", 300)).await.status, 202);
+    let v = sit("").await;
+    let groups = v["items"].as_array().unwrap();
+    assert!(groups.iter().all(|g| g["space"] != "hall-a"), "{v}");
+    assert!(groups.iter().any(|g| g["space"] == "hall-b"), "{v}");
+    // Rejected, it is settled.
+    s.post(
+        &s.tok.operator,
+        &format!("/v1/decisions/{id}/reject"),
+        json!({"comment": "handled"}),
+    )
+    .await
+    .ok("reject");
+    let v = sit("").await;
+    assert!(
+        v["items"].as_array().unwrap().iter().all(|g| g["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["kind"] != "decision")),
+        "{v}"
+    );
+    s.get(&s.tok.viewer, "/v1/situations?min=urgent")
+        .await
+        .problem(400, "a bad level");
+    s.stop().await;
+}

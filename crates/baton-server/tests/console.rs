@@ -550,6 +550,13 @@ async fn operator_sees_a_space_fill_approves_and_reads_the_result() {
     )
     .await;
     let detail = detail.as_str().unwrap_or_default();
+    // "What needs me now" lists Hall A, with the decision waiting on it.
+    until(
+        c,
+        "document.querySelector('#situations li[data-space=\"hall-a\"]')?.textContent.includes('hall-full waits for approval')",
+        "Hall A in what needs me now",
+    )
+    .await;
     // The reason comes first, as a sentence, with the value rounded and
     // its unit; then how long the actions can take effect.
     let first = until(
