@@ -944,15 +944,44 @@ impl Engine {
                 });
             }
             OnTimeout::Escalate => {
-                if let Some(p) = self.st.pending.get_mut(&id) {
+                let now = self.st.now;
+                let policy_id = policy.id.clone();
+                let waited = policy.approval_timeout / 60_000;
+                let valid = self.st.pending.get_mut(&id).and_then(|p| {
                     p.escalated = true;
-                }
+                    last_valid(&p.actions)
+                });
                 out.push(Output::DecisionUpdate {
                     decision: id,
                     status: Status::Escalated,
-                    at: self.st.now,
+                    at: now,
                     actor: "baton".into(),
                     reason: "approval timed out; escalated".into(),
+                });
+                // The escalation reaches a person: an alert to the duty
+                // manager (`operators:escalation`), delivered like any
+                // action, through whatever connector takes it.
+                let mut params = BTreeMap::new();
+                params.insert("decision".into(), ParamValue::String(id.to_string()));
+                params.insert("severity".into(), ParamValue::String("high".into()));
+                params.insert(
+                    "message".into(),
+                    ParamValue::String(format!(
+                        "decision {id} ({policy_id}) waited {waited} min for approval; it stays approvable while its actions are valid"
+                    )),
+                );
+                let alert = out.id();
+                out.push(Output::Execute {
+                    decision: alert,
+                    at: now,
+                    actions: vec![crate::Action {
+                        index: 0,
+                        kind: ActionKind::Alert,
+                        resource: "operators:escalation".into(),
+                        params,
+                        valid_until: valid.unwrap_or(now).max(now + 10 * 60_000),
+                        suppressed: None,
+                    }],
                 });
             }
         }

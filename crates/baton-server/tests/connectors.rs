@@ -736,3 +736,75 @@ async fn nats_sensor_payloads_and_cloudevents_are_ingested() {
     assert_eq!(seen, 17, "a CloudEvent over NATS reached live state");
     stop(s).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_escalated_approval_reaches_the_duty_managers_webhook() {
+    let r = receiver(vec![], Step::Ok).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path();
+    let file = data.join("connectors.yaml");
+    std::fs::create_dir_all(data).expect("data dir");
+    // Escalations, whatever their kind, go to the messenger; other alerts
+    // stay on the console.
+    std::fs::write(
+        &file,
+        format!(
+            "webhooks:\n  - name: duty\n    url: http://{}/hook\n    secret: {SECRET}\n    kinds: []\n    resources: [\"operators:escalation\"]\n",
+            r.addr
+        ),
+    )
+    .expect("write");
+    let tokens = Tokens::open(data).expect("tokens");
+    let admin = tokens.create(Role::Admin, "test").expect("token");
+    let mut cfg = baton_server::Config::new(example(), data.to_path_buf());
+    cfg.listen = "127.0.0.1:0".parse().expect("addr");
+    cfg.connectors = Some(file);
+    cfg.clock = baton_server::clock::ClockMode::Manual;
+    let running = baton_server::start(cfg).await.expect("server starts");
+    let s = Server {
+        base: format!("http://{}", running.addr),
+        token: admin,
+        running,
+    };
+    let http = reqwest::Client::new();
+    let incident = json!({
+        "specversion": "1.0", "id": "esc-1", "source": "ops-radio",
+        "type": "incident.reported", "subject": "hall-b",
+        "data": {"severity": "critical", "kind": "medical"},
+    });
+    let posted = http
+        .post(format!("{}/v1/signals", s.base))
+        .bearer_auth(&s.token)
+        .json(&incident)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(posted.status(), 202);
+    // The example's incident-response escalates after two minutes.
+    let adv = http
+        .post(format!("{}/v1/clock/advance", s.base))
+        .bearer_auth(&s.token)
+        .json(&json!({"seconds": 150}))
+        .send()
+        .await
+        .expect("advance");
+    assert_eq!(adv.status(), 200, "{:?}", adv.text().await);
+    until("the escalation at the duty webhook", || {
+        !r.log.lock().expect("log").oks.is_empty()
+    })
+    .await;
+    let (valid, body) = {
+        let log = r.log.lock().expect("log");
+        (log.calls[0].1, log.calls[0].2.clone())
+    };
+    assert!(valid, "signed");
+    assert_eq!(body["kind"], "alert", "{body}");
+    assert_eq!(body["resource"], "operators:escalation", "{body}");
+    assert!(
+        body["params"]["message"]
+            .to_string()
+            .contains("waited 2 min for approval"),
+        "{body}"
+    );
+    stop(s).await;
+}

@@ -30,6 +30,11 @@ pub struct WebhookConfig {
     #[serde(default)]
     pub secret: String,
     pub kinds: Vec<String>,
+    /// Resources this webhook takes whatever their kind, before `kinds`:
+    /// e.g. `["operators:escalation"]` sends escalations to the duty
+    /// manager's messenger while other alerts stay on the console.
+    #[serde(default)]
+    pub resources: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

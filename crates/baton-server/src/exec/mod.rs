@@ -32,11 +32,21 @@ use tokio::sync::{Notify, Semaphore};
 #[derive(Debug, Clone, Default)]
 pub struct Routing {
     by_kind: BTreeMap<String, String>,
+    /// Exact resources routed before kinds (`operators:escalation`).
+    by_resource: BTreeMap<String, String>,
 }
 
 impl Routing {
     pub fn connector(&self, kind: &str) -> &str {
         self.by_kind.get(kind).map(String::as_str).unwrap_or("log")
+    }
+
+    /// The connector for an action: its resource's, else its kind's.
+    pub fn connector_for(&self, kind: &str, resource: &str) -> &str {
+        self.by_resource
+            .get(resource)
+            .map(String::as_str)
+            .unwrap_or_else(|| self.connector(kind))
     }
 
     /// The deliveries an `Execute` output makes.
@@ -65,7 +75,7 @@ impl Routing {
                 });
                 Delivery {
                     key,
-                    connector: self.connector(a.kind.as_str()).to_string(),
+                    connector: self.connector_for(a.kind.as_str(), &a.resource).to_string(),
                     resource: a.resource.clone(),
                     payload: payload.to_string(),
                     valid_until: a.valid_until,
@@ -172,9 +182,13 @@ impl Exec {
         );
         connectors.insert("sse".into(), Arc::new(Connector::Sse));
         by_kind.insert("alert".to_string(), "sse".to_string());
+        let mut by_resource = BTreeMap::new();
         for w in &cfg.webhooks {
             for k in &w.kinds {
                 by_kind.insert(k.clone(), w.name.clone());
+            }
+            for r in &w.resources {
+                by_resource.insert(r.clone(), w.name.clone());
             }
             connectors.insert(
                 w.name.clone(),
@@ -211,7 +225,10 @@ impl Exec {
                 .into_iter()
                 .map(|(k, c)| (k, (c, Arc::new(Semaphore::new(concurrency)))))
                 .collect(),
-            routing: Arc::new(Routing { by_kind }),
+            routing: Arc::new(Routing {
+                by_kind,
+                by_resource,
+            }),
             policy: cfg.policy,
             status: Mutex::new(status),
             store: Mutex::new(Store::open(data)?),
