@@ -554,7 +554,12 @@ fn approval_timeout_escalate_stays_approvable() {
     assert!(updates(&out).is_empty(), "{out:?}");
     let out = d.tick(300 * SEC);
     assert_eq!(updates(&out), vec![(id, Status::Escalated)]);
-    assert!(executed(&out).is_empty());
+    // Nothing of the decision goes out; the escalation itself is an alert
+    // to the duty manager, under an id of its own.
+    let sent = executed(&out);
+    assert_eq!(sent.len(), 1, "{out:?}");
+    assert_ne!(sent[0].0, id);
+    assert_eq!(sent[0].1.resource, "operators:escalation");
     assert!(d.state().pending.get(&id).is_some_and(|p| p.escalated));
 
     let out = d.cmd(310 * SEC, CommandKind::Approve { decision: id });
