@@ -63,6 +63,17 @@ fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
     }
 }
 
+/// A decision's status changed by Baton itself (a timer, a hold), with why.
+fn by_baton(out: &mut Out, decision: DecisionId, status: Status, at: Millis, reason: &str) {
+    out.push(Output::DecisionUpdate {
+        decision,
+        status,
+        at,
+        actor: "baton".into(),
+        reason: reason.into(),
+    });
+}
+
 /// When the last action that would be carried out stops being valid;
 /// `None` when every action is suppressed.
 fn last_valid(actions: &[crate::Action]) -> Option<Millis> {
@@ -918,13 +929,13 @@ impl Engine {
             return;
         }
         self.st.pending.remove(&id);
-        out.push(Output::DecisionUpdate {
-            decision: id,
-            status: Status::Expired,
-            at: now,
-            actor: "baton".into(),
-            reason: "nobody approved it while its actions were valid".into(),
-        });
+        by_baton(
+            out,
+            id,
+            Status::Expired,
+            now,
+            "nobody approved it while its actions were valid",
+        );
     }
 
     fn approval_timeout(&mut self, id: DecisionId, out: &mut Out) {
@@ -935,13 +946,7 @@ impl Engine {
         match policy.on_timeout {
             OnTimeout::Drop => {
                 self.st.pending.remove(&id);
-                out.push(Output::DecisionUpdate {
-                    decision: id,
-                    status: Status::Expired,
-                    at: self.st.now,
-                    actor: "baton".into(),
-                    reason: "approval timed out".into(),
-                });
+                by_baton(out, id, Status::Expired, self.st.now, "approval timed out");
             }
             OnTimeout::Escalate => {
                 let now = self.st.now;
@@ -951,13 +956,13 @@ impl Engine {
                     p.escalated = true;
                     last_valid(&p.actions)
                 });
-                out.push(Output::DecisionUpdate {
-                    decision: id,
-                    status: Status::Escalated,
-                    at: now,
-                    actor: "baton".into(),
-                    reason: "approval timed out; escalated".into(),
-                });
+                by_baton(
+                    out,
+                    id,
+                    Status::Escalated,
+                    now,
+                    "approval timed out; escalated",
+                );
                 // The escalation reaches a person: an alert to the duty
                 // manager (`operators:escalation`), delivered like any
                 // action, through whatever connector takes it.
@@ -1300,13 +1305,7 @@ impl Engine {
                 .collect();
             for id in cancel {
                 self.st.pending.remove(&id);
-                out.push(Output::DecisionUpdate {
-                    decision: id,
-                    status: Status::Cancelled,
-                    at: now,
-                    actor: "baton".into(),
-                    reason: "emergency hold".into(),
-                });
+                by_baton(out, id, Status::Cancelled, now, "emergency hold");
             }
             let id = out.id();
             let actions: Vec<Action> = self
