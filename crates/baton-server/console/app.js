@@ -834,16 +834,27 @@
       hist.length ? el("h4", { text: "History" }) : null, hist.length ? el("ul", null, ...hist) : null, explain(d)));
   }
 
-  async function loadTimeline() {
+  const TL_PAGE = 300;
+
+  /** The newest page of the timeline; `older` appends the page before the
+   * oldest entry shown (the read model's audit, back to what it holds). */
+  async function loadTimeline(older) {
     S.timeline.loaded = true;
-    const q = new URLSearchParams({ limit: "300" });
+    const q = new URLSearchParams({ limit: String(TL_PAGE) });
     const space = $("tl-space").value.trim(), pol = $("tl-policy").value.trim();
     if (space) q.set("space", space);
     if (pol) q.set("policy", pol);
+    if (older && S.timeline.oldest) q.set("before", String(S.timeline.oldest));
     const r = await api.get("/v1/audit?" + q);
     const ol = $("timeline");
-    ol.replaceChildren(...r.items.filter(passes).reverse().map(timelineItem));
-    loadDeadLetters();
+    const items = r.items.filter(passes).reverse().map(timelineItem);
+    if (older) ol.append(...items); else ol.replaceChildren(...items);
+    S.timeline.paged = !!older;
+    const positions = r.items.map((i) => i.position).filter((p) => p > 0);
+    if (positions.length) S.timeline.oldest = Math.min(...positions);
+    else if (!older) S.timeline.oldest = null;
+    $("tl-older").hidden = r.items.length < TL_PAGE;
+    if (!older) loadDeadLetters();
   }
 
   function timelineLive(o) {
@@ -852,7 +863,8 @@
     if (!passes(item)) return;
     const ol = $("timeline");
     ol.prepend(timelineItem(item));
-    while (ol.children.length > 500) ol.lastChild.remove();
+    // Older pages someone asked for stay; otherwise the live list is bounded.
+    while (!S.timeline.paged && ol.children.length > 500) ol.lastChild.remove();
     if (o.kind === "action_outcome" && o.outcome === "dead") loadDeadLetters();
   }
 
@@ -1098,6 +1110,7 @@
     for (const id of ["board-find", "board-zone", "board-hot", "board-sort", "board-group"]) $(id).addEventListener("input", bf);
     $("board-filters").addEventListener("submit", (ev) => ev.preventDefault());
     $("tl-filters").addEventListener("submit", (ev) => { ev.preventDefault(); loadTimeline().catch(showError); });
+    $("tl-older").addEventListener("click", () => loadTimeline(true).catch(showError));
     wireForms();
     wireSimulation();
   }

@@ -506,6 +506,8 @@ struct Filter {
     decision: Option<String>,
     since: Option<i64>,
     until: Option<i64>,
+    /// Entries before this journal position only: the next page back.
+    before: Option<u64>,
     limit: Option<usize>,
 }
 
@@ -1417,6 +1419,8 @@ async fn audit(State(s): State<AppState>, headers: HeaderMap, Query(f): Query<Fi
                     let o = &a["output"];
                     f.since.is_none_or(|x| at >= x)
                         && f.until.is_none_or(|x| at <= x)
+                        && f.before
+                            .is_none_or(|b| a["position"].as_u64().is_some_and(|p| p < b))
                         && f.policy
                             .as_ref()
                             .is_none_or(|p| o["policy"].as_str() == Some(p))
@@ -1427,8 +1431,15 @@ async fn audit(State(s): State<AppState>, headers: HeaderMap, Query(f): Query<Fi
                             o["id"].as_str() == Some(d) || o["decision"].as_str() == Some(d)
                         })
                 })
-                .take(limit)
-                .cloned()
+                // A page never splits one journal position's entries, so
+                // `before` (the oldest position shown) skips nothing.
+                .scan(None::<u64>, |last, a| {
+                    let pos = a["position"].as_u64();
+                    Some((std::mem::replace(last, pos) == pos, a))
+                })
+                .enumerate()
+                .take_while(|(i, (same, _))| *i < limit || *same)
+                .map(|(_, (_, a))| a.clone())
                 .collect();
             items.reverse();
             list(items, e.position())

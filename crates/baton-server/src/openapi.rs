@@ -130,6 +130,7 @@ fn query_params(method: &str, path: &str) -> Vec<Value> {
             ("decision", "string"),
             ("since", "integer"),
             ("until", "integer"),
+            ("before", "integer"),
             ("limit", "integer"),
         ],
         "/v1/stream" => &[("topics", "string"), ("last_event_id", "string")],

@@ -2314,3 +2314,39 @@ async fn situations_list_what_needs_a_person_grouped_per_space() {
         .problem(400, "a bad level");
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_timeline_pages_back_by_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(&dir).await;
+    for i in 0..4 {
+        s.incident(&format!("page-{i}"), "hall-b", "critical").await;
+    }
+    let all = s
+        .get(&s.tok.viewer, "/v1/audit?limit=1000")
+        .await
+        .ok("audit");
+    let all = all["items"].as_array().unwrap().clone();
+    assert!(all.len() >= 4, "{all:?}");
+    let newest = s.get(&s.tok.viewer, "/v1/audit?limit=2").await.ok("page 1");
+    let newest = newest["items"].as_array().unwrap().clone();
+    // At least the two asked for, and never half of one position's entries.
+    assert!(newest.len() >= 2);
+    assert_eq!(newest, all[all.len() - newest.len()..].to_vec());
+    let oldest = newest[0]["position"].as_u64().unwrap();
+    let older = s
+        .get(&s.tok.viewer, &format!("/v1/audit?limit=2&before={oldest}"))
+        .await
+        .ok("page 2");
+    let older = older["items"].as_array().unwrap();
+    assert!(!older.is_empty());
+    assert!(
+        older
+            .iter()
+            .all(|x| x["position"].as_u64().unwrap() < oldest),
+        "{older:?}"
+    );
+    // The pages meet: nothing between them was skipped.
+    assert_eq!(older.last(), all.get(all.len() - newest.len() - 1));
+    s.stop().await;
+}
