@@ -1065,6 +1065,22 @@ fn staff_replies_move_tasks_on_and_silence_or_refusal_reassigns_them() {
             // Someone else's task: ignored.
             staff_task("g4", "st-joao", "16681.0-0", "done", "2026-06-12T10:31:40Z"),
             staff_location("g5", "st-goncalo", "corridor-north", "2026-06-12T10:32:00Z"),
+            // The messenger confirms what the location already said, late:
+            // neither is reported a second time.
+            staff_task(
+                "g5b",
+                "st-goncalo",
+                "16681.0-1",
+                "arrived",
+                "2026-06-12T10:32:20Z",
+            ),
+            staff_task(
+                "g5c",
+                "st-goncalo",
+                "16681.0-1",
+                "acknowledged",
+                "2026-06-12T10:32:30Z",
+            ),
             staff_task("g6", "st-ana", "16681.0-0", "done", "2026-06-12T10:33:00Z"),
         ],
     );
@@ -1099,6 +1115,13 @@ fn staff_replies_move_tasks_on_and_silence_or_refusal_reassigns_them() {
     assert_ne!(next, "st-ana", "st-ana is on a task");
     assert!(staff_roles(next).iter().any(|r| r == "steward"));
     assert_eq!(next, "st-goncalo", "golden: nearest free steward (70 s)");
+    let after: Vec<&str> = pedro[3..].iter().map(|e| st(e, "state")).collect();
+    assert_eq!(
+        after.iter().filter(|s| **s == "arrived").count(),
+        1,
+        "one arrival, not one per report: {after:?}"
+    );
+    assert!(!after.contains(&"acknowledged"), "no step back: {after:?}");
     let re = kind(&run, "execute")
         .into_iter()
         .find(|e| {

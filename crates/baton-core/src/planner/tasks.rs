@@ -357,6 +357,11 @@ impl Engine {
             return;
         }
         match state {
+            // A repeat, or news older than what is known (the location
+            // signal already placed them there), changes nothing and is
+            // not reported twice.
+            TaskState::Acknowledged if t.stage != TaskStage::Assigned => {}
+            TaskState::Arrived if t.stage == TaskStage::Arrived => {}
             TaskState::Acknowledged => {
                 t.stage = TaskStage::Acknowledged;
                 self.task_out(task, Some(sf), "acknowledged", "", out);
