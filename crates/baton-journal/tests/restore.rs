@@ -518,6 +518,14 @@ fn a_snapshot_written_in_place_has_the_bytes_of_the_owned_one() {
     let owned = baton_journal::encode_owned_snapshot(&e.snapshot()).expect("encode");
     assert_eq!(borrowed, owned);
     assert!(borrowed.starts_with(b"BSN2"), "format 2 carries its prefix");
+    // The window is stored as it always was in format 2: (time, u128)
+    // pairs, oldest first, then the secret; its index is not stored.
+    let d = &e.state().dedup;
+    let pairs = vec![(T0, d.key("cam", "1")), (T0 + SEC, d.key("cam", "2"))];
+    assert_eq!(
+        postcard::to_stdvec(d).expect("encode"),
+        postcard::to_stdvec(&(pairs, [3u64, 4])).expect("encode")
+    );
     // And it reads back to the same state, duplicates window included.
     let dir = tempfile::tempdir().expect("tempdir");
     let mut j = SqliteJournal::open(dir.path(), &Options::default()).expect("open");
