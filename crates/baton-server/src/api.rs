@@ -1413,22 +1413,20 @@ async fn audit(State(s): State<AppState>, headers: HeaderMap, Query(f): Query<Fi
                 .iter()
                 .rev()
                 .filter(|a| {
-                    let at = a["at"].as_i64().unwrap_or(0);
-                    let o = &a["output"];
-                    f.since.is_none_or(|x| at >= x)
-                        && f.until.is_none_or(|x| at <= x)
+                    f.since.is_none_or(|x| a.at >= x)
+                        && f.until.is_none_or(|x| a.at <= x)
                         && f.policy
-                            .as_ref()
-                            .is_none_or(|p| o["policy"].as_str() == Some(p))
+                            .as_deref()
+                            .is_none_or(|p| a.policy.as_deref() == Some(p))
                         && f.space
-                            .as_ref()
-                            .is_none_or(|sp| o["scope"]["space"].as_str() == Some(sp))
-                        && f.decision.as_ref().is_none_or(|d| {
-                            o["id"].as_str() == Some(d) || o["decision"].as_str() == Some(d)
+                            .as_deref()
+                            .is_none_or(|sp| a.space.as_deref() == Some(sp))
+                        && f.decision.as_deref().is_none_or(|d| {
+                            a.id.as_deref() == Some(d) || a.decision.as_deref() == Some(d)
                         })
                 })
                 .take(limit)
-                .cloned()
+                .map(|a| a.json())
                 .collect();
             items.reverse();
             list(items, e.position())
