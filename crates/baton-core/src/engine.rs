@@ -154,8 +154,7 @@ impl Engine {
     pub fn set_dedup_secret(&mut self, secret: [u64; 2]) {
         if self.st.dedup.secret != secret {
             self.st.dedup.secret = secret;
-            self.st.dedup.seen.clear();
-            self.st.dedup.order.clear();
+            self.st.dedup.clear();
         }
     }
 
@@ -163,7 +162,7 @@ impl Engine {
     /// shorter than `dedup_window` when the count bound evicts.
     pub fn dedup_window(&self) -> (usize, baton_model::Millis) {
         (
-            self.st.dedup.order.len(),
+            self.st.dedup.len(),
             self.st.dedup.effective_window(self.st.now),
         )
     }

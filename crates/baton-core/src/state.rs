@@ -5,8 +5,9 @@ use crate::metrics::SpaceState;
 use crate::output::Action;
 use baton_model::signal::StaffStatus;
 use baton_model::{DecisionId, Millis, Mode};
+use hashbrown::HashTable;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SessionState {
@@ -181,26 +182,6 @@ pub struct Stats {
     pub ticks: u64,
 }
 
-/// Dedup keys are already xxh3-128 hashes: hashing them again is waste.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u128(&mut self, v: u128) {
-        self.0 = (v as u64) ^ ((v >> 64) as u64);
-    }
-}
-
-type KeyMap = HashMap<u128, Millis, std::hash::BuildHasherDefault<KeyHasher>>;
-
 impl State {
     /// One policy instance, by its slot in the entity's table.
     pub fn instance(
@@ -243,14 +224,70 @@ impl Stats {
 /// key kept in the journal (so restore and replay use the same one): a
 /// sender cannot craft ids whose fingerprints collide with another
 /// source's, as it could with an unkeyed hash. `order` is the window, oldest
-/// first, and is what a snapshot stores; `seen` is its index, rebuilt on
-/// restore.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// first, and is what a snapshot stores; `index` finds a fingerprint in it
+/// and is rebuilt on restore. The index holds 4-byte positions, not a second
+/// copy of the fingerprints: about 36 bytes a key in all, where a map from
+/// fingerprint to time cost 103.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Dedup {
+    order: VecDeque<Slot>,
+    /// Positions in `order`, counted from the first key ever pushed (as
+    /// `u32`, wrapping: the window never holds 2^32 keys).
     #[serde(skip)]
-    pub seen: KeyMap,
-    pub order: VecDeque<(Millis, u128)>,
+    index: HashTable<u32>,
+    /// The position of `order`'s front.
+    #[serde(skip)]
+    head: u32,
     pub secret: [u64; 2],
+}
+
+/// The index is derived from `order`, and positions depend on how many keys
+/// came and went before: two windows are equal when they hold the same keys
+/// in the same order at the same times, under the same secret.
+impl PartialEq for Dedup {
+    fn eq(&self, other: &Self) -> bool {
+        self.order == other.order && self.secret == other.secret
+    }
+}
+
+/// One remembered key: a fingerprint as two words, so a slot is 24 bytes
+/// (a `u128` would align it to 32). Encoded as `(Millis, u128)`, the
+/// snapshot format the window has always had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Slot {
+    at: Millis,
+    fp: [u64; 2],
+}
+
+impl Slot {
+    fn new(at: Millis, key: u128) -> Slot {
+        Slot {
+            at,
+            fp: [key as u64, (key >> 64) as u64],
+        }
+    }
+
+    fn key(&self) -> u128 {
+        u128::from(self.fp[0]) | (u128::from(self.fp[1]) << 64)
+    }
+}
+
+impl Serialize for Slot {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (self.at, self.key()).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Slot {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Slot, D::Error> {
+        let (at, key) = <(Millis, u128)>::deserialize(d)?;
+        Ok(Slot::new(at, key))
+    }
+}
+
+/// A fingerprint is already a keyed hash: its low word is the table's hash.
+fn hash(key: u128) -> u64 {
+    key as u64
 }
 
 /// Capacity is given back once it is four times what is held (and large):
@@ -258,9 +295,40 @@ pub struct Dedup {
 const SHRINK_ABOVE: usize = 4096;
 
 impl Dedup {
-    /// Rebuilds the lookup map after a snapshot restore.
+    /// An empty window fingerprinting under `secret`.
+    pub fn with_secret(secret: [u64; 2]) -> Dedup {
+        Dedup {
+            secret,
+            ..Dedup::default()
+        }
+    }
+
+    /// Rebuilds the index after a snapshot restore.
     pub fn rebuild(&mut self) {
-        self.seen = self.order.iter().map(|&(t, k)| (k, t)).collect();
+        self.head = 0;
+        self.index = HashTable::with_capacity(self.order.len());
+        for (i, slot) in self.order.iter().enumerate() {
+            let order = &self.order;
+            self.index.insert_unique(hash(slot.key()), i as u32, |&p| {
+                hash(order[p as usize].key())
+            });
+        }
+    }
+
+    /// Keys in the window.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// Forgets every key (the secret stays).
+    pub fn clear(&mut self) {
+        self.order = VecDeque::new();
+        self.index = HashTable::new();
+        self.head = 0;
     }
 
     /// The fingerprint of `(source, id)` under this window's key.
@@ -274,25 +342,39 @@ impl Dedup {
         siphasher::sip128::Hasher128::finish128(&h).as_u128()
     }
 
+    /// When `key` was recorded, if it is in the window.
+    fn find(&self, key: u128) -> Option<Millis> {
+        let (order, head) = (&self.order, self.head);
+        self.index
+            .find(hash(key), |&p| {
+                order[p.wrapping_sub(head) as usize].key() == key
+            })
+            .map(|&p| order[p.wrapping_sub(head) as usize].at)
+    }
+
     /// Is `key` in the window as of `now` (without changing it)?
     pub fn contains(&self, key: u128, now: Millis, window: Millis) -> bool {
-        self.seen.get(&key).is_some_and(|&t| t + window >= now)
+        self.find(key).is_some_and(|t| t + window >= now)
     }
 
     /// True when `key` was seen within the window; records it otherwise.
     /// Keys older than `window`, and the oldest beyond `max` keys, leave.
     pub fn check(&mut self, key: u128, now: Millis, window: Millis, max: u64) -> bool {
-        while let Some(&(t, _)) = self.order.front() {
-            if t + window >= now {
+        while let Some(slot) = self.order.front() {
+            if slot.at + window >= now {
                 break;
             }
             self.pop_oldest();
         }
-        if self.seen.contains_key(&key) {
+        if self.find(key).is_some() {
             return true;
         }
-        self.seen.insert(key, now);
-        self.order.push_back((now, key));
+        let pos = self.head.wrapping_add(self.order.len() as u32);
+        self.order.push_back(Slot::new(now, key));
+        let (order, head) = (&self.order, self.head);
+        self.index.insert_unique(hash(key), pos, |&p| {
+            hash(order[p.wrapping_sub(head) as usize].key())
+        });
         let max = usize::try_from(max.max(1)).unwrap_or(usize::MAX);
         while self.order.len() > max {
             self.pop_oldest();
@@ -301,16 +383,21 @@ impl Dedup {
     }
 
     fn pop_oldest(&mut self) {
-        let Some((t, k)) = self.order.pop_front() else {
+        let Some(slot) = self.order.pop_front() else {
             return;
         };
-        if self.seen.get(&k) == Some(&t) {
-            self.seen.remove(&k);
+        let head = self.head;
+        if let Ok(entry) = self.index.find_entry(hash(slot.key()), |&p| p == head) {
+            entry.remove();
         }
+        self.head = head.wrapping_add(1);
         let len = self.order.len();
         if self.order.capacity() > SHRINK_ABOVE && self.order.capacity() > 4 * len {
             self.order.shrink_to(2 * len);
-            self.seen.shrink_to(2 * len);
+            let (order, head) = (&self.order, self.head);
+            self.index.shrink_to(2 * len, |&p| {
+                hash(order[p.wrapping_sub(head) as usize].key())
+            });
         }
     }
 
@@ -318,7 +405,7 @@ impl Dedup {
     /// window in effect, shorter than `dedup_window` when the count bound
     /// is what evicts.
     pub fn effective_window(&self, now: Millis) -> Millis {
-        self.order.front().map_or(0, |&(t, _)| (now - t).max(0))
+        self.order.front().map_or(0, |s| (now - s.at).max(0))
     }
 }
 

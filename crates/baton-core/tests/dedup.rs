@@ -58,10 +58,7 @@ fn the_time_bound_still_holds_under_the_count_bound() {
 #[test]
 fn fingerprints_depend_on_the_secret_and_on_where_source_ends() {
     let mut a = Dedup::default();
-    let b = Dedup {
-        secret: [1, 2],
-        ..Dedup::default()
-    };
+    let b = Dedup::with_secret([1, 2]);
     assert_ne!(a.key("cam", "1"), b.key("cam", "1"));
     assert_ne!(a.key("ab", "c"), a.key("a", "bc"));
     assert_eq!(a.key("cam", "1"), a.clone().key("cam", "1"));

@@ -81,12 +81,18 @@ pub fn export(
                 reason: e.to_string(),
             })?
         }
-        _ if first == 1 => start.ok_or_else(|| {
-            refuse(format!(
-                "no snapshot at or before entry {}: give the event directory to replay from the start",
-                from - 1
-            ))
-        })?,
+        _ if first == 1 => {
+            let mut e = start.ok_or_else(|| {
+                refuse(format!(
+                    "no snapshot at or before entry {}: give the event directory to replay from the start",
+                    from - 1
+                ))
+            })?;
+            // The event files do not know the journal's dedup key; without
+            // it the archive's snapshot would fingerprint unlike the live run.
+            e.set_dedup_secret(live.dedup_secret()?);
+            e
+        }
         _ => {
             return Err(refuse(format!(
                 "no snapshot between entry {} and entry {} to replay from",

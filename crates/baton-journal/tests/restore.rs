@@ -518,6 +518,14 @@ fn a_snapshot_written_in_place_has_the_bytes_of_the_owned_one() {
     let owned = baton_journal::encode_owned_snapshot(&e.snapshot()).expect("encode");
     assert_eq!(borrowed, owned);
     assert!(borrowed.starts_with(b"BSN2"), "format 2 carries its prefix");
+    // The window is stored as it always was in format 2: (time, u128)
+    // pairs, oldest first, then the secret; its index is not stored.
+    let d = &e.state().dedup;
+    let pairs = vec![(T0, d.key("cam", "1")), (T0 + SEC, d.key("cam", "2"))];
+    assert_eq!(
+        postcard::to_stdvec(d).expect("encode"),
+        postcard::to_stdvec(&(pairs, [3u64, 4])).expect("encode")
+    );
     // And it reads back to the same state, duplicates window included.
     let dir = tempfile::tempdir().expect("tempdir");
     let mut j = SqliteJournal::open(dir.path(), &Options::default()).expect("open");
@@ -749,4 +757,46 @@ fn wal_is_cut_back_to_its_limit_after_a_long_read() {
     // and cuts the file back.
     append(&mut j, 1_050);
     assert!(size() <= limit, "WAL {} bytes, limit {limit}", size());
+}
+
+#[test]
+fn an_export_replayed_from_the_event_files_fingerprints_with_the_journals_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = tempfile::tempdir().expect("tempdir");
+    let mut j = SqliteJournal::open(dir.path(), &Options::default()).expect("open");
+    let secret = j.dedup_secret().expect("secret");
+    // The live engine, as `baton serve` runs it: under the journal's key.
+    let mut live = Engine::new(spec(), policy_set(vec![])).expect("engine");
+    live.set_dedup_secret(secret);
+    let entries: Vec<Stamped> = (1..=5u64)
+        .map(|seq| Stamped {
+            seq,
+            time: T0 + seq as i64 * SEC,
+            entry: Entry::Signal(signal(
+                "cam",
+                &seq.to_string(),
+                "space.occupancy",
+                HALL,
+                r#"{"count": 5}"#,
+            )),
+        })
+        .collect();
+    j.append(&entries).expect("append");
+    let mut outputs = Vec::new();
+    for e in &entries {
+        live.apply(e, &mut outputs);
+    }
+    // No snapshot before entry 1: the export replays from the event files'
+    // engine, which knows nothing of the journal's key.
+    let start = Engine::new(spec(), policy_set(vec![])).expect("engine");
+    let a1 = out.path().join("a1.db");
+    baton_journal::archive::export(&mut j, 1, 5, &a1, Some(start), 5).expect("export");
+    let a = SqliteJournal::open_archive(&a1).expect("open archive");
+    let (restored, n) = baton_journal::restore(&a)
+        .expect("restore")
+        .expect("snapshot");
+    assert_eq!(n, 5);
+    assert_eq!(restored.state().dedup.secret, secret);
+    assert_eq!(restored.state(), live.state());
+    assert!(restored.is_duplicate("cam", "3"));
 }

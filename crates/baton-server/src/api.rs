@@ -1415,31 +1415,28 @@ async fn audit(State(s): State<AppState>, headers: HeaderMap, Query(f): Query<Fi
                 .iter()
                 .rev()
                 .filter(|a| {
-                    let at = a["at"].as_i64().unwrap_or(0);
-                    let o = &a["output"];
-                    f.since.is_none_or(|x| at >= x)
-                        && f.until.is_none_or(|x| at <= x)
-                        && f.before
-                            .is_none_or(|b| a["position"].as_u64().is_some_and(|p| p < b))
+                    f.since.is_none_or(|x| a.at >= x)
+                        && f.until.is_none_or(|x| a.at <= x)
+                        && f.before.is_none_or(|b| a.position < b)
                         && f.policy
-                            .as_ref()
-                            .is_none_or(|p| o["policy"].as_str() == Some(p))
+                            .as_deref()
+                            .is_none_or(|p| a.policy.as_deref() == Some(p))
                         && f.space
-                            .as_ref()
-                            .is_none_or(|sp| o["scope"]["space"].as_str() == Some(sp))
-                        && f.decision.as_ref().is_none_or(|d| {
-                            o["id"].as_str() == Some(d) || o["decision"].as_str() == Some(d)
+                            .as_deref()
+                            .is_none_or(|sp| a.space.as_deref() == Some(sp))
+                        && f.decision.as_deref().is_none_or(|d| {
+                            a.id.as_deref() == Some(d) || a.decision.as_deref() == Some(d)
                         })
                 })
                 // A page never splits one journal position's entries, so
                 // `before` (the oldest position shown) skips nothing.
                 .scan(None::<u64>, |last, a| {
-                    let pos = a["position"].as_u64();
+                    let pos = Some(a.position);
                     Some((std::mem::replace(last, pos) == pos, a))
                 })
                 .enumerate()
                 .take_while(|(i, (same, _))| *i < limit || *same)
-                .map(|(_, (_, a))| a.clone())
+                .map(|(_, (_, a))| a.json())
                 .collect();
             items.reverse();
             list(items, e.position())

@@ -51,10 +51,67 @@ pub struct Event {
     pub data: Arc<str>,
 }
 
+/// One audit entry. The output is kept as its JSON text, the same `Arc` its
+/// stream event holds: a `serde_json::Value` tree costs five to six times
+/// its text, which a byte cap on the text would not see. What the audit's
+/// filters compare is taken out once; the text is parsed only for the
+/// entries a query returns.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub position: u64,
+    pub at: i64,
+    pub output: Arc<str>,
+    pub policy: Option<Box<str>>,
+    pub space: Option<Box<str>>,
+    /// The output's `id` and `decision` fields.
+    pub id: Option<Box<str>>,
+    pub decision: Option<Box<str>>,
+}
+
+impl AuditEntry {
+    fn new(position: u64, at: i64, output: Arc<str>, data: &Value) -> AuditEntry {
+        let text = |v: &Value| v.as_str().map(Box::from);
+        AuditEntry {
+            position,
+            at,
+            output,
+            policy: text(&data["policy"]),
+            space: text(&data["scope"]["space"]),
+            id: text(&data["id"]),
+            decision: text(&data["decision"]),
+        }
+    }
+
+    /// What it holds: the text, the filter fields and the entry itself.
+    fn bytes(&self) -> usize {
+        let len = |s: &Option<Box<str>>| s.as_ref().map_or(0, |s| s.len());
+        std::mem::size_of::<AuditEntry>()
+            + self.output.len()
+            + len(&self.policy)
+            + len(&self.space)
+            + len(&self.id)
+            + len(&self.decision)
+    }
+
+    /// As the audit API shows it.
+    pub fn json(&self) -> Value {
+        let output = serde_json::from_str::<Value>(&self.output).unwrap_or(Value::Null);
+        json!({"position": self.position, "at": self.at, "output": output})
+    }
+}
+
+impl Event {
+    /// What it holds: its texts (the data's `Arc` counted whole, though the
+    /// audit shares it) and itself.
+    fn bytes(&self) -> usize {
+        std::mem::size_of::<Event>() + 16 + self.data.len() + self.key.len()
+    }
+}
+
 #[derive(Default)]
 pub struct View {
     pub decisions: BTreeMap<DecisionId, DecisionRecord>,
-    pub audit: VecDeque<Value>,
+    pub audit: VecDeque<AuditEntry>,
     pub recent: VecDeque<Event>,
     /// The last (seq, sub) handed out.
     last_id: (u64, u32),
@@ -71,7 +128,6 @@ pub struct View {
     /// Bytes held by each part (JSON sizes), against the `*_BYTES` caps.
     decision_bytes: usize,
     audit_bytes: usize,
-    audit_sizes: VecDeque<usize>,
     recent_bytes: usize,
 }
 
@@ -126,6 +182,9 @@ impl View {
                     if let Some(r) = self.decisions.get_mut(decision) {
                         r.current = *status;
                         r.history.push(data.clone());
+                        // History counts against the cap too.
+                        r.bytes += text.len();
+                        self.decision_bytes += text.len();
                     }
                     ("decisions", decision.to_string())
                 }
@@ -143,19 +202,17 @@ impl View {
                 Output::OverrideEnded { resource, .. } => ("overrides", resource.clone()),
                 Output::SignalRejected { .. } => ("signals", format!("rejected:{seq}")),
             };
-            let size = text.len() + 40;
-            self.audit
-                .push_back(json!({"position": seq, "at": at, "output": data}));
-            self.audit_sizes.push_back(size);
-            self.audit_bytes += size;
+            let entry = AuditEntry::new(seq, at, text.clone(), &data);
+            self.audit_bytes += entry.bytes();
+            self.audit.push_back(entry);
             while self.audit.len() > AUDIT
                 || (self.audit_bytes > AUDIT_BYTES && self.audit.len() > 1)
             {
-                self.audit.pop_front();
-                self.audit_bytes -= self.audit_sizes.pop_front().unwrap_or(0);
+                if let Some(old) = self.audit.pop_front() {
+                    self.audit_bytes -= old.bytes();
+                }
             }
             shrink(&mut self.audit);
-            shrink(&mut self.audit_sizes);
             let ev = self.remember(Event {
                 seq,
                 sub: 0,
@@ -177,13 +234,13 @@ impl View {
             0
         };
         self.last_id = (e.seq, e.sub);
-        self.recent_bytes += e.data.len() + e.key.len();
+        self.recent_bytes += e.bytes();
         self.recent.push_back(e.clone());
         while self.recent.len() > RECENT
             || (self.recent_bytes > RECENT_BYTES && self.recent.len() > 1)
         {
             if let Some(old) = self.recent.pop_front() {
-                self.recent_bytes -= old.data.len() + old.key.len();
+                self.recent_bytes -= old.bytes();
                 self.dropped_through = self.dropped_through.max(old.seq);
             }
         }

@@ -31,10 +31,12 @@ pub struct EventFile {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub dedup_window: Option<Spanned<String>>,
-    /// At most this many `(source, id)` pairs are remembered (default
-    /// 1,000,000, about 70 MB); under a high rate the oldest go first.
+    /// At most this many `(source, id)` pairs are remembered, 1 to
+    /// 100,000,000 (default 2,000,000, about 72 MB in each of the core and
+    /// the snapshot follower); under a high rate the oldest go first.
     #[serde(default)]
-    pub dedup_max_keys: Option<u64>,
+    #[schemars(with = "Option<u64>")]
+    pub dedup_max_keys: Option<Spanned<u64>>,
     /// A signal whose `time` differs from journal time by more is flagged as skewed (default `2m`).
     #[serde(default)]
     #[schemars(with = "Option<String>")]

@@ -148,3 +148,22 @@ fn a_missing_directory_is_named_once() {
     let text = diags[0].to_string();
     assert_eq!(text, "error: no/such/event: not a directory");
 }
+
+#[test]
+fn dedup_max_keys_out_of_range_names_its_line() {
+    let e = broken(
+        "event.yaml",
+        "dedup_window: 15m ",
+        "dedup_max_keys: 0\ndedup_window: 15m ",
+    );
+    assert!(
+        e.contains("event.yaml:12:17: dedup_max_keys: must be from 1 to 100,000,000, got 0"),
+        "{e}"
+    );
+    let big = broken(
+        "event.yaml",
+        "dedup_window: 15m ",
+        "dedup_max_keys: 100000001\ndedup_window: 15m ",
+    );
+    assert!(big.contains("got 100000001"), "{big}");
+}
