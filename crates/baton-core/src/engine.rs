@@ -1013,6 +1013,7 @@ impl Engine {
             CommandKind::Manual { .. } => "manual",
             CommandKind::AckAlert { .. } => "ack_alert",
             CommandKind::ApproveEdited { .. } => "approve",
+            CommandKind::ReassignTask { .. } => "reassign_task",
         };
         bump(&mut self.st.stats.commands, name);
         let no_edits = Vec::new();
@@ -1177,6 +1178,18 @@ impl Engine {
                     self.refuse(out, r);
                 }
             }
+            CommandKind::ReassignTask { task, to } => {
+                let to = match to.as_deref().map(|id| (id, self.cfg.staff_idx.get(id))) {
+                    None => None,
+                    Some((_, Some(&sf))) => Some(sf),
+                    Some((id, None)) => {
+                        return self.refuse(out, format!("no staff member {id:?}"));
+                    }
+                };
+                if let Err(r) = self.reassign_by_hand(task, to, &c.actor, out) {
+                    self.refuse(out, r);
+                }
+            }
             CommandKind::SetMode { policy, mode } => {
                 if !self.cfg.policy_idx.contains_key(policy) {
                     return self.refuse(out, format!("unknown policy {policy:?}"));
@@ -1192,7 +1205,7 @@ impl Engine {
                         "a manual action must name its targets with `ids`".into(),
                     );
                 }
-                let actions: Vec<Action> = resources
+                let mut actions: Vec<Action> = resources
                     .into_iter()
                     .enumerate()
                     .map(|(i, resource)| Action {
@@ -1204,6 +1217,22 @@ impl Engine {
                         suppressed: None,
                     })
                     .collect();
+                let mut notes = vec![format!("manual action by {}", c.actor)];
+                let (mut alternatives, mut solver) = (Vec::new(), None);
+                // "Send two medics to Hall B" names places, not people: the
+                // desk's dispatch is staffed like a policy's, as tasks.
+                if action.kind == ActionKind::Dispatch
+                    && let Some(plan) = self.staff_manual(&actions, id)
+                {
+                    if plan.actions.is_empty() {
+                        return self
+                            .refuse(out, format!("nobody to send: {}", plan.notes.join("; ")));
+                    }
+                    actions = plan.actions;
+                    notes.extend(plan.notes);
+                    alternatives = plan.alternatives;
+                    solver = plan.solver;
+                }
                 out.push(Output::Decision(Box::new(Decision {
                     id,
                     at: now,
@@ -1231,11 +1260,11 @@ impl Engine {
                         held_since: None,
                         held_from: None,
                         paused: self.st.paused,
-                        notes: vec![format!("manual action by {}", c.actor)],
+                        notes,
                         constraints: Vec::new(),
                         conflicts: Vec::new(),
-                        alternatives: Vec::new(),
-                        solver: None,
+                        alternatives,
+                        solver,
                     },
                 })));
                 self.execute(id, &actions, None, out);

@@ -92,6 +92,13 @@ pub enum CommandKind {
         decision: DecisionId,
         edits: Vec<ActionEdit>,
     },
+    /// Move an open staff task to `to` (a staff id), or to the best other
+    /// person free when `None`. Added last: postcard numbers variants in
+    /// order, so older journals still read.
+    ReassignTask {
+        task: String,
+        to: Option<String>,
+    },
 }
 
 /// One operator change to a pending action.

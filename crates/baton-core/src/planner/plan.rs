@@ -456,6 +456,31 @@ impl Engine {
         }
     }
 
+    /// A desk's manual dispatch to spaces (`space:ID`, or a bare space id):
+    /// staffed by the same assignment as a policy's, so it becomes tracked
+    /// tasks with named people. `None` when a target is not a space (a
+    /// `staff:ID` dispatch names its person already).
+    pub(crate) fn staff_manual(&self, actions: &[Action], id: DecisionId) -> Option<Plan> {
+        let mut reqs = Vec::new();
+        for a in actions {
+            let sid = a
+                .resource
+                .strip_prefix("space:")
+                .or_else(|| a.resource.strip_prefix("dispatch:"))?;
+            let &space = self.cfg.space_idx.get(sid)?;
+            reqs.push(Request {
+                role: param_str(&a.params, "role").unwrap_or_else(|| "steward".into()),
+                count: param_int(&a.params, "count").unwrap_or(1).clamp(0, 20) as u32,
+                note: param_str(&a.params, "note").unwrap_or_default(),
+                space,
+                valid_until: a.valid_until,
+            });
+        }
+        let mut plan = Plan::default();
+        self.plan_dispatch(&reqs, id, i32::MAX, &mut plan);
+        Some(plan)
+    }
+
     /// Jointly assigns every dispatch slot of one decision, so one person with
     /// two roles is not sent twice.
     fn plan_dispatch(&self, reqs: &[Request], id: DecisionId, priority: i32, plan: &mut Plan) {

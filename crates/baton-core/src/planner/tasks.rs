@@ -291,6 +291,15 @@ impl Engine {
             }
             return;
         };
+        self.give(task, sf, passed, out);
+    }
+
+    /// Hands a task to `sf`: assigned, its acknowledgement timer armed, and
+    /// a dispatch to the person's messenger.
+    fn give(&mut self, task: &str, sf: u32, passed: Vec<u32>, out: &mut Out) {
+        let Some(t) = self.st.tasks.get(task).cloned() else {
+            return;
+        };
         let staff_id = self.cfg.spec.staff[sf as usize].id.clone();
         let mut params = BTreeMap::new();
         params.insert("role".into(), ParamValue::String(t.role.clone()));
@@ -327,6 +336,53 @@ impl Engine {
             at: self.st.now,
             actions: vec![action],
         });
+    }
+
+    /// An operator moves a task: to `to`, or (None) to the best other person
+    /// free. Refused (with the reason) for a task that is not open or is
+    /// already with `to`.
+    pub(crate) fn reassign_by_hand(
+        &mut self,
+        task: &str,
+        to: Option<u32>,
+        actor: &str,
+        out: &mut Out,
+    ) -> Result<(), String> {
+        let Some(t) = self.st.tasks.get(task) else {
+            return Err(format!("no open task {task:?}"));
+        };
+        let waiting = t.stage == TaskStage::Waiting;
+        let from = t.staff;
+        if !waiting && to == Some(from) {
+            return Err(format!(
+                "task {task} is already with {}",
+                self.cfg.spec.staff[from as usize].id
+            ));
+        }
+        let mut passed = t.passed.clone();
+        if !waiting {
+            self.release_task(task, from);
+            self.task_out(
+                task,
+                Some(from),
+                "withdrawn",
+                &format!("reassigned by {actor}"),
+                out,
+            );
+            if !passed.contains(&from) {
+                passed.push(from);
+            }
+        }
+        match to {
+            Some(sf) => self.give(task, sf, passed, out),
+            None => {
+                if let Some(x) = self.st.tasks.get_mut(task) {
+                    x.stage = TaskStage::Assigned;
+                }
+                self.reassign(task, out);
+            }
+        }
+        Ok(())
     }
 
     /// An unacknowledged task goes to someone else.
