@@ -40,10 +40,12 @@ enum TokenCmd {
         /// tokens live in DATA/auth.sqlite.
         #[arg(long)]
         data: PathBuf,
-        /// admin, operator, viewer or ingest.
+        /// admin, operator, viewer, staff or ingest.
         #[arg(long)]
         role: String,
-        /// Who or what holds it, for the audit trail.
+        /// Who or what holds it, for the audit trail. For a staff token,
+        /// the person's staff id in the event (staff.yaml): they see and
+        /// update their own tasks.
         #[arg(long, default_value = "cli")]
         name: String,
     },
@@ -701,8 +703,11 @@ fn import_attendees(file: &Path, out: &Path, force: bool) -> Result<()> {
 
 fn token_create(data: &Path, role: &str, name: &str) -> Result<()> {
     let Some(r) = baton_server::auth::Role::parse(role) else {
-        bail!("unknown role {role:?}: use admin, operator, viewer or ingest");
+        bail!("unknown role {role:?}: use admin, operator, viewer, staff or ingest");
     };
+    if r == baton_server::auth::Role::Staff && name == "cli" {
+        bail!("a staff token is for one person: give their staff id with --name STAFF-ID");
+    }
     let tokens = baton_server::auth::Tokens::open(data)?;
     let t = tokens.create(r, name)?;
     let article = if role.starts_with(['a', 'e', 'i', 'o', 'u']) {

@@ -22,6 +22,13 @@
     alertsTimer: 0,
   };
   B.state = S;
+  // What the other sections (history.js, map.js, staff.js) share with this one.
+  B.ui = {
+    reasonFirst: (d) => reasonFirst(d), timelineItem: (i) => timelineItem(i),
+    sessionName: (id) => sessionName(id), spaceName: (id) => spaceName(id),
+    button: (...a) => button(...a), confirmDialog: (o) => confirmDialog(o), toast: (t) => toast(t),
+    canOperate: () => canOperate(), showError: (e) => showError(e),
+  };
 
   const canOperate = () => S.me && (S.me.role === "operator" || S.me.role === "admin");
   const isAdmin = () => S.me && S.me.role === "admin";
@@ -148,6 +155,17 @@
     $("viewer-why").hidden = canOperate();
     document.body.dataset.role = S.me.role;
     gateAll(document);
+    if (!S.staffView) {
+      S.staffView = new B.StaffView();
+      S.spaceView = new B.SpaceView();
+    }
+    // A staff token sees its own tasks and nothing else: no board, no stream.
+    if (S.me.role === "staff") {
+      document.title = "Baton — my tasks";
+      $("conn").textContent = "";
+      route();
+      return;
+    }
     S.venue = await api.get("/v1/venue");
     B.offset = S.venue.event.utc_offset_s || 0;
     $("event-name").textContent = S.venue.event.name;
@@ -155,8 +173,14 @@
     fillSelects();
     // Signing in again in the same page (a restarted server ended the
     // session) keeps the board: a second one would add its rows beside the first.
-    if (!S.board) S.board = new B.Board($("board"), $("map"), $("map-note"));
+    if (!S.board) {
+      S.board = new B.Board($("board"));
+      S.map = new B.VenueMap($("map"), $("map-note"), S.board);
+      S.sparklines = new B.Sparklines(S.board);
+    }
     S.board.setVenue(S.venue);
+    S.map.setVenue(S.venue);
+    S.sparklines.start();
     B.board = S.board;
     B.streamStats = () => S.stream && { received: S.stream.received, resyncs: S.stream.resyncs };
     await reload();
@@ -207,8 +231,9 @@
   // ---------------------------------------------------------------- stream
 
   function onEvent(topic, d) {
+    if (topic === "tasks" || topic === "staff") S.staffView.changed();
     switch (topic) {
-      case "spaces": S.board.update(d); break;
+      case "spaces": S.board.update(d); S.spaceView.update(d); break;
       case "control":
         setControl(d);
         S.board.setNow(d.now);
@@ -1048,16 +1073,26 @@
 
   // ---------------------------------------------------------------- routing and keys
 
-  const VIEWS = ["board", "map", "queue", "policies", "actions", "timeline", "connectors", "simulation"];
+  const VIEWS = ["board", "map", "queue", "policies", "actions", "timeline", "connectors", "simulation", "staff"];
+  /** Views reached by a link, not a tab: `#space/ID`. */
+  const SUBVIEWS = ["space"];
   let connTimer = 0;
 
   function route() {
-    const v = VIEWS.includes(location.hash.slice(1)) ? location.hash.slice(1) : "board";
-    for (const name of VIEWS) $("view-" + name).hidden = name !== v;
+    const [head, ...rest] = location.hash.slice(1).split("/");
+    const arg = rest.length ? decodeURIComponent(rest.join("/")) : null;
+    let v = VIEWS.includes(head) || (SUBVIEWS.includes(head) && arg) ? head : "board";
+    // A staff member's console is their task list.
+    if (S.me && S.me.role === "staff") v = "staff";
+    for (const name of VIEWS.concat(SUBVIEWS)) $("view-" + name).hidden = name !== v;
+    const tab = v === "space" ? "board" : v;
     for (const a of document.querySelectorAll("nav.tabs a")) {
-      if (a.getAttribute("href") === "#" + v) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+      if (a.getAttribute("href") === "#" + tab) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
     }
     clearInterval(connTimer);
+    if (v === "space") S.spaceView.show(arg); else S.spaceView.hide();
+    if (v === "staff") S.staffView.show(); else S.staffView.hide();
+    if (v === "map") S.map.shown();
     if (v === "timeline" && !S.timeline.loaded) loadTimeline().catch(showError);
     if (v === "timeline") loadDeadLetters();
     if (v === "connectors") { loadConnectors(); connTimer = setInterval(loadConnectors, 5000); }

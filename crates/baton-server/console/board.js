@@ -1,4 +1,4 @@
-// Baton console: the board and the venue map.
+// Baton console: the board (map.js draws the venue map from its rows).
 //
 // Built for 1,000 spaces at 100 updates a second: stream events only land
 // in a Map (the newest state per space wins), and one requestAnimationFrame
@@ -81,10 +81,10 @@
   }
 
   class Board {
-    constructor(table, map, mapNote) {
+    constructor(table) {
       this.table = table;
-      this.svg = map;
-      this.mapNote = mapNote;
+      /** Called with (row, state) when a space's state is drawn: the map follows. */
+      this.onPaint = null;
       this.rows = new Map();      // id -> row
       this.pending = new Map();   // id -> newest space state not yet drawn
       this.frame = 0;
@@ -99,7 +99,7 @@
       this.stats = { flushes: 0, applied: 0, cells: 0 };
     }
 
-    /** Builds every row and map node once, from the venue. */
+    /** Builds every row once, from the venue. */
     setVenue(venue) {
       for (const tb of this.tbodies.values()) tb.remove();
       this.rows.clear();
@@ -110,7 +110,7 @@
       for (const z of zones) {
         const tb = B.el("tbody", { class: "zone", "data-zone": z, role: "rowgroup" });
         const head = B.el("tr", { class: "zone-head", role: "row" },
-          B.el("th", { scope: "rowgroup", colspan: "9", role: "rowheader", text: "Zone " + z }));
+          B.el("th", { scope: "rowgroup", colspan: "10", role: "rowheader", text: "Zone " + z }));
         tb.append(head);
         this.tbodies.set(z, tb);
         this.table.append(tb);
@@ -121,18 +121,22 @@
       // header too, instead of leaving an empty heading.
       this.shownInZone = new Map(zones.map((z) => [z, 0]));
       for (const r of this.rows.values()) this.shownInZone.set(r.spec.zone, this.shownInZone.get(r.spec.zone) + 1);
-      this.drawMap(venue);
       this.sort(true);
     }
 
     makeRow(spec) {
       const c = {};
       const tr = B.el("tr", { "data-space": spec.id, role: "row" });
-      const name = B.el("th", { scope: "row", role: "rowheader" }, B.el("span", { class: "name", text: spec.name }),
+      const name = B.el("th", { scope: "row", role: "rowheader" },
+        B.el("a", { class: "name", href: "#space/" + encodeURIComponent(spec.id), title: "history, decisions and sensor health", text: spec.name }),
         B.el("span", { class: "kind", text: " " + spec.kind }));
       c.occText = B.el("span", { class: "occ-text", text: "—" });
       c.bar = B.el("span", { class: "bar-fill" });
       const occ = B.el("td", { class: "occ" }, c.occText, B.el("span", { class: "bar", "aria-hidden": "true" }, c.bar));
+      c.spark = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+      c.spark.setAttribute("class", "spark");
+      c.spark.setAttribute("role", "img");
+      const spark = B.el("td", { class: "spark-cell" }, c.spark);
       c.fill = B.el("td", { class: "num" });
       c.los = B.el("span", { class: "los" });
       const los = B.el("td", null, c.los);
@@ -141,10 +145,10 @@
       c.ttc = B.el("td", { class: "num" });
       c.session = B.el("td", { class: "session" });
       c.data = B.el("td", { class: "data" });
-      for (const td of [occ, c.fill, los, c.trend, c.fc, c.ttc, c.session, c.data]) td.setAttribute("role", "cell");
-      tr.append(name, occ, c.fill, los, c.trend, c.fc, c.ttc, c.session, c.data);
+      for (const td of [occ, spark, c.fill, los, c.trend, c.fc, c.ttc, c.session, c.data]) td.setAttribute("role", "cell");
+      tr.append(name, occ, spark, c.fill, los, c.trend, c.fc, c.ttc, c.session, c.data);
       c.occ = occ;
-      return { spec, tr, c, shown: {}, data: null, node: null, hidden: false };
+      return { spec, tr, c, shown: {}, data: null, hidden: false };
     }
 
     /** Sets a cell's text only when it changed. */
@@ -224,7 +228,7 @@
       }
       const ses = d.session ? (this.sessions.get(d.session) || { title: d.session }).title : "";
       this.put(r, "session", c.session, ses);
-      if (r.node) this.paintNode(r, d);
+      if (this.onPaint) this.onPaint(r, d);
       if (!before || isHot(before) !== isHot(d) || this.filter.text) this.filterRow(r);
     }
 
@@ -303,88 +307,6 @@
         reorder(tb, rows);
       }
       this.stats.sorts = (this.stats.sorts || 0) + 1;
-    }
-
-    // ------------------------------------------------------------ map
-
-    drawMap(venue) {
-      const svg = this.svg;
-      svg.replaceChildren();
-      const NS = "http://www.w3.org/2000/svg";
-      const spaces = venue.spaces;
-      const placed = spaces.every((s) => Array.isArray(s.position));
-      let pos = new Map();
-      let W = 1000, H = 600;
-      if (placed) {
-        const xs = spaces.map((s) => s.position[0]), ys = spaces.map((s) => s.position[1]);
-        const minX = Math.min(...xs), maxX = Math.max(...xs), minY = Math.min(...ys), maxY = Math.max(...ys);
-        const span = Math.max(maxX - minX, maxY - minY, 1);
-        const scale = 900 / span;
-        W = (maxX - minX) * scale + 100; H = (maxY - minY) * scale + 100;
-        for (const s of spaces) pos.set(s.id, [50 + (s.position[0] - minX) * scale, H - 50 - (s.position[1] - minY) * scale]);
-        this.mapNote.textContent = "Spaces drawn at the venue's coordinates; size follows capacity, colour and letter the level of service.";
-      } else {
-        // No coordinates in the venue: one column per zone.
-        const zones = this.zones;
-        const perCol = Math.max(...zones.map((z) => spaces.filter((s) => s.zone === z).length), 1);
-        const cols = zones.length;
-        const colW = 130, rowH = 60;
-        W = cols * colW + 40; H = Math.min(perCol, 200) * rowH + 60;
-        zones.forEach((z, zi) => {
-          spaces.filter((s) => s.zone === z).forEach((s, i) => {
-            pos.set(s.id, [40 + zi * colW + (Math.floor(i / 200) * 10), 50 + (i % 200) * rowH]);
-          });
-          const t = document.createElementNS(NS, "text");
-          t.setAttribute("x", String(40 + zi * colW)); t.setAttribute("y", "20");
-          t.setAttribute("class", "zone-label"); t.textContent = z;
-          svg.append(t);
-        });
-        this.mapNote.textContent = "This venue has no coordinates: spaces are laid out one column per zone.";
-      }
-      svg.setAttribute("viewBox", "0 0 " + Math.round(W) + " " + Math.round(H));
-      const maxCap = Math.max(...spaces.map((s) => s.capacity), 1);
-      for (const l of venue.links || []) {
-        const a = pos.get(l.from), b = pos.get(l.to);
-        if (!a || !b) continue;
-        const line = document.createElementNS(NS, "line");
-        line.setAttribute("x1", a[0]); line.setAttribute("y1", a[1]);
-        line.setAttribute("x2", b[0]); line.setAttribute("y2", b[1]);
-        line.setAttribute("class", "link");
-        svg.append(line);
-      }
-      for (const s of spaces) {
-        const p = pos.get(s.id);
-        const r = this.rows.get(s.id);
-        if (!p || !r) continue;
-        const g = document.createElementNS(NS, "g");
-        g.setAttribute("class", "node los-none");
-        const title = document.createElementNS(NS, "title");
-        title.textContent = s.name;
-        const c = document.createElementNS(NS, "circle");
-        c.setAttribute("cx", p[0].toFixed(1)); c.setAttribute("cy", p[1].toFixed(1));
-        c.setAttribute("r", (placed ? 8 + 22 * Math.sqrt(s.capacity / maxCap) : 14).toFixed(1));
-        const letter = document.createElementNS(NS, "text");
-        letter.setAttribute("x", p[0].toFixed(1)); letter.setAttribute("y", (p[1] + 5).toFixed(1));
-        letter.setAttribute("class", "letter"); letter.textContent = "·";
-        const label = document.createElementNS(NS, "text");
-        label.setAttribute("x", (p[0]).toFixed(1)); label.setAttribute("y", (p[1] + (placed ? 8 + 22 * Math.sqrt(s.capacity / maxCap) : 14) + 14).toFixed(1));
-        label.setAttribute("class", "label"); label.textContent = s.name;
-        g.append(title, c, letter, label);
-        svg.append(g);
-        r.node = { g, title, letter, shown: "" };
-        if (r.data) this.paintNode(r, r.data);
-      }
-    }
-
-    paintNode(r, d) {
-      const los = d.stale ? "stale" : (d.los || "A");
-      const text = d.stale ? "?" : los;
-      const desc = r.spec.name + ": " + (d.stale ? "no data" : d.occupancy + " of " + d.capacity + ", level " + los);
-      if (r.node.shown === desc) return;
-      r.node.shown = desc;
-      r.node.g.setAttribute("class", "node los-" + los);
-      r.node.letter.textContent = text;
-      r.node.title.textContent = desc;
     }
   }
 

@@ -3,6 +3,8 @@
 
 use crate::auth::{Caller, Role, Tokens};
 use crate::core::{Applied, CoreHandle, IngestError, Ingested, Request, SendError};
+use crate::history;
+mod tasks;
 use crate::problem::Problem;
 use crate::view::{self, View};
 use axum::Router;
@@ -205,6 +207,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/signals", post(ingest))
         .route("/v1/spaces", get(spaces))
         .route("/v1/spaces/{id}", get(space))
+        .route("/v1/spaces/{id}/history", get(space_history))
+        .route("/v1/history", get(history_all))
         .route("/v1/sessions", get(sessions))
         .route("/v1/sessions/{id}", get(session))
         .route("/v1/staff", get(staff))
@@ -236,6 +240,7 @@ pub fn router(state: AppState) -> Router {
             get(list_simulations).post(start_simulation),
         )
         .route("/v1/simulations/{id}", get(get_simulation))
+        .merge(tasks::routes())
         .merge(crate::console::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(
@@ -586,6 +591,87 @@ async fn space(State(s): State<AppState>, headers: HeaderMap, Path(id): Path<Str
     .await
 }
 
+#[derive(Deserialize, Default)]
+struct HistoryQuery {
+    /// How far back, in journal minutes (1 to 180; default 60).
+    minutes: Option<i64>,
+}
+
+fn history_since(now: i64, q: &HistoryQuery) -> i64 {
+    let minutes = q.minutes.unwrap_or(60).clamp(1, history::KEEP as i64);
+    now - minutes * history::STEP_MS
+}
+
+/// One space's samples a journal minute, with its live state and the
+/// forecast ahead: the detail view's chart.
+async fn space_history(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<HistoryQuery>,
+) -> Response {
+    if let Err(p) = s.reader(&headers) {
+        return p.into_response();
+    }
+    let idc = id.clone();
+    match s
+        .query(move |e, v| {
+            let Some(&sp) = e.config().space_idx.get(idc.as_str()) else {
+                return Value::Null;
+            };
+            let now = e.state().now;
+            let samples = v
+                .history
+                .space(&idc, history_since(now, &q))
+                .unwrap_or_default();
+            let live = view::space_json(e, sp);
+            json!({
+                "space": idc,
+                "step_ms": history::STEP_MS,
+                "now": now,
+                "samples": samples,
+                "live": live,
+                "forecast": {"at": now + 10 * 60_000, "occupancy": live["forecast_10m"]},
+                "position": e.position(),
+            })
+        })
+        .await
+    {
+        Ok(Value::Null) => Problem::not_found(format!("no space {id:?}")).into_response(),
+        Ok(v) => ok(v),
+        Err(p) => p.into_response(),
+    }
+}
+
+/// Every space's occupancy on one minute grid: the board's sparklines in
+/// one request.
+async fn history_all(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HistoryQuery>,
+) -> Response {
+    if let Err(p) = s.reader(&headers) {
+        return p.into_response();
+    }
+    match s
+        .query(move |e, v| {
+            let now = e.state().now;
+            let (from, grid) = v.history.grid(history_since(now, &q));
+            json!({
+                "step_ms": history::STEP_MS,
+                "from": from,
+                "now": now,
+                "spaces": grid,
+                "position": e.position(),
+            })
+        })
+        .await
+    {
+        Ok(v) => ok(v),
+        Err(p) => p.into_response(),
+    }
+}
+
 async fn sessions(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -681,7 +767,13 @@ async fn decisions(
                 .values()
                 .rev()
                 .map(|r| with_deadline(v.decision_json(r), deadlines.get(&r.decision.id)))
-                .filter(|d| matches(d, "status", &f.status) && matches(d, "policy", &f.policy))
+                .filter(|d| {
+                    matches(d, "status", &f.status)
+                        && matches(d, "policy", &f.policy)
+                        && f.space
+                            .as_deref()
+                            .is_none_or(|sp| d["scope"]["space"].as_str() == Some(sp))
+                })
                 .take(limit)
                 .collect();
             items.reverse();
@@ -1207,7 +1299,7 @@ async fn open_session(State(s): State<AppState>, body: Bytes) -> Response {
     let Some(caller) = s.auth.check(b.token.trim()) else {
         return Problem::unauthorized().into_response();
     };
-    if !caller.role.can_read() {
+    if !caller.role.can_sign_in() {
         return Problem::forbidden("viewer").into_response();
     }
     let role = caller.role.as_str();
@@ -1234,8 +1326,9 @@ async fn open_session(State(s): State<AppState>, body: Bytes) -> Response {
 /// live, and the CSRF token survives a page reload (the cookie does, the
 /// page's memory does not). A bearer caller gets `csrf: null`.
 async fn whoami(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let caller = match s.reader(&headers) {
-        Ok(c) => c,
+    let caller = match s.caller_with(&headers, false) {
+        Ok(c) if c.role.can_sign_in() => c,
+        Ok(_) => return Problem::forbidden("viewer").into_response(),
         Err(p) => return p.into_response(),
     };
     let csrf = if headers.contains_key(header::AUTHORIZATION) {
@@ -1679,6 +1772,42 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
         "live state of every space (filters: zone, kind)",
     ),
     ("get", "/v1/spaces/{id}", "viewer", "one space"),
+    (
+        "get",
+        "/v1/spaces/{id}/history",
+        "viewer",
+        "one space's samples a journal minute (up to 180), live state and forecast",
+    ),
+    (
+        "get",
+        "/v1/tasks",
+        "viewer",
+        "open staff tasks, who has them and where",
+    ),
+    (
+        "post",
+        "/v1/tasks/{id}/reassign",
+        "operator",
+        "move a task to a staff member ({\"to\": ID}) or to the best other person free ({})",
+    ),
+    (
+        "get",
+        "/v1/me/tasks",
+        "staff",
+        "a staff token's own open tasks",
+    ),
+    (
+        "post",
+        "/v1/me/tasks/{id}",
+        "staff",
+        "acknowledge, arrive at, finish or decline one of your tasks",
+    ),
+    (
+        "get",
+        "/v1/history",
+        "viewer",
+        "every space's occupancy a journal minute on one grid (sparklines)",
+    ),
     (
         "get",
         "/v1/sessions",

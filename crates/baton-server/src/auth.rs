@@ -14,6 +14,9 @@ use subtle::ConstantTimeEq;
 pub enum Role {
     /// Posts signals and nothing else.
     Ingest,
+    /// A floor lead or steward: sees and updates their own tasks and
+    /// nothing else. The token's name is their staff id in the event.
+    Staff,
     Viewer,
     Operator,
     Admin,
@@ -23,6 +26,7 @@ impl Role {
     pub fn parse(s: &str) -> Option<Role> {
         match s {
             "ingest" => Some(Role::Ingest),
+            "staff" => Some(Role::Staff),
             "viewer" => Some(Role::Viewer),
             "operator" => Some(Role::Operator),
             "admin" => Some(Role::Admin),
@@ -33,6 +37,7 @@ impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Ingest => "ingest",
+            Role::Staff => "staff",
             Role::Viewer => "viewer",
             Role::Operator => "operator",
             Role::Admin => "admin",
@@ -42,6 +47,11 @@ impl Role {
     /// Reading state: everyone but an ingest-only token.
     pub fn can_read(self) -> bool {
         self >= Role::Viewer
+    }
+
+    /// Using the console: every reader, and staff for their own tasks.
+    pub fn can_sign_in(self) -> bool {
+        self == Role::Staff || self.can_read()
     }
 
     /// Changing anything an operator controls.

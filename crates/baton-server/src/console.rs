@@ -46,6 +46,21 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../console/board.js"),
     },
     Asset {
+        name: "history.js",
+        ctype: "text/javascript; charset=utf-8",
+        body: include_bytes!("../console/history.js"),
+    },
+    Asset {
+        name: "map.js",
+        ctype: "text/javascript; charset=utf-8",
+        body: include_bytes!("../console/map.js"),
+    },
+    Asset {
+        name: "staff.js",
+        ctype: "text/javascript; charset=utf-8",
+        body: include_bytes!("../console/staff.js"),
+    },
+    Asset {
         name: "app.js",
         ctype: "text/javascript; charset=utf-8",
         body: include_bytes!("../console/app.js"),

@@ -241,6 +241,7 @@ impl Core {
                         ));
                     }
                     view.absorb(e.seq, e.time, &out);
+                    view.history.record(&engine);
                     tail += 1;
                     Ok(())
                 })?;
@@ -285,6 +286,7 @@ impl Core {
                             rederived.extend(routing.deliveries(o));
                         }
                         view.absorb(e.seq, e.time, &out);
+                        view.history.record(&engine);
                         Ok(())
                     })?;
                     (
@@ -748,6 +750,7 @@ impl Worker {
             for ev in self.view.absorb(e.seq, e.time, &out) {
                 let _ = self.events.send(ev);
             }
+            self.view.history.record(&self.engine);
             outputs.push(out);
         }
         // Delivery rows are durable before anyone is answered, and before a

@@ -16,6 +16,7 @@ pub mod clock;
 pub mod console;
 pub mod core;
 pub mod exec;
+pub mod history;
 pub mod ingest;
 pub mod listen;
 pub mod openapi;

@@ -122,8 +122,10 @@ fn query_params(method: &str, path: &str) -> Vec<Value> {
         "/v1/decisions" => &[
             ("status", "string"),
             ("policy", "string"),
+            ("space", "string"),
             ("limit", "integer"),
         ],
+        "/v1/spaces/{id}/history" | "/v1/history" => &[("minutes", "integer")],
         "/v1/audit" => &[
             ("space", "string"),
             ("policy", "string"),
@@ -219,6 +221,16 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
                    "properties": {"a": {"type": "string"}, "b": {"type": "string"},
                                   "seeds": {"type": "integer", "minimum": 1, "maximum": 50}}}),
             false,
+        ),
+        ("post", "/v1/tasks/{id}/reassign") => json_body(
+            json!({"type": "object", "additionalProperties": false,
+                   "properties": {"to": {"type": ["string", "null"]}}}),
+            false,
+        ),
+        ("post", "/v1/me/tasks/{id}") => json_body(
+            json!({"type": "object", "required": ["state"], "additionalProperties": false,
+                   "properties": {"state": {"enum": ["acknowledged", "arrived", "done", "declined"]}}}),
+            true,
         ),
         _ => return None,
     })

@@ -125,6 +125,8 @@ pub struct View {
     pub crowded_since: BTreeMap<u32, i64>,
     /// The situations last pushed on the stream, to push only changes.
     pub situations_pushed: String,
+    /// Per-space samples a journal minute, for sparklines and the detail view.
+    pub history: crate::history::History,
     /// Bytes held by each part (JSON sizes), against the `*_BYTES` caps.
     decision_bytes: usize,
     audit_bytes: usize,

@@ -329,6 +329,8 @@ fn valid_body(method: &str, path: &str) -> Option<(&'static str, String)> {
         }
         ("post", "/v1/decisions/{id}/reject") => json!({"comment": "no"}),
         ("post", "/v1/simulations") => json!({"a": "live", "b": "none", "seeds": 1}),
+        ("post", "/v1/tasks/{id}/reassign") => json!({}),
+        ("post", "/v1/me/tasks/{id}") => json!({"state": "acknowledged"}),
         ("put", "/v1/policies") => {
             let text = std::fs::read_to_string(format!("{EVENT}/policies.yaml")).unwrap();
             return Some(("application/yaml", text));
@@ -2348,5 +2350,264 @@ async fn the_audit_timeline_pages_back_by_position() {
     );
     // The pages meet: nothing between them was skipped.
     assert_eq!(older.last(), all.get(all.len() - newest.len() - 1));
+    s.stop().await;
+}
+
+/// Issue 18, defect 6: a space's history, a sample a journal minute, from
+/// the journal: the same after a restart, which rebuilds it by replay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn space_history_is_sampled_each_minute_and_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let tok = Tok::create(&data);
+    let manual = |data: &Path| {
+        let mut cfg = config(data);
+        cfg.clock = baton_server::clock::ClockMode::Manual;
+        cfg
+    };
+    let s = Server::start_cfg(manual(&data), tok).await;
+    for (i, count) in [100, 250, 400].into_iter().enumerate() {
+        let r = s
+            .signal(occupancy(&format!("h-{i}"), "hall-a", count))
+            .await;
+        assert_eq!(r.status, 202, "{}", r.text);
+        s.post(&s.tok.admin, "/v1/clock/advance", json!({"seconds": 60}))
+            .await
+            .ok("advance a minute");
+    }
+    let h = s
+        .get(&s.tok.viewer, "/v1/spaces/hall-a/history?minutes=30")
+        .await
+        .ok("history");
+    let samples = h["samples"].as_array().expect("samples");
+    let seen: Vec<i64> = samples
+        .iter()
+        .map(|x| x["occupancy"].as_i64().unwrap())
+        .collect();
+    for count in [100, 250, 400] {
+        assert!(seen.contains(&count), "{count} sampled: {seen:?}");
+    }
+    let ats: Vec<i64> = samples.iter().map(|x| x["at"].as_i64().unwrap()).collect();
+    assert!(
+        ats.windows(2)
+            .all(|w| w[1] - w[0] >= 60_000 && w[1] % 60_000 == 0),
+        "one sample a minute, on the minute: {ats:?}"
+    );
+    assert_eq!(h["live"]["occupancy"], json!(400), "{h}");
+    assert!(h["forecast"]["at"].as_i64().unwrap() > h["now"].as_i64().unwrap());
+    // Every space on one grid for the board's sparklines.
+    let all = s
+        .get(&s.tok.viewer, "/v1/history?minutes=30")
+        .await
+        .ok("all");
+    let row = all["spaces"]["hall-a"].as_array().expect("hall-a row");
+    assert!(row.contains(&json!(250)), "{row:?}");
+    assert!(all["spaces"]["hall-b"].is_array(), "every space: {all}");
+    assert!(
+        all["spaces"]["hall-b"]
+            .as_array()
+            .is_some_and(|r| r.iter().all(Value::is_null)),
+        "a space without sensor data has gaps, not zeros: {all}"
+    );
+    // Unknown spaces are 404, a viewer's range is clamped, not refused.
+    s.get(&s.tok.viewer, "/v1/spaces/nowhere/history")
+        .await
+        .problem(404, "unknown space");
+    s.get(&s.tok.viewer, "/v1/spaces/hall-a/history?minutes=100000")
+        .await
+        .ok("a long range is clamped to what is kept");
+    // Decisions filter by space.
+    s.incident("hist-inc", "hall-b", "critical").await;
+    let about_b = s.decisions("?space=hall-b").await;
+    assert!(!about_b.is_empty(), "a decision about hall-b");
+    assert!(
+        s.decisions("?space=hall-a")
+            .await
+            .iter()
+            .all(|d| d["scope"]["space"] == json!("hall-a"))
+    );
+
+    let (data, tok) = s.stop().await;
+    let s = Server::start_cfg(manual(&data), tok).await;
+    let again = s
+        .get(&s.tok.viewer, "/v1/spaces/hall-a/history?minutes=30")
+        .await
+        .ok("history after restart");
+    assert_eq!(
+        again["samples"], h["samples"],
+        "rebuilt from the journal on restart"
+    );
+    s.stop().await;
+}
+
+/// Issue 18, defect 8: a staff token sees and updates its own tasks and
+/// nothing else; the desk lists every open task and moves one by hand.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_update_their_own_tasks_and_the_desk_reassigns() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(&dir).await;
+    let r = s
+        .post(
+            &s.tok.operator,
+            "/v1/actions",
+            json!({"kind": "dispatch", "target": {"ids": ["space:hall-b"]},
+                   "params": {"role": "medic", "count": 1, "note": "check on an attendee"},
+                   "valid_for": 600_000}),
+        )
+        .await;
+    r.ok("manual dispatch");
+    let tasks = s.get(&s.tok.viewer, "/v1/tasks").await.ok("tasks")["items"].clone();
+    let tasks = tasks.as_array().expect("items");
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+    let task = tasks[0]["id"].as_str().unwrap().to_string();
+    let medic = tasks[0]["staff"]
+        .as_str()
+        .expect("assigned to someone")
+        .to_string();
+    assert_eq!(tasks[0]["stage"], "assigned");
+    assert_eq!(tasks[0]["space"], "hall-b");
+    let other_medic = ["st-lucia", "st-catarina", "st-beatriz"]
+        .into_iter()
+        .find(|m| *m != medic)
+        .unwrap();
+    let t = Tokens::open(&s.data).unwrap();
+    let mine = t.create(Role::Staff, &medic).unwrap();
+    let theirs = t.create(Role::Staff, other_medic).unwrap();
+    let nobody = t.create(Role::Staff, "not-on-the-list").unwrap();
+    drop(t);
+
+    // A staff token reads its own tasks and nothing else.
+    let me = s.get(&mine, "/v1/me/tasks").await.ok("my tasks");
+    assert_eq!(me["me"]["id"], json!(medic), "{me}");
+    assert_eq!(me["items"][0]["id"], json!(task), "{me}");
+    let other = s.get(&theirs, "/v1/me/tasks").await.ok("their tasks");
+    assert_eq!(other["items"], json!([]), "{other}");
+    for path in [
+        "/v1/spaces",
+        "/v1/decisions",
+        "/v1/tasks",
+        "/v1/stream",
+        "/metrics",
+    ] {
+        s.get(&mine, path)
+            .await
+            .problem(403, &format!("staff GET {path}"));
+    }
+    s.get(&nobody, "/v1/me/tasks")
+        .await
+        .problem(403, "a staff token whose name is no staff id");
+    s.get(&s.tok.operator, "/v1/me/tasks")
+        .await
+        .problem(403, "an operator has no own task list");
+    let before = s.position().await;
+    s.post(
+        &theirs,
+        &format!("/v1/me/tasks/{task}"),
+        json!({"state": "acknowledged"}),
+    )
+    .await
+    .problem(404, "someone else's task");
+    s.post(
+        &mine,
+        &format!("/v1/me/tasks/{task}"),
+        json!({"state": "on my way"}),
+    )
+    .await
+    .problem(400, "an unknown state");
+    assert_eq!(
+        s.position().await,
+        before,
+        "refused updates journal nothing"
+    );
+
+    // Acknowledging is journaled once; pressing it again is a duplicate.
+    let r = s
+        .post(
+            &mine,
+            &format!("/v1/me/tasks/{task}"),
+            json!({"state": "acknowledged"}),
+        )
+        .await
+        .ok("acknowledge");
+    assert_eq!(r["duplicate"], false, "{r}");
+    let again = s
+        .post(
+            &mine,
+            &format!("/v1/me/tasks/{task}"),
+            json!({"state": "acknowledged"}),
+        )
+        .await
+        .ok("acknowledge again");
+    assert_eq!(again["duplicate"], true, "{again}");
+    let listed = s.get(&s.tok.viewer, "/v1/tasks").await.ok("tasks");
+    assert_eq!(listed["items"][0]["stage"], "acknowledged", "{listed}");
+
+    // The desk moves it by hand: a viewer may not, an unknown person is refused.
+    s.post(
+        &s.tok.viewer,
+        &format!("/v1/tasks/{task}/reassign"),
+        json!({"to": other_medic}),
+    )
+    .await
+    .problem(403, "viewer reassigns");
+    let p = s
+        .post(
+            &s.tok.operator,
+            &format!("/v1/tasks/{task}/reassign"),
+            json!({"to": "st-nobody"}),
+        )
+        .await
+        .problem(409, "reassign to nobody");
+    assert!(p["detail"].as_str().unwrap().contains("st-nobody"), "{p}");
+    s.post(
+        &s.tok.operator,
+        &format!("/v1/tasks/{task}/reassign"),
+        json!({"to": medic}),
+    )
+    .await
+    .problem(409, "reassign to who has it");
+    s.post(
+        &s.tok.operator,
+        &format!("/v1/tasks/{task}/reassign"),
+        json!({"to": other_medic}),
+    )
+    .await
+    .ok("reassign");
+    let listed = s.get(&s.tok.viewer, "/v1/tasks").await.ok("tasks");
+    assert_eq!(listed["items"][0]["staff"], json!(other_medic), "{listed}");
+    assert_eq!(listed["items"][0]["stage"], "assigned", "{listed}");
+    assert_eq!(
+        s.get(&mine, "/v1/me/tasks").await.ok("mine")["items"],
+        json!([])
+    );
+    s.post(
+        &mine,
+        &format!("/v1/me/tasks/{task}"),
+        json!({"state": "done"}),
+    )
+    .await
+    .problem(404, "no longer mine");
+    // The audit says who moved it.
+    let audit = s.get(&s.tok.viewer, "/v1/audit?limit=50").await.ok("audit");
+    let withdrawn = audit["items"].as_array().unwrap().iter().any(|i| {
+        i["output"]["state"] == "withdrawn"
+            && i["output"]["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("operator:otto"))
+    });
+    assert!(withdrawn, "{audit}");
+
+    // The new person finishes it: the task closes.
+    for state in ["arrived", "done"] {
+        s.post(
+            &theirs,
+            &format!("/v1/me/tasks/{task}"),
+            json!({"state": state}),
+        )
+        .await
+        .ok(state);
+    }
+    let listed = s.get(&s.tok.viewer, "/v1/tasks").await.ok("tasks");
+    assert_eq!(listed["items"], json!([]), "{listed}");
     s.stop().await;
 }

@@ -11,6 +11,10 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 
+/// A space's outline is drawn on every console page that shows the map:
+/// a bound keeps one space from holding megabytes of points.
+const MAX_OUTLINE_POINTS: usize = 1_000;
+
 /// A checked event: the resolved spec, the policy set, and warnings worth reading.
 #[derive(Debug, Clone)]
 pub struct Loaded {
@@ -559,6 +563,36 @@ fn resolve_venue(v: &VenueFile, cx: &mut Ctx) -> (Vec<m::Space>, Vec<m::Link>) {
                     "must be a positive number of square metres, got {}",
                     sp.area_m2
                 ),
+            );
+        }
+        if sp
+            .position
+            .is_some_and(|p| !p.iter().all(|c| c.is_finite()))
+        {
+            cx.error(
+                f,
+                at(s),
+                field("position"),
+                "must be two finite numbers (metres on the site plan)",
+            );
+        }
+        if !sp.outline.is_empty() && (sp.outline.len() < 3 || sp.outline.len() > MAX_OUTLINE_POINTS)
+        {
+            cx.error(
+                f,
+                at(s),
+                field("outline"),
+                format!(
+                    "an outline is a polygon of 3 to {MAX_OUTLINE_POINTS} [x, y] points, got {}",
+                    sp.outline.len()
+                ),
+            );
+        } else if !sp.outline.iter().flatten().all(|c| c.is_finite()) {
+            cx.error(
+                f,
+                at(s),
+                field("outline"),
+                "outline points must be finite numbers (metres on the site plan)",
             );
         }
         if sp.capacity == 0 {

@@ -137,7 +137,7 @@ fn bad_governance() {
 fn a_type_error_names_the_field_by_its_path() {
     let e = broken("venue.yaml", "capacity: 200", "capacity: lots");
     assert!(
-        e.contains("venue.yaml:26:15: spaces[1].capacity: invalid u32"),
+        e.contains("venue.yaml:29:15: spaces[1].capacity: invalid u32"),
         "{e}"
     );
 }

@@ -59,7 +59,7 @@ fn a_link_from_a_space_to_itself_is_an_error_on_its_line() {
         .find(|d| d.message.contains("to itself"))
         .unwrap_or_else(|| panic!("{}", baton_spec::lines(&e)));
     assert_eq!(link.file, "venue.yaml");
-    assert_eq!(link.line, 180);
+    assert_eq!(link.line, 200);
     assert!(link.field.starts_with("links["), "{link}");
 }
 
@@ -209,4 +209,23 @@ fn non_utf8_names_the_line_and_column_of_the_first_bad_byte() {
     assert!(d.message.contains("UTF-8"), "{d}");
     // `    name: "Jé` is 13 characters: the bad byte is the 14th.
     assert_eq!((d.line, d.column), (3, 14), "{d}");
+}
+
+#[test]
+fn an_outline_needs_three_finite_points() {
+    let dir = copy();
+    replace(
+        dir.path(),
+        "venue.yaml",
+        "outline: [[91.1, 85.5], [128.9, 85.5], [128.9, 114.5], [91.1, 114.5]]",
+        "outline: [[91.1, 85.5], [128.9, 85.5]]",
+    );
+    let e = errors(dir.path());
+    let d = e
+        .iter()
+        .find(|d| d.field.ends_with(".outline"))
+        .unwrap_or_else(|| panic!("{}", baton_spec::lines(&e)));
+    assert_eq!(d.file, "venue.yaml");
+    assert!(d.message.contains("3 to 1000"), "{d}");
+    assert!(d.field.starts_with("spaces["), "{d}");
 }
