@@ -1964,8 +1964,8 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
     (
         "get",
         "/v1/session",
-        "viewer",
-        "who the console is signed in as: role, name and CSRF token",
+        "staff",
+        "who the console is signed in as: role, name and CSRF token (any role but ingest)",
     ),
     (
         "get",

@@ -534,6 +534,36 @@ async fn roles_limit_what_a_token_may_do() {
         .await
         .problem(403, "ingest pauses");
 
+    // A staff token reaches its own tasks and nothing else.
+    let staff = Tokens::open(&s.data)
+        .unwrap()
+        .create(Role::Staff, "st-lucia")
+        .unwrap();
+    let mut refused = 0;
+    for (method, path, role, _) in baton_server::api::ROUTES {
+        if matches!(*role, "none" | "staff") || *path == "/v1/stream" {
+            continue;
+        }
+        refused += 1;
+        s.call(
+            method,
+            &concrete(path),
+            Some(&staff),
+            valid_body(method, path),
+        )
+        .await
+        .problem(403, &format!("staff {method} {path}"));
+    }
+    assert!(refused >= 40, "{refused} routes refused to staff");
+    s.get(&staff, "/v1/me/tasks")
+        .await
+        .ok("staff reads its tasks");
+    assert_eq!(
+        s.position().await,
+        before + 1,
+        "only the ingest above was journaled"
+    );
+
     // An operator may not replace the policy set (admin only).
     let (ct, yaml) = valid_body("put", "/v1/policies").unwrap();
     s.call(
