@@ -361,7 +361,7 @@ fn from_journal(
     use baton_journal::Journal;
     let snap = j.snapshot_at_or_before(pos.seq.saturating_sub(1))?;
     let mut engine = match (snap, event) {
-        (Some(snap), _) => Engine::from_snapshot(snap).map_err(|e| anyhow::anyhow!("{e}"))?,
+        (Some(snap), _) => baton_journal::engine_from(snap)?,
         (None, Some(l)) => {
             if let Some(first) = j.first_seq()?
                 && first > 1
@@ -383,12 +383,8 @@ fn from_journal(
     };
     let offset = engine.config().spec.event.utc_offset_s;
     let mut c = Collector::default();
-    let mut outputs = Vec::new();
-    let after = engine.position();
-    j.read_after(after, &mut |e| {
-        outputs.clear();
-        engine.apply(&e, &mut outputs);
-        c.observe(pos, &e, &outputs, offset);
+    baton_journal::replay(j, &mut engine, &mut |e, _, outputs| {
+        c.observe(pos, e, outputs, offset);
         Ok(())
     })?;
     Ok((c, offset))

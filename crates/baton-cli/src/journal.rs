@@ -166,22 +166,19 @@ pub fn replay_archive(archive: &Path, out: Option<&Path>) -> Result<()> {
     let snap = j
         .snapshot_at_or_before(from.saturating_sub(1))?
         .with_context(|| format!("{} has no snapshot before entry {from}", archive.display()))?;
-    let mut engine = Engine::from_snapshot(snap).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut engine = baton_journal::engine_from(snap)?;
     let mut w: Box<dyn Write> = match out {
         Some(p) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    let mut outputs = Vec::new();
     let mut buf = Vec::new();
     let mut n = 0u64;
     let mut failed: Option<std::io::Error> = None;
-    j.read_after(engine.position(), &mut |e| {
-        outputs.clear();
-        engine.apply(&e, &mut outputs);
+    baton_journal::replay(&j, &mut engine, &mut |_, _, outputs| {
         buf.clear();
-        crate::replay::write_outputs(&outputs, &mut buf);
+        crate::replay::write_outputs(outputs, &mut buf);
         n += outputs.len() as u64;
         if failed.is_none()
             && let Err(e) = w.write_all(&buf)

@@ -1369,14 +1369,7 @@ impl Engine {
     }
 
     fn action_result(&mut self, r: &ActionResult, out: &mut Out) {
-        let key = match r.outcome {
-            baton_model::Outcome::Succeeded => "succeeded",
-            baton_model::Outcome::Failed => "failed",
-            baton_model::Outcome::Expired => "expired",
-            baton_model::Outcome::Dead => "dead",
-            baton_model::Outcome::Unknown => "unknown",
-        };
-        bump(&mut self.st.stats.action_outcomes, key);
+        bump(&mut self.st.stats.action_outcomes, r.outcome.as_str());
         out.push(Output::ActionOutcome {
             decision: r.decision,
             action: r.action,

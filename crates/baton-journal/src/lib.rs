@@ -512,25 +512,44 @@ impl Journal for SqliteJournal {
     }
 }
 
+/// What [`replay`] calls after each entry: the entry, the engine after it,
+/// and the outputs it made.
+pub type Visit<'a> = dyn FnMut(&Stamped, &Engine, &[Output]) -> Result<()> + 'a;
+
+/// The one replay loop: applies every journaled entry after the engine's
+/// position, in order, and hands each entry with its outputs to `visit`.
+/// Restore, the server's start, the snapshot follower, `baton explain` and
+/// archive replay all go through it, so none of them can drift from the
+/// others. Returns how many entries were applied.
+pub fn replay(j: &dyn Journal, engine: &mut Engine, visit: &mut Visit<'_>) -> Result<u64> {
+    let mut n = 0;
+    let mut outputs: Vec<Output> = Vec::new();
+    j.read_after(engine.position(), &mut |e| {
+        outputs.clear();
+        engine.apply(&e, &mut outputs);
+        n += 1;
+        visit(&e, engine, &outputs)
+    })?;
+    Ok(n)
+}
+
+/// An engine from a snapshot, with the journal's error naming the position.
+pub fn engine_from(snap: Snapshot) -> Result<Engine> {
+    let seq = snap.state.last_seq;
+    Engine::from_snapshot(snap).map_err(|e| JournalError::Restore {
+        seq,
+        reason: e.to_string(),
+    })
+}
+
 /// Restores an engine from the latest snapshot plus the journal tail after it.
 /// Returns the engine and how many tail entries were replayed; `None` without a snapshot.
 pub fn restore(j: &dyn Journal) -> Result<Option<(Engine, u64)>> {
     let Some(snap) = j.latest_snapshot()? else {
         return Ok(None);
     };
-    let seq = snap.state.last_seq;
-    let mut engine = Engine::from_snapshot(snap).map_err(|e| JournalError::Restore {
-        seq,
-        reason: e.to_string(),
-    })?;
-    let mut n = 0;
-    let mut outputs: Vec<Output> = Vec::new();
-    j.read_after(seq, &mut |e| {
-        outputs.clear();
-        engine.apply(&e, &mut outputs);
-        n += 1;
-        Ok(())
-    })?;
+    let mut engine = engine_from(snap)?;
+    let n = replay(j, &mut engine, &mut |_, _, _| Ok(()))?;
     Ok(Some((engine, n)))
 }
 
@@ -538,29 +557,16 @@ pub fn restore(j: &dyn Journal) -> Result<Option<(Engine, u64)>> {
 /// the live core never stalls to serialise its state.
 pub struct SnapshotFollower {
     engine: Engine,
-    outputs: Vec<Output>,
 }
 
 impl SnapshotFollower {
     pub fn new(engine: Engine) -> Self {
-        SnapshotFollower {
-            engine,
-            outputs: Vec::new(),
-        }
+        SnapshotFollower { engine }
     }
 
     /// Applies committed entries it has not seen yet; returns how many.
     pub fn catch_up(&mut self, j: &dyn Journal) -> Result<u64> {
-        let mut n = 0;
-        let engine = &mut self.engine;
-        let outputs = &mut self.outputs;
-        j.read_after(engine.position(), &mut |e| {
-            outputs.clear();
-            engine.apply(&e, outputs);
-            n += 1;
-            Ok(())
-        })?;
-        Ok(n)
+        replay(j, &mut self.engine, &mut |_, _, _| Ok(()))
     }
 
     pub fn snapshot(&self) -> Snapshot {

@@ -133,6 +133,30 @@ pub enum Outcome {
     /// The last attempt got no answer at all: the receiver may or may not
     /// have it. Appended last, so journals written before it still decode.
     Unknown,
+    /// A newer action for the same resource replaced it before it went out
+    /// (was journaled as `Expired`, so a restore read it back as expired).
+    Superseded,
+    /// Delivered, but the answer came after the connector's timeout.
+    Late,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Succeeded => "succeeded",
+            Outcome::Failed => "failed",
+            Outcome::Expired => "expired",
+            Outcome::Dead => "dead",
+            Outcome::Unknown => "unknown",
+            Outcome::Superseded => "superseded",
+            Outcome::Late => "late",
+        }
+    }
+
+    /// The receiver has the action (on time or late).
+    pub fn delivered(self) -> bool {
+        matches!(self, Outcome::Succeeded | Outcome::Late)
+    }
 }
 
 /// What the execution layer learned about one action.

@@ -8,6 +8,7 @@
 
 use crate::clock::Clock;
 use crate::exec::Routing;
+use crate::exec::state::DeliveryState;
 use crate::exec::store::{Delivery, Store};
 use crate::view::{Event, View};
 use anyhow::{Context, Result};
@@ -210,7 +211,7 @@ impl Core {
         let mut rederived: Vec<Delivery> = Vec::new();
         // Outcomes already journaled: their rows are final even if a crash
         // came before the row was marked.
-        let mut outcomes: Vec<(String, &'static str)> = Vec::new();
+        let mut outcomes: Vec<(String, DeliveryState)> = Vec::new();
         let mut view = View::default();
         // The dedup window's hash key lives in the journal: made once, the
         // same for every restore and replay of it.
@@ -221,48 +222,12 @@ impl Core {
             Some(s) if s.state.last_seq + 1 >= first_kept => Some(s),
             _ => journal.latest_snapshot()?,
         };
-        let restored = match start_from {
-            Some(snap) => {
-                let mut engine = Engine::from_snapshot(snap).map_err(|e| anyhow::anyhow!("{e}"))?;
-                engine.set_dedup_secret(secret);
-                view.history_from = engine.position() + 1;
-                let mut tail = 0u64;
-                let mut out = Vec::new();
-                journal.read_after(engine.position(), &mut |e| {
-                    out.clear();
-                    engine.apply(&e, &mut out);
-                    for o in &out {
-                        rederived.extend(routing.deliveries(o));
-                    }
-                    if let Entry::ActionResult(r) = &e.entry {
-                        outcomes.push((
-                            format!("{}.{}", r.decision, r.action),
-                            outcome_state(r.outcome),
-                        ));
-                    }
-                    view.absorb(e.seq, e.time, &out);
-                    view.history.record(&engine);
-                    tail += 1;
-                    Ok(())
-                })?;
-                Some((engine, tail))
-            }
-            None => None,
-        };
-        let (engine, notes) = match restored {
-            Some((engine, tail)) => {
-                let mut notes = vec![format!(
-                    "restored position {} ({tail} tail entries replayed)",
-                    engine.position()
-                )];
-                if engine.config().spec != loaded.spec {
-                    notes.push(format!(
-                        "{} differs from the journaled spec; the journal wins (apply the change explicitly)",
-                        cfg.event.display()
-                    ));
-                }
-                (engine, notes)
-            }
+        // Where the replay starts: the chosen snapshot, or (a journal written
+        // before snapshots could be read, or a new one) the event files.
+        let mut notes = Vec::new();
+        let from_snapshot = start_from.is_some();
+        let mut engine = match start_from {
+            Some(snap) => baton_journal::engine_from(snap)?,
             None => {
                 let last = journal.last_seq()?;
                 if last > 0 && first_kept > 1 {
@@ -273,34 +238,46 @@ impl Core {
                         cfg.data.display()
                     );
                 }
-                if last > 0 {
-                    // A journal without a snapshot: replay it all from the files' spec.
-                    let mut engine = Engine::new(loaded.spec.clone(), loaded.policies.clone())
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
-                    engine.set_dedup_secret(secret);
-                    let mut out = Vec::new();
-                    journal.read_after(0, &mut |e| {
-                        out.clear();
-                        engine.apply(&e, &mut out);
-                        for o in &out {
-                            rederived.extend(routing.deliveries(o));
-                        }
-                        view.absorb(e.seq, e.time, &out);
-                        view.history.record(&engine);
-                        Ok(())
-                    })?;
-                    (
-                        engine,
-                        vec![format!("replayed {last} entries (no snapshot)")],
-                    )
-                } else {
-                    let mut engine = Engine::new(loaded.spec.clone(), loaded.policies.clone())
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
-                    engine.set_dedup_secret(secret);
-                    (engine, vec!["new journal".to_string()])
-                }
+                Engine::new(loaded.spec.clone(), loaded.policies.clone())
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
             }
         };
+        engine.set_dedup_secret(secret);
+        // Replayed from a snapshot, the read model starts after it; from
+        // the event files, it holds the whole journal.
+        if from_snapshot {
+            view.history_from = engine.position() + 1;
+        }
+        let replayed = baton_journal::replay(&journal, &mut engine, &mut |e, engine, out| {
+            for o in out {
+                rederived.extend(routing.deliveries(o));
+            }
+            if let Entry::ActionResult(r) = &e.entry {
+                outcomes.push((
+                    format!("{}.{}", r.decision, r.action),
+                    DeliveryState::from(r.outcome),
+                ));
+            }
+            view.absorb(e.seq, e.time, out);
+            view.history.record(engine);
+            Ok(())
+        })?;
+        if from_snapshot {
+            notes.push(format!(
+                "restored position {} ({replayed} tail entries replayed)",
+                engine.position()
+            ));
+            if engine.config().spec != loaded.spec {
+                notes.push(format!(
+                    "{} differs from the journaled spec; the journal wins (apply the change explicitly)",
+                    cfg.event.display()
+                ));
+            }
+        } else if replayed > 0 {
+            notes.push(format!("replayed {replayed} entries (no snapshot)"));
+        } else {
+            notes.push("new journal".to_string());
+        }
         for n in notes {
             tracing::info!("{n}");
         }
@@ -834,16 +811,6 @@ impl Worker {
         metrics::gauge!("baton_journal_position").set(last as f64);
         self.position.store(last, Ordering::SeqCst);
         Ok(first)
-    }
-}
-
-/// The delivery-row state an outcome ends in.
-fn outcome_state(o: baton_model::Outcome) -> &'static str {
-    match o {
-        baton_model::Outcome::Succeeded => "succeeded",
-        baton_model::Outcome::Dead => "dead",
-        baton_model::Outcome::Unknown => "unknown",
-        baton_model::Outcome::Failed | baton_model::Outcome::Expired => "expired",
     }
 }
 

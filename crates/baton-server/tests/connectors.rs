@@ -327,10 +327,10 @@ async fn an_answer_after_the_timeout_is_recorded_as_delivered_late_without_a_ret
     let out = manual(&s, "notify", "attendees:session:k-opening", 600_000).await;
     let decision = out["outputs"][0]["id"].as_str().expect("id").to_string();
     let o = until_outcome(&s, &decision).await;
-    assert_eq!(o["outcome"], "succeeded", "{o}");
+    assert_eq!(o["outcome"], "late", "{o}");
     let d = get(&s, &format!("/v1/decisions/{decision}")).await;
     let row = &d["deliveries"][0];
-    assert_eq!(row["state"], "succeeded", "{d}");
+    assert_eq!(row["state"], "late", "{d}");
     assert!(
         row["last_error"]
             .as_str()
@@ -806,5 +806,41 @@ async fn an_escalated_approval_reaches_the_duty_managers_webhook() {
             .contains("waited 2 min for approval"),
         "{body}"
     );
+    stop(s).await;
+}
+
+/// Issue 12: a sign action replaced by a newer one before it went out is
+/// `superseded`, live and after a restart alike (it was journaled as
+/// expired, so a restore read it back as expired).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_superseded_delivery_stays_superseded_across_a_restart() {
+    let r = receiver(vec![], Step::Fail).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let yaml = webhook_yaml(&r, "").replace("kinds: [notify]", "kinds: [sign]");
+    let s = server(dir.path(), &yaml).await;
+    let first = manual(&s, "sign", "sign:sign-hall-a-door", 600_000).await;
+    let first = first["outputs"][0]["id"].as_str().expect("id").to_string();
+    until("a failed attempt", || {
+        !r.log.lock().expect("log").calls.is_empty()
+    })
+    .await;
+    let second = manual(&s, "sign", "sign:sign-hall-a-door", 600_000).await;
+    let second = second["outputs"][0]["id"].as_str().expect("id").to_string();
+    let o = until_outcome(&s, &first).await;
+    assert_eq!(o["outcome"], "superseded", "{o}");
+    r.script.lock().expect("script").1 = Step::Ok;
+    let o = until_outcome(&s, &second).await;
+    assert_eq!(o["outcome"], "succeeded", "{o}");
+    let before = get(&s, &format!("/v1/decisions/{first}")).await;
+    assert_eq!(before["deliveries"][0]["state"], "superseded", "{before}");
+    stop(s).await;
+    let s = server(dir.path(), &yaml).await;
+    let after = get(&s, &format!("/v1/decisions/{first}")).await;
+    assert_eq!(
+        after["deliveries"][0]["state"], "superseded",
+        "the same after a restart: {after}"
+    );
+    let o = outcomes(&s, &first).await;
+    assert_eq!(o[0]["outcome"], "superseded", "{o:?}");
     stop(s).await;
 }

@@ -12,7 +12,10 @@
 pub mod config;
 pub mod connectors;
 mod redact;
+pub mod state;
 pub mod store;
+
+use state::{BreakerState, DeliveryState};
 
 use crate::clock::Clock;
 use crate::core::{CoreHandle, Request};
@@ -80,7 +83,7 @@ impl Routing {
                     payload: payload.to_string(),
                     valid_until: a.valid_until,
                     attempts: 0,
-                    state: "pending".into(),
+                    state: DeliveryState::Pending,
                     last_error: None,
                     last_try: None,
                 }
@@ -92,7 +95,7 @@ impl Routing {
 /// What `/v1/connectors` shows.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct ConnectorStatus {
-    pub breaker: &'static str,
+    pub breaker: BreakerState,
     pub consecutive_failures: u32,
     pub delivered: u64,
     pub failed_attempts: u64,
@@ -213,7 +216,7 @@ impl Exec {
                 (
                     k.clone(),
                     ConnectorStatus {
-                        breaker: "closed",
+                        breaker: BreakerState::Closed,
                         ..Default::default()
                     },
                 )
@@ -270,7 +273,7 @@ impl Exec {
             .store
             .lock()
             .ok()
-            .and_then(|s| s.by_state("dead", 10_000).ok())
+            .and_then(|s| s.by_state(DeliveryState::Dead, 10_000).ok())
             .unwrap_or_default();
         json!({"items": items})
     }
@@ -303,7 +306,7 @@ impl Exec {
             .get(key)
             .map_err(|e| RetryError::Store(e.to_string()))?
         {
-            Some(d) if d.state == "dead" && self.clock.now_ms() > d.valid_until => {
+            Some(d) if d.state == DeliveryState::Dead && self.clock.now_ms() > d.valid_until => {
                 Err(RetryError::Refused(format!(
                     "{key} was valid until journal time {}, which has passed: a retry would \
                      only expire it (last error: {})",
@@ -311,12 +314,12 @@ impl Exec {
                     d.last_error.as_deref().unwrap_or("none")
                 )))
             }
-            Some(d) if d.state == "dead" => {
+            Some(d) if d.state == DeliveryState::Dead => {
                 store
                     .update(
                         key,
                         0,
-                        "pending",
+                        DeliveryState::Pending,
                         d.last_error.as_deref(),
                         self.clock.now_ms(),
                     )
@@ -342,7 +345,7 @@ impl Exec {
         self: &Arc<Self>,
         core: &CoreHandle,
         d: &Delivery,
-        state: &str,
+        state: DeliveryState,
         attempts: u32,
         error: Option<String>,
     ) {
@@ -355,16 +358,12 @@ impl Exec {
             .map(|mut u| u.remove(&d.key))
             .unwrap_or(false);
         let state = match state {
-            "expired" | "dead" if unanswered => "unknown",
+            DeliveryState::Expired | DeliveryState::Dead if unanswered => DeliveryState::Unknown,
             s => s,
         };
-        let outcome = match state {
-            "succeeded" => Outcome::Succeeded,
-            "dead" => Outcome::Dead,
-            "unknown" => Outcome::Unknown,
-            _ => Outcome::Expired,
-        };
-        metrics::counter!("baton_action_outcomes_total", "connector" => d.connector.clone(), "outcome" => state.to_string()).increment(1);
+        // Only final states are finished; a pending one would be a bug here.
+        let outcome = state.outcome().unwrap_or(Outcome::Expired);
+        metrics::counter!("baton_action_outcomes_total", "connector" => d.connector.clone(), "outcome" => state.as_str()).increment(1);
         let result = d.key.rsplit_once('.').and_then(|(decision, action)| {
             Some(ActionResult {
                 decision: serde_json::from_value::<DecisionId>(json!(decision)).ok()?,
@@ -374,7 +373,7 @@ impl Exec {
                 error: error.clone(),
             })
         });
-        let (me, core, d, state) = (self.clone(), core.clone(), d.clone(), state.to_string());
+        let (me, core, d) = (self.clone(), core.clone(), d.clone());
         tokio::spawn(async move {
             // Keep trying until the outcome is durable: giving up would leave
             // the row pending and deliver the action again. Only a stopping
@@ -407,11 +406,11 @@ impl Exec {
             if durable {
                 let now = me.clock.now_ms();
                 if let Ok(s) = me.store.lock()
-                    && let Err(e) = s.update(&d.key, attempts, &state, error.as_deref(), now)
+                    && let Err(e) = s.update(&d.key, attempts, state, error.as_deref(), now)
                 {
                     tracing::error!("recording delivery {}: {e}", d.key);
                 }
-                if state == "dead"
+                if state == DeliveryState::Dead
                     && let Ok(mut st) = me.status.lock()
                     && let Some(s) = st.get_mut(&d.connector)
                 {
@@ -463,7 +462,7 @@ impl Exec {
                     self.finish(
                         &core,
                         &d,
-                        "superseded",
+                        DeliveryState::Superseded,
                         d.attempts,
                         Some("a newer version replaced it".into()),
                     );
@@ -491,7 +490,7 @@ impl Exec {
             .get(key)
             .ok()
             .flatten()
-            .filter(|d| d.state == "pending")
+            .filter(|d| d.state == DeliveryState::Pending)
     }
 
     fn consider(self: Arc<Exec>, d: Delivery, core: &CoreHandle) {
@@ -537,7 +536,7 @@ impl Exec {
             self.finish(
                 core,
                 &d,
-                "expired",
+                DeliveryState::Expired,
                 d.attempts,
                 Some("valid_until passed before delivery".into()),
             );
@@ -547,7 +546,7 @@ impl Exec {
             self.finish(
                 core,
                 &d,
-                "dead",
+                DeliveryState::Dead,
                 d.attempts,
                 Some(format!("no connector {:?}", d.connector)),
             );
@@ -561,14 +560,14 @@ impl Exec {
             let Some(s) = st.get_mut(&d.connector) else {
                 return;
             };
-            if s.breaker == "open" {
+            if s.breaker == BreakerState::Open {
                 if s.opened_at.is_some_and(|t| {
                     t.elapsed() < Duration::from_millis(self.policy.breaker_cooldown_ms)
                 }) {
                     return;
                 }
-                s.breaker = "half_open";
-            } else if s.breaker == "half_open" && s.in_flight > 0 {
+                s.breaker = BreakerState::HalfOpen;
+            } else if s.breaker == BreakerState::HalfOpen && s.in_flight > 0 {
                 return;
             }
             s.in_flight += 1;
@@ -631,16 +630,21 @@ impl Exec {
                         metrics::histogram!("baton_decision_to_delivery_seconds")
                             .record((self.clock.now_ms() - at).max(0) as f64 / 1000.0);
                     }
-                    self.finish(&core, &d, "succeeded", attempts, late_note);
+                    let state = if late_note.is_some() {
+                        DeliveryState::Late
+                    } else {
+                        DeliveryState::Succeeded
+                    };
+                    self.finish(&core, &d, state, attempts, late_note);
                 }
                 Attempt::Permanent(e) => {
                     self.note(&d.connector, Some(e.clone()));
-                    self.finish(&core, &d, "dead", attempts, Some(e));
+                    self.finish(&core, &d, DeliveryState::Dead, attempts, Some(e));
                 }
                 Attempt::Retry(e) => {
                     self.note(&d.connector, Some(e.clone()));
                     if attempts >= self.policy.max_attempts {
-                        self.finish(&core, &d, "dead", attempts, Some(e));
+                        self.finish(&core, &d, DeliveryState::Dead, attempts, Some(e));
                     } else {
                         finished = false;
                         let base = self.policy.backoff_ms.saturating_mul(1 << attempts.min(16));
@@ -656,7 +660,7 @@ impl Exec {
                             let _ = s.update(
                                 &d.key,
                                 attempts,
-                                "pending",
+                                DeliveryState::Pending,
                                 Some(&e),
                                 self.clock.now_ms(),
                             );
@@ -685,7 +689,7 @@ impl Exec {
             None => {
                 s.delivered += 1;
                 s.consecutive_failures = 0;
-                s.breaker = "closed";
+                s.breaker = BreakerState::Closed;
                 s.opened_at = None;
             }
             Some(e) => {
@@ -695,16 +699,23 @@ impl Exec {
                 while s.recent_failures.len() > 20 {
                     s.recent_failures.pop_front();
                 }
-                if s.breaker == "half_open" || s.consecutive_failures >= self.policy.breaker_after {
-                    if s.breaker != "open" {
+                if s.breaker == BreakerState::HalfOpen
+                    || s.consecutive_failures >= self.policy.breaker_after
+                {
+                    if s.breaker != BreakerState::Open {
                         tracing::warn!("connector {connector}: breaker open");
                     }
-                    s.breaker = "open";
+                    s.breaker = BreakerState::Open;
                     s.opened_at = Some(Instant::now());
                 }
             }
         }
-        metrics::gauge!("baton_connector_breaker_open", "connector" => connector.to_string())
-            .set(if s.breaker == "open" { 1.0 } else { 0.0 });
+        metrics::gauge!("baton_connector_breaker_open", "connector" => connector.to_string()).set(
+            if s.breaker == BreakerState::Open {
+                1.0
+            } else {
+                0.0
+            },
+        );
     }
 }

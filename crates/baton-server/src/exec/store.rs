@@ -2,6 +2,7 @@
 //! Actions themselves derive from the journal; a row holds the action as it
 //! was derived so a restart can resume it, and the delivery's progress.
 
+use super::state::DeliveryState;
 use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -18,8 +19,7 @@ pub struct Delivery {
     pub payload: String,
     pub valid_until: i64,
     pub attempts: u32,
-    /// pending, succeeded, expired, dead or superseded.
-    pub state: String,
+    pub state: DeliveryState,
     pub last_error: Option<String>,
     pub last_try: Option<i64>,
 }
@@ -61,12 +61,12 @@ impl Store {
     }
 
     /// Marks rows still pending whose outcome the journal already holds.
-    pub fn settle(&mut self, outcomes: &[(String, &str)]) -> Result<()> {
+    pub fn settle(&mut self, outcomes: &[(String, DeliveryState)]) -> Result<()> {
         let tx = self.conn.transaction()?;
         for (key, state) in outcomes {
             tx.execute(
                 "UPDATE deliveries SET state = ?2 WHERE key = ?1 AND state = 'pending'",
-                params![key, state],
+                params![key, state.as_str()],
             )?;
         }
         tx.commit()?;
@@ -77,23 +77,23 @@ impl Store {
         &self,
         key: &str,
         attempts: u32,
-        state: &str,
+        state: DeliveryState,
         error: Option<&str>,
         at: i64,
     ) -> Result<()> {
         self.conn.execute(
             "UPDATE deliveries SET attempts = ?2, state = ?3, last_error = ?4, last_try = ?5 WHERE key = ?1",
-            params![key, attempts, state, error, at],
+            params![key, attempts, state.as_str(), error, at],
         )?;
         Ok(())
     }
 
-    pub fn by_state(&self, state: &str, limit: usize) -> Result<Vec<Delivery>> {
+    pub fn by_state(&self, state: DeliveryState, limit: usize) -> Result<Vec<Delivery>> {
         let mut st = self.conn.prepare(
             "SELECT key, connector, resource, payload, valid_until, attempts, state, last_error, last_try
              FROM deliveries WHERE state = ?1 ORDER BY rowid LIMIT ?2",
         )?;
-        let rows = st.query_map(params![state, limit as i64], row)?;
+        let rows = st.query_map(params![state.as_str(), limit as i64], row)?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
@@ -149,7 +149,9 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Delivery> {
         payload: r.get(3)?,
         valid_until: r.get(4)?,
         attempts: r.get(5)?,
-        state: r.get(6)?,
+        state: r.get::<_, String>(6)?.parse().map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, Box::new(e))
+        })?,
         last_error: r.get(7)?,
         last_try: r.get(8)?,
     })
