@@ -11,7 +11,7 @@ use baton_core::{Decision, Engine, Output};
 use baton_model::{DecisionId, Millis, ParamValue, Stamped};
 use std::fmt::Write as _;
 
-/// A journal position (`14883`) or a decision id (`14883.0`).
+/// A journal position (`16201`) or a decision id (`16201.0`).
 #[derive(Debug, Clone, Copy)]
 pub struct Position {
     pub seq: u64,

@@ -149,7 +149,7 @@ enum Cmd {
     ///
     /// Over a data directory (`--data DIR`), or over a replay (`EVENT SIGNALS`).
     Explain {
-        /// A journal position (14883) or a decision id (14883.0).
+        /// A journal position (16201) or a decision id (16201.0).
         position: explain::Position,
         /// The event directory (for a replay, or a data directory without an early snapshot).
         event: Option<PathBuf>,

@@ -5,7 +5,7 @@
 //! so timers fire in a recording that has none.
 
 use baton_core::{Engine, Output};
-use baton_model::{Command, CommandKind, Entry, Millis, Signal, Stamped};
+use baton_model::{Command, CommandKind, Millis, Signal};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -59,51 +59,9 @@ pub fn parse_line(text: &str) -> Result<Line, String> {
     }
 }
 
-/// Sequences entries the way a journal would: monotone time, ticks between.
-pub struct Sequencer {
-    pub seq: u64,
-    pub time: Option<Millis>,
-    tick: Millis,
-}
-
-impl Sequencer {
-    pub fn new(tick: Millis) -> Self {
-        Sequencer {
-            seq: 0,
-            time: None,
-            tick: tick.max(1),
-        }
-    }
-
-    /// Stamps `entry` at `at` (or the current time), first emitting due ticks.
-    pub fn stamp(&mut self, at: Option<Millis>, entry: Entry, mut sink: impl FnMut(Stamped)) {
-        let t = match (self.time, at) {
-            (None, Some(a)) => a,
-            (None, None) => 0,
-            (Some(prev), Some(a)) => a.max(prev),
-            (Some(prev), None) => prev,
-        };
-        if let Some(prev) = self.time {
-            let mut next = (prev / self.tick + 1) * self.tick;
-            while next < t {
-                self.seq += 1;
-                sink(Stamped {
-                    seq: self.seq,
-                    time: next,
-                    entry: Entry::Tick,
-                });
-                next += self.tick;
-            }
-        }
-        self.time = Some(t);
-        self.seq += 1;
-        sink(Stamped {
-            seq: self.seq,
-            time: t,
-            entry,
-        });
-    }
-}
+/// Sequences entries the way a journal would: the one rule in
+/// `baton_core::sequence`, shared with the server and the twin.
+pub use baton_core::sequence::Sequencer;
 
 /// What a replay counted, for the summary.
 #[derive(Default)]

@@ -43,7 +43,7 @@ fn export_prune_then_explain_and_replay_from_the_archive() {
     assert!(ok, "{err}");
     let (ok, before, err) = baton(&[
         "explain".as_ref(),
-        "14883.0".as_ref(),
+        "16201.0".as_ref(),
         "--data".as_ref(),
         data.as_os_str(),
         ev.as_os_str(),
@@ -53,7 +53,7 @@ fn export_prune_then_explain_and_replay_from_the_archive() {
     // start, so the event files are not needed.
     let (ok, alone, err) = baton(&[
         "explain".as_ref(),
-        "14883.0".as_ref(),
+        "16201.0".as_ref(),
         "--data".as_ref(),
         data.as_os_str(),
     ]);
@@ -84,8 +84,8 @@ fn export_prune_then_explain_and_replay_from_the_archive() {
             "export".as_ref(),
             "--data".as_ref(),
             data.as_os_str(),
-            "14000".as_ref(),
-            "16000".as_ref(),
+            "15000".as_ref(),
+            "17000".as_ref(),
             "--out".as_ref(),
             archive.as_os_str(),
         ];
@@ -94,15 +94,15 @@ fn export_prune_then_explain_and_replay_from_the_archive() {
     };
     let (ok, text, err) = export(&[]);
     assert!(ok, "{err}");
-    assert!(text.starts_with("exported entries 14000..=16000"), "{text}");
+    assert!(text.starts_with("exported entries 15000..=17000"), "{text}");
 
-    // Entries 1..=13999 are in no export: the prune stops before them.
+    // Entries 1..=14999 are in no export: the prune stops before them.
     let (ok, text, err) = baton(&prune);
     assert!(ok, "{err}");
     assert!(text.starts_with("pruned 0 entries"), "{text}");
 
     // Export the start too, FROM as a time (RFC 3339); then the prune can
-    // go to 16000.
+    // go to 17000.
     let early = dir.path().join("early.db");
     let (ok, text, err) = baton(&[
         "journal".as_ref(),
@@ -110,23 +110,23 @@ fn export_prune_then_explain_and_replay_from_the_archive() {
         "--data".as_ref(),
         data.as_os_str(),
         "2026-06-12T00:00:00Z".as_ref(),
-        "13999".as_ref(),
+        "14999".as_ref(),
         "--out".as_ref(),
         early.as_os_str(),
         "--event".as_ref(),
         ev.as_os_str(),
     ]);
     assert!(ok, "{err}");
-    assert!(text.starts_with("exported entries 1..=13999"), "{text}");
+    assert!(text.starts_with("exported entries 1..=14999"), "{text}");
     let (ok, text, err) = baton(&prune);
     assert!(ok, "{err}");
-    assert!(text.starts_with("pruned 16000 entries"), "{text}");
-    assert!(text.contains("keeps entries 16001..="), "{text}");
+    assert!(text.starts_with("pruned 17000 entries"), "{text}");
+    assert!(text.contains("keeps entries 17001..="), "{text}");
 
     // The live journal no longer has the decision, and points to the archive.
     let (ok, _, err) = baton(&[
         "explain".as_ref(),
-        "14883.0".as_ref(),
+        "16201.0".as_ref(),
         "--data".as_ref(),
         data.as_os_str(),
         ev.as_os_str(),
@@ -139,7 +139,7 @@ fn export_prune_then_explain_and_replay_from_the_archive() {
     // after the archive's end).
     let (ok, after, err) = baton(&[
         "explain".as_ref(),
-        "14883.0".as_ref(),
+        "16201.0".as_ref(),
         "--archive".as_ref(),
         archive.as_os_str(),
     ]);
@@ -151,7 +151,7 @@ fn export_prune_then_explain_and_replay_from_the_archive() {
             .to_string()
     };
     assert!(
-        after.starts_with("Decision 14883.0 at 11:05:30 (local time)"),
+        after.starts_with("Decision 16201.0 at 11:05:30 (local time)"),
         "{after}"
     );
     assert_eq!(head(&after), head(&before));
@@ -159,12 +159,12 @@ fn export_prune_then_explain_and_replay_from_the_archive() {
     // Outside its range the archive says what it holds.
     let (ok, _, err) = baton(&[
         "explain".as_ref(),
-        "32345.0".as_ref(),
+        "34205.0".as_ref(),
         "--archive".as_ref(),
         archive.as_os_str(),
     ]);
     assert!(!ok);
-    assert!(err.contains("holds entries 14000..=16000"), "{err}");
+    assert!(err.contains("holds entries 15000..=17000"), "{err}");
 
     // Replaying the archive gives outputs the full replay gave too.
     let part = dir.path().join("part.jsonl");
@@ -180,8 +180,8 @@ fn export_prune_then_explain_and_replay_from_the_archive() {
     let part = std::fs::read_to_string(&part).expect("part");
     let all: std::collections::HashSet<&str> = full.lines().collect();
     assert!(
-        part.contains("\"id\":\"14883.0\""),
-        "no decision 14883.0 in\n{part}"
+        part.contains("\"id\":\"16201.0\""),
+        "no decision 16201.0 in\n{part}"
     );
     for line in part.lines() {
         assert!(all.contains(line), "not in the full replay: {line}");

@@ -592,7 +592,7 @@ fn overflow_redirect_sends_disjoint_groups_within_free_seats_in_one_decision() {
     assert_eq!(actions(d, "sign").len(), 5);
 
     // The operators' card for hall-c opens with this decision.
-    let ex = executes(run, "14883.0");
+    let ex = executes(run, "16201.0");
     let alert = ex[0]["actions"]
         .as_array()
         .expect("actions")
@@ -748,14 +748,14 @@ fn dispatch_picks_the_cheapest_eligible_staff_and_nobody_carries_two_tasks() {
 
     // Golden: the surge at the main entrance takes the two nearest registration staff;
     // the registration queue's own surge a minute later finds only one left.
-    let first = decision(run, "7985.0");
+    let first = decision(run, "8917.0");
     assert_eq!(first["policy"], "entrance-surge");
     let who: Vec<&str> = actions(first, "dispatch")
         .iter()
         .map(|a| st(a, "resource"))
         .collect();
     assert_eq!(who, ["staff:st-filipa", "staff:st-carla"]);
-    let second = decision(run, "8173.0");
+    let second = decision(run, "9120.0");
     let who: Vec<&str> = actions(second, "dispatch")
         .iter()
         .map(|a| st(a, "resource"))
@@ -1022,8 +1022,8 @@ fn staff_replies_move_tasks_on_and_silence_or_refusal_reassigns_them() {
     // The first crowded-circulation decisions: corridor-north (st-ana, st-pedro)
     // and corridor-south (st-bruno, st-tiago), at 10:30:15 UTC.
     let stock = stock();
-    let north = decision(stock, "16681.0");
-    let south = decision(stock, "16681.1");
+    let north = decision(stock, "18063.0");
+    let south = decision(stock, "18063.1");
     assert_eq!(north["scope"]["space"], "corridor-north");
     assert_eq!(south["scope"]["space"], "corridor-south");
     let t0 = ms("2026-06-12T10:30:15Z");
@@ -1044,50 +1044,50 @@ fn staff_replies_move_tasks_on_and_silence_or_refusal_reassigns_them() {
             staff_task(
                 "g1",
                 "st-ana",
-                "16681.0-0",
+                "18063.0-0",
                 "acknowledged",
                 "2026-06-12T10:30:45Z",
             ),
             staff_task(
                 "g2",
                 "st-pedro",
-                "16681.0-1",
+                "18063.0-1",
                 "declined",
                 "2026-06-12T10:31:00Z",
             ),
             staff_task(
                 "g3",
                 "st-ana",
-                "16681.0-0",
+                "18063.0-0",
                 "arrived",
                 "2026-06-12T10:31:30Z",
             ),
             // Someone else's task: ignored.
-            staff_task("g4", "st-joao", "16681.0-0", "done", "2026-06-12T10:31:40Z"),
+            staff_task("g4", "st-joao", "18063.0-0", "done", "2026-06-12T10:31:40Z"),
             staff_location("g5", "st-goncalo", "corridor-north", "2026-06-12T10:32:00Z"),
             // The messenger confirms what the location already said, late:
             // neither is reported a second time.
             staff_task(
                 "g5b",
                 "st-goncalo",
-                "16681.0-1",
+                "18063.0-1",
                 "arrived",
                 "2026-06-12T10:32:20Z",
             ),
             staff_task(
                 "g5c",
                 "st-goncalo",
-                "16681.0-1",
+                "18063.0-1",
                 "acknowledged",
                 "2026-06-12T10:32:30Z",
             ),
-            staff_task("g6", "st-ana", "16681.0-0", "done", "2026-06-12T10:33:00Z"),
+            staff_task("g6", "st-ana", "18063.0-0", "done", "2026-06-12T10:33:00Z"),
         ],
     );
     let run = replay(&example(), &signals);
 
     // Acknowledged, arrived, done: in order, by st-ana, never timed out.
-    let ana = task_events(&run, "16681.0-0");
+    let ana = task_events(&run, "18063.0-0");
     let states: Vec<(&str, &str, i64)> = ana
         .iter()
         .map(|e| (st(e, "state"), st(e, "staff"), int(e, "at")))
@@ -1104,7 +1104,7 @@ fn staff_replies_move_tasks_on_and_silence_or_refusal_reassigns_them() {
 
     // Declined: straight to another steward, who gets a dispatch of their own,
     // and whose location report at the space counts as arriving.
-    let pedro = task_events(&run, "16681.0-1");
+    let pedro = task_events(&run, "18063.0-1");
     assert_eq!(pedro[0]["state"], "assigned");
     assert_eq!(pedro[1]["state"], "declined");
     assert_eq!(pedro[1]["staff"], "st-pedro");
@@ -1125,7 +1125,7 @@ fn staff_replies_move_tasks_on_and_silence_or_refusal_reassigns_them() {
     let re = kind(&run, "execute")
         .into_iter()
         .find(|e| {
-            e["actions"][0]["params"]["task"] == "16681.0-1"
+            e["actions"][0]["params"]["task"] == "18063.0-1"
                 && e["actions"][0]["resource"] == format!("staff:{next}")
         })
         .expect("the new person gets a dispatch");
@@ -1152,7 +1152,7 @@ fn staff_replies_move_tasks_on_and_silence_or_refusal_reassigns_them() {
 
     // Nobody answers in corridor-south: after task_ack_timeout each task goes on.
     for (k, first) in ["st-bruno", "st-tiago"].iter().enumerate() {
-        let ev = task_events(&run, &format!("16681.1-{k}"));
+        let ev = task_events(&run, &format!("18063.1-{k}"));
         assert_eq!(ev[1]["state"], "timed_out");
         assert_eq!(ev[1]["staff"], *first);
         assert_eq!(int(ev[1], "at"), t0 + 120_000);
@@ -1255,16 +1255,16 @@ fn a_late_session_pushes_the_next_one_back_but_not_the_protected_bof() {
 #[test]
 fn the_queue_board_loses_the_registration_sign_to_the_surge() {
     let run = stock();
-    let surge = decision(run, "7985.0");
+    let surge = decision(run, "8917.0");
     assert_eq!(surge["policy"], "entrance-surge");
     assert_eq!(surge["priority"], 45);
-    let board = decision(run, "7826.0");
+    let board = decision(run, "8746.0");
     assert_eq!(board["policy"], "queue-wait-board");
     assert_eq!(board["status"], "executed");
     assert_eq!(
         texts(surge, "conflicts"),
         [
-            "sign:sign-registration: taken over from queue-wait-board (priority 20 vs 45, decision 7826.0)"
+            "sign:sign-registration: taken over from queue-wait-board (priority 20 vs 45, decision 8746.0)"
         ]
     );
     let surge_signs: Vec<&str> = actions(surge, "sign")
@@ -1281,7 +1281,7 @@ fn the_queue_board_loses_the_registration_sign_to_the_surge() {
             .all(|a| a["suppressed"].is_null())
     );
     // The surge's second decision (registration-queue) holds the sign until 08:57:31 UTC.
-    let holder = decision(run, "8173.0");
+    let holder = decision(run, "9120.0");
     assert_eq!(holder["policy"], "entrance-surge");
     let until = actions(holder, "sign")
         .iter()
@@ -1327,7 +1327,7 @@ fn the_queue_board_loses_the_registration_sign_to_the_surge() {
     );
     assert_eq!(
         texts(d, "conflicts"),
-        ["sign:sign-registration: lost to entrance-surge (priority 45 vs 20, decision 8173.0)"]
+        ["sign:sign-registration: lost to entrance-surge (priority 45 vs 20, decision 9120.0)"]
     );
     assert!(
         executes(&run, st(d, "id")).is_empty(),
@@ -1376,7 +1376,7 @@ fn quiet_hours_hold_back_notifications_and_the_hourly_limit_trims_recipients() {
 
     // 11:05:30 local is inside 11:00-11:10: every redirect notification is held
     // back; the signs and the overflow room still go.
-    let d = decision(&run, "14883.0");
+    let d = decision(&run, "16201.0");
     assert_eq!(d["policy"], "room-full-redirect");
     assert_eq!(d["status"], "executed");
     let notes = actions(d, "notify");
@@ -1388,7 +1388,7 @@ fn quiet_hours_hold_back_notifications_and_the_hourly_limit_trims_recipients() {
         texts(d, "constraints"),
         ["quiet hours 11:00-11:10: held back 11 action(s)"]
     );
-    let ex = executes(&run, "14883.0");
+    let ex = executes(&run, "16201.0");
     let kinds: BTreeSet<&str> = ex[0]["actions"]
         .as_array()
         .expect("actions")
@@ -1471,16 +1471,16 @@ fn explain(args: &[&std::ffi::OsStr]) -> (bool, String, String) {
 
 #[test]
 fn explain_over_a_replay_and_over_a_data_directory() {
-    let d = decision(stock(), "14883.0");
+    let d = decision(stock(), "16201.0");
     let signals = example().join("signals.jsonl");
     let (ok, text, err) = explain(&[
-        "14883.0".as_ref(),
+        "16201.0".as_ref(),
         example().as_os_str(),
         signals.as_os_str(),
     ]);
     assert!(ok, "{err}");
     assert!(
-        text.starts_with("Decision 14883.0 at 11:05:30 (local time)\n"),
+        text.starts_with("Decision 16201.0 at 11:05:30 (local time)\n"),
         "{text}"
     );
     for needle in [
@@ -1488,7 +1488,7 @@ fn explain_over_a_replay_and_over_a_data_directory() {
             "policy      room-full-redirect (version {}), priority 50, mode auto -> executed",
             st(d, "policy_version")
         ),
-        "position    journal entry 14883 (the state it was based on)".to_string(),
+        "position    journal entry 16201 (the state it was based on)".to_string(),
         "held since  11:04:30".to_string(),
         "values that made it true:".to_string(),
         "space.fill = 0.97".to_string(),
@@ -1524,34 +1524,34 @@ fn explain_over_a_replay_and_over_a_data_directory() {
         stock().raw,
         "journaling does not change the outputs"
     );
-    let pending = decision(stock(), "32345.0");
+    let pending = decision(stock(), "34205.0");
     assert_eq!(pending["policy"], "incident-response");
     let (ok, text, err) = explain(&[
-        "32345.0".as_ref(),
+        "34205.0".as_ref(),
         "--data".as_ref(),
         data.as_os_str(),
         example().as_os_str(),
     ]);
     assert!(ok, "{err}");
     for needle in [
-        "Decision 32345.0 at 15:10:00 (local time)".to_string(),
+        "Decision 34205.0 at 15:10:00 (local time)".to_string(),
         format!(
             "policy      incident-response (version {}), priority 100, mode approve -> pending",
             st(pending, "policy_version")
         ),
-        "position    journal entry 32345".to_string(),
+        "position    journal entry 34205".to_string(),
         "trigger     incident.reported id \"ops-radio-11216\" about hall-b".to_string(),
         "signal.severity = \"high\"".to_string(),
         "alternatives considered (cost, chosen):".to_string(),
         "st-sofia as security #0 to hall-b".to_string(),
-        "Afterwards:\n  15:12:00 32345.0 escalated by baton: approval timed out; escalated"
+        "Afterwards:\n  15:12:00 34205.0 escalated by baton: approval timed out; escalated"
             .to_string(),
     ] {
         assert!(text.contains(&needle), "missing {needle:?} in\n{text}");
     }
     // `replay --data` snapshots the start too: the journal explains on its
     // own, without the event files, and says the same.
-    let (ok, alone, err) = explain(&["32345.0".as_ref(), "--data".as_ref(), data.as_os_str()]);
+    let (ok, alone, err) = explain(&["34205.0".as_ref(), "--data".as_ref(), data.as_os_str()]);
     assert!(ok, "{err}");
     assert_eq!(alone, text);
     // A position with no decision is an error that names the entry there.

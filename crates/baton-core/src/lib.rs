@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod output;
 pub mod planner;
 pub mod references;
+pub mod sequence;
 pub mod state;
 
 pub use config::{Compiled, ConfigError, compile_policy};

@@ -37,9 +37,47 @@ impl FromStr for DecisionId {
 }
 
 impl DecisionId {
-    /// The idempotency key of one action of this decision, the same on every retry.
-    pub fn action_key(&self, action: u32) -> String {
-        format!("{}.{}.{}", self.seq, self.index, action)
+    /// The idempotency key of one of its actions.
+    pub fn action(self, action: u32) -> ActionKey {
+        ActionKey {
+            decision: self,
+            action,
+        }
+    }
+}
+
+/// One action of one decision: `SEQ.INDEX.ACTION`, the idempotency key a
+/// delivery keeps across retries and restarts, and the key of its row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActionKey {
+    pub decision: DecisionId,
+    pub action: u32,
+}
+
+impl fmt::Display for ActionKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.decision, self.action)
+    }
+}
+
+impl FromStr for ActionKey {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (d, a) = s
+            .rsplit_once('.')
+            .ok_or_else(|| format!("action key {s:?} must look like SEQ.INDEX.ACTION"))?;
+        Ok(ActionKey {
+            decision: d.parse()?,
+            action: a
+                .parse()
+                .map_err(|_| format!("action key {s:?}: bad action index"))?,
+        })
+    }
+}
+
+impl Serialize for ActionKey {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 
@@ -53,5 +91,23 @@ impl<'de> Deserialize<'de> for DecisionId {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod action_key_tests {
+    use super::*;
+
+    #[test]
+    fn an_action_key_reads_back() {
+        let k = DecisionId {
+            seq: 4103,
+            index: 0,
+        }
+        .action(2);
+        assert_eq!(k.to_string(), "4103.0.2");
+        assert_eq!("4103.0.2".parse::<ActionKey>(), Ok(k));
+        assert!("4103.0".parse::<ActionKey>().is_err());
+        assert!("a.b.c".parse::<ActionKey>().is_err());
     }
 }

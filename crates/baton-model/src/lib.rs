@@ -16,7 +16,7 @@ pub use duration::{DurationError, parse_duration};
 pub use entry::{
     ActionEdit, ActionResult, Command, CommandKind, Entry, ManualAction, Outcome, Stamped,
 };
-pub use ids::DecisionId;
+pub use ids::{ActionKey, DecisionId};
 pub use signal::{Signal, SignalData, SignalError, SignalType};
 pub use spec::*;
 pub use value::ParamValue;

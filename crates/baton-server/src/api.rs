@@ -1395,11 +1395,17 @@ async fn venue(State(s): State<AppState>, headers: HeaderMap) -> Response {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct AdvanceBody {
-    seconds: i64,
+    #[serde(default)]
+    seconds: Option<i64>,
+    /// For replaying recorded times to the millisecond; instead of `seconds`.
+    #[serde(default)]
+    milliseconds: Option<i64>,
 }
 
-/// Longest single advance: a day, journaled as one `Tick` per minute.
+/// Longest single advance: a day, journaled as one `Tick` on every
+/// multiple of the event's tick in between.
 const MAX_ADVANCE_S: i64 = 86_400;
 
 /// Moves a manual clock forward (admin only): timers due in between fire.
@@ -1416,20 +1422,20 @@ async fn advance_clock(State(s): State<AppState>, headers: HeaderMap, body: Byte
         Ok(b) => b,
         Err(e) => return Problem::bad_field("seconds", e.to_string()).into_response(),
     };
-    if !(1..=MAX_ADVANCE_S).contains(&b.seconds) {
-        return Problem::bad_field(
-            "seconds",
-            format!("advance by 1 to {MAX_ADVANCE_S} seconds at a time"),
-        )
-        .into_response();
-    }
-    match s
-        .ask(|reply| Request::Advance {
-            ms: b.seconds * 1000,
-            reply,
-        })
-        .await
-    {
+    let ms = match (b.seconds, b.milliseconds) {
+        (Some(sec), None) if (1..=MAX_ADVANCE_S).contains(&sec) => sec * 1000,
+        (None, Some(ms)) if (1..=MAX_ADVANCE_S * 1000).contains(&ms) => ms,
+        _ => {
+            return Problem::bad_field(
+                "seconds",
+                format!(
+                    "advance by 1 to {MAX_ADVANCE_S} seconds (or `milliseconds`, one of the two) at a time"
+                ),
+            )
+            .into_response();
+        }
+    };
+    match s.ask(|reply| Request::Advance { ms, reply }).await {
         Ok(Ok(a)) => ok(json!({"now": a.now, "position": a.position})),
         Ok(Err(e)) => Problem::conflict(e).into_response(),
         Err(p) => p.into_response(),

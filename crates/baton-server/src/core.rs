@@ -254,7 +254,7 @@ impl Core {
             }
             if let Entry::ActionResult(r) = &e.entry {
                 outcomes.push((
-                    format!("{}.{}", r.decision, r.action),
+                    r.decision.action(r.action).to_string(),
                     DeliveryState::from(r.outcome),
                 ));
             }
@@ -336,11 +336,16 @@ impl Core {
                 cut: None,
             },
         };
-        worker.last_time = worker.engine.state().now;
+        // A new journal starts at the clock, with no ticks before its first
+        // entry (as `baton replay` starts at its first signal).
+        worker.last_time = if worker.engine.position() == 0 {
+            worker.clock.now_ms()
+        } else {
+            worker.engine.state().now
+        };
         worker.stale_seen = worker.stale_flags();
         // Bring journal time up to the clock before anyone can ask.
-        let tick = worker.engine.config().spec.event.tick.max(1);
-        worker.tick_if_due(tick);
+        worker.tick_if_due();
         let thread = std::thread::Builder::new()
             .name("baton-core".into())
             .spawn(move || worker.run(rx))
@@ -427,7 +432,7 @@ impl Worker {
             let first = match rx.recv_timeout(wait) {
                 Ok(r) => r,
                 Err(RecvTimeoutError::Timeout) => {
-                    self.tick_if_due(tick);
+                    self.tick_if_due();
                     self.prune_step();
                     continue;
                 }
@@ -441,7 +446,7 @@ impl Worker {
                 }
             }
             self.process(batch);
-            self.tick_if_due(tick);
+            self.tick_if_due();
             self.prune_step();
         }
         let _ = self.journal.save_engine_snapshot(&self.engine);
@@ -493,26 +498,44 @@ impl Worker {
         }
     }
 
+    /// Stamps an entry at the batch's journal time (pinned by
+    /// [`Worker::ticks_to`], so no boundary is skipped inside a batch).
     fn stamp(&mut self, entry: Entry) -> Stamped {
-        let now = self.clock.now_ms().max(self.last_time);
-        self.last_time = now;
         Stamped {
             seq: 0,
-            time: now,
+            time: self.last_time,
             entry,
         }
     }
 
-    fn tick_if_due(&mut self, tick: i64) {
-        let now = self.clock.now_ms();
-        if now - self.engine.state().now >= tick {
-            let e = self.stamp(Entry::Tick);
-            let _ = self.commit(vec![e], &mut Vec::new());
+    /// Moves journal time to the clock (never back) and pushes the ticks
+    /// due on the way, by the rule `baton replay` and the twin use
+    /// (`baton_core::sequence`): one on every multiple of the event's tick.
+    fn ticks_to(&mut self, entries: &mut Vec<Stamped>) {
+        let now = self.clock.now_ms().max(self.last_time);
+        let tick = self.engine.config().spec.event.tick;
+        for b in baton_core::sequence::due_ticks(self.last_time, now, tick) {
+            entries.push(Stamped {
+                seq: 0,
+                time: b,
+                entry: Entry::Tick,
+            });
+        }
+        self.last_time = now;
+    }
+
+    fn tick_if_due(&mut self) {
+        let mut ticks = Vec::new();
+        self.ticks_to(&mut ticks);
+        if !ticks.is_empty() {
+            let _ = self.commit(ticks, &mut Vec::new());
         }
     }
 
     fn process(&mut self, batch: Vec<Request>) {
         let mut entries: Vec<Stamped> = Vec::new();
+        // The ticks due first, then every entry of the batch at one time.
+        self.ticks_to(&mut entries);
         let mut pending = Vec::with_capacity(batch.len());
         // Keys, not cloned strings: this runs for every signal.
         let mut seen_in_batch: HashSet<u128> = HashSet::new();
@@ -644,22 +667,19 @@ impl Worker {
         }
     }
 
-    /// Advances a manual clock in steps of at most a journal minute, one
-    /// `Tick` per step; refused on a wall clock.
+    /// Advances a manual clock, journaling the ticks due on the way (one on
+    /// every multiple of the event's tick, as a live clock would), in
+    /// commits of at most 10,000; refused on a wall clock.
     fn advance(&mut self, ms: i64) -> Result<Advanced, String> {
         if self.clock.mode() != crate::clock::ClockMode::Manual {
             return Err("the clock is not manual (serve --clock manual)".into());
         }
-        let target = self.clock.now_ms().saturating_add(ms.max(0));
-        loop {
-            let now = self.clock.now_ms();
-            if now >= target {
-                break;
-            }
-            let next = target.min((now.div_euclid(60_000) + 1) * 60_000);
-            self.clock.advance(next - now);
-            let e = self.stamp(Entry::Tick);
-            self.commit(vec![e], &mut Vec::new())?;
+        self.clock.advance(ms.max(0));
+        let mut ticks = Vec::new();
+        self.ticks_to(&mut ticks);
+        while !ticks.is_empty() {
+            let rest = ticks.split_off(ticks.len().min(10_000));
+            self.commit(std::mem::replace(&mut ticks, rest), &mut Vec::new())?;
         }
         Ok(Advanced {
             position: self.engine.position(),

@@ -212,8 +212,9 @@ fn request_body(method: &str, path: &str) -> Option<Value> {
             true,
         ),
         ("post", "/v1/clock/advance") => json_body(
-            json!({"type": "object", "required": ["seconds"],
-                   "properties": {"seconds": {"type": "integer", "minimum": 1, "maximum": 86_400}}}),
+            json!({"type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": false,
+                   "properties": {"seconds": {"type": "integer", "minimum": 1, "maximum": 86_400},
+                                  "milliseconds": {"type": "integer", "minimum": 1, "maximum": 86_400_000}}}),
             true,
         ),
         ("post", "/v1/simulations") => json_body(

@@ -127,7 +127,8 @@ struct Sim<'w> {
     seed: u64,
     seq: u64,
     now: Millis,
-    next_tick: Millis,
+    /// Journal time the ticks have been made up to.
+    ticked: Millis,
     tick: Millis,
     inbox: VecDeque<Entry>,
     draining: bool,
@@ -293,7 +294,8 @@ impl<'w> Sim<'w> {
             seed: opts.seed,
             seq: 0,
             now: start,
-            next_tick: start,
+            // A boundary at the start itself gets its tick.
+            ticked: start - 1,
             tick,
             inbox: VecDeque::new(),
             draining: false,
@@ -461,10 +463,14 @@ impl<'w> Sim<'w> {
         // An event a tick scheduled between the last tick and `t` is taken
         // at the current time: the clock never runs backwards.
         let t = t.max(self.now);
-        while self.eng.is_some() && self.next_tick <= t {
-            self.now = self.next_tick;
-            self.next_tick += self.tick;
-            self.submit(Entry::Tick);
+        if self.eng.is_some() && self.ticked < t {
+            // The one tick rule (`baton_core::sequence`): a tick on every
+            // multiple of the event's tick, as replay and the server make them.
+            for b in baton_core::sequence::due_ticks(self.ticked, t, self.tick) {
+                self.now = b;
+                self.submit(Entry::Tick);
+            }
+            self.ticked = t;
         }
         self.now = t;
     }

@@ -20,7 +20,7 @@ use state::{BreakerState, DeliveryState};
 use crate::clock::Clock;
 use crate::core::{CoreHandle, Request};
 use baton_core::Output;
-use baton_model::{ActionResult, DecisionId, Outcome};
+use baton_model::{ActionKey, ActionResult, Outcome};
 use config::{ConnectorsFile, DeliveryPolicy};
 use connectors::{Attempt, Connector};
 use serde_json::{Value, json};
@@ -65,7 +65,7 @@ impl Routing {
         actions
             .iter()
             .map(|a| {
-                let key = format!("{decision}.{}", a.index);
+                let key = decision.action(a.index).to_string();
                 let payload = json!({
                     "key": key,
                     "decision": decision.to_string(),
@@ -364,14 +364,12 @@ impl Exec {
         // Only final states are finished; a pending one would be a bug here.
         let outcome = state.outcome().unwrap_or(Outcome::Expired);
         metrics::counter!("baton_action_outcomes_total", "connector" => d.connector.clone(), "outcome" => state.as_str()).increment(1);
-        let result = d.key.rsplit_once('.').and_then(|(decision, action)| {
-            Some(ActionResult {
-                decision: serde_json::from_value::<DecisionId>(json!(decision)).ok()?,
-                action: action.parse::<u32>().ok()?,
-                connector: d.connector.clone(),
-                outcome,
-                error: error.clone(),
-            })
+        let result = d.key.parse::<ActionKey>().ok().map(|k| ActionResult {
+            decision: k.decision,
+            action: k.action,
+            connector: d.connector.clone(),
+            outcome,
+            error: error.clone(),
         });
         let (me, core, d) = (self.clone(), core.clone(), d.clone());
         tokio::spawn(async move {
