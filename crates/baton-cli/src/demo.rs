@@ -53,7 +53,7 @@ fn output_from_stream(json: &str) -> Option<(i64, Output)> {
                 Output::Task {
                     task: v.get("task")?.as_str()?.to_string(),
                     staff: v.get("staff").and_then(|s| s.as_str()).map(str::to_string),
-                    state: v.get("state")?.as_str()?.to_string(),
+                    state: serde_json::from_value(v.get("state")?.clone()).ok()?,
                     at,
                     space: v
                         .get("space")
@@ -115,12 +115,8 @@ pub fn run(args: DemoArgs) -> Result<()> {
     let dir = crate::example_dir()?;
     let l = crate::load(&dir)?;
     // The twin borrows the world and its assumptions for the whole process.
-    let world: &'static World = Box::leak(Box::new(
-        World::new(&l.spec, 1).map_err(|e| anyhow::anyhow!("{e}"))?,
-    ));
-    let twin: &'static Twin = Box::leak(Box::new(
-        baton_sim::load_twin(&dir, world).map_err(|e| anyhow::anyhow!("{e}"))?,
-    ));
+    let world: &'static World = Box::leak(Box::new(World::new(&l.spec, 1)?));
+    let twin: &'static Twin = Box::leak(Box::new(baton_sim::load_twin(&dir, world)?));
     let mut live = Live::new(world, twin, args.seed);
     let start = live.start();
     let data = match args.data {

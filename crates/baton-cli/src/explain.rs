@@ -371,8 +371,7 @@ fn from_journal(
                     pos.seq
                 );
             }
-            let mut e = Engine::new(l.spec.clone(), l.policies.clone())
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut e = Engine::new(l.spec.clone(), l.policies.clone())?;
             e.set_dedup_secret(j.dedup_secret()?);
             e
         }

@@ -106,7 +106,7 @@ fn export(data: &Path, from: &str, to: &str, out: &Path, event: Option<&Path>) -
     let start = match event {
         Some(e) => {
             let l = crate::load(e)?;
-            Some(Engine::new(l.spec, l.policies).map_err(|e| anyhow::anyhow!("{e}"))?)
+            Some(Engine::new(l.spec, l.policies)?)
         }
         None => None,
     };

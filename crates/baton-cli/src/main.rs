@@ -381,8 +381,7 @@ fn run_replay(
         // journal then explains any of its positions on its own, without
         // the event files (`baton explain POS --data DIR`).
         if j.last_seq()? == 0 {
-            let start = Engine::new(l.spec.clone(), l.policies.clone())
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let start = Engine::new(l.spec.clone(), l.policies.clone())?;
             j.save_engine_snapshot(&start)?;
         }
     }
@@ -435,8 +434,7 @@ fn replay_file(
     progress: bool,
     mut sink: impl FnMut(&baton_model::Stamped, &[baton_core::Output]) -> Result<()>,
 ) -> Result<(Engine, replay::Tally)> {
-    let mut engine =
-        Engine::new(l.spec.clone(), l.policies.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut engine = Engine::new(l.spec.clone(), l.policies.clone())?;
     let file =
         std::fs::File::open(signals).with_context(|| format!("opening {}", signals.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -668,7 +666,7 @@ fn import_attendees(file: &Path, out: &Path, force: bool) -> Result<()> {
     })?;
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let world = baton_sim::World::new(&l.spec, 1).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let world = baton_sim::World::new(&l.spec, 1)?;
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -85,7 +85,7 @@ pub fn peak_rss() -> Option<u64> {
 
 pub fn run(args: SimArgs) -> Result<()> {
     let loaded = crate::load(&args.event)?;
-    let world = World::new(&loaded.spec, args.day).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let world = World::new(&loaded.spec, args.day)?;
     let mut twin = baton_sim::load_twin(&args.event, &world)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.event.display()))?;
     for w in &twin.warnings {

@@ -4,7 +4,6 @@ use crate::los::{Table, table_for};
 use baton_model::{Policy, PolicySet, ScopeKind, SignalType, Spec};
 use baton_policy::{CheckError, Expr};
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 
 /// Id lookups run on every signal: one-shot xxh3 instead of SipHash. The
 /// keys are the spec's own ids, a fixed set, so flooding is not a concern.
@@ -40,21 +39,12 @@ pub struct CompiledPolicy {
     pub on_minute: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("policy {policy:?}, field `{field}`: {error}")]
 pub struct ConfigError {
     pub policy: String,
     pub field: String,
     pub error: CheckError,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "policy {:?}, field `{}`: {}",
-            self.policy, self.field, self.error
-        )
-    }
 }
 
 /// Everything the core needs that does not change with signals.

@@ -10,6 +10,7 @@ use crate::metrics::SpaceState;
 use crate::output::{Action, Decision, Explanation, Output, Scope, Status, Trigger};
 use crate::planner::tasks::Owner;
 use crate::state::{Instance, Override, Pending, SessionState, StaffState, State, Timer};
+use crate::suppression::Suppression;
 use baton_model::{
     ActionKind, ActionResult, Command, CommandKind, DecisionId, Entry, Millis, Mode, OnTimeout,
     ParamValue, PolicySet, ScopeKind, Signal, SignalData, Spec, Stamped, Target,
@@ -683,11 +684,9 @@ impl Engine {
         let actions = plan.actions;
         let mut notes = plan.notes;
         let lost = !actions.is_empty()
-            && actions.iter().all(|a| {
-                a.suppressed
-                    .as_deref()
-                    .is_some_and(|r| !r.starts_with("operator override") && r != "emergency hold")
-            });
+            && actions
+                .iter()
+                .all(|a| a.suppressed.as_ref().is_some_and(|r| !r.is_operator_hold()));
         let status = match mode {
             _ if lost => Status::Lost,
             Mode::Auto if self.st.paused => Status::Paused,
@@ -726,11 +725,10 @@ impl Engine {
         };
         out.push(Output::Decision(Box::new(decision)));
         // An overridden sign still records what automation wants, so release restores it.
-        for a in actions.iter().filter(|a| {
-            a.suppressed
-                .as_deref()
-                .is_some_and(|r| r.starts_with("operator override"))
-        }) {
+        for a in actions
+            .iter()
+            .filter(|a| matches!(a.suppressed, Some(Suppression::Override { .. })))
+        {
             if matches!(status, Status::Executed | Status::Paused) {
                 self.note_desired(a);
             }
@@ -1056,7 +1054,9 @@ impl Engine {
                     for e in edits {
                         if let Some(a) = p.actions.iter_mut().find(|a| a.index == e.index) {
                             if e.drop {
-                                a.suppressed = Some(format!("left out by {}", c.actor));
+                                a.suppressed = Some(Suppression::LeftOut {
+                                    by: c.actor.clone(),
+                                });
                             }
                             for (k, v) in &e.params {
                                 a.params.insert(k.clone(), v.clone());

@@ -14,6 +14,7 @@ pub mod planner;
 pub mod references;
 pub mod sequence;
 pub mod state;
+pub mod suppression;
 
 pub use config::{Compiled, ConfigError, compile_policy};
 pub use engine::{Engine, Snapshot};

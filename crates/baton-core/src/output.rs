@@ -43,7 +43,7 @@ pub enum Output {
     Task {
         task: String,
         staff: Option<String>,
-        state: String,
+        state: TaskEvent,
         at: Millis,
         space: String,
         reason: String,
@@ -113,7 +113,7 @@ pub struct Action {
     pub valid_until: Millis,
     /// Why the action will not be carried out, if it will not. Always present:
     /// actions are also stored in snapshots, whose encoding cannot skip fields.
-    pub suppressed: Option<String>,
+    pub suppressed: Option<crate::suppression::Suppression>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -168,4 +168,57 @@ pub struct Trigger {
     pub signal_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+}
+
+/// What happened to a staff task, as [`Output::Task`] reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskEvent {
+    Assigned,
+    Acknowledged,
+    Declined,
+    Arrived,
+    Done,
+    /// Not acknowledged in time: it goes to someone else.
+    TimedOut,
+    /// Given to the person named (after a decline, a time-out or by hand).
+    Reassigned,
+    /// Taken from its holder for a higher-priority task.
+    Preempted,
+    /// Nobody eligible is free; retried every minute.
+    Waiting,
+    /// No longer worth doing.
+    Expired,
+    /// Everyone asked let it pass: the desk assigns it by hand.
+    Unanswered,
+    /// Nobody could be planned for it at approval.
+    Unfilled,
+    /// An operator moved it away from its holder.
+    Withdrawn,
+}
+
+impl TaskEvent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskEvent::Assigned => "assigned",
+            TaskEvent::Acknowledged => "acknowledged",
+            TaskEvent::Declined => "declined",
+            TaskEvent::Arrived => "arrived",
+            TaskEvent::Done => "done",
+            TaskEvent::TimedOut => "timed_out",
+            TaskEvent::Reassigned => "reassigned",
+            TaskEvent::Preempted => "preempted",
+            TaskEvent::Waiting => "waiting",
+            TaskEvent::Expired => "expired",
+            TaskEvent::Unanswered => "unanswered",
+            TaskEvent::Unfilled => "unfilled",
+            TaskEvent::Withdrawn => "withdrawn",
+        }
+    }
+}
+
+impl std::fmt::Display for TaskEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }

@@ -202,7 +202,11 @@ fn override_suppresses_automation_until_release() {
     assert_eq!(ds[0].actions.len(), 1);
     assert_eq!(ds[0].actions[0].resource, HALL_SIGN);
     assert_eq!(
-        ds[0].actions[0].suppressed.as_deref(),
+        ds[0].actions[0]
+            .suppressed
+            .as_ref()
+            .map(|s| s.to_string())
+            .as_deref(),
         Some("operator override on sign:hall-door")
     );
     assert!(executed_on(&out, HALL_SIGN).is_empty(), "{out:?}");
@@ -638,8 +642,8 @@ fn emergency_suppresses_new_sign_actions() {
     let ds = decisions(&out);
     assert_eq!(ds.len(), 1, "{out:?}");
     assert_eq!(
-        ds[0].actions[0].suppressed.as_deref(),
-        Some("emergency hold")
+        ds[0].actions[0].suppressed,
+        Some(baton_core::suppression::Suppression::EmergencyHold)
     );
     assert!(executed(&out).is_empty(), "{out:?}");
     assert_eq!(

@@ -9,23 +9,19 @@ use crate::limits::MAX_DEPTH;
 use crate::schema::{Field, ROOTS, Ty};
 use cel::Program;
 use cel::common::ast::{CallExpr, Expr, IdedExpr, LiteralValue, operators as op};
-use std::fmt;
 
 /// A problem found in an expression, with its place inside the expression text.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}{}", at_suffix(*.at))]
 pub struct CheckError {
     /// 1-based line and column inside the expression, when known.
     pub at: Option<(u32, u32)>,
     pub message: String,
 }
 
-impl fmt::Display for CheckError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.at {
-            Some((l, c)) => write!(f, "{} (at {l}:{c} of the expression)", self.message),
-            None => f.write_str(&self.message),
-        }
-    }
+fn at_suffix(at: Option<(u32, u32)>) -> String {
+    at.map(|(l, c)| format!(" (at {l}:{c} of the expression)"))
+        .unwrap_or_default()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

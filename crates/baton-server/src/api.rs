@@ -6,6 +6,7 @@ use crate::core::{Applied, CoreHandle, IngestError, Ingested, Request, SendError
 use crate::history;
 mod tasks;
 use crate::problem::Problem;
+use crate::topic::Topic;
 use crate::view::{self, View};
 use axum::Router;
 use axum::body::Bytes;
@@ -1564,12 +1565,21 @@ async fn stream(
     Query(q): Query<StreamQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, Problem> {
     s.reader(&headers)?;
-    let topics: Option<Vec<String>> = q.topics.map(|t| {
-        t.split(',')
-            .map(|x| x.trim().to_string())
-            .filter(|x| !x.is_empty())
-            .collect()
-    });
+    // An unknown topic is refused by name (it used to match nothing, so a
+    // typo gave a silent stream).
+    let topics: Option<Vec<Topic>> = match q.topics {
+        None => None,
+        Some(t) => Some(
+            t.split(',')
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
+                .map(|x| {
+                    x.parse::<Topic>()
+                        .map_err(|e| Problem::bad_field("topics", e))
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+    };
     // `SEQ.SUB` as sent; a bare `SEQ` means everything at SEQ was seen.
     let last: Option<(u64, u32)> = headers
         .get("last-event-id")
@@ -1587,13 +1597,17 @@ async fn stream(
                 if after.0 < v.dropped_through || after.0 < v.history_from {
                     return json!({"resync": true});
                 }
-                let mut latest: BTreeMap<String, (u64, u32, &'static str, String)> = BTreeMap::new();
+                let mut latest: BTreeMap<String, (u64, u32, &'static str, String)> =
+                    BTreeMap::new();
                 let mut order = Vec::new();
                 let mut newest = after;
                 for e in v.recent.iter().filter(|e| (e.seq, e.sub) > after) {
                     newest = newest.max((e.seq, e.sub));
                     if latest
-                        .insert(e.key.clone(), (e.seq, e.sub, e.topic, e.data.to_string()))
+                        .insert(
+                            e.key.clone(),
+                            (e.seq, e.sub, e.topic.as_str(), e.data.to_string()),
+                        )
                         .is_none()
                     {
                         order.push(e.key.clone());
@@ -1614,7 +1628,11 @@ async fn stream(
             a.get(1).and_then(Value::as_u64).unwrap_or(0) as u32,
         )
     });
-    let wanted = move |topic: &str| topics.as_ref().is_none_or(|t| t.iter().any(|x| x == topic));
+    let wanted = move |topic: &str| {
+        topics
+            .as_ref()
+            .is_none_or(|t| t.iter().any(|x| x.as_str() == topic))
+    };
     let wanted2 = wanted.clone();
     let mut first: Vec<SseEvent> = Vec::new();
     if backlog["resync"] == json!(true) {
@@ -1643,9 +1661,9 @@ async fn stream(
     let live = live.filter_map(move |item| {
         let out = match item {
             Ok(e) if newest.is_some_and(|n| (e.seq, e.sub) <= n) => None,
-            Ok(e) if wanted(e.topic) => Some(Ok(SseEvent::default()
+            Ok(e) if wanted(e.topic.as_str()) => Some(Ok(SseEvent::default()
                 .id(format!("{}.{}", e.seq, e.sub))
-                .event(e.topic)
+                .event(e.topic.as_str())
                 .data(&*e.data))),
             Ok(_) => None,
             Err(_) => Some(Ok(SseEvent::default()
@@ -1720,7 +1738,7 @@ async fn start_simulation(State(s): State<AppState>, headers: HeaderMap, body: B
     let sims = s.sims.clone();
     let started = match tokio::task::spawn_blocking(move || sims.start(req)).await {
         Ok(r) => r,
-        Err(e) => Err(Some(format!("the simulation could not start: {e}"))),
+        Err(e) => Err(crate::sims::StartError::Internal(e.to_string())),
     };
     match started {
         Ok(job) => (
@@ -1728,10 +1746,8 @@ async fn start_simulation(State(s): State<AppState>, headers: HeaderMap, body: B
             axum::Json(json!({"id": job.id, "total": job.total})),
         )
             .into_response(),
-        Err(None) => {
-            Problem::conflict("a simulation is already running; one runs at a time").into_response()
-        }
-        Err(Some(e)) => Problem::unavailable(e).into_response(),
+        Err(e @ crate::sims::StartError::Busy) => Problem::conflict(e.to_string()).into_response(),
+        Err(e) => Problem::unavailable(e.to_string()).into_response(),
     }
 }
 

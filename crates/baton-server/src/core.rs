@@ -10,6 +10,7 @@ use crate::clock::Clock;
 use crate::exec::Routing;
 use crate::exec::state::DeliveryState;
 use crate::exec::store::{Delivery, Store};
+use crate::topic::Topic;
 use crate::view::{Event, View};
 use anyhow::{Context, Result};
 use baton_core::{Engine, Output};
@@ -238,8 +239,7 @@ impl Core {
                         cfg.data.display()
                     );
                 }
-                Engine::new(loaded.spec.clone(), loaded.policies.clone())
-                    .map_err(|e| anyhow::anyhow!("{e}"))?
+                Engine::new(loaded.spec.clone(), loaded.policies.clone())?
             }
         };
         engine.set_dedup_secret(secret);
@@ -784,7 +784,7 @@ impl Worker {
             let ev = self.view.remember(Event {
                 seq: last,
                 sub: 0,
-                topic: "control",
+                topic: Topic::Control,
                 key: "control".into(),
                 data: Arc::from(v.to_string()),
             });
@@ -805,7 +805,7 @@ impl Worker {
             let ev = self.view.remember(Event {
                 seq: last,
                 sub: 0,
-                topic: "spaces",
+                topic: Topic::Spaces,
                 key: format!("space:{sp}"),
                 data: Arc::from(v.to_string()),
             });
@@ -821,7 +821,7 @@ impl Worker {
                 let ev = self.view.remember(Event {
                     seq: last,
                     sub: 0,
-                    topic: "situations",
+                    topic: Topic::Situations,
                     key: "situations".into(),
                     data: Arc::from(list),
                 });

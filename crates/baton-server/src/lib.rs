@@ -23,6 +23,7 @@ pub mod openapi;
 pub mod problem;
 pub mod sims;
 pub mod situations;
+pub mod topic;
 pub mod view;
 
 use anyhow::{Context, Result};

@@ -115,19 +115,31 @@ pub fn day_of(spec: &Spec, now: i64) -> u32 {
     }
 }
 
+/// Why a what-if did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("a simulation is already running; one runs at a time")]
+    Busy,
+    #[error(transparent)]
+    World(#[from] baton_sim::WorldError),
+    #[error(transparent)]
+    Twin(#[from] baton_sim::twin::TwinError),
+    #[error("the simulation could not start: {0}")]
+    Internal(String),
+}
+
 impl Simulations {
-    /// Starts a run, or says why not (`Err(None)`: one is already running).
-    pub fn start(self: &Arc<Self>, req: Request) -> Result<Arc<Job>, Option<String>> {
-        let world = World::new(&req.config.spec, day_of(&req.config.spec, req.now))
-            .map_err(|e| Some(e.to_string()))?;
-        let twin = baton_sim::load_twin(&req.event_dir, &world).map_err(|e| Some(e.to_string()))?;
+    /// Starts a run, or says why not.
+    pub fn start(self: &Arc<Self>, req: Request) -> Result<Arc<Job>, StartError> {
+        let world = World::new(&req.config.spec, day_of(&req.config.spec, req.now))?;
+        let twin = baton_sim::load_twin(&req.event_dir, &world)?;
         let job = {
             let mut inner = self
                 .inner
                 .lock()
-                .map_err(|_| Some("poisoned".to_string()))?;
+                .map_err(|_| StartError::Internal("poisoned".into()))?;
             if inner.running {
-                return Err(None);
+                return Err(StartError::Busy);
             }
             inner.running = true;
             inner.next += 1;
@@ -174,7 +186,9 @@ impl Simulations {
             if let Ok(mut inner) = self.inner.lock() {
                 inner.running = false;
             }
-            return Err(Some(format!("cannot start the simulation thread: {e}")));
+            return Err(StartError::Internal(format!(
+                "cannot start the simulation thread: {e}"
+            )));
         }
         Ok(job)
     }

@@ -3,6 +3,7 @@
 //! the core's outputs on the core thread, so it is always consistent with
 //! the position it reports.
 
+use crate::topic::Topic;
 use baton_core::context::Ctx;
 use baton_core::{Decision, Engine, Output, Status};
 use baton_model::DecisionId;
@@ -44,7 +45,7 @@ pub struct Event {
     /// Index among the events of one journal position: `seq.sub` is the
     /// stream id, unique, so a client can resume in the middle of an entry.
     pub sub: u32,
-    pub topic: &'static str,
+    pub topic: Topic,
     /// Coalescing key: a newer event with the same key replaces an older one
     /// for a lagging client.
     pub key: String,
@@ -176,7 +177,7 @@ impl View {
                             self.decision_bytes -= r.bytes;
                         }
                     }
-                    ("decisions", d.id.to_string())
+                    (Topic::Decisions, d.id.to_string())
                 }
                 Output::DecisionUpdate {
                     decision, status, ..
@@ -188,21 +189,21 @@ impl View {
                         r.bytes += text.len();
                         self.decision_bytes += text.len();
                     }
-                    ("decisions", decision.to_string())
+                    (Topic::Decisions, decision.to_string())
                 }
                 Output::Execute { decision, .. } => {
                     if let Some(r) = self.decisions.get_mut(decision) {
                         r.history.push(json!({"kind": "execute", "at": at}));
                     }
-                    ("actions", format!("execute:{decision}"))
+                    (Topic::Actions, format!("execute:{decision}"))
                 }
                 Output::ActionOutcome {
                     decision, action, ..
-                } => ("actions", format!("outcome:{decision}/{action}")),
-                Output::Task { task, .. } => ("tasks", task.clone()),
-                Output::CommandRefused { .. } => ("commands", format!("refused:{seq}")),
-                Output::OverrideEnded { resource, .. } => ("overrides", resource.clone()),
-                Output::SignalRejected { .. } => ("signals", format!("rejected:{seq}")),
+                } => (Topic::Actions, format!("outcome:{decision}/{action}")),
+                Output::Task { task, .. } => (Topic::Tasks, task.clone()),
+                Output::CommandRefused { .. } => (Topic::Commands, format!("refused:{seq}")),
+                Output::OverrideEnded { resource, .. } => (Topic::Overrides, resource.clone()),
+                Output::SignalRejected { .. } => (Topic::Signals, format!("rejected:{seq}")),
             };
             let entry = AuditEntry::new(seq, at, text.clone(), &data);
             self.audit_bytes += entry.bytes();

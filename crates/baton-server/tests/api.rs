@@ -1322,6 +1322,15 @@ async fn a_policy_mode_can_be_changed() {
 async fn the_stream_sends_decisions_and_replays_after_last_event_id() {
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start(&dir).await;
+    // A misspelt topic is refused by name, not answered with silence.
+    let p = s
+        .get(&s.tok.viewer, "/v1/stream?topics=decision")
+        .await
+        .problem(400, "an unknown topic");
+    assert!(
+        p["detail"].as_str().unwrap().contains("\"decision\""),
+        "{p}"
+    );
     let open = |last: Option<u64>| {
         let mut rq = s
             .http

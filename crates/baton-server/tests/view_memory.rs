@@ -40,7 +40,7 @@ fn the_bytes_counted_against_the_caps_are_the_bytes_held() {
         let out = [Output::Task {
             task: format!("t{seq}"),
             staff: Some("ana".into()),
-            state: "assigned".into(),
+            state: baton_core::output::TaskEvent::Assigned,
             at: seq as i64,
             space: "hall-a".into(),
             reason: "crowded".into(),

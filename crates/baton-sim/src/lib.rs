@@ -27,7 +27,7 @@ pub use kpi::{KPIS, Kpis, RunResult};
 pub use run::{Live, RunError, RunOptions, run};
 pub use study::{Case, CaseRuns, StudyOptions, Summary, no_orchestration, run_study};
 pub use twin::Twin;
-pub use world::World;
+pub use world::{World, WorldError};
 
 /// Loads an event directory's `twin.yaml` if it has one, else the plain
 /// day; and its `attendees.csv`, if any, as the population.

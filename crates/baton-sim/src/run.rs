@@ -13,6 +13,7 @@ use crate::agents::{self, Agent, NONE, Phase, exponential, normal};
 use crate::kpi::{Kpis, RunResult};
 use crate::twin::{Disruption, Twin};
 use crate::world::{NOWHERE, Routes, World, weidmann_speed_share};
+use baton_core::output::TaskEvent;
 use baton_core::{Action, Engine, Output, Status};
 use baton_model::signal::{Severity, StaffStatus, TaskState};
 use baton_model::{
@@ -1287,8 +1288,13 @@ impl<'w> Sim<'w> {
                 task, staff, state, ..
             } => {
                 if matches!(
-                    state.as_str(),
-                    "reassigned" | "preempted" | "expired" | "unanswered" | "unfilled"
+                    state,
+                    TaskEvent::Reassigned
+                        | TaskEvent::Preempted
+                        | TaskEvent::Expired
+                        | TaskEvent::Unanswered
+                        | TaskEvent::Unfilled
+                        | TaskEvent::Withdrawn
                 ) && let Some(sid) = staff.as_deref().and_then(|s| self.staff_index.get(s))
                 {
                     let sid = *sid;

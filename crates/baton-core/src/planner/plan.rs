@@ -4,6 +4,7 @@ use super::{dispatch, redirect};
 use crate::context::{session_space, session_status};
 use crate::engine::Engine;
 use crate::output::{Action, Considered};
+use crate::suppression::Suppression;
 use baton_model::{ActionKind, ActionSpec, DecisionId, Millis, ParamValue, Target};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -165,9 +166,11 @@ impl Engine {
     pub(crate) fn hold_for_operators(&self, actions: &mut [Action]) {
         for a in actions.iter_mut().filter(|a| a.suppressed.is_none()) {
             if self.st.emergency && a.kind.is_attendee_facing() {
-                a.suppressed = Some("emergency hold".to_string());
+                a.suppressed = Some(Suppression::EmergencyHold);
             } else if self.st.overrides.contains_key(&a.resource) {
-                a.suppressed = Some(format!("operator override on {}", a.resource));
+                a.suppressed = Some(Suppression::Override {
+                    resource: a.resource.clone(),
+                });
             }
         }
     }
@@ -215,7 +218,7 @@ impl Engine {
                 .iter_mut()
                 .filter(|a| a.suppressed.is_none() && q.kinds.contains(&a.kind))
             {
-                a.suppressed = Some(format!("quiet hours {}", q.label()));
+                a.suppressed = Some(Suppression::QuietHours { label: q.label() });
                 held += 1;
             }
             if held > 0 {
@@ -264,9 +267,9 @@ impl Engine {
                     a.resource
                 ));
                 if kept.is_empty() {
-                    a.suppressed = Some(format!(
-                        "every recipient already had {limit} notifications this hour"
-                    ));
+                    a.suppressed = Some(Suppression::NotifyCap {
+                        limit: limit as u64,
+                    });
                 }
                 a.params
                     .insert("count".into(), ParamValue::Int(kept.len() as i64));
@@ -282,9 +285,9 @@ impl Engine {
             if let Some(&se) = self.cfg.session_idx.get(id)
                 && self.cfg.spec.sessions[se as usize].protected
             {
-                a.suppressed = Some(format!(
-                    "{id} is a protected session: automation may not move or retime it"
-                ));
+                a.suppressed = Some(Suppression::Protected {
+                    session: id.to_string(),
+                });
                 plan.constraints
                     .push(format!("protected session {id}: retiming refused"));
             }
@@ -310,13 +313,12 @@ impl Engine {
             let holder_wins =
                 c.priority > priority || (c.priority == priority && c.policy.as_str() < policy);
             if holder_wins {
-                a.suppressed = Some(format!(
-                    "lost to {} (priority {}), which holds {} for another {}",
-                    c.policy,
-                    c.priority,
-                    a.resource,
-                    minutes_label(c.until - now)
-                ));
+                a.suppressed = Some(Suppression::Lost {
+                    holder: c.policy.clone(),
+                    priority: c.priority,
+                    resource: a.resource.clone(),
+                    remaining: minutes_label(c.until - now),
+                });
                 if noted.insert(a.resource.clone()) {
                     plan.conflicts.push(format!(
                         "{}: lost to {} (priority {} vs {priority}, decision {})",

@@ -4,7 +4,7 @@
 use super::dispatch;
 use super::plan::{param_int, param_str};
 use crate::engine::{Engine, Out};
-use crate::output::{Action, Output};
+use crate::output::{Action, Output, TaskEvent};
 use crate::state::{AlertCard, Claim, Task, TaskStage, Timer};
 use baton_model::signal::TaskState;
 use baton_model::{ActionKind, DecisionId, Millis, ParamValue};
@@ -152,7 +152,7 @@ impl Engine {
                 out.push(Output::Task {
                     task: task_id_now,
                     staff: None,
-                    state: "unfilled".into(),
+                    state: TaskEvent::Unfilled,
                     at: self.st.now,
                     space: self.cfg.spec.spaces[space as usize].id.clone(),
                     reason: format!("{staff_id} is no longer free and no other {role} is"),
@@ -173,7 +173,7 @@ impl Engine {
                     "preempted by {policy} (priority {priority} vs {})",
                     t.priority
                 );
-                self.task_out(&pre, Some(sf), "preempted", &reason, out);
+                self.task_out(&pre, Some(sf), TaskEvent::Preempted, &reason, out);
             }
             self.reassign(&pre, out);
         }
@@ -210,7 +210,7 @@ impl Engine {
         } else {
             format!("{staff_id} was no longer free")
         };
-        self.task_out(&task_id, Some(sf), "assigned", &why, out);
+        self.task_out(&task_id, Some(sf), TaskEvent::Assigned, &why, out);
         true
     }
 
@@ -229,7 +229,14 @@ impl Engine {
         self.st.staff[sf as usize].tasks.retain(|t| t != task);
     }
 
-    fn task_out(&self, task: &str, staff: Option<u32>, state: &str, reason: &str, out: &mut Out) {
+    fn task_out(
+        &self,
+        task: &str,
+        staff: Option<u32>,
+        state: TaskEvent,
+        reason: &str,
+        out: &mut Out,
+    ) {
         let space = self
             .st
             .tasks
@@ -239,7 +246,7 @@ impl Engine {
         out.push(Output::Task {
             task: task.to_string(),
             staff: staff.map(|s| self.cfg.spec.staff[s as usize].id.clone()),
-            state: state.to_string(),
+            state,
             at: self.st.now,
             space,
             reason: reason.to_string(),
@@ -256,7 +263,7 @@ impl Engine {
             passed.push(t.staff);
         }
         if t.valid_until < self.st.now {
-            self.task_out(task, None, "expired", "no longer worth doing", out);
+            self.task_out(task, None, TaskEvent::Expired, "no longer worth doing", out);
             self.st.tasks.remove(task);
             return;
         }
@@ -264,7 +271,7 @@ impl Engine {
             self.task_out(
                 task,
                 None,
-                "unanswered",
+                TaskEvent::Unanswered,
                 &format!("{MAX_ASKED} people were asked and none took it: assign by hand"),
                 out,
             );
@@ -284,7 +291,7 @@ impl Engine {
                 self.task_out(
                     task,
                     None,
-                    "waiting",
+                    TaskEvent::Waiting,
                     &format!("no other {} is free; retrying every minute", t.role),
                     out,
                 );
@@ -330,7 +337,7 @@ impl Engine {
         self.st.staff[sf as usize].tasks.push(task.to_string());
         self.arm_ack(task, sf);
         let exec = out.id();
-        self.task_out(task, Some(sf), "reassigned", "", out);
+        self.task_out(task, Some(sf), TaskEvent::Reassigned, "", out);
         out.push(Output::Execute {
             decision: exec,
             at: self.st.now,
@@ -365,7 +372,7 @@ impl Engine {
             self.task_out(
                 task,
                 Some(from),
-                "withdrawn",
+                TaskEvent::Withdrawn,
                 &format!("reassigned by {actor}"),
                 out,
             );
@@ -397,7 +404,7 @@ impl Engine {
         self.task_out(
             task,
             Some(staff),
-            "timed_out",
+            TaskEvent::TimedOut,
             "not acknowledged in time",
             out,
         );
@@ -420,20 +427,20 @@ impl Engine {
             TaskState::Arrived if t.stage == TaskStage::Arrived => {}
             TaskState::Acknowledged => {
                 t.stage = TaskStage::Acknowledged;
-                self.task_out(task, Some(sf), "acknowledged", "", out);
+                self.task_out(task, Some(sf), TaskEvent::Acknowledged, "", out);
             }
             TaskState::Arrived => {
                 t.stage = TaskStage::Arrived;
-                self.task_out(task, Some(sf), "arrived", "", out);
+                self.task_out(task, Some(sf), TaskEvent::Arrived, "", out);
             }
             TaskState::Done => {
-                self.task_out(task, Some(sf), "done", "", out);
+                self.task_out(task, Some(sf), TaskEvent::Done, "", out);
                 self.st.tasks.remove(task);
                 self.release_task(task, sf);
             }
             TaskState::Declined => {
                 self.release_task(task, sf);
-                self.task_out(task, Some(sf), "declined", "", out);
+                self.task_out(task, Some(sf), TaskEvent::Declined, "", out);
                 self.reassign(task, out);
             }
         }
@@ -448,7 +455,13 @@ impl Engine {
                 && t.stage != TaskStage::Arrived
             {
                 t.stage = TaskStage::Arrived;
-                self.task_out(&task, Some(sf), "arrived", "reported at the space", out);
+                self.task_out(
+                    &task,
+                    Some(sf),
+                    TaskEvent::Arrived,
+                    "reported at the space",
+                    out,
+                );
             }
         }
     }
@@ -484,7 +497,7 @@ impl Engine {
         self.task_out(
             task,
             who,
-            "expired",
+            TaskEvent::Expired,
             "valid_until passed without a done report; closed",
             out,
         );
