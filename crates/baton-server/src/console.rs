@@ -11,11 +11,9 @@
 //! and `data:` images (the simulation charts), so nothing inline runs.
 
 use crate::problem::Problem;
-use axum::Router;
 use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
@@ -94,13 +92,6 @@ fn built() -> &'static (String, String) {
     })
 }
 
-pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new()
-        .route("/", get(index))
-        .route("/index.html", get(index))
-        .route("/assets/{name}", get(asset))
-}
-
 fn security(headers: &mut HeaderMap) {
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -117,7 +108,7 @@ fn security(headers: &mut HeaderMap) {
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
 }
 
-async fn index() -> Response {
+pub(crate) async fn index() -> Response {
     let mut r = (
         StatusCode::OK,
         [
@@ -132,11 +123,15 @@ async fn index() -> Response {
 }
 
 #[derive(Deserialize)]
-struct Stamp {
+pub(crate) struct Stamp {
     v: Option<String>,
 }
 
-async fn asset(Path(name): Path<String>, Query(q): Query<Stamp>, req: HeaderMap) -> Response {
+pub(crate) async fn asset(
+    Path(name): Path<String>,
+    Query(q): Query<Stamp>,
+    req: HeaderMap,
+) -> Response {
     let Some(a) = ASSETS.iter().find(|a| a.name == name) else {
         return Problem::not_found(format!("no console asset {name:?}")).into_response();
     };

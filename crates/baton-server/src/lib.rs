@@ -1,7 +1,7 @@
 //! `baton serve`: the live service around the deterministic core.
 //!
-//! One core thread owns the engine and the journal. HTTP handlers (and the
-//! MQTT/NATS ingest, later) send it requests over a bounded channel; it
+//! One core thread owns the engine and the journal. HTTP handlers, the
+//! MQTT/NATS ingest and the executor send it requests over a bounded channel; it
 //! stamps, journals (one transaction per batch: group commit), applies, and
 //! answers only once entries are durable. Reads are answered by the core
 //! thread too, so every reply carries the journal position it reflects.

@@ -7,30 +7,20 @@
 //! for it; its id names the assignment, so pressing a button twice is a
 //! duplicate, not a second update.
 
-use super::{AppState, ok};
+use super::{AppState, Operator, Reader, ok};
 use crate::auth::{Caller, Role};
 use crate::core::{IngestError, Request};
 use crate::problem::Problem;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use baton_core::Engine;
 use baton_core::state::TaskStage;
 use baton_model::CommandKind;
 use baton_model::signal::{Signal, TaskState};
 use serde::Deserialize;
 use serde_json::{Value, json};
-
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/tasks", get(list))
-        .route("/v1/tasks/{id}/reassign", post(reassign))
-        .route("/v1/me/tasks", get(mine))
-        .route("/v1/me/tasks/{id}", post(update))
-}
 
 fn stage(s: TaskStage) -> &'static str {
     match s {
@@ -77,10 +67,7 @@ fn tasks_json(e: &Engine, only: Option<u32>) -> Vec<Value> {
     items.into_iter().map(|(_, v)| v).collect()
 }
 
-async fn list(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    if let Err(p) = s.reader(&headers) {
-        return p.into_response();
-    }
+pub(super) async fn list(State(s): State<AppState>, _: Reader) -> Response {
     match s
         .query(|e, _| json!({"items": tasks_json(e, None), "position": e.position()}))
         .await
@@ -98,16 +85,12 @@ struct ReassignBody {
     to: Option<String>,
 }
 
-async fn reassign(
+pub(super) async fn reassign(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Operator(caller): Operator,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let caller = match s.operator(&headers) {
-        Ok(c) => c,
-        Err(p) => return p.into_response(),
-    };
     let b: ReassignBody = if body.iter().all(u8::is_ascii_whitespace) {
         ReassignBody { to: None }
     } else {
@@ -161,7 +144,7 @@ async fn staff_of(
     }
 }
 
-async fn mine(State(s): State<AppState>, headers: HeaderMap) -> Response {
+pub(super) async fn mine(State(s): State<AppState>, headers: HeaderMap) -> Response {
     let sf = match staff_of(&s, &headers, false).await {
         Ok((_, sf)) => sf,
         Err(p) => return p.into_response(),
@@ -193,7 +176,7 @@ struct UpdateBody {
     state: TaskState,
 }
 
-async fn update(
+pub(super) async fn update(
     State(s): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,

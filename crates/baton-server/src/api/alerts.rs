@@ -1,0 +1,79 @@
+//! What needs a person: situations, alert cards and their acknowledgement.
+
+use super::*;
+
+#[derive(Deserialize, Default)]
+pub(super) struct SituationsQuery {
+    /// Lowest level shown: low, medium (default) or high.
+    min: Option<String>,
+}
+
+/// Every active situation at or above `min`, grouped per space.
+pub(super) async fn situations(
+    State(s): State<AppState>,
+    _: Reader,
+    Query(q): Query<SituationsQuery>,
+) -> Response {
+    let min = match q.min.as_deref() {
+        None => crate::situations::Level::Medium,
+        Some(m) => match crate::situations::Level::parse(m) {
+            Some(l) => l,
+            None => {
+                return Problem::bad_field("min", format!("{m:?}: use low, medium or high"))
+                    .into_response();
+            }
+        },
+    };
+    match s
+        .query(move |e, v| {
+            list(
+                crate::situations::list(e, v, min)
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default(),
+                e.position(),
+            )
+        })
+        .await
+    {
+        Ok(v) => ok(v),
+        Err(p) => p.into_response(),
+    }
+}
+
+pub(super) async fn alerts(State(s): State<AppState>, _: Reader) -> Response {
+    listing(&s, |e, v| {
+        e.state()
+            .alerts
+            .iter()
+            .map(|(id, c)| {
+                let first = v.decisions.get(&c.first).map(|r| v.decision_json(r));
+                json!({
+                    "id": id,
+                    "space": id.strip_prefix("alert:"),
+                    "count": c.count,
+                    "opened": c.opened,
+                    "last": c.last,
+                    "acked_by": c.acked,
+                    "escalated": c.escalated,
+                    "first_decision": c.first.to_string(),
+                    "first": first,
+                })
+            })
+            .collect()
+    })
+    .await
+}
+
+pub(super) async fn ack_alert(
+    State(s): State<AppState>,
+    Operator(caller): Operator,
+    Path(id): Path<String>,
+) -> Response {
+    let alert = if id.starts_with("alert:") {
+        id
+    } else {
+        format!("alert:{id}")
+    };
+    run_as(&s, &caller, CommandKind::AckAlert { alert }).await
+}
