@@ -16,7 +16,7 @@
 //! `BATON_CRASH_SEED` picks another seed (the seed in use is printed);
 //! `BATON_CRASH_KEEP=1` keeps the data directory and the server logs.
 //! Deadlines below only guard against hangs; nothing asserts on timing.
-
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 #![cfg(unix)]
 
 use baton_core::{Engine, Output, State};

@@ -2,6 +2,7 @@
 //! as its crowd, through the real HTTP ingest and SSE stream. Run fast
 //! (2,000×) and watched over the API until the twin's crowd has made the
 //! engine act and the engine's actions have reached the twin.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -1,5 +1,6 @@
 //! `baton journal export|prune`, and explain and replay over an archive,
 //! through the real binary on the example's day.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};

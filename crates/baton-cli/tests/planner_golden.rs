@@ -4,6 +4,7 @@
 //! One stock replay is shared by the tests that only read it; the tests that
 //! need other input copy the signal file (or the event directory) into a
 //! temporary directory, insert lines in time order, and replay that.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,4 +1,5 @@
 //! `baton replay` end to end, through the real binary.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};

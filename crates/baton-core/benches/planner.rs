@@ -8,6 +8,7 @@
 //!   with a counting allocator around building the state).
 //!
 //! Run: `cargo bench -p baton-core --bench planner`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use baton_core::Engine;
 use baton_core::planner::{dispatch, redirect};

@@ -2,6 +2,7 @@
 //! one threshold policy with hysteresis, JSON parsing included, no journal.
 //!
 //! Run: `cargo bench -p baton-core --bench replay`. The fire rate is printed.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use baton_core::Engine;
 use baton_model::*;

@@ -1,5 +1,6 @@
 //! The dedup window: bounded by count as well as time, keyed so that its
 //! fingerprints depend on a secret, and kept across a snapshot.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 mod common;
 

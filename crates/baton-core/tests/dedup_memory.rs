@@ -1,6 +1,7 @@
 //! What the dedup window costs per remembered key, measured by counting the
 //! heap this test binary holds (its own allocator, so nothing else in it
 //! allocates while it runs).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use baton_core::state::Dedup;
 use std::alloc::{GlobalAlloc, Layout, System};

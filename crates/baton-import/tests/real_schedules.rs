@@ -1,6 +1,7 @@
 //! Each real schedule in `tests/fixtures/` is imported, written to a temporary
 //! directory and loaded with `baton_spec::load` (what `baton check` runs), and
 //! concrete facts from the source file are checked in the result.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use baton_import::{Format, ImportOptions, Imported, import_schedule, write_dir};
 use baton_spec::Loaded;

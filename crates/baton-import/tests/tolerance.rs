@@ -1,6 +1,7 @@
 //! Small hand-made schedules with the faults real files have, one of each:
 //! the import skips or repairs them, says so, and the result still passes
 //! `baton check`. And the errors that are errors name the file and place.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use baton_import::{
     Format, ImportError, ImportOptions, Imported, import_bytes, import_schedule, write_dir,

@@ -1,6 +1,7 @@
 //! Journal figures: durable append throughput and restart time.
 //!
 //! Run: `cargo bench -p baton-journal --bench journal`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use baton_core::Engine;
 use baton_journal::{Journal, Options, SqliteJournal};

@@ -1,6 +1,7 @@
 //! Restore equivalence: an engine restored from a journaled snapshot plus the
 //! journal tail produces exactly the outputs of an engine that never stopped.
 //! Also the journal's durability pragmas and its sequence-order check.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 #[path = "../../baton-core/tests/common/mod.rs"]
 mod common;

@@ -1,5 +1,6 @@
 //! Every CloudEvents attribute and `data` are bounded; binary mode and
 //! `data_base64` parse to the same signal as structured mode.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use baton_model::signal::{BinaryAttrs, limits};
 use baton_model::{Signal, SignalData};

@@ -1,5 +1,6 @@
 //! The fast RFC 3339 path agrees with jiff on every timestamp it accepts,
 //! and hands everything else to jiff.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use baton_model::signal::parse_rfc3339;
 use proptest::prelude::*;

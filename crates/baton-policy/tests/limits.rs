@@ -6,6 +6,7 @@
 //! no failure-persistence files. Each case is compiled from a thread with a
 //! small stack (256 KiB, an eighth of a tokio worker's), so a recursive pass
 //! that runs on the caller's stack shows up here as an abort.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use baton_policy::{Expr, limits};
 use proptest::prelude::*;

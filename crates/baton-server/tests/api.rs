@@ -5,6 +5,7 @@
 //! event day, so no `Tick` entries are journaled while a test runs: journal
 //! positions only move when a request journals something, and the tests can
 //! assert that a refused request leaves the position exactly where it was.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use baton_server::auth::{Role, Tokens};
 use baton_server::{Config, Running};

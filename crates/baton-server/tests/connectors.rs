@@ -2,6 +2,7 @@
 //! fails, hangs and succeeds on a schedule, the machine's Mosquitto and NATS
 //! JetStream. With `BATON_REQUIRE_SERVICES=1` a missing broker fails the
 //! test; without it the broker tests skip.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use axum::body::Bytes;
 use axum::extract::State;

@@ -11,6 +11,7 @@
 //! with a printed reason, unless `BATON_REQUIRE_SERVICES=1` (as `.ci/run`
 //! sets), when they fail. Screenshots go to `BATON_SCREENSHOTS`, or
 //! `console-screenshots/` in Cargo's test scratch directory.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use baton_server::auth::{Role, Tokens};
 use baton_server::clock::ClockMode;

@@ -9,6 +9,7 @@
 //! there by design, and this test is about time and ticks. Automation is
 //! paused first, in both, so no action goes out and no delivery result is
 //! journaled (those come back on the executor's own timing).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use baton_core::sequence::Sequencer;
 use baton_core::{Engine, Output};

@@ -1,6 +1,7 @@
 //! The read model's byte caps count what it holds: measured by counting the
 //! heap this test binary holds (its own allocator, one test, so nothing else
 //! allocates while it runs).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use baton_core::Output;
 use baton_server::view::View;

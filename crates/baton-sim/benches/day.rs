@@ -3,6 +3,7 @@
 //! Target: 20,000 attendees over a 10-hour day, sensors every 30 s, under
 //! 10 s per seed; scaling at 5k, 20k and 100k; under 1 KB per attendee on
 //! top of the engine's own state. `cargo bench -p baton-sim --bench day`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use baton_sim::{RunOptions, World, run};
 use criterion::{Criterion, criterion_group, criterion_main};

@@ -1,4 +1,5 @@
 //! The twin through its public interface, on the bundled example event.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use baton_sim::study::{self, Case, StudyOptions};
 use baton_sim::{RunOptions, Twin, World, no_orchestration, run};

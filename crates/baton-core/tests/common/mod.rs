@@ -4,7 +4,7 @@
 //!
 //! Also used by `crates/baton-journal/tests/restore.rs` (through `#[path]`), so
 //! it depends only on `baton-core` and `baton-model`.
-
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 #![allow(dead_code)]
 
 use baton_core::{Action, Decision, Engine, Output, State, Status};
