@@ -6,9 +6,9 @@
 
 use crate::config::{Compiled, ConfigError};
 use crate::context::{Ctx, SignalInfo, current_session, session_space, session_status};
+use crate::effects::Owner;
 use crate::metrics::SpaceState;
 use crate::output::{Action, Decision, Explanation, Output, Scope, Status, Trigger};
-use crate::planner::tasks::Owner;
 use crate::state::{Instance, Override, Pending, SessionState, StaffState, State, Timer};
 use crate::suppression::Suppression;
 use baton_model::{

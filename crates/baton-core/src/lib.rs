@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod context;
+pub(crate) mod effects;
 pub mod engine;
 pub mod los;
 pub mod metrics;

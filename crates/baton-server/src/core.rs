@@ -7,9 +7,9 @@
 //! a `Tick`, so timers fire on journal time.
 
 use crate::clock::Clock;
-use crate::exec::Routing;
-use crate::exec::state::DeliveryState;
-use crate::exec::store::{Delivery, Store};
+use crate::outbox::Routing;
+use crate::outbox::state::DeliveryState;
+use crate::outbox::store::{Delivery, Store};
 use crate::topic::Topic;
 use crate::view::{Event, View};
 use anyhow::{Context, Result};

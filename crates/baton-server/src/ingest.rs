@@ -12,8 +12,9 @@
 //! acknowledged, so they do not loop.
 
 use crate::core::{CoreHandle, IngestError, Request};
+pub use crate::settings::{IngestConfig, MqttIngest, NatsIngest, Route};
 use baton_model::Signal;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -76,53 +77,6 @@ impl Refusals {
     pub fn snapshot(&self) -> BTreeMap<String, Refused> {
         self.by_source.lock().map(|m| m.clone()).unwrap_or_default()
     }
-}
-
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct IngestConfig {
-    #[serde(default)]
-    pub mqtt: Option<MqttIngest>,
-    #[serde(default)]
-    pub nats: Option<NatsIngest>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MqttIngest {
-    pub address: String,
-    #[serde(default = "ingest_client")]
-    pub client_id: String,
-    pub topics: Vec<Route>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NatsIngest {
-    pub url: String,
-    pub subjects: Vec<Route>,
-    /// A JetStream stream to consume with a durable consumer (acked after journaling).
-    #[serde(default)]
-    pub stream: Option<String>,
-    #[serde(default = "ingest_client")]
-    pub consumer: String,
-}
-
-/// One topic filter (MQTT `+`/`#`, NATS `*`/`>`) and what its messages are.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Route {
-    pub filter: String,
-    /// Signal type for plain payloads, e.g. `space.occupancy`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Which topic level (0-based) names the subject for plain payloads.
-    #[serde(default)]
-    pub subject_level: usize,
-}
-
-fn ingest_client() -> String {
-    "baton-ingest".into()
 }
 
 /// Does `topic` match `filter`? `sep` is `/` for MQTT, `.` for NATS.

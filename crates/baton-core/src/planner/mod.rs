@@ -3,8 +3,8 @@
 //! It expands planner actions (redirect, dispatch, delay cascades), holds the
 //! result to governance constraints, and settles conflicts with other
 //! policies' claims. Planning reads state only; claims, tasks and rate-limit
-//! counters change when the decision executes, so a proposal that waits for
-//! approval holds nothing.
+//! counters change when the decision executes (`crate::effects`), so a
+//! proposal that waits for approval holds nothing.
 //!
 //! **Invariant:** every solve is a pure function of ordered inputs, with ties
 //! broken by index, and bounded in size, so replay reproduces it exactly.
@@ -13,7 +13,6 @@ pub mod dispatch;
 pub mod graph;
 pub mod redirect;
 
-mod plan;
-pub(crate) mod tasks;
+pub(crate) mod plan;
 
 pub use graph::WalkTimes;

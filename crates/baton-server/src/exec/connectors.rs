@@ -1,7 +1,7 @@
 //! The connectors: how one action reaches one kind of system.
 
-use super::config::{MqttConfig, NatsConfig, WebhookConfig};
-use super::store::Delivery;
+use crate::outbox::store::Delivery;
+use crate::settings::{MqttConfig, NatsConfig, WebhookConfig};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::io::Write;

@@ -9,88 +9,24 @@
 //! resources (signs, spaces, sessions) send only their latest version. Final
 //! outcomes go back into the journal as `ActionResult` entries.
 
-pub mod config;
 pub mod connectors;
 mod redact;
-pub mod state;
-pub mod store;
 
-use state::{BreakerState, DeliveryState};
+pub use crate::outbox::Routing;
+use crate::outbox::state::{BreakerState, DeliveryState};
+use crate::outbox::store::{Delivery, Store};
 
 use crate::clock::Clock;
 use crate::core::{CoreHandle, Request};
-use baton_core::Output;
+use crate::settings::{ConnectorsFile, DeliveryPolicy};
 use baton_model::{ActionKey, ActionResult, Outcome};
-use config::{ConnectorsFile, DeliveryPolicy};
 use connectors::{Attempt, Connector};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use store::{Delivery, Store};
 use tokio::sync::{Notify, Semaphore};
-
-/// Which connector each action kind goes to.
-#[derive(Debug, Clone, Default)]
-pub struct Routing {
-    by_kind: BTreeMap<String, String>,
-    /// Exact resources routed before kinds (`operators:escalation`).
-    by_resource: BTreeMap<String, String>,
-}
-
-impl Routing {
-    pub fn connector(&self, kind: &str) -> &str {
-        self.by_kind.get(kind).map(String::as_str).unwrap_or("log")
-    }
-
-    /// The connector for an action: its resource's, else its kind's.
-    pub fn connector_for(&self, kind: &str, resource: &str) -> &str {
-        self.by_resource
-            .get(resource)
-            .map(String::as_str)
-            .unwrap_or_else(|| self.connector(kind))
-    }
-
-    /// The deliveries an `Execute` output makes.
-    pub fn deliveries(&self, out: &Output) -> Vec<Delivery> {
-        let Output::Execute {
-            decision,
-            at,
-            actions,
-        } = out
-        else {
-            return Vec::new();
-        };
-        actions
-            .iter()
-            .map(|a| {
-                let key = decision.action(a.index).to_string();
-                let payload = json!({
-                    "key": key,
-                    "decision": decision.to_string(),
-                    "action": a.index,
-                    "kind": a.kind.as_str(),
-                    "resource": a.resource,
-                    "params": a.params,
-                    "valid_until": a.valid_until,
-                    "at": at,
-                });
-                Delivery {
-                    key,
-                    connector: self.connector_for(a.kind.as_str(), &a.resource).to_string(),
-                    resource: a.resource.clone(),
-                    payload: payload.to_string(),
-                    valid_until: a.valid_until,
-                    attempts: 0,
-                    state: DeliveryState::Pending,
-                    last_error: None,
-                    last_try: None,
-                }
-            })
-            .collect()
-    }
-}
 
 /// What `/v1/connectors` shows.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -121,7 +57,7 @@ pub struct Exec {
     /// its outcome is unknown, not expired or dead.
     unanswered: Mutex<HashSet<String>>,
     /// The ingest half of `connectors.yaml`, started beside the executor.
-    pub ingest: crate::ingest::IngestConfig,
+    pub ingest: crate::settings::IngestConfig,
     /// Broker messages refused, per source (shown with the connectors).
     pub refusals: Arc<crate::ingest::Refusals>,
 }
@@ -228,10 +164,7 @@ impl Exec {
                 .into_iter()
                 .map(|(k, c)| (k, (c, Arc::new(Semaphore::new(concurrency)))))
                 .collect(),
-            routing: Arc::new(Routing {
-                by_kind,
-                by_resource,
-            }),
+            routing: Arc::new(Routing::new(by_kind, by_resource)),
             policy: cfg.policy,
             status: Mutex::new(status),
             store: Mutex::new(Store::open(data)?),

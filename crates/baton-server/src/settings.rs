@@ -18,7 +18,7 @@ pub struct ConnectorsFile {
     pub policy: DeliveryPolicy,
     /// MQTT topics and NATS subjects that carry signals in.
     #[serde(default)]
-    pub ingest: crate::ingest::IngestConfig,
+    pub ingest: IngestConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -176,4 +176,53 @@ fn check_kinds(path: &Path, field: &str, kinds: &[String]) -> anyhow::Result<()>
         }
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------- ingest
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct IngestConfig {
+    #[serde(default)]
+    pub mqtt: Option<MqttIngest>,
+    #[serde(default)]
+    pub nats: Option<NatsIngest>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MqttIngest {
+    pub address: String,
+    #[serde(default = "ingest_client")]
+    pub client_id: String,
+    pub topics: Vec<Route>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NatsIngest {
+    pub url: String,
+    pub subjects: Vec<Route>,
+    /// A JetStream stream to consume with a durable consumer (acked after journaling).
+    #[serde(default)]
+    pub stream: Option<String>,
+    #[serde(default = "ingest_client")]
+    pub consumer: String,
+}
+
+/// One topic filter (MQTT `+`/`#`, NATS `*`/`>`) and what its messages are.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    pub filter: String,
+    /// Signal type for plain payloads, e.g. `space.occupancy`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Which topic level (0-based) names the subject for plain payloads.
+    #[serde(default)]
+    pub subject_level: usize,
+}
+
+fn ingest_client() -> String {
+    "baton-ingest".into()
 }

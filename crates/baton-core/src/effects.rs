@@ -1,10 +1,10 @@
 //! Executed decisions' lasting effects: claims, staff tasks and their
 //! lifecycle, notification counters, alert cards and schedule changes.
 
-use super::dispatch;
-use super::plan::{param_int, param_str};
 use crate::engine::{Engine, Out};
 use crate::output::{Action, Output, TaskEvent};
+use crate::planner::dispatch;
+use crate::planner::plan::{param_int, param_str};
 use crate::state::{AlertCard, Claim, Task, TaskStage, Timer};
 use baton_model::signal::TaskState;
 use baton_model::{ActionKind, DecisionId, Millis, ParamValue};
@@ -34,7 +34,7 @@ impl Engine {
     ) -> bool {
         let now = self.st.now;
         if let Some(o) = owner
-            && super::plan::claimable(&a.resource)
+            && crate::planner::plan::claimable(&a.resource)
         {
             self.st.claims.insert(
                 a.resource.clone(),
