@@ -6,6 +6,7 @@ use crate::output::{Action, Output, TaskEvent};
 use crate::planner::dispatch;
 use crate::planner::plan::{param_int, param_str};
 use crate::state::{AlertCard, Claim, Task, TaskStage, Timer};
+use baton_model::Resource;
 use baton_model::signal::TaskState;
 use baton_model::{ActionKind, DecisionId, Millis, ParamValue};
 use std::collections::BTreeMap;
@@ -60,7 +61,10 @@ impl Engine {
                 }
             }
             ActionKind::DelaySession => {
-                let sid = a.resource.strip_prefix("session:").unwrap_or(&a.resource);
+                let sid = match Resource::parse(&a.resource) {
+                    Resource::Session(id) => id,
+                    _ => a.resource.as_str(),
+                };
                 if let (Some(&se), Some(m)) = (
                     self.cfg.session_idx.get(sid),
                     param_int(&a.params, "minutes"),
@@ -69,14 +73,20 @@ impl Engine {
                 }
             }
             ActionKind::OpenSpace | ActionKind::CloseSpace => {
-                let sid = a.resource.strip_prefix("space:").unwrap_or(&a.resource);
+                let sid = match Resource::parse(&a.resource) {
+                    Resource::Space(id) => id,
+                    _ => a.resource.as_str(),
+                };
                 if let Some(&sp) = self.cfg.space_idx.get(sid) {
                     self.st.spaces[sp as usize].closed = a.kind == ActionKind::CloseSpace;
                 }
             }
             ActionKind::Alert => {
-                let space = a.resource.strip_prefix("operators:").unwrap_or("event");
-                let group = format!("alert:{space}");
+                let space = match Resource::parse(&a.resource) {
+                    Resource::Operators(s) => s,
+                    _ => "event",
+                };
+                let group = format!("alert:{space}"); // a card, not a resource
                 let window = self.cfg.spec.governance.alert_group_window;
                 let card = match self.st.alerts.get_mut(&group) {
                     Some(c) if c.acked.is_none() && now - c.last <= window => {
@@ -126,10 +136,11 @@ impl Engine {
         owner: Option<&Owner>,
         out: &mut Out,
     ) -> bool {
-        let Some(staff_id) = a.resource.strip_prefix("staff:").map(str::to_string) else {
-            return true;
+        let staff_id = match Resource::parse(&a.resource) {
+            Resource::Staff(id) => id.to_string(),
+            _ => return true,
         };
-        let Some(&planned) = self.cfg.staff_idx.get(&staff_id) else {
+        let Some(&planned) = self.cfg.staff_idx.get(staff_id.as_str()) else {
             return true;
         };
         let mut sf = planned;
@@ -160,7 +171,7 @@ impl Engine {
                 return false;
             };
             sf = next as u32;
-            a.resource = format!("staff:{}", self.cfg.spec.staff[sf as usize].id);
+            a.resource = Resource::Staff(&self.cfg.spec.staff[sf as usize].id).to_string();
             a.params.insert(
                 "walk_s".into(),
                 ParamValue::Int(i64::from(self.walk_from(sf, space))),
@@ -323,7 +334,7 @@ impl Engine {
         let action = Action {
             index: 0,
             kind: ActionKind::Dispatch,
-            resource: format!("staff:{staff_id}"),
+            resource: Resource::Staff(&staff_id).to_string(),
             params,
             valid_until: t.valid_until,
             suppressed: None,

@@ -11,9 +11,10 @@ use crate::metrics::SpaceState;
 use crate::output::{Action, Decision, Explanation, Output, Scope, Status, Trigger};
 use crate::state::{Instance, Override, Pending, SessionState, StaffState, State, Timer};
 use crate::suppression::Suppression;
+use baton_model::Resource;
 use baton_model::{
     ActionKind, ActionResult, Command, CommandKind, DecisionId, Entry, Millis, Mode, OnTimeout,
-    ParamValue, PolicySet, ScopeKind, Signal, SignalData, Spec, Stamped, Target,
+    ParamValue, PolicySet, ScopeKind, Signal, SignalData, Spec, Stamped,
 };
 use baton_policy::field_value;
 use serde::{Deserialize, Serialize};
@@ -780,61 +781,6 @@ impl Engine {
         }
     }
 
-    pub(crate) fn resources(
-        &self,
-        kind: ActionKind,
-        target: &Target,
-        space: Option<u32>,
-        session: Option<u32>,
-    ) -> Vec<String> {
-        let spec = &self.cfg.spec;
-        let sign = |i: &u32| format!("sign:{}", spec.signs[*i as usize].id);
-        match target {
-            Target::Space => space
-                .map(|s| vec![format!("{}:{}", prefix(kind), spec.spaces[s as usize].id)])
-                .unwrap_or_default(),
-            Target::Session => session
-                .map(|s| vec![format!("session:{}", spec.sessions[s as usize].id)])
-                .unwrap_or_default(),
-            Target::SpaceSigns => space
-                .map(|s| {
-                    self.cfg.signs_by_space[s as usize]
-                        .iter()
-                        .map(sign)
-                        .collect()
-                })
-                .unwrap_or_default(),
-            Target::ZoneSigns => space
-                .and_then(|s| self.cfg.signs_by_zone.get(&spec.spaces[s as usize].zone))
-                .map(|v| v.iter().map(sign).collect())
-                .unwrap_or_default(),
-            Target::SessionAttendees => session
-                .map(|s| {
-                    vec![format!(
-                        "attendees:session:{}",
-                        spec.sessions[s as usize].id
-                    )]
-                })
-                .unwrap_or_default(),
-            Target::Operators => vec![format!(
-                "operators:{}",
-                space
-                    .map(|s| spec.spaces[s as usize].id.as_str())
-                    .unwrap_or("event")
-            )],
-            Target::Ids(ids) => ids
-                .iter()
-                .map(|i| {
-                    if i.contains(':') {
-                        i.clone()
-                    } else {
-                        format!("{}:{i}", prefix(kind))
-                    }
-                })
-                .collect(),
-        }
-    }
-
     fn note_desired(&mut self, a: &Action) {
         if a.kind == ActionKind::Sign
             && let Some(idx) = self.sign_index(&a.resource)
@@ -867,7 +813,10 @@ impl Engine {
     fn sign_index(&self, resource: &str) -> Option<u32> {
         self.cfg
             .sign_idx
-            .get(resource.strip_prefix("sign:")?)
+            .get(match Resource::parse(resource) {
+                Resource::Sign(id) => id,
+                _ => return None,
+            })
             .copied()
     }
 
@@ -1296,11 +1245,14 @@ impl Engine {
             .cloned()
             .unwrap_or_else(|| sign.default_content.clone());
         if self.st.published_signs.get(&idx) == Some(&want)
-            || self.st.overrides.contains_key(&format!("sign:{}", sign.id))
+            || self
+                .st
+                .overrides
+                .contains_key(&Resource::Sign(&sign.id).to_string())
         {
             return;
         }
-        let resource = format!("sign:{}", sign.id);
+        let resource = Resource::Sign(&sign.id).to_string();
         let id = out.id();
         let a = manual_sign(&resource, &want, self.st.now + 15 * 60_000);
         self.st.published_signs.insert(idx, want);
@@ -1345,7 +1297,7 @@ impl Engine {
                 .map(|(i, s)| {
                     manual_sign_indexed(
                         i as u32,
-                        &format!("sign:{}", s.id),
+                        &Resource::Sign(&s.id).to_string(),
                         &s.emergency_content,
                         now + 24 * 3_600_000,
                     )
@@ -1376,17 +1328,6 @@ impl Engine {
             outcome: r.outcome,
             connector: r.connector.clone(),
         });
-    }
-}
-
-fn prefix(kind: ActionKind) -> &'static str {
-    match kind {
-        ActionKind::Sign => "sign",
-        ActionKind::OpenSpace | ActionKind::CloseSpace => "space",
-        ActionKind::DelaySession | ActionKind::Redirect => "session",
-        ActionKind::Notify => "attendees:space",
-        ActionKind::Dispatch => "dispatch",
-        ActionKind::Alert => "alert",
     }
 }
 

@@ -16,6 +16,7 @@ pub mod references;
 pub mod sequence;
 pub mod state;
 pub mod suppression;
+mod targets;
 
 pub use config::{Compiled, ConfigError, compile_policy};
 pub use engine::{Engine, Snapshot};

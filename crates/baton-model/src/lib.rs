@@ -8,6 +8,7 @@
 pub mod duration;
 pub mod entry;
 pub mod ids;
+pub mod resource;
 pub mod signal;
 pub mod spec;
 pub mod value;
@@ -17,6 +18,7 @@ pub use entry::{
     ActionEdit, ActionResult, Command, CommandKind, Entry, ManualAction, Outcome, Stamped,
 };
 pub use ids::{ActionKey, DecisionId};
+pub use resource::Resource;
 pub use signal::{Signal, SignalData, SignalError, SignalType};
 pub use spec::*;
 pub use value::ParamValue;

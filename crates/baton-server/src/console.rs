@@ -27,47 +27,26 @@ struct Asset {
 
 const INDEX: &str = include_str!("../console/index.html");
 
+/// An embedded file of the console directory, by name and content type.
+macro_rules! asset {
+    ($name:literal, $ctype:literal) => {
+        Asset {
+            name: $name,
+            ctype: $ctype,
+            body: include_bytes!(concat!("../console/", $name)),
+        }
+    };
+}
+
 const ASSETS: &[Asset] = &[
-    Asset {
-        name: "app.css",
-        ctype: "text/css; charset=utf-8",
-        body: include_bytes!("../console/app.css"),
-    },
-    Asset {
-        name: "api.js",
-        ctype: "text/javascript; charset=utf-8",
-        body: include_bytes!("../console/api.js"),
-    },
-    Asset {
-        name: "board.js",
-        ctype: "text/javascript; charset=utf-8",
-        body: include_bytes!("../console/board.js"),
-    },
-    Asset {
-        name: "history.js",
-        ctype: "text/javascript; charset=utf-8",
-        body: include_bytes!("../console/history.js"),
-    },
-    Asset {
-        name: "map.js",
-        ctype: "text/javascript; charset=utf-8",
-        body: include_bytes!("../console/map.js"),
-    },
-    Asset {
-        name: "staff.js",
-        ctype: "text/javascript; charset=utf-8",
-        body: include_bytes!("../console/staff.js"),
-    },
-    Asset {
-        name: "app.js",
-        ctype: "text/javascript; charset=utf-8",
-        body: include_bytes!("../console/app.js"),
-    },
-    Asset {
-        name: "icon.svg",
-        ctype: "image/svg+xml",
-        body: include_bytes!("../console/icon.svg"),
-    },
+    asset!("app.css", "text/css; charset=utf-8"),
+    asset!("api.js", "text/javascript; charset=utf-8"),
+    asset!("board.js", "text/javascript; charset=utf-8"),
+    asset!("history.js", "text/javascript; charset=utf-8"),
+    asset!("map.js", "text/javascript; charset=utf-8"),
+    asset!("staff.js", "text/javascript; charset=utf-8"),
+    asset!("app.js", "text/javascript; charset=utf-8"),
+    asset!("icon.svg", "image/svg+xml"),
 ];
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \

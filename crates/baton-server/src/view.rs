@@ -342,7 +342,7 @@ pub fn sign_json(engine: &Engine, sg: u32) -> Value {
     let cfg = engine.config();
     let st = engine.state();
     let s = &cfg.spec.signs[sg as usize];
-    let resource = format!("sign:{}", s.id);
+    let resource = baton_model::Resource::Sign(&s.id).to_string();
     json!({
         "id": s.id,
         "space": s.space,

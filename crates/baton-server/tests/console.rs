@@ -398,8 +398,19 @@ async fn sign_in(c: &Client, base: &str, token: &str) {
     sign_in_here(c, token).await;
 }
 
-/// Signs in on the page as it is (no navigation).
+/// Signs in on the page as it is (no navigation) and waits for the stream.
 async fn sign_in_here(c: &Client, token: &str) {
+    submit_token(c, token).await;
+    until(
+        c,
+        "document.getElementById('conn').textContent === 'live'",
+        "the live stream",
+    )
+    .await;
+}
+
+/// Fills in the sign-in form and waits for the console to open.
+async fn submit_token(c: &Client, token: &str) {
     until(
         c,
         "!document.getElementById('signin').hidden",
@@ -413,12 +424,6 @@ async fn sign_in_here(c: &Client, token: &str) {
         c,
         "!document.getElementById('app').hidden",
         "the console after sign-in",
-    )
-    .await;
-    until(
-        c,
-        "document.getElementById('conn').textContent === 'live'",
-        "the live stream",
     )
     .await;
 }
@@ -2002,7 +2007,8 @@ async fn a_floor_lead_works_from_a_phone() {
 
     // The steward's own console: their task, one big button at a time.
     let token = s.staff_token(other);
-    sign_in_here_staff(c, &token).await;
+    // A staff member's console has no live stream to wait for.
+    submit_token(c, &token).await;
     until(
         c,
         "!document.getElementById('view-staff').hidden && !document.getElementById('my-tasks').hidden && document.getElementById('desk-tasks').hidden",
@@ -2058,23 +2064,4 @@ async fn a_floor_lead_works_from_a_phone() {
     assert_eq!(tasks["items"], json!([]), "the task closed: {tasks}");
     let _ = b.client.clone().close().await;
     s.stop().await;
-}
-
-/// Signs in a staff member: their console has no live stream to wait for.
-async fn sign_in_here_staff(c: &Client, token: &str) {
-    until(
-        c,
-        "!document.getElementById('signin').hidden",
-        "the sign-in form",
-    )
-    .await;
-    let input = c.find(Locator::Id("token")).await.expect("the token field");
-    input.send_keys(token).await.expect("typing the token");
-    click(c, "#signin-form button[type=submit]").await;
-    until(
-        c,
-        "!document.getElementById('app').hidden",
-        "the console after sign-in",
-    )
-    .await;
 }

@@ -14,5 +14,6 @@ pub mod graph;
 pub mod redirect;
 
 pub(crate) mod plan;
+mod staffing;
 
 pub use graph::WalkTimes;

@@ -1,10 +1,11 @@
 //! Proposal → decision: expansion, governance and conflicts.
 
-use super::{dispatch, redirect};
+use super::redirect;
 use crate::context::{session_space, session_status};
 use crate::engine::Engine;
 use crate::output::{Action, Considered};
 use crate::suppression::Suppression;
+use baton_model::Resource;
 use baton_model::{ActionKind, ActionSpec, DecisionId, Millis, ParamValue, Target};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -23,7 +24,7 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
-    fn push(
+    pub(super) fn push(
         &mut self,
         kind: ActionKind,
         resource: String,
@@ -45,12 +46,12 @@ impl Plan {
 type Member<'a> = (&'a str, Option<u32>);
 
 /// A dispatch request from one action spec: `count` people with `role` to `space`.
-struct Request {
-    role: String,
-    count: u32,
-    note: String,
-    space: u32,
-    valid_until: Millis,
+pub(super) struct Request {
+    pub(super) role: String,
+    pub(super) count: u32,
+    pub(super) note: String,
+    pub(super) space: u32,
+    pub(super) valid_until: Millis,
 }
 
 pub(crate) fn param_str(ps: &BTreeMap<String, ParamValue>, name: &str) -> Option<String> {
@@ -79,9 +80,7 @@ fn minutes_label(ms: Millis) -> String {
 
 /// The resources that claims protect; alerts group instead, staff go by task.
 pub(crate) fn claimable(resource: &str) -> bool {
-    ["sign:", "space:", "session:", "attendees:"]
-        .iter()
-        .any(|p| resource.starts_with(p))
+    Resource::parse(resource).is_claimable()
 }
 
 impl Engine {
@@ -136,7 +135,7 @@ impl Engine {
                     for resource in resources {
                         let mut ps = ps.clone();
                         if kind == ActionKind::Notify
-                            && let Some(rest) = resource.strip_prefix("attendees:session:")
+                            && let Resource::SessionAttendees(rest) = Resource::parse(&resource)
                             && let Some(&se) = cfg.session_idx.get(rest)
                         {
                             let who = self.planned_attendees(se);
@@ -183,7 +182,10 @@ impl Engine {
                 .filter_map(|i| {
                     self.cfg
                         .space_idx
-                        .get(i.strip_prefix("space:").unwrap_or(i))
+                        .get(match Resource::parse(i) {
+                            Resource::Space(id) => id,
+                            _ => i.as_str(),
+                        })
                         .copied()
                 })
                 .collect(),
@@ -281,7 +283,10 @@ impl Engine {
             .iter_mut()
             .filter(|a| a.kind == ActionKind::DelaySession && a.suppressed.is_none())
         {
-            let id = a.resource.strip_prefix("session:").unwrap_or(&a.resource);
+            let id = match Resource::parse(&a.resource) {
+                Resource::Session(id) => id,
+                _ => a.resource.as_str(),
+            };
             if let Some(&se) = self.cfg.session_idx.get(id)
                 && self.cfg.spec.sessions[se as usize].protected
             {
@@ -347,7 +352,12 @@ impl Engine {
         let targets: Vec<u32> = match &spec.target {
             Target::Ids(ids) => ids
                 .iter()
-                .filter_map(|i| cfg.session_idx.get(i.strip_prefix("session:").unwrap_or(i)))
+                .filter_map(|i| {
+                    cfg.session_idx.get(match Resource::parse(i) {
+                        Resource::Session(id) => id,
+                        _ => i.as_str(),
+                    })
+                })
                 .copied()
                 .collect(),
             _ => scope_session.into_iter().collect(),
@@ -366,7 +376,7 @@ impl Engine {
             p.insert("session".into(), ParamValue::String(s.id.clone()));
             plan.push(
                 ActionKind::DelaySession,
-                format!("session:{}", s.id),
+                Resource::Session(&s.id).to_string(),
                 p,
                 valid_until,
             );
@@ -418,7 +428,7 @@ impl Engine {
             );
             plan.push(
                 ActionKind::DelaySession,
-                format!("session:{}", ns.id),
+                Resource::Session(&ns.id).to_string(),
                 p,
                 valid_until,
             );
@@ -449,110 +459,12 @@ impl Engine {
             plan.deferred.push(Action {
                 index: 0,
                 kind: ActionKind::Notify,
-                resource: format!("attendees:session:{}", ns.id),
+                resource: Resource::SessionAttendees(&ns.id).to_string(),
                 params: note,
                 valid_until,
                 suppressed: None,
             });
             prev_end = ns.end + need * 60_000;
-        }
-    }
-
-    /// A desk's manual dispatch to spaces (`space:ID`, or a bare space id):
-    /// staffed by the same assignment as a policy's, so it becomes tracked
-    /// tasks with named people. `None` when a target is not a space (a
-    /// `staff:ID` dispatch names its person already).
-    pub(crate) fn staff_manual(&self, actions: &[Action], id: DecisionId) -> Option<Plan> {
-        let mut reqs = Vec::new();
-        for a in actions {
-            let sid = a
-                .resource
-                .strip_prefix("space:")
-                .or_else(|| a.resource.strip_prefix("dispatch:"))?;
-            let &space = self.cfg.space_idx.get(sid)?;
-            reqs.push(Request {
-                role: param_str(&a.params, "role").unwrap_or_else(|| "steward".into()),
-                count: param_int(&a.params, "count").unwrap_or(1).clamp(0, 20) as u32,
-                note: param_str(&a.params, "note").unwrap_or_default(),
-                space,
-                valid_until: a.valid_until,
-            });
-        }
-        let mut plan = Plan::default();
-        self.plan_dispatch(&reqs, id, i32::MAX, &mut plan);
-        Some(plan)
-    }
-
-    /// Jointly assigns every dispatch slot of one decision, so one person with
-    /// two roles is not sent twice.
-    fn plan_dispatch(&self, reqs: &[Request], id: DecisionId, priority: i32, plan: &mut Plan) {
-        let cfg = &self.cfg;
-        let mut slots: Vec<&Request> = Vec::new();
-        for r in reqs {
-            for _ in 0..r.count {
-                slots.push(r);
-            }
-        }
-        let cost: Vec<Vec<Option<i64>>> = slots
-            .iter()
-            .map(|r| {
-                (0..cfg.spec.staff.len() as u32)
-                    .map(|sf| self.staff_cost(sf, &r.role, r.space, priority, &[]))
-                    .collect()
-            })
-            .collect();
-        let picks = dispatch::assign(&cost);
-        plan.solver = Some(format!(
-            "staff: Hungarian assignment of {} slot(s) over {} staff",
-            slots.len(),
-            cfg.spec.staff.len()
-        ));
-        for (k, (r, pick)) in slots.iter().zip(&picks).enumerate() {
-            let space_id = &cfg.spec.spaces[r.space as usize].id;
-            let mut ranked: Vec<(i64, usize)> = cost[k]
-                .iter()
-                .enumerate()
-                .filter_map(|(s, c)| c.map(|c| (c, s)))
-                .collect();
-            ranked.sort_unstable();
-            for &(c, s) in ranked.iter().take(3) {
-                plan.alternatives.push(Considered {
-                    option: format!("{} as {} #{k} to {space_id}", cfg.spec.staff[s].id, r.role),
-                    cost: c,
-                    chosen: u32::from(*pick == Some(s)),
-                    detail: self.staff_detail(s as u32, r.space),
-                });
-            }
-            let Some(s) = *pick else {
-                plan.notes.push(format!(
-                    "{} slot {k} at {space_id} unfilled: no eligible {} is free (role, duty status, max {} task(s) each, overrides)",
-                    r.role, r.role, cfg.spec.governance.max_tasks_per_staff
-                ));
-                continue;
-            };
-            let staff = &cfg.spec.staff[s];
-            if let Some(pre) = self.preemptable(s as u32, priority) {
-                let t = &self.st.tasks[&pre];
-                plan.conflicts.push(format!(
-                    "staff:{}: taken from task {pre} of {} (priority {} vs {priority})",
-                    staff.id, t.policy, t.priority
-                ));
-            }
-            let mut ps = BTreeMap::new();
-            ps.insert("role".into(), ParamValue::String(r.role.clone()));
-            ps.insert("note".into(), ParamValue::String(r.note.clone()));
-            ps.insert("space".into(), ParamValue::String(space_id.clone()));
-            ps.insert("task".into(), ParamValue::String(format!("{id}-{k}")));
-            ps.insert(
-                "walk_s".into(),
-                ParamValue::Int(i64::from(self.walk_from(s as u32, r.space))),
-            );
-            plan.push(
-                ActionKind::Dispatch,
-                format!("staff:{}", staff.id),
-                ps,
-                r.valid_until,
-            );
         }
     }
 
@@ -571,7 +483,7 @@ impl Engine {
         }
     }
 
-    fn staff_detail(&self, sf: u32, to: u32) -> String {
+    pub(super) fn staff_detail(&self, sf: u32, to: u32) -> String {
         let st = &self.st.staff[sf as usize];
         format!(
             "{} s walk from {}, {} open task(s), {:?}",
@@ -623,7 +535,7 @@ impl Engine {
             || self
                 .st
                 .overrides
-                .contains_key(&format!("staff:{}", spec.id))
+                .contains_key(&Resource::Staff(&spec.id).to_string())
         {
             return None;
         }
@@ -860,7 +772,7 @@ impl Engine {
             });
         }
         let title = param_str(ps, "title").unwrap_or_else(|| format!("{} is full", fs.title));
-        let resource = format!("attendees:session:{}", fs.id);
+        let resource = Resource::SessionAttendees(&fs.id).to_string();
         let mut unplaced = Vec::new();
         for (gi, ms) in members.iter().enumerate() {
             let mut next = 0usize;
@@ -953,7 +865,7 @@ impl Engine {
             p.insert("content".into(), ParamValue::String(content.clone()));
             plan.push(
                 ActionKind::Sign,
-                format!("sign:{}", cfg.spec.signs[sg as usize].id),
+                Resource::Sign(&cfg.spec.signs[sg as usize].id).to_string(),
                 p,
                 valid_until,
             );
@@ -967,7 +879,7 @@ impl Engine {
                 );
                 plan.push(
                     ActionKind::OpenSpace,
-                    format!("space:{}", cfg.spec.spaces[alt.space as usize].id),
+                    Resource::Space(&cfg.spec.spaces[alt.space as usize].id).to_string(),
                     p,
                     valid_until,
                 );

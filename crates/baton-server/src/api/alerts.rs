@@ -24,8 +24,8 @@ pub(super) async fn situations(
             }
         },
     };
-    match s
-        .query(move |e, v| {
+    reply(
+        s.query(move |e, v| {
             list(
                 crate::situations::list(e, v, min)
                     .as_array()
@@ -34,11 +34,8 @@ pub(super) async fn situations(
                 e.position(),
             )
         })
-        .await
-    {
-        Ok(v) => ok(v),
-        Err(p) => p.into_response(),
-    }
+        .await,
+    )
 }
 
 pub(super) async fn alerts(State(s): State<AppState>, _: Reader) -> Response {

@@ -3,7 +3,7 @@
 use super::*;
 
 pub(super) async fn policies(State(s): State<AppState>, _: Reader) -> Response {
-    match s
+    reply(s
         .query(|e, _| {
             let cfg = e.config();
             let errors = &e.state().stats.eval_errors;
@@ -23,11 +23,7 @@ pub(super) async fn policies(State(s): State<AppState>, _: Reader) -> Response {
             v["version"] = json!(cfg.policy_set.hash);
             v
         })
-        .await
-    {
-        Ok(v) => ok(v),
-        Err(p) => p.into_response(),
-    }
+        .await)
 }
 
 /// A new `policies.yaml`, checked against the running spec; refused whole

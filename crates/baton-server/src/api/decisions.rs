@@ -8,8 +8,8 @@ pub(super) async fn decisions(
     Query(f): Query<Filter>,
 ) -> Response {
     let limit = f.limit.unwrap_or(200).min(5_000);
-    match s
-        .query(move |e, v| {
+    reply(
+        s.query(move |e, v| {
             let deadlines = view::approval_deadlines(e);
             let mut items: Vec<Value> = v
                 .decisions
@@ -28,11 +28,8 @@ pub(super) async fn decisions(
             items.reverse();
             list(items, e.position())
         })
-        .await
-    {
-        Ok(v) => ok(v),
-        Err(p) => p.into_response(),
-    }
+        .await,
+    )
 }
 
 pub(super) fn decision_id(text: &str) -> Result<DecisionId, Problem> {

@@ -86,8 +86,8 @@ pub(super) async fn history_all(
     _: Reader,
     Query(q): Query<HistoryQuery>,
 ) -> Response {
-    match s
-        .query(move |e, v| {
+    reply(
+        s.query(move |e, v| {
             let now = e.state().now;
             let (from, grid) = v.history.grid(history_since(now, &q));
             json!({
@@ -98,11 +98,8 @@ pub(super) async fn history_all(
                 "position": e.position(),
             })
         })
-        .await
-    {
-        Ok(v) => ok(v),
-        Err(p) => p.into_response(),
-    }
+        .await,
+    )
 }
 
 pub(super) async fn sessions(

@@ -285,6 +285,14 @@ async fn metrics_text(State(s): State<AppState>, headers: HeaderMap) -> Response
         .into_response()
 }
 
+/// A handler's answer: the value as JSON, or the problem.
+fn reply(r: Result<Value, Problem>) -> Response {
+    match r {
+        Ok(v) => ok(v),
+        Err(p) => p.into_response(),
+    }
+}
+
 fn ok(v: Value) -> Response {
     (StatusCode::OK, axum::Json(v)).into_response()
 }

@@ -63,24 +63,21 @@ pub(super) async fn whoami(State(s): State<AppState>, headers: HeaderMap) -> Res
 /// overrides: the state every console page shows in its header.
 pub(super) async fn control(State(s): State<AppState>, _: Reader) -> Response {
     let mode = s.core.clock.mode();
-    match s
-        .query(move |e, _| {
+    reply(
+        s.query(move |e, _| {
             let mut v = view::control_json(e, mode);
             v["position"] = json!(e.position());
             v
         })
-        .await
-    {
-        Ok(v) => ok(v),
-        Err(p) => p.into_response(),
-    }
+        .await,
+    )
 }
 
 /// The venue as the console draws it: spaces with zones and coordinates,
 /// walking links, signs, sessions, and the event's name and UTC offset.
 /// Read once at sign-in; live state comes from `/v1/spaces` and the stream.
 pub(super) async fn venue(State(s): State<AppState>, _: Reader) -> Response {
-    match s
+    reply(s
         .query(|e, _| {
             let spec = &e.config().spec;
             json!({
@@ -99,11 +96,7 @@ pub(super) async fn venue(State(s): State<AppState>, _: Reader) -> Response {
                 "position": e.position(),
             })
         })
-        .await
-    {
-        Ok(v) => ok(v),
-        Err(p) => p.into_response(),
-    }
+        .await)
 }
 
 #[derive(Deserialize)]

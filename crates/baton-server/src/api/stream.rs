@@ -8,8 +8,8 @@ pub(super) async fn audit(
     Query(f): Query<Filter>,
 ) -> Response {
     let limit = f.limit.unwrap_or(500).min(10_000);
-    match s
-        .query(move |e, v| {
+    reply(
+        s.query(move |e, v| {
             let mut items: Vec<Value> = v
                 .audit
                 .iter()
@@ -41,11 +41,8 @@ pub(super) async fn audit(
             items.reverse();
             list(items, e.position())
         })
-        .await
-    {
-        Ok(v) => ok(v),
-        Err(p) => p.into_response(),
-    }
+        .await,
+    )
 }
 
 #[derive(Deserialize, Default)]

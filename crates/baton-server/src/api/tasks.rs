@@ -7,7 +7,7 @@
 //! for it; its id names the assignment, so pressing a button twice is a
 //! duplicate, not a second update.
 
-use super::{AppState, Operator, Reader, ok};
+use super::{AppState, Operator, Reader, ok, reply};
 use crate::auth::{Caller, Role};
 use crate::core::{IngestError, Request};
 use crate::problem::Problem;
@@ -68,13 +68,10 @@ fn tasks_json(e: &Engine, only: Option<u32>) -> Vec<Value> {
 }
 
 pub(super) async fn list(State(s): State<AppState>, _: Reader) -> Response {
-    match s
-        .query(|e, _| json!({"items": tasks_json(e, None), "position": e.position()}))
-        .await
-    {
-        Ok(v) => ok(v),
-        Err(p) => p.into_response(),
-    }
+    reply(
+        s.query(|e, _| json!({"items": tasks_json(e, None), "position": e.position()}))
+            .await,
+    )
 }
 
 #[derive(Deserialize)]
@@ -149,8 +146,8 @@ pub(super) async fn mine(State(s): State<AppState>, headers: HeaderMap) -> Respo
         Ok((_, sf)) => sf,
         Err(p) => return p.into_response(),
     };
-    match s
-        .query(move |e, _| {
+    reply(
+        s.query(move |e, _| {
             let mut me = crate::view::staff_json(e, sf);
             if let Some(o) = me.as_object_mut() {
                 o.remove("tasks");
@@ -163,11 +160,8 @@ pub(super) async fn mine(State(s): State<AppState>, headers: HeaderMap) -> Respo
                 "position": e.position(),
             })
         })
-        .await
-    {
-        Ok(v) => ok(v),
-        Err(p) => p.into_response(),
-    }
+        .await,
+    )
 }
 
 #[derive(Deserialize)]

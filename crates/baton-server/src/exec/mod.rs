@@ -95,9 +95,7 @@ pub enum RetryError {
 }
 
 fn desired_state(resource: &str) -> bool {
-    ["sign:", "space:", "session:"]
-        .iter()
-        .any(|p| resource.starts_with(p))
+    baton_model::Resource::parse(resource).is_desired_state()
 }
 
 impl Exec {

@@ -14,16 +14,18 @@ use crate::kpi::{Kpis, RunResult};
 use crate::twin::{Disruption, Twin};
 use crate::world::{NOWHERE, Routes, World, weidmann_speed_share};
 use baton_core::output::TaskEvent;
-use baton_core::{Action, Engine, Output, Status};
+use baton_core::{Engine, Output, Status};
 use baton_model::signal::{Severity, StaffStatus, TaskState};
 use baton_model::{
-    ActionKind, ActionResult, Command, CommandKind, DecisionId, Entry, Millis, Outcome, ParamValue,
-    PolicySet, Signal, SignalData, SignalType, SpaceKind, Stamped,
+    Command, CommandKind, DecisionId, Entry, Millis, Outcome, PolicySet, Signal, SignalData,
+    SignalType, SpaceKind, Stamped,
 };
 use rand::Rng;
 use rand_pcg::Pcg32;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
+
+mod actions;
 
 /// How a run differs from the twin file: the seed and, for the sensitivity
 /// study, one compliance for notifications and signs alike.
@@ -1324,217 +1326,6 @@ impl<'w> Sim<'w> {
             t.desk = false;
             self.desks = self.desks.saturating_sub(1);
         }
-    }
-
-    fn execute(&mut self, decision: DecisionId, actions: &[Action]) {
-        let w = self.w;
-        // A redirect's notifications name the full session and where the
-        // biggest group goes: the signs in the same decision point there.
-        let mut full = NONE;
-        let mut best = (0i64, NONE, NOWHERE);
-        for act in actions {
-            if act.kind != ActionKind::Notify {
-                continue;
-            }
-            let Some(ParamValue::String(to_space)) = act.params.get("to_space") else {
-                continue;
-            };
-            if let Some(s) = act
-                .resource
-                .strip_prefix("attendees:session:")
-                .and_then(|id| w.session_index.get(id))
-            {
-                full = *s;
-            }
-            let count = match act.params.get("count") {
-                Some(ParamValue::Int(n)) => *n,
-                _ => 0,
-            };
-            let to_session = match act.params.get("to_session") {
-                Some(ParamValue::String(id)) => w.session_index.get(id).copied().unwrap_or(NONE),
-                _ => NONE,
-            };
-            if let Some(&sp) = w.space_index.get(to_space)
-                && count > best.0
-            {
-                best = (count, to_session, sp);
-            }
-        }
-        for act in actions {
-            if act.suppressed.is_some() {
-                continue;
-            }
-            let mut outcome = if act.valid_until < self.now {
-                Outcome::Expired
-            } else {
-                Outcome::Succeeded
-            };
-            let mut error = None;
-            if outcome == Outcome::Succeeded {
-                match act.kind {
-                    ActionKind::Notify => self.deliver_notify(act),
-                    ActionKind::Sign => {
-                        let id = act.resource.strip_prefix("sign:").unwrap_or(&act.resource);
-                        if let Some(&sg) = w.sign_index.get(id) {
-                            let offline = self
-                                .sign_dark
-                                .iter()
-                                .any(|&(s, a, b)| s == sg && self.now >= a && self.now < b);
-                            if offline {
-                                outcome = Outcome::Dead;
-                                error = Some("sign offline".to_string());
-                            } else {
-                                self.signs[sg as usize] = Some(SignState {
-                                    until: act.valid_until,
-                                    full: if best.2 == NOWHERE { NONE } else { full },
-                                    to_session: best.1,
-                                    to_space: best.2,
-                                });
-                            }
-                        }
-                    }
-                    ActionKind::Dispatch => self.dispatch(act),
-                    ActionKind::Alert => {
-                        if let Some(ParamValue::String(g)) = act.params.get("group") {
-                            let idx = self.alert_groups.len() as u32;
-                            self.alert_groups.push(g.clone());
-                            let delay = exponential(&mut self.op_rng, self.t.operator_delay as f64);
-                            self.at(self.now + delay as Millis, Ev::AckAlert(idx));
-                        }
-                    }
-                    ActionKind::OpenSpace | ActionKind::CloseSpace => {
-                        let id = act.resource.strip_prefix("space:").unwrap_or(&act.resource);
-                        if let Some(&sp) = w.space_index.get(id) {
-                            let open = act.kind == ActionKind::OpenSpace;
-                            if self.open[sp as usize] != open {
-                                self.open[sp as usize] = open;
-                                self.routes = w.routes(&self.open);
-                                // The staff at the door confirm it.
-                                let (kind, data) = if open {
-                                    (SignalType::SpaceOpened, SignalData::Opened { reason: None })
-                                } else {
-                                    (SignalType::SpaceClosed, SignalData::Closed { reason: None })
-                                };
-                                self.signal("twin-ops", kind, id.to_string(), data);
-                            }
-                        }
-                    }
-                    ActionKind::DelaySession => {
-                        let id = match act.params.get("session") {
-                            Some(ParamValue::String(s)) => Some(s.as_str()),
-                            _ => act.resource.strip_prefix("session:"),
-                        };
-                        let minutes = match act.params.get("minutes") {
-                            Some(ParamValue::Int(m)) => *m,
-                            _ => 0,
-                        };
-                        if let Some(&s) = id.and_then(|id| w.session_index.get(id)) {
-                            self.retime(s, minutes);
-                        }
-                    }
-                    ActionKind::Redirect => {}
-                }
-            }
-            self.submit(Entry::ActionResult(ActionResult {
-                decision,
-                action: act.index,
-                connector: "twin".to_string(),
-                outcome,
-                error,
-            }));
-        }
-    }
-
-    fn deliver_notify(&mut self, act: &Action) {
-        let w = self.w;
-        let about = act
-            .resource
-            .strip_prefix("attendees:session:")
-            .and_then(|id| w.session_index.get(id))
-            .copied();
-        let note = if act.params.contains_key("to_session") {
-            match (act.params.get("to_space"), about) {
-                (Some(ParamValue::String(sp)), Some(from)) => match w.space_index.get(sp) {
-                    Some(&to_space) => Note::Redirect {
-                        from,
-                        to_session: match act.params.get("to_session") {
-                            Some(ParamValue::String(id)) => {
-                                w.session_index.get(id).copied().unwrap_or(NONE)
-                            }
-                            _ => NONE,
-                        },
-                        to_space,
-                    },
-                    None => Note::Other,
-                },
-                _ => Note::Other,
-            }
-        } else if let Some(s) = about
-            && self.s_start[s as usize] > w.sessions[s as usize].start
-        {
-            // Only a session that really moved makes a notice about it a delay.
-            Note::Delay { session: s }
-        } else {
-            Note::Other
-        };
-        let idx = self.notes.len() as u32;
-        self.notes.push(note);
-        let Some(ParamValue::List(who)) = act.params.get("recipients") else {
-            return;
-        };
-        for r in who {
-            let ParamValue::String(id) = r else { continue };
-            let Some(a) = id.strip_prefix('a').and_then(|n| n.parse::<u32>().ok()) else {
-                continue;
-            };
-            let Some(ag) = self.agents.get_mut(a as usize) else {
-                continue;
-            };
-            ag.notified = ag.notified.saturating_add(1);
-            let read = exponential(&mut ag.resp, 120_000.0) as Millis;
-            self.at(self.now + read, Ev::Notice(a, idx));
-        }
-    }
-
-    fn dispatch(&mut self, act: &Action) {
-        let w = self.w;
-        let id = act.resource.strip_prefix("staff:").unwrap_or(&act.resource);
-        let Some(&staff) = self.staff_index.get(id) else {
-            return;
-        };
-        let space = match act.params.get("space") {
-            Some(ParamValue::String(s)) => w.space_index.get(s).copied(),
-            _ => None,
-        };
-        let Some(space) = space else { return };
-        let task = match act.params.get("task") {
-            Some(ParamValue::String(t)) => t.clone(),
-            _ => return,
-        };
-        let role = match act.params.get("role") {
-            Some(ParamValue::String(r)) => r.clone(),
-            _ => String::new(),
-        };
-        // A new task for this person ends whatever they were doing.
-        for i in 0..self.tasks.len() {
-            if self.tasks[i].staff == staff && !self.tasks[i].closed {
-                self.close_task(i);
-            }
-        }
-        let idx = self.tasks.len() as u32;
-        self.tasks.push(TaskSim {
-            id: task,
-            staff,
-            space,
-            role,
-            dispatched: self.now,
-            until: act.valid_until,
-            arrived: false,
-            desk: false,
-            closed: false,
-        });
-        let ack = 15_000 + (self.staff_rng.random::<f64>() * 45_000.0) as Millis;
-        self.at(self.now + ack, Ev::StaffAck(idx));
     }
 
     fn staff_task_signal(&mut self, i: usize, state: TaskState) {
