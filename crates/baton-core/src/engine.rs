@@ -9,12 +9,12 @@ use crate::context::{Ctx, SignalInfo, current_session, session_space, session_st
 use crate::effects::Owner;
 use crate::metrics::SpaceState;
 use crate::output::{Action, Decision, Explanation, Output, Scope, Status, Trigger};
-use crate::state::{Instance, Override, Pending, SessionState, StaffState, State, Timer};
+use crate::state::{Instance, Pending, SessionState, StaffState, State, Timer};
 use crate::suppression::Suppression;
 use baton_model::Resource;
 use baton_model::{
-    ActionKind, ActionResult, Command, CommandKind, DecisionId, Entry, Millis, Mode, OnTimeout,
-    ParamValue, PolicySet, ScopeKind, Signal, SignalData, Spec, Stamped,
+    ActionKind, ActionResult, DecisionId, Entry, Millis, Mode, OnTimeout, ParamValue, PolicySet,
+    ScopeKind, Signal, SignalData, Spec, Stamped,
 };
 use baton_policy::field_value;
 use serde::{Deserialize, Serialize};
@@ -57,7 +57,7 @@ impl Out<'_> {
     }
 }
 
-fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
+pub(crate) fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
     if let Some(v) = map.get_mut(key) {
         *v += 1;
     } else {
@@ -78,7 +78,7 @@ fn by_baton(out: &mut Out, decision: DecisionId, status: Status, at: Millis, rea
 
 /// When the last action that would be carried out stops being valid;
 /// `None` when every action is suppressed.
-fn last_valid(actions: &[crate::Action]) -> Option<Millis> {
+pub(crate) fn last_valid(actions: &[crate::Action]) -> Option<Millis> {
     actions
         .iter()
         .filter(|a| a.suppressed.is_none())
@@ -797,7 +797,7 @@ impl Engine {
     /// Why `resource` names nothing the event has (`sign:`, `space:`,
     /// `session:` and `staff:` name declared things; other kinds, such as
     /// attendee groups, are open-ended).
-    fn unknown_resource(&self, resource: &str) -> Option<String> {
+    pub(crate) fn unknown_resource(&self, resource: &str) -> Option<String> {
         let cfg = &self.cfg;
         let (kind, id) = resource.split_once(':')?;
         let known = match kind {
@@ -810,7 +810,7 @@ impl Engine {
         (!known).then(|| format!("the event has no {kind} {id:?}"))
     }
 
-    fn sign_index(&self, resource: &str) -> Option<u32> {
+    pub(crate) fn sign_index(&self, resource: &str) -> Option<u32> {
         self.cfg
             .sign_idx
             .get(match Resource::parse(resource) {
@@ -821,7 +821,7 @@ impl Engine {
     }
 
     /// Emits the actions that are still valid and not suppressed.
-    fn execute(
+    pub(crate) fn execute(
         &mut self,
         id: DecisionId,
         actions: &[Action],
@@ -938,7 +938,7 @@ impl Engine {
         }
     }
 
-    fn refuse(&mut self, out: &mut Out, reason: String) {
+    pub(crate) fn refuse(&mut self, out: &mut Out, reason: String) {
         bump(&mut self.st.stats.commands, "refused");
         out.push(Output::CommandRefused {
             seq: out.seq,
@@ -946,282 +946,7 @@ impl Engine {
         });
     }
 
-    fn command(&mut self, c: &Command, out: &mut Out) {
-        let now = self.st.now;
-        let name = match &c.kind {
-            CommandKind::Approve { .. } => "approve",
-            CommandKind::Reject { .. } => "reject",
-            CommandKind::Override { .. } => "override",
-            CommandKind::Release { .. } => "release",
-            CommandKind::Pause => "pause",
-            CommandKind::Resume => "resume",
-            CommandKind::Emergency { .. } => "emergency",
-            CommandKind::SetMode { .. } => "set_mode",
-            CommandKind::Manual { .. } => "manual",
-            CommandKind::AckAlert { .. } => "ack_alert",
-            CommandKind::ApproveEdited { .. } => "approve",
-            CommandKind::ReassignTask { .. } => "reassign_task",
-        };
-        bump(&mut self.st.stats.commands, name);
-        let no_edits = Vec::new();
-        let approval = match &c.kind {
-            CommandKind::Approve { decision } => Some((decision, &no_edits)),
-            CommandKind::ApproveEdited { decision, edits } => Some((decision, edits)),
-            _ => None,
-        };
-        if let Some((decision, edits)) = approval {
-            let Some(pending) = self.st.pending.get(decision) else {
-                return self.refuse(out, format!("decision {decision} is not pending"));
-            };
-            if let Some(last) = last_valid(&pending.actions)
-                && last < now
-            {
-                return self.refuse(
-                    out,
-                    format!(
-                        "decision {decision} can no longer take effect: its actions were valid \
-                         until journal time {last}"
-                    ),
-                );
-            }
-            if let Some(e) = edits
-                .iter()
-                .find(|e| !pending.actions.iter().any(|a| a.index == e.index))
-            {
-                return self.refuse(
-                    out,
-                    format!("decision {decision} has no action {}", e.index),
-                );
-            }
-        }
-        match &c.kind {
-            CommandKind::Approve { decision } | CommandKind::ApproveEdited { decision, .. } => {
-                let Some(mut p) = self.st.pending.remove(decision) else {
-                    return self.refuse(out, format!("decision {decision} is not pending"));
-                };
-                if let CommandKind::ApproveEdited { edits, .. } = &c.kind {
-                    for e in edits {
-                        if let Some(a) = p.actions.iter_mut().find(|a| a.index == e.index) {
-                            if e.drop {
-                                a.suppressed = Some(Suppression::LeftOut {
-                                    by: c.actor.clone(),
-                                });
-                            }
-                            for (k, v) in &e.params {
-                                a.params.insert(k.clone(), v.clone());
-                            }
-                        }
-                    }
-                }
-                let reason = match &c.kind {
-                    CommandKind::ApproveEdited { edits, .. } if !edits.is_empty() => {
-                        format!("approved with {} edit(s)", edits.len())
-                    }
-                    _ => String::new(),
-                };
-                out.push(Output::DecisionUpdate {
-                    decision: *decision,
-                    status: Status::Approved,
-                    at: now,
-                    actor: c.actor.clone(),
-                    reason,
-                });
-                let owner = self.cfg.policies.get(p.policy as usize).map(|x| Owner {
-                    policy: x.def.id.clone(),
-                    priority: x.def.priority,
-                });
-                let mut actions = p.actions;
-                let late = !actions.is_empty()
-                    && actions
-                        .iter()
-                        .all(|a| a.suppressed.is_some() || a.valid_until < now)
-                    && actions.iter().any(|a| a.suppressed.is_none());
-                self.hold_for_operators(&mut actions);
-                self.execute(*decision, &actions, owner.as_ref(), out);
-                if late {
-                    out.push(Output::DecisionUpdate {
-                        decision: *decision,
-                        status: Status::Expired,
-                        at: now,
-                        actor: "baton".into(),
-                        reason: "approved too late: every action had outlived its valid_until"
-                            .into(),
-                    });
-                }
-            }
-            CommandKind::Reject { decision, comment } => {
-                if self.st.pending.remove(decision).is_none() {
-                    return self.refuse(out, format!("decision {decision} is not pending"));
-                }
-                out.push(Output::DecisionUpdate {
-                    decision: *decision,
-                    status: Status::Rejected,
-                    at: now,
-                    actor: c.actor.clone(),
-                    reason: comment.clone(),
-                });
-            }
-            CommandKind::Override {
-                resource,
-                value,
-                until,
-            } => {
-                if *until <= now {
-                    return self.refuse(out, format!("override of {resource} ends in the past"));
-                }
-                if let Some(why) = self.unknown_resource(resource) {
-                    return self.refuse(out, why);
-                }
-                self.st.overrides.insert(
-                    resource.clone(),
-                    Override {
-                        until: *until,
-                        value: value.clone(),
-                        actor: c.actor.clone(),
-                    },
-                );
-                self.st.timers.insert((
-                    *until,
-                    Timer::OverrideExpiry {
-                        resource: resource.clone(),
-                    },
-                ));
-                if let (Some(v), Some(idx)) = (value, self.sign_index(resource)) {
-                    let id = out.id();
-                    self.st.published_signs.insert(idx, v.clone());
-                    let a = manual_sign(resource, v, *until);
-                    out.push(Output::Execute {
-                        decision: id,
-                        at: now,
-                        actions: vec![a],
-                    });
-                }
-            }
-            CommandKind::Release { resource } => {
-                if !self.st.overrides.contains_key(resource) {
-                    return self.refuse(out, format!("no override on {resource}"));
-                }
-                self.end_override(resource, "released", out);
-            }
-            CommandKind::Pause => self.st.paused = true,
-            CommandKind::Resume => {
-                if self.st.paused {
-                    self.st.paused = false;
-                    // Under the emergency hold the signs keep their emergency content.
-                    if !self.st.emergency {
-                        self.reconcile_signs(out);
-                    }
-                }
-            }
-            CommandKind::Emergency { on } => self.emergency(*on, out),
-            CommandKind::AckAlert { alert } => {
-                let refusal = match self.st.alerts.get_mut(alert) {
-                    Some(card) if card.acked.is_none() => {
-                        card.acked = Some(c.actor.clone());
-                        None
-                    }
-                    Some(_) => Some(format!("alert {alert} is already acknowledged")),
-                    None => Some(format!("no open alert {alert}")),
-                };
-                if let Some(r) = refusal {
-                    self.refuse(out, r);
-                }
-            }
-            CommandKind::ReassignTask { task, to } => {
-                let to = match to.as_deref().map(|id| (id, self.cfg.staff_idx.get(id))) {
-                    None => None,
-                    Some((_, Some(&sf))) => Some(sf),
-                    Some((id, None)) => {
-                        return self.refuse(out, format!("no staff member {id:?}"));
-                    }
-                };
-                if let Err(r) = self.reassign_by_hand(task, to, &c.actor, out) {
-                    self.refuse(out, r);
-                }
-            }
-            CommandKind::SetMode { policy, mode } => {
-                if !self.cfg.policy_idx.contains_key(policy) {
-                    return self.refuse(out, format!("unknown policy {policy:?}"));
-                }
-                self.st.modes.insert(policy.clone(), *mode);
-            }
-            CommandKind::Manual { action } => {
-                let id = out.id();
-                let resources = self.resources(action.kind, &action.target, None, None);
-                if resources.is_empty() {
-                    return self.refuse(
-                        out,
-                        "a manual action must name its targets with `ids`".into(),
-                    );
-                }
-                let mut actions: Vec<Action> = resources
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, resource)| Action {
-                        index: i as u32,
-                        kind: action.kind,
-                        resource,
-                        params: action.params.clone(),
-                        valid_until: now + action.valid_for,
-                        suppressed: None,
-                    })
-                    .collect();
-                let mut notes = vec![format!("manual action by {}", c.actor)];
-                let (mut alternatives, mut solver) = (Vec::new(), None);
-                // "Send two medics to Hall B" names places, not people: the
-                // desk's dispatch is staffed like a policy's, as tasks.
-                if action.kind == ActionKind::Dispatch
-                    && let Some(plan) = self.staff_manual(&actions, id)
-                {
-                    if plan.actions.is_empty() {
-                        return self
-                            .refuse(out, format!("nobody to send: {}", plan.notes.join("; ")));
-                    }
-                    actions = plan.actions;
-                    notes.extend(plan.notes);
-                    alternatives = plan.alternatives;
-                    solver = plan.solver;
-                }
-                out.push(Output::Decision(Box::new(Decision {
-                    id,
-                    at: now,
-                    // Server actors already read `role:name`.
-                    policy: if c.actor.contains(':') {
-                        c.actor.clone()
-                    } else {
-                        format!("operator:{}", c.actor)
-                    },
-                    policy_version: String::new(),
-                    priority: i32::MAX,
-                    mode: "manual",
-                    status: Status::Manual,
-                    scope: Scope {
-                        space: None,
-                        session: None,
-                        zone: None,
-                    },
-                    actions: actions.clone(),
-                    explanation: Explanation {
-                        position: out.seq,
-                        trigger: trigger_for(out.seq, "command", None, None),
-                        condition: String::new(),
-                        values: BTreeMap::new(),
-                        held_since: None,
-                        held_from: None,
-                        paused: self.st.paused,
-                        notes,
-                        constraints: Vec::new(),
-                        conflicts: Vec::new(),
-                        alternatives,
-                        solver,
-                    },
-                })));
-                self.execute(id, &actions, None, out);
-            }
-        }
-    }
-
-    fn end_override(&mut self, resource: &str, why: &str, out: &mut Out) {
+    pub(crate) fn end_override(&mut self, resource: &str, why: &str, out: &mut Out) {
         self.st.overrides.remove(resource);
         out.push(Output::OverrideEnded {
             resource: resource.to_string(),
@@ -1263,13 +988,13 @@ impl Engine {
         });
     }
 
-    fn reconcile_signs(&mut self, out: &mut Out) {
+    pub(crate) fn reconcile_signs(&mut self, out: &mut Out) {
         for idx in 0..self.cfg.spec.signs.len() as u32 {
             self.reconcile_sign(idx, out);
         }
     }
 
-    fn emergency(&mut self, on: bool, out: &mut Out) {
+    pub(crate) fn emergency(&mut self, on: bool, out: &mut Out) {
         if on == self.st.emergency {
             return;
         }
@@ -1331,7 +1056,7 @@ impl Engine {
     }
 }
 
-fn manual_sign(resource: &str, content: &str, valid_until: Millis) -> Action {
+pub(crate) fn manual_sign(resource: &str, content: &str, valid_until: Millis) -> Action {
     manual_sign_indexed(0, resource, content, valid_until)
 }
 
@@ -1408,7 +1133,12 @@ impl<'a> TrigRef<'a> {
     }
 }
 
-fn trigger_for(seq: u64, kind: &str, id: Option<&str>, subject: Option<&str>) -> Trigger {
+pub(crate) fn trigger_for(
+    seq: u64,
+    kind: &str,
+    id: Option<&str>,
+    subject: Option<&str>,
+) -> Trigger {
     Trigger {
         seq,
         kind: kind.to_string(),

@@ -4,6 +4,7 @@
 //! filesystem or clock. The same journal always yields the same state and the
 //! same outputs, byte for byte, which makes replay, restore and simulation exact.
 
+mod commands;
 pub mod config;
 pub mod context;
 pub(crate) mod effects;

@@ -2102,9 +2102,22 @@ async fn request_bytes_in_flight_are_bounded_by_the_budget() {
             chunks,
         )))
         .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 429);
+        .await;
+    // The server answers 429 and closes without reading the rest; the
+    // client may see the closed connection while still writing, before it
+    // reads the answer. Either way nothing was journaled.
+    match r {
+        Ok(r) => assert_eq!(r.status(), 429),
+        Err(e) => assert!(
+            e.is_request() && !e.is_timeout(),
+            "refused mid-body, not another failure: {e}"
+        ),
+    }
+    assert_eq!(
+        s.position().await,
+        before,
+        "a refused chunked body journals nothing"
+    );
     // Within the budget, all is well, and the budget came back.
     assert_eq!(s.signal(occupancy("small", "hall-a", 6)).await.status, 202);
     s.stop().await;
