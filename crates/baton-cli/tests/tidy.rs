@@ -47,7 +47,7 @@ const LONG: &[(&str, usize)] = &[
     ("crates/baton-spec/src/resolve.rs", 1_150),
     ("crates/baton-model/src/signal.rs", 1_006),
     ("crates/baton-core/src/planner/plan.rs", 895),
-    ("crates/baton-server/src/core.rs", 866),
+    ("crates/baton-server/src/core.rs", 847),
     ("crates/baton-import/src/assemble.rs", 879),
 ];
 const MAX_LINES: usize = 800;

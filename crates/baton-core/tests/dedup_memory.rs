@@ -4,45 +4,22 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use baton_core::state::Dedup;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
-
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
-        LIVE.fetch_add(new as isize - layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.realloc(ptr, layout, new) }
-    }
-}
+use baton_testkit::live_bytes;
 
 #[global_allocator]
-static ALLOC: Counting = Counting;
+static ALLOC: baton_testkit::Counting = baton_testkit::Counting;
 
 const KEYS: u64 = 1_000_000;
 
 #[test]
 fn a_million_keys_cost_under_48_bytes_each_and_a_burst_is_given_back() {
     let mut d = Dedup::with_secret([0x5eed, 42]);
-    let before = LIVE.load(Ordering::Relaxed);
+    let before = live_bytes();
     for i in 0..KEYS {
         let k = d.key("cam", &i.to_string());
         assert!(!d.check(k, i as i64, 3_600_000, KEYS), "key {i} is new");
     }
-    let held = LIVE.load(Ordering::Relaxed) - before;
+    let held = live_bytes() - before;
     let per_key = held as f64 / KEYS as f64;
     println!("{per_key:.1} bytes a key ({held} bytes)");
     // The fingerprint (16 bytes) and its time (8) once, plus a small index:
@@ -53,7 +30,7 @@ fn a_million_keys_cost_under_48_bytes_each_and_a_burst_is_given_back() {
     // An hour later the burst has gone, and so has its memory.
     let later = 10 * 3_600_000;
     d.check(d.key("cam", "late"), later, 3_600_000, KEYS);
-    let after = LIVE.load(Ordering::Relaxed) - before;
+    let after = live_bytes() - before;
     assert!(
         after < 256 * 1024,
         "{after} bytes kept after the window emptied"

@@ -49,17 +49,17 @@ pub enum Request {
     },
     Command {
         command: Command,
-        reply: oneshot::Sender<Result<Applied, String>>,
+        reply: oneshot::Sender<Result<Applied, CoreError>>,
     },
     Policies {
         set: PolicySet,
-        reply: oneshot::Sender<Result<Applied, String>>,
+        reply: oneshot::Sender<Result<Applied, CoreError>>,
     },
     /// From the execution layer; journaled so policies can react. The reply,
     /// when asked for, comes once the result is durable.
     Result(
         ActionResult,
-        Option<oneshot::Sender<Result<Applied, String>>>,
+        Option<oneshot::Sender<Result<Applied, CoreError>>>,
     ),
     Query {
         f: Query,
@@ -74,7 +74,7 @@ pub enum Request {
     /// policies fire as they would have in real time.
     Advance {
         ms: i64,
-        reply: oneshot::Sender<Result<Advanced, String>>,
+        reply: oneshot::Sender<Result<Advanced, CoreError>>,
     },
 }
 
@@ -83,6 +83,18 @@ pub enum Request {
 pub struct Advanced {
     pub position: u64,
     pub now: i64,
+}
+
+/// Why the core thread could not do what it was asked. `Clone`: one
+/// failed commit answers every request of its batch.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CoreError {
+    /// The journal could not make the batch durable; it may be retried.
+    #[error("the journal could not store the batch: {0}")]
+    Journal(String),
+    /// A clock advance on a wall clock.
+    #[error("the clock is not manual (serve --clock manual)")]
+    NotManual,
 }
 
 /// Why an ingest request was not journaled.
@@ -302,7 +314,7 @@ impl Core {
             .name("baton-snapshots".into())
             .spawn({
                 let every = cfg.snapshot_every.max(1);
-                move || follow(follower, &snap_dir, &snap_stop, every)
+                move || crate::snapshots::follow(follower, &snap_dir, &snap_stop, every)
             })
             .context("starting the snapshot thread")?;
         let retain = cfg
@@ -404,7 +416,7 @@ enum Pending {
         duplicates: usize,
     },
     Applied {
-        reply: oneshot::Sender<Result<Applied, String>>,
+        reply: oneshot::Sender<Result<Applied, CoreError>>,
         index: usize,
     },
     Query {
@@ -416,7 +428,7 @@ enum Pending {
     },
     Advance {
         ms: i64,
-        reply: oneshot::Sender<Result<Advanced, String>>,
+        reply: oneshot::Sender<Result<Advanced, CoreError>>,
     },
     None,
 }
@@ -639,7 +651,7 @@ impl Worker {
                                 self.engine.position()
                             },
                         }),
-                        Err(e) => Err(IngestError::Journal(e.clone())),
+                        Err(e) => Err(IngestError::Journal(e.to_string())),
                     };
                     let _ = reply.send(r);
                 }
@@ -670,9 +682,9 @@ impl Worker {
     /// Advances a manual clock, journaling the ticks due on the way (one on
     /// every multiple of the event's tick, as a live clock would), in
     /// commits of at most 10,000; refused on a wall clock.
-    fn advance(&mut self, ms: i64) -> Result<Advanced, String> {
+    fn advance(&mut self, ms: i64) -> Result<Advanced, CoreError> {
         if self.clock.mode() != crate::clock::ClockMode::Manual {
-            return Err("the clock is not manual (serve --clock manual)".into());
+            return Err(CoreError::NotManual);
         }
         self.clock.advance(ms.max(0));
         let mut ticks = Vec::new();
@@ -698,7 +710,7 @@ impl Worker {
         &mut self,
         mut entries: Vec<Stamped>,
         outputs: &mut Vec<Vec<Output>>,
-    ) -> Result<u64, String> {
+    ) -> Result<u64, CoreError> {
         let first = self.engine.position() + 1;
         for (i, e) in entries.iter_mut().enumerate() {
             e.seq = first + i as u64;
@@ -710,7 +722,7 @@ impl Worker {
         let started = std::time::Instant::now();
         if let Err(e) = self.journal.append(&entries) {
             tracing::error!("journal append failed: {e}");
-            return Err(format!("the journal could not store the batch: {e}"));
+            return Err(CoreError::Journal(e.to_string()));
         }
         metrics::histogram!("baton_journal_commit_seconds").record(started.elapsed().as_secs_f64());
         metrics::counter!("baton_journal_entries_total").increment(entries.len() as u64);
@@ -831,36 +843,5 @@ impl Worker {
         metrics::gauge!("baton_journal_position").set(last as f64);
         self.position.store(last, Ordering::SeqCst);
         Ok(first)
-    }
-}
-
-/// The snapshot thread: catch up with the committed journal every second,
-/// and save a snapshot every `every` entries.
-fn follow(
-    mut f: baton_journal::SnapshotFollower,
-    dir: &std::path::Path,
-    stop: &AtomicBool,
-    every: u64,
-) {
-    let mut journal = match SqliteJournal::open(dir, &baton_journal::Options::default()) {
-        Ok(j) => j,
-        Err(e) => {
-            tracing::error!("snapshot thread: {e}");
-            return;
-        }
-    };
-    let mut last = f.position();
-    while !stop.load(Ordering::SeqCst) {
-        std::thread::sleep(Duration::from_millis(250));
-        if let Err(e) = f.catch_up(&journal) {
-            tracing::warn!("snapshot thread: {e}");
-            continue;
-        }
-        if f.position() >= last + every {
-            match journal.save_engine_snapshot(f.engine()) {
-                Ok(()) => last = f.position(),
-                Err(e) => tracing::warn!("snapshot failed: {e}"),
-            }
-        }
     }
 }

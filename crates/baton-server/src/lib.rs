@@ -25,6 +25,7 @@ pub mod problem;
 pub mod settings;
 pub mod sims;
 pub mod situations;
+mod snapshots;
 pub mod topic;
 pub mod view;
 

@@ -58,7 +58,7 @@ pub(super) async fn put_policies(State(s): State<AppState>, _: Admin, body: Byte
             }
             ok(json!({"version": hash, "position": a.position}))
         }
-        Ok(Err(e)) => Problem::unavailable(e).into_response(),
+        Ok(Err(e)) => Problem::unavailable(e.to_string()).into_response(),
         Err(p) => p.into_response(),
     }
 }

@@ -185,7 +185,7 @@ impl AppState {
         };
         self.ask(|reply| Request::Command { command, reply })
             .await?
-            .map_err(Problem::unavailable)
+            .map_err(|e| Problem::unavailable(e.to_string()))
     }
 }
 

@@ -137,7 +137,10 @@ pub(super) async fn advance_clock(State(s): State<AppState>, _: Admin, body: Byt
     };
     match s.ask(|reply| Request::Advance { ms, reply }).await {
         Ok(Ok(a)) => ok(json!({"now": a.now, "position": a.position})),
-        Ok(Err(e)) => Problem::conflict(e).into_response(),
+        Ok(Err(e @ crate::core::CoreError::NotManual)) => {
+            Problem::conflict(e.to_string()).into_response()
+        }
+        Ok(Err(e)) => Problem::unavailable(e.to_string()).into_response(),
         Err(p) => p.into_response(),
     }
 }
