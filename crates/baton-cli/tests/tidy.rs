@@ -46,7 +46,6 @@ const LONG: &[(&str, usize)] = &[
     ("crates/baton-core/src/engine.rs", 1_230),
     ("crates/baton-spec/src/resolve.rs", 1_150),
     ("crates/baton-model/src/signal.rs", 1_006),
-    ("crates/baton-core/src/planner/plan.rs", 895),
     ("crates/baton-server/src/core.rs", 847),
     ("crates/baton-import/src/assemble.rs", 879),
 ];

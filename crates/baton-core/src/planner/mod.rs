@@ -14,6 +14,7 @@ pub mod graph;
 pub mod redirect;
 
 pub(crate) mod plan;
+mod redirecting;
 mod staffing;
 
 pub use graph::WalkTimes;
