@@ -124,145 +124,22 @@ impl Compiled {
     }
 
     pub fn new(spec: Spec, policy_set: PolicySet) -> Result<Compiled, ConfigError> {
-        let space_idx: IdMap = spec
-            .spaces
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id.clone(), i as u32))
-            .collect();
-        let session_idx = spec
-            .sessions
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id.clone(), i as u32))
-            .collect();
-        let sign_idx = spec
-            .signs
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id.clone(), i as u32))
-            .collect();
-        let staff_idx = spec
-            .staff
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id.clone(), i as u32))
-            .collect();
+        let space_idx = index_by_id(spec.spaces.iter().map(|s| s.id.as_str()));
+        let session_idx = index_by_id(spec.sessions.iter().map(|s| s.id.as_str()));
+        let sign_idx = index_by_id(spec.signs.iter().map(|s| s.id.as_str()));
+        let staff_idx = index_by_id(spec.staff.iter().map(|s| s.id.as_str()));
         let space_tables = spec
             .spaces
             .iter()
             .map(|s| table_for(s.kind, s.seated))
             .collect();
-        let mut sessions_by_space = vec![Vec::new(); spec.spaces.len()];
-        let mut order: Vec<u32> = (0..spec.sessions.len() as u32).collect();
-        order.sort_by_key(|&i| {
-            (
-                spec.sessions[i as usize].start,
-                spec.sessions[i as usize].id.clone(),
-            )
-        });
-        for i in order {
-            if let Some(&sp) = space_idx.get(&spec.sessions[i as usize].space) {
-                sessions_by_space[sp as usize].push(i);
-            }
-        }
-        let mut signs_by_space = vec![Vec::new(); spec.spaces.len()];
-        let mut signs_by_zone: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-        for (i, sign) in spec.signs.iter().enumerate() {
-            if let Some(&sp) = space_idx.get(&sign.space) {
-                signs_by_space[sp as usize].push(i as u32);
-                signs_by_zone
-                    .entry(spec.spaces[sp as usize].zone.clone())
-                    .or_default()
-                    .push(i as u32);
-            }
-        }
-        let mut policies = Vec::new();
-        let mut by_trigger = vec![Vec::new(); SignalType::COUNT];
-        let mut minute_policies = Vec::new();
-        let mut defs: Vec<&Policy> = policy_set.policies.iter().collect();
-        // Priority first, then id: the documented tie-break.
-        defs.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
-        for p in defs {
-            let (condition, rearm, params) = compile_policy(p)?;
-            let in_scope = match p.scope.kind {
-                ScopeKind::Space => spec
-                    .spaces
-                    .iter()
-                    .map(|s| {
-                        (p.scope.space_kinds.is_empty() || p.scope.space_kinds.contains(&s.kind))
-                            && (p.scope.zones.is_empty() || p.scope.zones.contains(&s.zone))
-                            && (p.scope.ids.is_empty() || p.scope.ids.contains(&s.id))
-                    })
-                    .collect(),
-                ScopeKind::Session => spec
-                    .sessions
-                    .iter()
-                    .map(|s| {
-                        let space = space_idx.get(&s.space).map(|&i| &spec.spaces[i as usize]);
-                        (p.scope.ids.is_empty() || p.scope.ids.contains(&s.id))
-                            && (p.scope.space_kinds.is_empty()
-                                || space.is_some_and(|sp| p.scope.space_kinds.contains(&sp.kind)))
-                            && (p.scope.zones.is_empty()
-                                || space.is_some_and(|sp| p.scope.zones.contains(&sp.zone)))
-                    })
-                    .collect(),
-            };
-            let idx = policies.len() as u32;
-            let mut on_minute = false;
-            for t in &p.on {
-                if t == "minute" {
-                    on_minute = true;
-                    minute_policies.push(idx);
-                } else if let Some(st) = SignalType::parse(t) {
-                    by_trigger[st.index()].push(idx);
-                }
-            }
-            policies.push(CompiledPolicy {
-                def: p.clone(),
-                condition,
-                rearm,
-                params,
-                in_scope,
-                on_minute,
-            });
-        }
-        let mut by_trigger_space = vec![Vec::new(); SignalType::COUNT];
-        let mut by_trigger_session = vec![Vec::new(); SignalType::COUNT];
-        for (t, list) in by_trigger.iter().enumerate() {
-            if list.is_empty() {
-                continue;
-            }
-            let mut per_space = vec![Vec::new(); spec.spaces.len()];
-            let mut per_session = vec![Vec::new(); spec.sessions.len()];
-            for &p in list {
-                let cp: &CompiledPolicy = &policies[p as usize];
-                let target = match cp.def.scope.kind {
-                    ScopeKind::Space => &mut per_space,
-                    ScopeKind::Session => &mut per_session,
-                };
-                for (e, inside) in cp.in_scope.iter().enumerate() {
-                    if *inside {
-                        target[e].push(p);
-                    }
-                }
-            }
-            by_trigger_space[t] = per_space;
-            by_trigger_session[t] = per_session;
-        }
-        let mut space_policies = vec![Vec::new(); spec.spaces.len()];
-        let mut session_policies = vec![Vec::new(); spec.sessions.len()];
-        for (p, cp) in policies.iter().enumerate() {
-            let target = match cp.def.scope.kind {
-                ScopeKind::Space => &mut space_policies,
-                ScopeKind::Session => &mut session_policies,
-            };
-            for (e, inside) in cp.in_scope.iter().enumerate() {
-                if *inside {
-                    target[e].push(p as u32);
-                }
-            }
-        }
+        let sessions_by_space = sessions_by_space(&spec, &space_idx);
+        let (signs_by_space, signs_by_zone) = signs_by_place(&spec, &space_idx);
+        let (policies, by_trigger, minute_policies) =
+            compile_policies(&spec, &policy_set, &space_idx)?;
+        let (by_trigger_space, by_trigger_session) =
+            by_trigger_and_entity(&spec, &policies, &by_trigger);
+        let (space_policies, session_policies) = policies_by_entity(&spec, &policies);
         let policy_idx: HashMap<String, u32> = policies
             .iter()
             .enumerate()
@@ -290,4 +167,164 @@ impl Compiled {
             spec,
         })
     }
+}
+
+/// Ids to their index, in the order given.
+fn index_by_id<'a>(ids: impl Iterator<Item = &'a str>) -> IdMap {
+    ids.enumerate()
+        .map(|(i, id)| (id.to_string(), i as u32))
+        .collect()
+}
+
+/// Each space's sessions, by start time then id.
+fn sessions_by_space(spec: &Spec, space_idx: &IdMap) -> Vec<Vec<u32>> {
+    let mut by_space = vec![Vec::new(); spec.spaces.len()];
+    let mut order: Vec<u32> = (0..spec.sessions.len() as u32).collect();
+    order.sort_by_key(|&i| {
+        (
+            spec.sessions[i as usize].start,
+            spec.sessions[i as usize].id.clone(),
+        )
+    });
+    for i in order {
+        if let Some(&sp) = space_idx.get(&spec.sessions[i as usize].space) {
+            by_space[sp as usize].push(i);
+        }
+    }
+    by_space
+}
+
+/// Each space's signs, and each zone's.
+fn signs_by_place(spec: &Spec, space_idx: &IdMap) -> (Vec<Vec<u32>>, BTreeMap<String, Vec<u32>>) {
+    let mut by_space = vec![Vec::new(); spec.spaces.len()];
+    let mut by_zone: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    for (i, sign) in spec.signs.iter().enumerate() {
+        if let Some(&sp) = space_idx.get(&sign.space) {
+            by_space[sp as usize].push(i as u32);
+            by_zone
+                .entry(spec.spaces[sp as usize].zone.clone())
+                .or_default()
+                .push(i as u32);
+        }
+    }
+    (by_space, by_zone)
+}
+
+/// Policies compiled in evaluation order (priority first, then id: the
+/// documented tie-break), the policies each signal type triggers, and the
+/// per-minute ones.
+type CompiledPolicies = (Vec<CompiledPolicy>, Vec<Vec<u32>>, Vec<u32>);
+
+fn compile_policies(
+    spec: &Spec,
+    policy_set: &PolicySet,
+    space_idx: &IdMap,
+) -> Result<CompiledPolicies, ConfigError> {
+    let mut policies = Vec::new();
+    let mut by_trigger = vec![Vec::new(); SignalType::COUNT];
+    let mut minute_policies = Vec::new();
+    let mut defs: Vec<&Policy> = policy_set.policies.iter().collect();
+    defs.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
+    for p in defs {
+        let (condition, rearm, params) = compile_policy(p)?;
+        let idx = policies.len() as u32;
+        let mut on_minute = false;
+        for t in &p.on {
+            if t == "minute" {
+                on_minute = true;
+                minute_policies.push(idx);
+            } else if let Some(st) = SignalType::parse(t) {
+                by_trigger[st.index()].push(idx);
+            }
+        }
+        policies.push(CompiledPolicy {
+            def: p.clone(),
+            condition,
+            rearm,
+            params,
+            in_scope: in_scope(spec, p, space_idx),
+            on_minute,
+        });
+    }
+    Ok((policies, by_trigger, minute_policies))
+}
+
+/// Which spaces (or sessions) a policy's scope takes in.
+fn in_scope(spec: &Spec, p: &Policy, space_idx: &IdMap) -> Vec<bool> {
+    match p.scope.kind {
+        ScopeKind::Space => spec
+            .spaces
+            .iter()
+            .map(|s| {
+                (p.scope.space_kinds.is_empty() || p.scope.space_kinds.contains(&s.kind))
+                    && (p.scope.zones.is_empty() || p.scope.zones.contains(&s.zone))
+                    && (p.scope.ids.is_empty() || p.scope.ids.contains(&s.id))
+            })
+            .collect(),
+        ScopeKind::Session => spec
+            .sessions
+            .iter()
+            .map(|s| {
+                let space = space_idx.get(&s.space).map(|&i| &spec.spaces[i as usize]);
+                (p.scope.ids.is_empty() || p.scope.ids.contains(&s.id))
+                    && (p.scope.space_kinds.is_empty()
+                        || space.is_some_and(|sp| p.scope.space_kinds.contains(&sp.kind)))
+                    && (p.scope.zones.is_empty()
+                        || space.is_some_and(|sp| p.scope.zones.contains(&sp.zone)))
+            })
+            .collect(),
+    }
+}
+
+/// For each signal type, the policies it triggers per space and per
+/// session in scope: the hot path's lookup.
+type PerEntity = (Vec<Vec<Vec<u32>>>, Vec<Vec<Vec<u32>>>);
+
+fn by_trigger_and_entity(
+    spec: &Spec,
+    policies: &[CompiledPolicy],
+    by_trigger: &[Vec<u32>],
+) -> PerEntity {
+    let mut by_trigger_space = vec![Vec::new(); SignalType::COUNT];
+    let mut by_trigger_session = vec![Vec::new(); SignalType::COUNT];
+    for (t, list) in by_trigger.iter().enumerate() {
+        if list.is_empty() {
+            continue;
+        }
+        let mut per_space = vec![Vec::new(); spec.spaces.len()];
+        let mut per_session = vec![Vec::new(); spec.sessions.len()];
+        for &p in list {
+            let cp: &CompiledPolicy = &policies[p as usize];
+            let target = match cp.def.scope.kind {
+                ScopeKind::Space => &mut per_space,
+                ScopeKind::Session => &mut per_session,
+            };
+            for (e, inside) in cp.in_scope.iter().enumerate() {
+                if *inside {
+                    target[e].push(p);
+                }
+            }
+        }
+        by_trigger_space[t] = per_space;
+        by_trigger_session[t] = per_session;
+    }
+    (by_trigger_space, by_trigger_session)
+}
+
+/// Every policy in scope of each space and of each session.
+fn policies_by_entity(spec: &Spec, policies: &[CompiledPolicy]) -> (Vec<Vec<u32>>, Vec<Vec<u32>>) {
+    let mut space_policies = vec![Vec::new(); spec.spaces.len()];
+    let mut session_policies = vec![Vec::new(); spec.sessions.len()];
+    for (p, cp) in policies.iter().enumerate() {
+        let target = match cp.def.scope.kind {
+            ScopeKind::Space => &mut space_policies,
+            ScopeKind::Session => &mut session_policies,
+        };
+        for (e, inside) in cp.in_scope.iter().enumerate() {
+            if *inside {
+                target[e].push(p as u32);
+            }
+        }
+    }
+    (space_policies, session_policies)
 }
