@@ -26,6 +26,10 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 
 mod actions;
+mod link;
+
+use link::Link;
+pub use link::Live;
 
 /// How a run differs from the twin file: the seed and, for the sensitivity
 /// study, one compliance for notifications and signs alike.
@@ -122,10 +126,8 @@ enum SessionPhase {
 struct Sim<'w> {
     w: &'w World,
     t: &'w Twin,
-    /// The engine in the loop; `None` in live mode, where a server runs it.
-    eng: Option<Engine>,
-    /// Live mode: signals waiting to be posted to the server.
-    outbox: Option<Vec<Signal>>,
+    /// Where the twin's entries go: the engine in the loop, or a server.
+    link: Link,
     start: Millis,
     seed: u64,
     seq: u64,
@@ -200,72 +202,6 @@ pub fn run(
     Ok(sim.finish(start))
 }
 
-/// The twin in accelerated wall time, for the live demo: the caller posts
-/// its signals to a server's ingest and hands back the actions the server
-/// streams, so the engine in the loop is the real service. Ticks, action
-/// results and approvals are the server's own business in this mode.
-pub struct Live<'w> {
-    sim: Sim<'w>,
-}
-
-impl<'w> Live<'w> {
-    pub fn new(world: &'w World, twin: &'w Twin, seed: u64) -> Live<'w> {
-        let opts = RunOptions {
-            seed,
-            compliance: None,
-            series: false,
-        };
-        Live {
-            sim: Sim::new(world, twin, None, opts),
-        }
-    }
-
-    /// Journal time the simulated day starts at.
-    pub fn start(&self) -> Millis {
-        self.sim.start
-    }
-
-    /// Runs every twin event up to `t`; returns the signals they produced, in order.
-    pub fn advance_to(&mut self, t: Millis) -> Vec<Signal> {
-        while let Some(Reverse((next, _, _))) = self.sim.heap.peek() {
-            if *next > t || self.sim.finished {
-                break;
-            }
-            let Some(Reverse((at, _, ev))) = self.sim.heap.pop() else {
-                break;
-            };
-            self.sim.advance(at);
-            self.sim.events += 1;
-            self.sim.handle(ev);
-        }
-        std::mem::take(self.sim.outbox.get_or_insert_with(Vec::new))
-    }
-
-    /// An engine output that reached the twin (from the server's stream).
-    pub fn apply(&mut self, at: Millis, o: &Output) {
-        self.sim.advance(at.max(self.sim.now));
-        self.sim.on_output(o);
-    }
-
-    pub fn finished(&self) -> bool {
-        self.sim.finished || self.sim.heap.is_empty()
-    }
-
-    /// People in the venue now, and how many of them are in a space over capacity.
-    pub fn headcount(&self) -> (u32, u32) {
-        let inside: u32 = self.sim.occ.iter().sum();
-        let over: u32 = self
-            .sim
-            .occ
-            .iter()
-            .zip(&self.sim.w.spaces)
-            .filter(|(o, s)| **o > s.capacity)
-            .map(|(o, _)| *o)
-            .sum();
-        (inside, over)
-    }
-}
-
 impl<'w> Sim<'w> {
     fn new(world: &'w World, twin: &'w Twin, eng: Option<Engine>, opts: RunOptions) -> Sim<'w> {
         let n = world.spaces.len();
@@ -287,12 +223,13 @@ impl<'w> Sim<'w> {
         let start = twin.doors.min(world.first_start) - 60_000;
         let tick = world.spec.event.tick.max(1_000);
         let purpose = vec![Purpose::Hangout; agents.len()];
-        let live = eng.is_none();
         let mut sim = Sim {
             w: world,
             t: twin,
-            eng,
-            outbox: live.then(Vec::new),
+            link: match eng {
+                Some(e) => Link::InProcess(Box::new(e)),
+                None => Link::Live(Vec::new()),
+            },
             start,
             seed: opts.seed,
             seq: 0,
@@ -466,7 +403,7 @@ impl<'w> Sim<'w> {
         // An event a tick scheduled between the last tick and `t` is taken
         // at the current time: the clock never runs backwards.
         let t = t.max(self.now);
-        if self.eng.is_some() && self.ticked < t {
+        if self.link.in_process() && self.ticked < t {
             // The one tick rule (`baton_core::sequence`): a tick on every
             // multiple of the event's tick, as replay and the server make them.
             for b in baton_core::sequence::due_ticks(self.ticked, t, self.tick) {
@@ -479,7 +416,7 @@ impl<'w> Sim<'w> {
     }
 
     fn submit(&mut self, e: Entry) {
-        if let Some(out) = self.outbox.as_mut() {
+        if let Link::Live(out) = &mut self.link {
             // Live: only signals go to the server; its own clock, executor
             // and operators produce the rest.
             if let Entry::Signal(s) = e {
@@ -501,7 +438,7 @@ impl<'w> Sim<'w> {
             };
             let mut outs = std::mem::take(&mut self.outs);
             outs.clear();
-            if let Some(eng) = self.eng.as_mut() {
+            if let Link::InProcess(eng) = &mut self.link {
                 eng.apply(&stamped, &mut outs);
             }
             for o in &outs {
@@ -1275,7 +1212,7 @@ impl<'w> Sim<'w> {
         match o {
             Output::Decision(d) => {
                 self.decisions += 1;
-                if d.status == Status::Pending && self.eng.is_some() {
+                if d.status == Status::Pending && self.link.in_process() {
                     let idx = self.pending.len() as u32;
                     self.pending.push(d.id);
                     let reject = self.op_rng.random::<f64>() < self.t.operator_reject_share;
