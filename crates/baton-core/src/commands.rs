@@ -4,8 +4,9 @@
 //! replay applies it exactly as the live engine did.
 
 use crate::effects::Owner;
-use crate::engine::{Engine, Out, bump, last_valid, manual_sign, trigger_for};
+use crate::engine::{Engine, Out, bump, last_valid, trigger_for};
 use crate::output::{Action, Decision, Explanation, Output, Scope, Status};
+use crate::signs::manual_sign;
 use crate::state::{Override, Timer};
 use crate::suppression::Suppression;
 use baton_model::{ActionEdit, ActionKind, Command, CommandKind, DecisionId, ManualAction, Millis};

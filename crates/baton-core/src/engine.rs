@@ -5,16 +5,16 @@
 //! collections, and equal priorities break on policy id.
 
 use crate::config::{Compiled, ConfigError};
-use crate::context::{Ctx, SignalInfo, current_session, session_space, session_status};
+use crate::context::{Ctx, SignalInfo, current_session, session_space};
 use crate::effects::Owner;
-use crate::metrics::SpaceState;
 use crate::output::{Action, Decision, Explanation, Output, Scope, Status, Trigger};
-use crate::state::{Instance, Pending, SessionState, StaffState, State, Timer};
+use crate::reconfigure::resize;
+use crate::state::{Instance, Pending, State, Timer};
 use crate::suppression::Suppression;
 use baton_model::Resource;
 use baton_model::{
-    ActionKind, ActionResult, DecisionId, Entry, Millis, Mode, OnTimeout, ParamValue, PolicySet,
-    ScopeKind, Signal, SignalData, Spec, Stamped,
+    ActionKind, ActionResult, DecisionId, Entry, Millis, Mode, ParamValue, PolicySet, ScopeKind,
+    Spec, Stamped,
 };
 use baton_policy::field_value;
 use serde::{Deserialize, Serialize};
@@ -66,7 +66,13 @@ pub(crate) fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
 }
 
 /// A decision's status changed by Baton itself (a timer, a hold), with why.
-fn by_baton(out: &mut Out, decision: DecisionId, status: Status, at: Millis, reason: &str) {
+pub(crate) fn by_baton(
+    out: &mut Out,
+    decision: DecisionId,
+    status: Status,
+    at: Millis,
+    reason: &str,
+) {
     out.push(Output::DecisionUpdate {
         decision,
         status,
@@ -205,20 +211,6 @@ impl Engine {
         }
     }
 
-    fn reconfigure(&mut self, spec: Spec, ps: PolicySet, out: &mut Out) {
-        match Compiled::new(spec, ps) {
-            Ok(cfg) => {
-                migrate(&self.cfg, &cfg, &mut self.st);
-                self.cfg = Arc::new(cfg);
-                resize(&self.cfg, &mut self.st);
-            }
-            Err(e) => out.push(Output::CommandRefused {
-                seq: out.seq,
-                reason: format!("configuration refused: {e}"),
-            }),
-        }
-    }
-
     fn run_timers(&mut self, out: &mut Out) {
         while let Some((t, _)) = self.st.timers.first() {
             if *t > self.st.now {
@@ -313,7 +305,7 @@ impl Engine {
         }
     }
 
-    fn reject(&mut self, out: &mut Out, id: &str, reason: &str) {
+    pub(crate) fn reject(&mut self, out: &mut Out, id: &str, reason: &str) {
         bump(&mut self.st.stats.rejected, reason);
         out.push(Output::SignalRejected {
             seq: out.seq,
@@ -322,220 +314,20 @@ impl Engine {
         });
     }
 
-    fn signal(&mut self, s: &Signal, out: &mut Out) {
-        let now = self.st.now;
-        let ev = &self.cfg.spec.event;
-        if self.st.dedup.check(
-            self.st.dedup.key(&s.source, &s.id),
-            now,
-            ev.dedup_window,
-            ev.dedup_max_keys,
-        ) {
-            self.st.stats.duplicates += 1;
-            return;
-        }
-        if let Some(t) = s.time
-            && (t - now).abs() > ev.skew_bound
-        {
-            self.st.stats.skewed += 1;
-        }
-        self.st.stats.count_signal(s.kind);
-        let (space, session) = match self.update(s, now) {
-            Ok(v) => v,
-            Err(reason) => return self.reject(out, &s.id, reason),
-        };
-        match &s.data {
-            SignalData::StaffTask { task, state } => {
-                if let Some(&sf) = self.cfg.staff_idx.get(&s.subject) {
-                    self.task_signal(sf, task, *state, out);
-                }
-            }
-            SignalData::StaffLocation { .. } => {
-                if let (Some(&sf), Some(sp)) = (self.cfg.staff_idx.get(&s.subject), space) {
-                    self.staff_moved(sf, sp, out);
-                }
-            }
-            _ => {}
-        }
-        // Most signals concern no policy: skip building the context for them.
-        if self.cfg.by_trigger[s.kind.index()].is_empty() {
-            return;
-        }
-        let info = SignalInfo {
-            kind: s.kind.as_str(),
-            subject: &s.subject,
-            count: match &s.data {
-                SignalData::Occupancy { count, .. }
-                | SignalData::Entered { count, .. }
-                | SignalData::Exited { count, .. }
-                | SignalData::TurnedAway { count } => i64::from(*count),
-                SignalData::QueueLength { length, .. } => i64::from(*length),
-                SignalData::SessionDelayed { minutes } => i64::from(*minutes),
-                _ => 0,
-            },
-            severity: match &s.data {
-                SignalData::Incident { severity, .. } => severity.as_str(),
-                _ => "",
-            },
-            incident_kind: match &s.data {
-                SignalData::Incident { kind, .. } => kind,
-                _ => "",
-            },
-        };
-        let trig = TrigRef {
-            seq: out.seq,
-            kind: s.kind.as_str(),
-            id: Some(&s.id),
-            subject: Some(&s.subject),
-        };
-        // Collect (policy, entity) in policy (priority) order first, so the
-        // evaluation loop holds no borrow of the configuration.
-        let mut work = Work::default();
-        {
-            let cfg = &*self.cfg;
-            let t = s.kind.index();
-            let none: &[u32] = &[];
-            let by_space = space
-                .and_then(|sp| cfg.by_trigger_space[t].get(sp as usize))
-                .map_or(none, Vec::as_slice);
-            let by_session = session
-                .and_then(|se| cfg.by_trigger_session[t].get(se as usize))
-                .map_or(none, Vec::as_slice);
-            let (mut i, mut j) = (0, 0);
-            while i < by_space.len() || j < by_session.len() {
-                let take_space =
-                    j >= by_session.len() || (i < by_space.len() && by_space[i] < by_session[j]);
-                if take_space {
-                    if let Some(sp) = space {
-                        work.push(by_space[i], sp);
-                    }
-                    i += 1;
-                } else {
-                    if let Some(se) = session {
-                        work.push(by_session[j], se);
-                    }
-                    j += 1;
-                }
-            }
-        }
-        for k in 0..work.len() {
-            let (p, e) = work.get(k);
-            self.evaluate(p, e, trig, info, out);
-        }
-    }
-
-    /// Folds a signal into state; returns the (space, session) it concerns.
-    fn update(
-        &mut self,
-        s: &Signal,
-        now: Millis,
-    ) -> Result<(Option<u32>, Option<u32>), &'static str> {
-        let cfg = &*self.cfg;
-        let space_of = |id: &str| cfg.space_idx.get(id).copied();
-        use SignalData as D;
-        match s.kind.subject_kind() {
-            baton_model::signal::SubjectKind::Space => {
-                let sp = space_of(&s.subject).ok_or("unknown space")?;
-                let st = &mut self.st.spaces[sp as usize];
-                st.seen(now);
-                match &s.data {
-                    D::Occupancy { count, confidence } => st.absolute(now, *count, *confidence),
-                    D::Entered { count, attendee } => {
-                        st.entered(now, *count);
-                        if let Some(a) = attendee {
-                            self.st.attendees.entry(a.clone()).or_default().last_space = Some(sp);
-                        }
-                    }
-                    D::Exited { count, .. } if st.exited(now, *count) => self.st.stats.clamped += 1,
-                    D::Density { persons_per_m2 } => {
-                        st.sensed_density = Some((*persons_per_m2, now))
-                    }
-                    D::QueueLength { length, wait_s } => {
-                        st.queue_length = *length;
-                        st.queue_wait_s = wait_s.unwrap_or(0.0);
-                    }
-                    D::Closed { .. } => st.closed = true,
-                    D::Opened { .. } => st.closed = false,
-                    D::TurnedAway { count } => {
-                        st.turned_away += u64::from(*count);
-                        if let Some(se) = current_session(&self.cfg, &self.st, sp, now) {
-                            self.st.sessions[se as usize].turned_away += u64::from(*count);
-                        }
-                    }
-                    _ => {}
-                }
-                let session = current_session(&self.cfg, &self.st, sp, now);
-                if let Some(se) = session
-                    && session_status(&self.cfg, &self.st, se, now) == "running"
-                {
-                    let occ = self.st.spaces[sp as usize].occupancy;
-                    let ss = &mut self.st.sessions[se as usize];
-                    ss.peak = ss.peak.max(occ);
-                }
-                Ok((Some(sp), session))
-            }
-            baton_model::signal::SubjectKind::Session => {
-                let se = *cfg.session_idx.get(&s.subject).ok_or("unknown session")?;
-                let ss: &mut SessionState = &mut self.st.sessions[se as usize];
-                match &s.data {
-                    D::SessionStarted => ss.started = true,
-                    D::SessionEnded => ss.ended = true,
-                    D::SessionCancelled => ss.cancelled = true,
-                    D::SessionDelayed { minutes } => ss.delay_min = *minutes,
-                    D::SessionMoved { space } => {
-                        ss.moved_to = Some(space_of(space).ok_or("unknown space in data.space")?)
-                    }
-                    _ => {}
-                }
-                Ok((session_space(&self.cfg, &self.st, se), Some(se)))
-            }
-            baton_model::signal::SubjectKind::Staff => {
-                let sf = *cfg
-                    .staff_idx
-                    .get(&s.subject)
-                    .ok_or("unknown staff member")?;
-                let st: &mut StaffState = &mut self.st.staff[sf as usize];
-                match &s.data {
-                    D::StaffLocation { space } => {
-                        st.space = Some(space_of(space).ok_or("unknown space in data.space")?);
-                    }
-                    D::StaffStatus { status } => st.status = *status,
-                    _ => {}
-                }
-                Ok((st.space, None))
-            }
-            baton_model::signal::SubjectKind::Attendee => {
-                let a = self.st.attendees.entry(s.subject.clone()).or_default();
-                match &s.data {
-                    D::CheckedIn { gate } => {
-                        a.checked_in = true;
-                        if let Some(g) = gate {
-                            a.last_space = cfg.space_idx.get(g).copied();
-                        }
-                    }
-                    D::Plan { sessions } => {
-                        let mut plan: Vec<u32> = sessions
-                            .iter()
-                            .filter_map(|x| cfg.session_idx.get(x).copied())
-                            .collect();
-                        plan.sort_unstable();
-                        plan.dedup();
-                        a.plan = plan;
-                    }
-                    _ => {}
-                }
-                Ok((None, None))
-            }
-        }
-    }
-
     fn effective_mode(&self, p: u32) -> Mode {
         let def = &self.cfg.policies[p as usize].def;
         self.st.modes.get(&def.id).copied().unwrap_or(def.mode)
     }
 
     /// Runs one policy instance's state machine: condition, `for`, rearm, stale, cooldown.
-    fn evaluate(&mut self, p: u32, entity: u32, trig: TrigRef, info: SignalInfo, out: &mut Out) {
+    pub(crate) fn evaluate(
+        &mut self,
+        p: u32,
+        entity: u32,
+        trig: TrigRef,
+        info: SignalInfo,
+        out: &mut Out,
+    ) {
         let mode = self.effective_mode(p);
         if mode == Mode::Off {
             return;
@@ -781,19 +573,6 @@ impl Engine {
         }
     }
 
-    fn note_desired(&mut self, a: &Action) {
-        if a.kind == ActionKind::Sign
-            && let Some(idx) = self.sign_index(&a.resource)
-        {
-            let content = a
-                .params
-                .get("content")
-                .map(|v| v.to_string())
-                .unwrap_or_default();
-            self.st.desired_signs.insert(idx, content);
-        }
-    }
-
     /// Why `resource` names nothing the event has (`sign:`, `space:`,
     /// `session:` and `staff:` name declared things; other kinds, such as
     /// attendee groups, are open-ended).
@@ -863,186 +642,12 @@ impl Engine {
         }
     }
 
-    /// A pending decision none of whose actions can still take effect is
-    /// taken out of the queue, so the queue never offers an approval that
-    /// would do nothing.
-    fn approval_outlived(&mut self, id: DecisionId, out: &mut Out) {
-        let now = self.st.now;
-        let Some(p) = self.st.pending.get(&id) else {
-            return;
-        };
-        if last_valid(&p.actions).is_some_and(|t| t >= now) {
-            return;
-        }
-        self.st.pending.remove(&id);
-        by_baton(
-            out,
-            id,
-            Status::Expired,
-            now,
-            "nobody approved it while its actions were valid",
-        );
-    }
-
-    fn approval_timeout(&mut self, id: DecisionId, out: &mut Out) {
-        let Some(p) = self.st.pending.get(&id) else {
-            return;
-        };
-        let policy = &self.cfg.policies[p.policy as usize].def;
-        match policy.on_timeout {
-            OnTimeout::Drop => {
-                self.st.pending.remove(&id);
-                by_baton(out, id, Status::Expired, self.st.now, "approval timed out");
-            }
-            OnTimeout::Escalate => {
-                let now = self.st.now;
-                let policy_id = policy.id.clone();
-                let waited = policy.approval_timeout / 60_000;
-                let valid = self.st.pending.get_mut(&id).and_then(|p| {
-                    p.escalated = true;
-                    last_valid(&p.actions)
-                });
-                by_baton(
-                    out,
-                    id,
-                    Status::Escalated,
-                    now,
-                    "approval timed out; escalated",
-                );
-                // The escalation reaches a person: an alert to the duty
-                // manager (`operators:escalation`), delivered like any
-                // action, through whatever connector takes it.
-                let mut params = BTreeMap::new();
-                params.insert("decision".into(), ParamValue::String(id.to_string()));
-                params.insert("severity".into(), ParamValue::String("high".into()));
-                params.insert(
-                    "message".into(),
-                    ParamValue::String(format!(
-                        "decision {id} ({policy_id}) waited {waited} min for approval; it stays approvable while its actions are valid"
-                    )),
-                );
-                let alert = out.id();
-                out.push(Output::Execute {
-                    decision: alert,
-                    at: now,
-                    actions: vec![crate::Action {
-                        index: 0,
-                        kind: ActionKind::Alert,
-                        resource: "operators:escalation".into(),
-                        params,
-                        valid_until: valid.unwrap_or(now).max(now + 10 * 60_000),
-                        suppressed: None,
-                    }],
-                });
-            }
-        }
-    }
-
     pub(crate) fn refuse(&mut self, out: &mut Out, reason: String) {
         bump(&mut self.st.stats.commands, "refused");
         out.push(Output::CommandRefused {
             seq: out.seq,
             reason,
         });
-    }
-
-    pub(crate) fn end_override(&mut self, resource: &str, why: &str, out: &mut Out) {
-        self.st.overrides.remove(resource);
-        out.push(Output::OverrideEnded {
-            resource: resource.to_string(),
-            at: self.st.now,
-            reason: why.to_string(),
-        });
-        if let Some(idx) = self.sign_index(resource)
-            && !self.st.paused
-            && !self.st.emergency
-        {
-            self.reconcile_sign(idx, out);
-        }
-    }
-
-    fn reconcile_sign(&mut self, idx: u32, out: &mut Out) {
-        let sign = &self.cfg.spec.signs[idx as usize];
-        let want = self
-            .st
-            .desired_signs
-            .get(&idx)
-            .cloned()
-            .unwrap_or_else(|| sign.default_content.clone());
-        if self.st.published_signs.get(&idx) == Some(&want)
-            || self
-                .st
-                .overrides
-                .contains_key(&Resource::Sign(&sign.id).to_string())
-        {
-            return;
-        }
-        let resource = Resource::Sign(&sign.id).to_string();
-        let id = out.id();
-        let a = manual_sign(&resource, &want, self.st.now + 15 * 60_000);
-        self.st.published_signs.insert(idx, want);
-        out.push(Output::Execute {
-            decision: id,
-            at: self.st.now,
-            actions: vec![a],
-        });
-    }
-
-    pub(crate) fn reconcile_signs(&mut self, out: &mut Out) {
-        for idx in 0..self.cfg.spec.signs.len() as u32 {
-            self.reconcile_sign(idx, out);
-        }
-    }
-
-    pub(crate) fn emergency(&mut self, on: bool, out: &mut Out) {
-        if on == self.st.emergency {
-            return;
-        }
-        self.st.emergency = on;
-        let now = self.st.now;
-        if on {
-            let cancel: Vec<DecisionId> = self
-                .st
-                .pending
-                .iter()
-                .filter(|(_, p)| p.attendee_facing)
-                .map(|(id, _)| *id)
-                .collect();
-            for id in cancel {
-                self.st.pending.remove(&id);
-                by_baton(out, id, Status::Cancelled, now, "emergency hold");
-            }
-            let id = out.id();
-            let actions: Vec<Action> = self
-                .cfg
-                .spec
-                .signs
-                .iter()
-                .enumerate()
-                .map(|(i, s)| {
-                    manual_sign_indexed(
-                        i as u32,
-                        &Resource::Sign(&s.id).to_string(),
-                        &s.emergency_content,
-                        now + 24 * 3_600_000,
-                    )
-                })
-                .collect();
-            for (i, s) in self.cfg.spec.signs.iter().enumerate() {
-                self.st
-                    .published_signs
-                    .insert(i as u32, s.emergency_content.clone());
-            }
-            if !actions.is_empty() {
-                out.push(Output::Execute {
-                    decision: id,
-                    at: now,
-                    actions,
-                });
-            }
-        } else if !self.st.paused {
-            self.reconcile_signs(out);
-        }
     }
 
     fn action_result(&mut self, r: &ActionResult, out: &mut Out) {
@@ -1056,37 +661,17 @@ impl Engine {
     }
 }
 
-pub(crate) fn manual_sign(resource: &str, content: &str, valid_until: Millis) -> Action {
-    manual_sign_indexed(0, resource, content, valid_until)
-}
-
-fn manual_sign_indexed(index: u32, resource: &str, content: &str, valid_until: Millis) -> Action {
-    let mut params = BTreeMap::new();
-    params.insert(
-        "content".to_string(),
-        ParamValue::String(content.to_string()),
-    );
-    Action {
-        index,
-        kind: ActionKind::Sign,
-        resource: resource.to_string(),
-        params,
-        valid_until,
-        suppressed: None,
-    }
-}
-
 /// (policy, entity) pairs to evaluate for one signal, on the stack for the
 /// usual handful, spilling to the heap beyond that.
 #[derive(Default)]
-struct Work {
+pub(crate) struct Work {
     inline: [(u32, u32); 16],
     len: usize,
     spill: Vec<(u32, u32)>,
 }
 
 impl Work {
-    fn push(&mut self, p: u32, e: u32) {
+    pub(crate) fn push(&mut self, p: u32, e: u32) {
         if self.len < self.inline.len() {
             self.inline[self.len] = (p, e);
         } else {
@@ -1095,11 +680,11 @@ impl Work {
         self.len += 1;
     }
 
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.len
     }
 
-    fn get(&self, k: usize) -> (u32, u32) {
+    pub(crate) fn get(&self, k: usize) -> (u32, u32) {
         if k < self.inline.len() {
             self.inline[k]
         } else {
@@ -1111,11 +696,11 @@ impl Work {
 /// What triggered an evaluation, borrowed: most evaluations do not fire,
 /// so the owned [`Trigger`] is built only for a decision.
 #[derive(Clone, Copy)]
-struct TrigRef<'a> {
-    seq: u64,
-    kind: &'a str,
-    id: Option<&'a str>,
-    subject: Option<&'a str>,
+pub(crate) struct TrigRef<'a> {
+    pub(crate) seq: u64,
+    pub(crate) kind: &'a str,
+    pub(crate) id: Option<&'a str>,
+    pub(crate) subject: Option<&'a str>,
 }
 
 impl<'a> TrigRef<'a> {
@@ -1144,87 +729,5 @@ pub(crate) fn trigger_for(
         kind: kind.to_string(),
         signal_id: id.map(str::to_string),
         subject: subject.map(str::to_string),
-    }
-}
-
-/// Sizes per-entity state to the configuration (new entities start empty).
-fn resize(cfg: &Compiled, st: &mut State) {
-    st.spaces
-        .resize_with(cfg.spec.spaces.len(), SpaceState::default);
-    st.sessions
-        .resize_with(cfg.spec.sessions.len(), SessionState::default);
-    st.staff
-        .resize_with(cfg.spec.staff.len(), StaffState::default);
-    st.space_instances
-        .resize_with(cfg.space_policies.len(), Vec::new);
-    for (e, list) in cfg.space_policies.iter().enumerate() {
-        st.space_instances[e].resize_with(list.len(), Instance::default);
-    }
-    st.session_instances
-        .resize_with(cfg.session_policies.len(), Vec::new);
-    for (e, list) in cfg.session_policies.iter().enumerate() {
-        st.session_instances[e].resize_with(list.len(), Instance::default);
-    }
-}
-
-/// Carries state across a configuration change by entity id. Policy instances
-/// and their timers restart: a new policy set starts its holds afresh.
-fn migrate(old: &Compiled, new: &Compiled, st: &mut State) {
-    let spaces = std::mem::take(&mut st.spaces);
-    st.spaces = new
-        .spec
-        .spaces
-        .iter()
-        .map(|s| {
-            old.space_idx
-                .get(&s.id)
-                .and_then(|&i| spaces.get(i as usize).cloned())
-                .unwrap_or_default()
-        })
-        .collect();
-    let sessions = std::mem::take(&mut st.sessions);
-    st.sessions = new
-        .spec
-        .sessions
-        .iter()
-        .map(|s| {
-            old.session_idx
-                .get(&s.id)
-                .and_then(|&i| sessions.get(i as usize).cloned())
-                .unwrap_or_default()
-        })
-        .collect();
-    let staff = std::mem::take(&mut st.staff);
-    st.staff = new
-        .spec
-        .staff
-        .iter()
-        .map(|s| {
-            old.staff_idx
-                .get(&s.id)
-                .and_then(|&i| staff.get(i as usize).cloned())
-                .unwrap_or_default()
-        })
-        .collect();
-    st.space_instances.clear();
-    st.session_instances.clear();
-    st.timers
-        .retain(|(_, t)| !matches!(t, Timer::Policy { .. }));
-    // Pending approvals refer to policies by index; keep only those whose policy survived.
-    let ids: BTreeMap<u32, String> = old
-        .policies
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (i as u32, p.def.id.clone()))
-        .collect();
-    st.pending.retain(|_, p| {
-        ids.get(&p.policy)
-            .and_then(|id| new.policy_idx.get(id))
-            .is_some()
-    });
-    for p in st.pending.values_mut() {
-        if let Some(n) = ids.get(&p.policy).and_then(|id| new.policy_idx.get(id)) {
-            p.policy = *n;
-        }
     }
 }

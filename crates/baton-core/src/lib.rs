@@ -4,6 +4,7 @@
 //! filesystem or clock. The same journal always yields the same state and the
 //! same outputs, byte for byte, which makes replay, restore and simulation exact.
 
+mod approvals;
 mod commands;
 pub mod config;
 pub mod context;
@@ -13,8 +14,11 @@ pub mod los;
 pub mod metrics;
 pub mod output;
 pub mod planner;
+mod reconfigure;
 pub mod references;
 pub mod sequence;
+mod signals;
+mod signs;
 pub mod state;
 pub mod suppression;
 mod targets;
