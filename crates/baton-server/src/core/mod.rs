@@ -6,6 +6,8 @@
 //! engine, and only then answers. When nothing arrives for a tick it journals
 //! a `Tick`, so timers fire on journal time.
 
+mod retention;
+
 use crate::clock::Clock;
 use crate::outbox::Routing;
 use crate::outbox::state::DeliveryState;
@@ -16,6 +18,7 @@ use anyhow::{Context, Result};
 use baton_core::{Engine, Output};
 use baton_journal::{Journal, SqliteJournal};
 use baton_model::{ActionResult, Command, Entry, PolicySet, Signal, Stamped};
+use retention::Prune;
 use serde_json::Value;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -33,12 +36,6 @@ pub const MAX_QUEUED_SIGNALS: usize = 1_000_000;
 const MAX_BATCH: usize = 4096;
 /// Take a snapshot every this many entries, so restarts replay a short tail.
 pub const SNAPSHOT_EVERY: u64 = 100_000;
-/// How often the core looks for entries to prune (wall time).
-const PRUNE_CHECK: Duration = Duration::from_secs(60);
-/// Entries deleted per prune transaction, and the pause between two: each
-/// chunk holds the write lock for a few milliseconds between batches.
-const PRUNE_CHUNK: u64 = 5_000;
-const PRUNE_PAUSE: Duration = Duration::from_millis(100);
 
 pub type Query = Box<dyn FnOnce(&Engine, &View) -> Value + Send>;
 
@@ -397,17 +394,6 @@ struct Worker {
     prune: Prune,
 }
 
-/// Retention on the core thread, which owns the journal's write
-/// connection: pruning there never contends for SQLite's write lock (a
-/// second connection would, and its busy waits would stall appends for
-/// longer than the delete itself), and it runs only between batches.
-struct Prune {
-    retain: i64,
-    next: std::time::Instant,
-    /// Deleting up to here, one chunk per pause.
-    cut: Option<u64>,
-}
-
 /// What each request in a batch becomes, to answer it after the commit.
 enum Pending {
     Ingest {
@@ -462,52 +448,6 @@ impl Worker {
             self.prune_step();
         }
         let _ = self.journal.save_engine_snapshot(&self.engine);
-    }
-
-    /// One step of retention: plan a cut every minute; while one is set,
-    /// delete a chunk per pause. Errors are logged and retried later.
-    fn prune_step(&mut self) {
-        use baton_journal::retention;
-        let now = std::time::Instant::now();
-        if now < self.prune.next {
-            return;
-        }
-        self.prune.next = now + PRUNE_CHECK;
-        let Some(cut) = self.prune.cut else {
-            let now_ms = self.clock.now_ms();
-            match retention::plan(
-                &self.journal,
-                now_ms,
-                self.prune.retain,
-                retention::Verify::Size,
-            ) {
-                Ok(p) => {
-                    for s in &p.skipped {
-                        tracing::warn!("retention: {s}");
-                    }
-                    if p.cut.is_some() {
-                        self.prune.cut = p.cut;
-                        self.prune.next = now + PRUNE_PAUSE;
-                    }
-                }
-                Err(e) => tracing::warn!("retention: {e}"),
-            }
-            return;
-        };
-        match retention::prune_chunk(&mut self.journal, cut, PRUNE_CHUNK) {
-            Ok(0) => {
-                tracing::info!("retention: pruned the journal up to entry {cut}");
-                self.prune.cut = None;
-            }
-            Ok(n) => {
-                metrics::counter!("baton_journal_pruned_total").increment(n);
-                self.prune.next = now + PRUNE_PAUSE;
-            }
-            Err(e) => {
-                tracing::warn!("retention: {e}");
-                self.prune.cut = None;
-            }
-        }
     }
 
     /// Stamps an entry at the batch's journal time (pinned by
