@@ -357,8 +357,8 @@ impl Engine {
     }
 
     /// An operator moves a task: to `to`, or (None) to the best other person
-    /// free. Refused (with the reason) for a task that is not open or is
-    /// already with `to`.
+    /// free. Refused (with the reason) for a task that is not open, is
+    /// already with `to`, or already waits for the next person free.
     pub(crate) fn reassign_by_hand(
         &mut self,
         task: &str,
@@ -377,6 +377,11 @@ impl Engine {
                 self.cfg.spec.staff[from as usize].id
             ));
         }
+        if waiting && to.is_none() {
+            return Err(format!(
+                "task {task} already waits for the next person free (retried every minute): name someone"
+            ));
+        }
         let mut passed = t.passed.clone();
         if !waiting {
             self.release_task(task, from);
@@ -393,12 +398,8 @@ impl Engine {
         }
         match to {
             Some(sf) => self.give(task, sf, passed, out),
-            None => {
-                if let Some(x) = self.st.tasks.get_mut(task) {
-                    x.stage = TaskStage::Assigned;
-                }
-                self.reassign(task, out);
-            }
+            // The usual path after a decline: the best other person free.
+            None => self.reassign(task, out),
         }
         Ok(())
     }

@@ -13,8 +13,7 @@ use crate::state::{Instance, Pending, State, Timer};
 use crate::suppression::Suppression;
 use baton_model::Resource;
 use baton_model::{
-    ActionKind, ActionResult, DecisionId, Entry, Millis, Mode, ParamValue, PolicySet, ScopeKind,
-    Spec, Stamped,
+    ActionResult, DecisionId, Entry, Millis, Mode, ParamValue, PolicySet, ScopeKind, Spec, Stamped,
 };
 use baton_policy::field_value;
 use serde::{Deserialize, Serialize};
@@ -617,15 +616,9 @@ impl Engine {
                 bump(&mut self.st.stats.action_outcomes, "expired");
                 continue;
             }
-            self.note_desired(a);
-            if a.kind == ActionKind::Sign
-                && let Some(idx) = self.sign_index(&a.resource)
-            {
-                let content = a
-                    .params
-                    .get("content")
-                    .map(|v| v.to_string())
-                    .unwrap_or_default();
+            // What goes out is both what automation wants and what shows.
+            if let Some((idx, content)) = self.sign_content(a) {
+                self.st.desired_signs.insert(idx, content.clone());
                 self.st.published_signs.insert(idx, content);
             }
             let mut a = a.clone();

@@ -2,6 +2,7 @@
 //! new spaces, sessions and staff, and carried over by id.
 
 use crate::config::Compiled;
+use crate::config::IdMap;
 use crate::engine::*;
 use crate::metrics::SpaceState;
 use crate::output::Output;
@@ -49,42 +50,14 @@ pub(crate) fn resize(cfg: &Compiled, st: &mut State) {
 /// Carries state across a configuration change by entity id. Policy instances
 /// and their timers restart: a new policy set starts its holds afresh.
 fn migrate(old: &Compiled, new: &Compiled, st: &mut State) {
-    let spaces = std::mem::take(&mut st.spaces);
-    st.spaces = new
-        .spec
-        .spaces
-        .iter()
-        .map(|s| {
-            old.space_idx
-                .get(&s.id)
-                .and_then(|&i| spaces.get(i as usize).cloned())
-                .unwrap_or_default()
-        })
-        .collect();
-    let sessions = std::mem::take(&mut st.sessions);
-    st.sessions = new
-        .spec
-        .sessions
-        .iter()
-        .map(|s| {
-            old.session_idx
-                .get(&s.id)
-                .and_then(|&i| sessions.get(i as usize).cloned())
-                .unwrap_or_default()
-        })
-        .collect();
-    let staff = std::mem::take(&mut st.staff);
-    st.staff = new
-        .spec
-        .staff
-        .iter()
-        .map(|s| {
-            old.staff_idx
-                .get(&s.id)
-                .and_then(|&i| staff.get(i as usize).cloned())
-                .unwrap_or_default()
-        })
-        .collect();
+    st.spaces = carry(&new.spec.spaces, |s| &s.id, &old.space_idx, &mut st.spaces);
+    st.sessions = carry(
+        &new.spec.sessions,
+        |s| &s.id,
+        &old.session_idx,
+        &mut st.sessions,
+    );
+    st.staff = carry(&new.spec.staff, |s| &s.id, &old.staff_idx, &mut st.staff);
     st.space_instances.clear();
     st.session_instances.clear();
     st.timers
@@ -96,14 +69,34 @@ fn migrate(old: &Compiled, new: &Compiled, st: &mut State) {
         .enumerate()
         .map(|(i, p)| (i as u32, p.def.id.clone()))
         .collect();
-    st.pending.retain(|_, p| {
-        ids.get(&p.policy)
-            .and_then(|id| new.policy_idx.get(id))
-            .is_some()
-    });
-    for p in st.pending.values_mut() {
-        if let Some(n) = ids.get(&p.policy).and_then(|id| new.policy_idx.get(id)) {
-            p.policy = *n;
-        }
-    }
+    st.pending.retain(
+        |_, p| match ids.get(&p.policy).and_then(|id| new.policy_idx.get(id)) {
+            Some(&n) => {
+                p.policy = n;
+                true
+            }
+            None => false,
+        },
+    );
+}
+
+/// The new spec's entities, each with its old state when the old spec had
+/// one of the same id, else a fresh one.
+fn carry<E, T: Default>(
+    entities: &[E],
+    id: impl Fn(&E) -> &String,
+    old_idx: &IdMap,
+    old: &mut Vec<T>,
+) -> Vec<T> {
+    let mut old = std::mem::take(old);
+    // Ids are unique, so each old state moves at most once.
+    entities
+        .iter()
+        .map(|e| {
+            old_idx
+                .get(id(e))
+                .and_then(|&i| old.get_mut(i as usize).map(std::mem::take))
+                .unwrap_or_default()
+        })
+        .collect()
 }

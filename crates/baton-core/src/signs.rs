@@ -9,15 +9,24 @@ use baton_model::{ActionKind, DecisionId, Millis, ParamValue};
 use std::collections::BTreeMap;
 
 impl Engine {
+    /// A sign action's sign and the content it sets.
+    pub(crate) fn sign_content(&self, a: &Action) -> Option<(u32, String)> {
+        if a.kind != ActionKind::Sign {
+            return None;
+        }
+        let idx = self.sign_index(&a.resource)?;
+        let content = a
+            .params
+            .get("content")
+            .map(|v| v.to_string())
+            .unwrap_or_default();
+        Some((idx, content))
+    }
+
+    /// Records what automation wants a sign to show (restored when an
+    /// override ends or automation resumes).
     pub(crate) fn note_desired(&mut self, a: &Action) {
-        if a.kind == ActionKind::Sign
-            && let Some(idx) = self.sign_index(&a.resource)
-        {
-            let content = a
-                .params
-                .get("content")
-                .map(|v| v.to_string())
-                .unwrap_or_default();
+        if let Some((idx, content)) = self.sign_content(a) {
             self.st.desired_signs.insert(idx, content);
         }
     }

@@ -45,6 +45,7 @@
       this.view = null;       // {x, y, w, h} in plan units
       this.home = null;
       this.plan = false;
+      this.frame = 0;
       board.onPaint = (r, d) => this.paint(r.spec, d);
       this.wire();
     }
@@ -193,7 +194,7 @@
     fit() {
       if (!this.home) return;
       this.view = Object.assign({}, this.home);
-      this.apply();
+      this.schedule();
     }
 
     zoom(factor, cx, cy) {
@@ -203,13 +204,20 @@
       if (scale < MIN_ZOOM || scale > MAX_ZOOM) return;
       const px = cx === undefined ? v.x + v.w / 2 : cx, py = cy === undefined ? v.y + v.h / 2 : cy;
       this.view = { x: px - (px - v.x) / factor, y: py - (py - v.y) / factor, w: v.w / factor, h: v.h / factor };
-      this.apply();
+      this.schedule();
     }
 
     pan(dx, dy) {
       if (!this.view) return;
       this.view.x += dx; this.view.y += dy;
-      this.apply();
+      this.schedule();
+    }
+
+    /** One layout a frame however many wheel or drag events arrive: the
+     * label placement checks every pair of labels. */
+    schedule() {
+      if (this.frame) return;
+      this.frame = requestAnimationFrame(() => { this.frame = 0; this.apply(); });
     }
 
     /** Plan units per screen pixel, as the canvas is drawn now. */
@@ -301,7 +309,7 @@
         const b = document.getElementById(id);
         if (b) b.addEventListener("click", f);
       }
-      window.addEventListener("resize", () => this.apply());
+      window.addEventListener("resize", () => this.schedule());
     }
 
     toPlan(clientX, clientY) {

@@ -398,6 +398,17 @@ async fn sign_in(c: &Client, base: &str, token: &str) {
     sign_in_here(c, token).await;
 }
 
+/// Waits until the page has drawn two more frames: the map lays out once a
+/// frame, however many events arrived.
+async fn next_frame(c: &Client) {
+    c.execute_async(
+        "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+        vec![],
+    )
+    .await
+    .expect("two animation frames");
+}
+
 /// Signs in on the page as it is (no navigation) and waits for the stream.
 async fn sign_in_here(c: &Client, token: &str) {
     submit_token(c, token).await;
@@ -1835,6 +1846,7 @@ async fn the_map_is_a_floor_plan_that_zooms_and_pans() {
     let home = until(c, vb, "viewBox").await;
     click(c, "#map-in").await;
     click(c, "#map-in").await;
+    next_frame(c).await;
     let w1 = until(c, box_w, "Hall A's outline").await.as_f64().unwrap();
     assert!(w1 > 1.4 * w0, "zoomed in: {w0} -> {w1}");
     let after = until(c, label_px, "Hall A's label").await.as_f64().unwrap();
@@ -1851,6 +1863,7 @@ async fn the_map_is_a_floor_plan_that_zooms_and_pans() {
     )
     .await
     .expect("a wheel turn");
+    next_frame(c).await;
     let w2 = until(c, box_w, "Hall A's outline").await.as_f64().unwrap();
     assert!(w2 < w1, "the wheel zoomed out: {w1} -> {w2}");
     let v1 = until(c, vb, "viewBox").await;
@@ -1863,6 +1876,7 @@ async fn the_map_is_a_floor_plan_that_zooms_and_pans() {
     )
     .await
     .expect("a drag");
+    next_frame(c).await;
     let v2 = until(c, vb, "viewBox").await;
     let x = |v: &Value| -> f64 {
         v.as_str()

@@ -66,9 +66,9 @@ pub enum Request {
     Config {
         reply: oneshot::Sender<(Arc<baton_core::Compiled>, i64)>,
     },
-    /// Move a manual clock forward by `ms`, journaling a `Tick` at every
-    /// minute boundary crossed and at the end, so timers and per-minute
-    /// policies fire as they would have in real time.
+    /// Move a manual clock forward by `ms`, journaling the ticks due on the
+    /// way (`baton_core::sequence`), so timers and per-minute policies fire
+    /// as they would have in real time.
     Advance {
         ms: i64,
         reply: oneshot::Sender<Result<Advanced, CoreError>>,
