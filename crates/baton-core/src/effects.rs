@@ -1,11 +1,13 @@
 //! Executed decisions' lasting effects: claims, staff tasks and their
 //! lifecycle, notification counters, alert cards and schedule changes.
 
-use crate::engine::{Engine, Out};
+use crate::config::Compiled;
+use crate::output::Out;
 use crate::output::{Action, Output, TaskEvent};
+use crate::planner::Planner;
 use crate::planner::dispatch;
 use crate::planner::plan::{param_int, param_str};
-use crate::state::{AlertCard, Claim, Task, TaskStage, Timer};
+use crate::state::{AlertCard, Claim, State, Task, TaskStage, Timer};
 use baton_model::Resource;
 use baton_model::signal::TaskState;
 use baton_model::{ActionKind, DecisionId, Millis, ParamValue};
@@ -21,7 +23,22 @@ pub(crate) struct Owner {
     pub priority: i32,
 }
 
-impl Engine {
+/// What executing decisions changes: the configuration read-only, the state
+/// to write. The planner proposes against `&State`; only this writes to it
+/// on a decision's behalf.
+pub(crate) struct Effects<'a> {
+    pub(crate) cfg: &'a Compiled,
+    pub(crate) st: &'a mut State,
+}
+
+impl Effects<'_> {
+    fn planner(&self) -> Planner<'_> {
+        Planner {
+            cfg: self.cfg,
+            st: self.st,
+        }
+    }
+
     /// Records what an action that is going out now changes in core state.
     /// Alert actions learn their card here, and a dispatch whose person is no
     /// longer free goes to the next best, so `a` may change. Returns false
@@ -155,9 +172,17 @@ impl Engine {
         let role = param_str(&a.params, "role").unwrap_or_default();
         let task_id_now = task_id.clone();
         // Planned at proposal time; by approval the person may be taken.
-        if owner.is_some() && self.staff_cost(sf, &role, space, priority, &[]).is_none() {
+        if owner.is_some()
+            && self
+                .planner()
+                .staff_cost(sf, &role, space, priority, &[])
+                .is_none()
+        {
             let row: Vec<Option<i64>> = (0..self.cfg.spec.staff.len() as u32)
-                .map(|x| self.staff_cost(x, &role, space, priority, &[planned]))
+                .map(|x| {
+                    self.planner()
+                        .staff_cost(x, &role, space, priority, &[planned])
+                })
                 .collect();
             let Some(next) = dispatch::assign(&[row])[0] else {
                 out.push(Output::Task {
@@ -174,10 +199,10 @@ impl Engine {
             a.resource = Resource::Staff(&self.cfg.spec.staff[sf as usize].id).to_string();
             a.params.insert(
                 "walk_s".into(),
-                ParamValue::Int(i64::from(self.walk_from(sf, space))),
+                ParamValue::Int(i64::from(self.planner().walk_from(sf, space))),
             );
         }
-        if let Some(pre) = self.preemptable(sf, priority) {
+        if let Some(pre) = self.planner().preemptable(sf, priority) {
             self.release_task(&pre, sf);
             if let Some(t) = self.st.tasks.get(&pre) {
                 let reason = format!(
@@ -290,7 +315,10 @@ impl Engine {
             return;
         }
         let row: Vec<Option<i64>> = (0..self.cfg.spec.staff.len() as u32)
-            .map(|sf| self.staff_cost(sf, &t.role, t.space, t.priority, &passed))
+            .map(|sf| {
+                self.planner()
+                    .staff_cost(sf, &t.role, t.space, t.priority, &passed)
+            })
             .collect();
         let Some(sf) = dispatch::assign(&[row])[0].map(|s| s as u32) else {
             let announce = t.stage != TaskStage::Waiting;
@@ -329,7 +357,7 @@ impl Engine {
         params.insert("task".into(), ParamValue::String(task.to_string()));
         params.insert(
             "walk_s".into(),
-            ParamValue::Int(i64::from(self.walk_from(sf, t.space))),
+            ParamValue::Int(i64::from(self.planner().walk_from(sf, t.space))),
         );
         let action = Action {
             index: 0,
@@ -555,7 +583,8 @@ impl Engine {
     }
 
     /// Drops claims whose actions are no longer valid, so state stays bounded.
-    pub(crate) fn prune_claims(&mut self, now: Millis) {
+    pub(crate) fn prune_claims(&mut self) {
+        let now = self.st.now;
         self.st.claims.retain(|_, c| c.until > now);
         let window = self.cfg.spec.governance.alert_group_window;
         self.st

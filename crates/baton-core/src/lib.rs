@@ -4,8 +4,6 @@
 //! filesystem or clock. The same journal always yields the same state and the
 //! same outputs, byte for byte, which makes replay, restore and simulation exact.
 
-mod approvals;
-mod commands;
 pub mod config;
 pub mod context;
 pub(crate) mod effects;
@@ -14,14 +12,10 @@ pub mod los;
 pub mod metrics;
 pub mod output;
 pub mod planner;
-mod reconfigure;
 pub mod references;
 pub mod sequence;
-mod signals;
-mod signs;
 pub mod state;
 pub mod suppression;
-mod targets;
 
 pub use config::{Compiled, ConfigError, compile_policy};
 pub use engine::{Engine, Snapshot};

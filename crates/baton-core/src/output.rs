@@ -222,3 +222,27 @@ impl std::fmt::Display for TaskEvent {
         f.write_str(self.as_str())
     }
 }
+
+/// Collects one entry's outputs and numbers them.
+pub(crate) struct Out<'a> {
+    pub(crate) seq: u64,
+    next: u32,
+    buf: &'a mut Vec<Output>,
+}
+
+impl Out<'_> {
+    pub(crate) fn new(seq: u64, buf: &mut Vec<Output>) -> Out<'_> {
+        Out { seq, next: 0, buf }
+    }
+    pub(crate) fn id(&mut self) -> DecisionId {
+        let id = DecisionId {
+            seq: self.seq,
+            index: self.next,
+        };
+        self.next += 1;
+        id
+    }
+    pub(crate) fn push(&mut self, o: Output) {
+        self.buf.push(o);
+    }
+}

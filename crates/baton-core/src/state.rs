@@ -444,3 +444,12 @@ pub struct State {
     pub alerts: BTreeMap<String, AlertCard>,
     pub stats: Stats,
 }
+
+/// Adds one to a named counter.
+pub(crate) fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
+    if let Some(v) = map.get_mut(key) {
+        *v += 1;
+    } else {
+        map.insert(key.to_string(), 1);
+    }
+}

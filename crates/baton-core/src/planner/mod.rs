@@ -16,5 +16,19 @@ pub mod redirect;
 pub(crate) mod plan;
 mod redirecting;
 mod staffing;
+mod targets;
 
 pub use graph::WalkTimes;
+
+use crate::config::Compiled;
+use crate::state::State;
+
+/// The planner's view: the compiled configuration and the state, both
+/// borrowed read-only. Every planning function is a method here, so a plan
+/// is a function of `(&Compiled, &State)` and the proposal; nothing in it can
+/// change state (that is `crate::effects`, once a decision executes).
+#[derive(Clone, Copy)]
+pub(crate) struct Planner<'a> {
+    pub(crate) cfg: &'a Compiled,
+    pub(crate) st: &'a State,
+}

@@ -1,7 +1,7 @@
 //! Proposal → decision: expansion, governance and conflicts.
 
+use super::Planner;
 use crate::context::{session_space, session_status};
-use crate::engine::Engine;
 use crate::output::{Action, Considered};
 use crate::suppression::Suppression;
 use baton_model::Resource;
@@ -82,7 +82,7 @@ pub(crate) fn claimable(resource: &str) -> bool {
     Resource::parse(resource).is_claimable()
 }
 
-impl Engine {
+impl Planner<'_> {
     /// Plans policy `p`'s proposal for decision `id`.
     pub(crate) fn plan(
         &self,
@@ -189,7 +189,7 @@ impl Engine {
                 })
                 .collect(),
             _ => space
-                .or_else(|| session.and_then(|s| session_space(&self.cfg, &self.st, s)))
+                .or_else(|| session.and_then(|s| session_space(self.cfg, self.st, s)))
                 .into_iter()
                 .collect(),
         }
@@ -388,7 +388,7 @@ impl Engine {
 
     fn cascade(&self, first: u32, minutes: i64, valid_until: Millis, plan: &mut Plan) {
         let cfg = &self.cfg;
-        let Some(space) = session_space(cfg, &self.st, first) else {
+        let Some(space) = session_space(cfg, self.st, first) else {
             return;
         };
         let first_spec = &cfg.spec.sessions[first as usize];
@@ -402,7 +402,7 @@ impl Engine {
             if !after
                 || cfg.spec.sessions[n as usize].start < first_spec.start
                 || matches!(
-                    session_status(cfg, &self.st, n, self.st.now),
+                    session_status(cfg, self.st, n, self.st.now),
                     "ended" | "cancelled"
                 )
             {

@@ -4,10 +4,10 @@
 //! never above the governance fill limit), the transportation solve that
 //! sends each group, and the notifications and signs that say so.
 
+use super::Planner;
 use super::plan::{Member, Plan, param_str, strings};
 use super::redirect;
 use crate::context::{session_space, session_status};
-use crate::engine::Engine;
 use crate::output::Considered;
 use baton_model::{ActionKind, Millis, ParamValue, Resource};
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,7 +24,7 @@ struct Alt {
     capacity: u32,
 }
 
-impl Engine {
+impl Planner<'_> {
     /// Groups the people heading for a full session and sends each group to
     /// the alternatives by min-cost transportation.
     pub(super) fn plan_redirect(
@@ -42,7 +42,7 @@ impl Engine {
             return;
         };
         let fs = &cfg.spec.sessions[full as usize];
-        let Some(full_space) = session_space(cfg, &self.st, full) else {
+        let Some(full_space) = session_space(cfg, self.st, full) else {
             return;
         };
         let groups = self.redirect_groups(full, full_space);
@@ -343,11 +343,11 @@ impl Engine {
             if i == full {
                 continue;
             }
-            let Some(sp) = session_space(cfg, &self.st, i) else {
+            let Some(sp) = session_space(cfg, self.st, i) else {
                 continue;
             };
             let delay = i64::from(self.st.sessions[i as usize].delay_min) * 60_000;
-            let status = session_status(cfg, &self.st, i, now);
+            let status = session_status(cfg, self.st, i, now);
             let soon = status == "scheduled" && s.start + delay <= now + 15 * 60_000;
             if sp == full_space
                 || !(status == "running" || soon)

@@ -2,14 +2,14 @@
 //! manual dispatch to a space) assigned jointly to the people free, by the
 //! Hungarian assignment in `dispatch.rs`.
 
+use super::Planner;
 use super::dispatch;
 use super::plan::{Plan, Request, param_int, param_str};
-use crate::engine::Engine;
 use crate::output::{Action, Considered};
 use baton_model::{ActionKind, DecisionId, ParamValue, Resource};
 use std::collections::BTreeMap;
 
-impl Engine {
+impl Planner<'_> {
     /// A desk's manual dispatch to spaces (`space:ID`, or a bare space id):
     /// staffed by the same assignment as a policy's, so it becomes tracked
     /// tasks with named people. `None` when a target is not a space (a

@@ -1,8 +1,8 @@
 //! A signal applied to state: rejected with the reason, or folded into the
 //! space, session, staff or attendee it is about.
 
+use super::*;
 use crate::context::{SignalInfo, current_session, session_space, session_status};
-use crate::engine::*;
 use crate::state::{SessionState, StaffState};
 use baton_model::{Millis, Signal, SignalData};
 
@@ -32,12 +32,12 @@ impl Engine {
         match &s.data {
             SignalData::StaffTask { task, state } => {
                 if let Some(&sf) = self.cfg.staff_idx.get(&s.subject) {
-                    self.task_signal(sf, task, *state, out);
+                    self.effects().task_signal(sf, task, *state, out);
                 }
             }
             SignalData::StaffLocation { .. } => {
                 if let (Some(&sf), Some(sp)) = (self.cfg.staff_idx.get(&s.subject), space) {
-                    self.staff_moved(sf, sp, out);
+                    self.effects().staff_moved(sf, sp, out);
                 }
             }
             _ => {}

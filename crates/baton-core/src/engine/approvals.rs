@@ -2,7 +2,7 @@
 //! take effect leaves the queue, and one nobody answered in time drops,
 //! executes or escalates as its policy says.
 
-use crate::engine::*;
+use super::*;
 use crate::output::{Output, Status};
 use baton_model::{ActionKind, DecisionId, OnTimeout, ParamValue};
 use std::collections::BTreeMap;

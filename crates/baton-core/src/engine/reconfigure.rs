@@ -1,9 +1,9 @@
 //! A new spec or policy set while the event runs: state is resized to the
 //! new spaces, sessions and staff, and carried over by id.
 
+use super::*;
 use crate::config::Compiled;
 use crate::config::IdMap;
-use crate::engine::*;
 use crate::metrics::SpaceState;
 use crate::output::Output;
 use crate::state::{Instance, SessionState, StaffState, State, Timer};

@@ -2,10 +2,10 @@
 //! space or session, their signs, the operators, or ids) made into the
 //! resource strings of `baton_model::Resource`.
 
-use crate::engine::Engine;
+use super::Planner;
 use baton_model::{ActionKind, Resource, Target};
 
-impl Engine {
+impl Planner<'_> {
     pub(crate) fn resources(
         &self,
         kind: ActionKind,

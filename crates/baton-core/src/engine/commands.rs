@@ -3,10 +3,10 @@
 //! reassignment, policy modes and manual actions. Each is journaled, so a
 //! replay applies it exactly as the live engine did.
 
+use super::signs::manual_sign;
+use super::{Engine, Out, bump, last_valid, trigger_for};
 use crate::effects::Owner;
-use crate::engine::{Engine, Out, bump, last_valid, trigger_for};
 use crate::output::{Action, Decision, Explanation, Output, Scope, Status};
-use crate::signs::manual_sign;
 use crate::state::{Override, Timer};
 use crate::suppression::Suppression;
 use baton_model::{ActionEdit, ActionKind, Command, CommandKind, DecisionId, ManualAction, Millis};
@@ -90,7 +90,7 @@ impl Engine {
                         return self.refuse(out, format!("no staff member {id:?}"));
                     }
                 };
-                if let Err(r) = self.reassign_by_hand(task, to, &c.actor, out) {
+                if let Err(r) = self.effects().reassign_by_hand(task, to, &c.actor, out) {
                     self.refuse(out, r);
                 }
             }
@@ -168,7 +168,7 @@ impl Engine {
                 .iter()
                 .all(|a| a.suppressed.is_some() || a.valid_until < now)
             && actions.iter().any(|a| a.suppressed.is_none());
-        self.hold_for_operators(&mut actions);
+        self.planner().hold_for_operators(&mut actions);
         self.execute(decision, &actions, owner.as_ref(), out);
         if late {
             out.push(Output::DecisionUpdate {
@@ -228,7 +228,9 @@ impl Engine {
     fn manual(&mut self, c: &Command, action: &ManualAction, out: &mut Out) {
         let now = self.st.now;
         let id = out.id();
-        let resources = self.resources(action.kind, &action.target, None, None);
+        let resources = self
+            .planner()
+            .resources(action.kind, &action.target, None, None);
         if resources.is_empty() {
             return self.refuse(
                 out,
@@ -252,7 +254,7 @@ impl Engine {
         // "Send two medics to Hall B" names places, not people: the
         // desk's dispatch is staffed like a policy's, as tasks.
         if action.kind == ActionKind::Dispatch
-            && let Some(plan) = self.staff_manual(&actions, id)
+            && let Some(plan) = self.planner().staff_manual(&actions, id)
         {
             if plan.actions.is_empty() {
                 return self.refuse(out, format!("nobody to send: {}", plan.notes.join("; ")));

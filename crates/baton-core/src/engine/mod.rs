@@ -4,11 +4,19 @@
 //! (sequence, output index); iteration that reaches an output is over ordered
 //! collections, and equal priorities break on policy id.
 
+mod approvals;
+mod commands;
+mod reconfigure;
+mod signals;
+mod signs;
+
 use crate::config::{Compiled, ConfigError};
 use crate::context::{Ctx, SignalInfo, current_session, session_space};
-use crate::effects::Owner;
+use crate::effects::{Effects, Owner};
+pub(crate) use crate::output::Out;
 use crate::output::{Action, Decision, Explanation, Output, Scope, Status, Trigger};
-use crate::reconfigure::resize;
+use crate::planner::Planner;
+pub(crate) use crate::state::bump;
 use crate::state::{Instance, Pending, State, Timer};
 use crate::suppression::Suppression;
 use baton_model::Resource;
@@ -16,6 +24,7 @@ use baton_model::{
     ActionResult, DecisionId, Entry, Millis, Mode, ParamValue, PolicySet, ScopeKind, Spec, Stamped,
 };
 use baton_policy::field_value;
+use reconfigure::resize;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -33,35 +42,6 @@ pub struct Snapshot {
     pub spec: Spec,
     pub policy_set: PolicySet,
     pub state: State,
-}
-
-/// Collects one entry's outputs and numbers them.
-pub(crate) struct Out<'a> {
-    pub(crate) seq: u64,
-    next: u32,
-    buf: &'a mut Vec<Output>,
-}
-
-impl Out<'_> {
-    pub(crate) fn id(&mut self) -> DecisionId {
-        let id = DecisionId {
-            seq: self.seq,
-            index: self.next,
-        };
-        self.next += 1;
-        id
-    }
-    pub(crate) fn push(&mut self, o: Output) {
-        self.buf.push(o);
-    }
-}
-
-pub(crate) fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
-    if let Some(v) = map.get_mut(key) {
-        *v += 1;
-    } else {
-        map.insert(key.to_string(), 1);
-    }
 }
 
 /// A decision's status changed by Baton itself (a timer, a hold), with why.
@@ -127,6 +107,20 @@ impl Engine {
         }
     }
 
+    pub(crate) fn planner(&self) -> Planner<'_> {
+        Planner {
+            cfg: &self.cfg,
+            st: &self.st,
+        }
+    }
+
+    pub(crate) fn effects(&mut self) -> Effects<'_> {
+        Effects {
+            cfg: &self.cfg,
+            st: &mut self.st,
+        }
+    }
+
     pub fn state(&self) -> &State {
         &self.st
     }
@@ -185,11 +179,7 @@ impl Engine {
         if e.seq <= self.st.last_seq && self.st.stats.entries > 0 {
             return;
         }
-        let mut out = Out {
-            seq: e.seq,
-            next: 0,
-            buf: outputs,
-        };
+        let mut out = Out::new(e.seq, outputs);
         self.st.last_seq = e.seq;
         self.st.stats.entries += 1;
         // Journal time is monotone by contract; a regression is held at the last time.
@@ -231,9 +221,13 @@ impl Engine {
                 ),
                 Timer::Approval { decision } => self.approval_timeout(decision, out),
                 Timer::ApprovalValidity { decision } => self.approval_outlived(decision, out),
-                Timer::TaskAck { task, staff } => self.task_ack_timeout(&task, staff, out),
-                Timer::TaskEnd { task } => self.task_end(&task, out),
-                Timer::AlertAck { group, opened } => self.alert_ack_timeout(&group, opened, out),
+                Timer::TaskAck { task, staff } => {
+                    self.effects().task_ack_timeout(&task, staff, out)
+                }
+                Timer::TaskEnd { task } => self.effects().task_end(&task, out),
+                Timer::AlertAck { group, opened } => {
+                    self.effects().alert_ack_timeout(&group, opened, out)
+                }
                 Timer::OverrideExpiry { resource } => {
                     if self
                         .st
@@ -255,11 +249,11 @@ impl Engine {
         }
         let first = self.st.minute == 0;
         self.st.minute = minute;
-        self.prune_claims(self.st.now);
+        self.effects().prune_claims();
         if first {
             return;
         }
-        self.retry_waiting(out);
+        self.effects().retry_waiting(out);
         for sp in 0..self.st.spaces.len() {
             let occ = f64::from(self.st.spaces[sp].occupancy);
             self.st.spaces[sp].holt.observe(occ);
@@ -472,7 +466,7 @@ impl Engine {
         let pol = &cfg.policies[p as usize];
         let now = self.st.now;
         let id = out.id();
-        let plan = self.plan(p, id, space, session, &params);
+        let plan = self.planner().plan(p, id, space, session, &params);
         let actions = plan.actions;
         let mut notes = plan.notes;
         let lost = !actions.is_empty()
@@ -622,7 +616,7 @@ impl Engine {
                 self.st.published_signs.insert(idx, content);
             }
             let mut a = a.clone();
-            if self.take_effect(id, &mut a, owner, out) {
+            if self.effects().take_effect(id, &mut a, owner, out) {
                 go.push(a);
             }
         }

@@ -2,7 +2,7 @@
 //! reconciling signs with it (after an override ends, on resume), and the
 //! hold that puts every sign on its emergency content.
 
-use crate::engine::*;
+use super::*;
 use crate::output::{Action, Output, Status};
 use baton_model::Resource;
 use baton_model::{ActionKind, DecisionId, Millis, ParamValue};
