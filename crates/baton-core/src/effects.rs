@@ -8,9 +8,9 @@ use crate::planner::Planner;
 use crate::planner::dispatch;
 use crate::planner::plan::{param_int, param_str};
 use crate::state::{AlertCard, Claim, State, Task, TaskStage, Timer};
-use baton_model::Resource;
 use baton_model::signal::TaskState;
 use baton_model::{ActionKind, DecisionId, Millis, ParamValue};
+use baton_model::{Resource, ResourceBuf};
 use std::collections::BTreeMap;
 
 /// After this many people declined or ignored a task, the desk takes over.
@@ -52,7 +52,7 @@ impl Effects<'_> {
     ) -> bool {
         let now = self.st.now;
         if let Some(o) = owner
-            && crate::planner::plan::claimable(&a.resource)
+            && a.resource.parsed().is_claimable()
         {
             self.st.claims.insert(
                 a.resource.clone(),
@@ -78,7 +78,7 @@ impl Effects<'_> {
                 }
             }
             ActionKind::DelaySession => {
-                let sid = match Resource::parse(&a.resource) {
+                let sid = match a.resource.parsed() {
                     Resource::Session(id) => id,
                     _ => a.resource.as_str(),
                 };
@@ -90,7 +90,7 @@ impl Effects<'_> {
                 }
             }
             ActionKind::OpenSpace | ActionKind::CloseSpace => {
-                let sid = match Resource::parse(&a.resource) {
+                let sid = match a.resource.parsed() {
                     Resource::Space(id) => id,
                     _ => a.resource.as_str(),
                 };
@@ -99,11 +99,11 @@ impl Effects<'_> {
                 }
             }
             ActionKind::Alert => {
-                let space = match Resource::parse(&a.resource) {
+                let space = match a.resource.parsed() {
                     Resource::Operators(s) => s,
                     _ => "event",
                 };
-                let group = format!("alert:{space}"); // a card, not a resource
+                let group = ResourceBuf::from(Resource::Alert(space)); // a card, not claimed
                 let window = self.cfg.spec.governance.alert_group_window;
                 let card = match self.st.alerts.get_mut(&group) {
                     Some(c) if c.acked.is_none() && now - c.last <= window => {
@@ -134,7 +134,8 @@ impl Effects<'_> {
                         c
                     }
                 };
-                a.params.insert("group".into(), ParamValue::String(group));
+                a.params
+                    .insert("group".into(), ParamValue::String(group.into_string()));
                 a.params
                     .insert("count".into(), ParamValue::Int(i64::from(card.count)));
                 a.params
@@ -153,7 +154,7 @@ impl Effects<'_> {
         owner: Option<&Owner>,
         out: &mut Out,
     ) -> bool {
-        let staff_id = match Resource::parse(&a.resource) {
+        let staff_id = match a.resource.parsed() {
             Resource::Staff(id) => id.to_string(),
             _ => return true,
         };
@@ -196,7 +197,7 @@ impl Effects<'_> {
                 return false;
             };
             sf = next as u32;
-            a.resource = Resource::Staff(&self.cfg.spec.staff[sf as usize].id).to_string();
+            a.resource = Resource::Staff(&self.cfg.spec.staff[sf as usize].id).into();
             a.params.insert(
                 "walk_s".into(),
                 ParamValue::Int(i64::from(self.planner().walk_from(sf, space))),
@@ -362,7 +363,7 @@ impl Effects<'_> {
         let action = Action {
             index: 0,
             kind: ActionKind::Dispatch,
-            resource: Resource::Staff(&staff_id).to_string(),
+            resource: Resource::Staff(&staff_id).into(),
             params,
             valid_until: t.valid_until,
             suppressed: None,
@@ -545,7 +546,7 @@ impl Effects<'_> {
     }
 
     /// An alert card nobody acknowledged goes up to the supervisor, once.
-    pub(crate) fn alert_ack_timeout(&mut self, group: &str, opened: Millis, out: &mut Out) {
+    pub(crate) fn alert_ack_timeout(&mut self, group: &ResourceBuf, opened: Millis, out: &mut Out) {
         let now = self.st.now;
         let wait = self.cfg.spec.governance.alert_ack_timeout;
         let Some(card) = self.st.alerts.get_mut(group) else {
@@ -574,7 +575,7 @@ impl Effects<'_> {
             actions: vec![Action {
                 index: 0,
                 kind: ActionKind::Alert,
-                resource: "operators:escalation".into(),
+                resource: Resource::Operators("escalation").into(),
                 params,
                 valid_until: now + 30 * 60_000,
                 suppressed: None,

@@ -1,7 +1,7 @@
 //! What the core emits. Outputs are a pure function of the journal: the
 //! execution layer derives its work from them and never writes them twice.
 
-use baton_model::{ActionKind, DecisionId, Millis, Outcome, ParamValue};
+use baton_model::{ActionKind, DecisionId, Millis, Outcome, ParamValue, ResourceBuf};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -28,7 +28,7 @@ pub enum Output {
     CommandRefused { seq: u64, reason: String },
     /// An override ended (released or expired).
     OverrideEnded {
-        resource: String,
+        resource: ResourceBuf,
         at: Millis,
         reason: String,
     },
@@ -108,7 +108,7 @@ pub struct Action {
     pub index: u32,
     pub kind: ActionKind,
     /// The resource it addresses, e.g. `sign:hall-a-door`; overrides name these.
-    pub resource: String,
+    pub resource: ResourceBuf,
     pub params: BTreeMap<String, ParamValue>,
     pub valid_until: Millis,
     /// Why the action will not be carried out, if it will not. Always present:

@@ -4,7 +4,7 @@
 use crate::metrics::SpaceState;
 use crate::output::Action;
 use baton_model::signal::StaffStatus;
-use baton_model::{DecisionId, Millis, Mode};
+use baton_model::{DecisionId, Millis, Mode, ResourceBuf};
 use hashbrown::HashTable;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -120,7 +120,7 @@ pub enum Timer {
         decision: DecisionId,
     },
     OverrideExpiry {
-        resource: String,
+        resource: ResourceBuf,
     },
     /// A dispatched task not acknowledged by now goes to someone else.
     TaskAck {
@@ -133,7 +133,7 @@ pub enum Timer {
     },
     /// An alert card opened at `opened` escalates now unless acknowledged.
     AlertAck {
-        group: String,
+        group: ResourceBuf,
         opened: Millis,
     },
     /// A pending decision whose every action has outlived its
@@ -427,7 +427,7 @@ pub struct State {
     pub session_instances: Vec<Vec<Instance>>,
     pub timers: BTreeSet<(Millis, Timer)>,
     pub pending: BTreeMap<DecisionId, Pending>,
-    pub overrides: BTreeMap<String, Override>,
+    pub overrides: BTreeMap<ResourceBuf, Override>,
     pub modes: BTreeMap<String, Mode>,
     pub paused: bool,
     pub emergency: bool,
@@ -439,9 +439,9 @@ pub struct State {
     /// Open staff tasks by id (`DECISION-SLOT`).
     pub tasks: BTreeMap<String, Task>,
     /// Who holds each sign, space, session and attendee group, by resource.
-    pub claims: BTreeMap<String, Claim>,
+    pub claims: BTreeMap<ResourceBuf, Claim>,
     /// Alert cards by group id (`alert:SPACE`).
-    pub alerts: BTreeMap<String, AlertCard>,
+    pub alerts: BTreeMap<ResourceBuf, AlertCard>,
     pub stats: Stats,
 }
 

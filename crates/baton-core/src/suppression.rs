@@ -2,6 +2,7 @@
 //! kind (an operator's hold is not a lost claim) rather than by the text;
 //! the text is what people read, and what outputs and snapshots carry.
 
+use baton_model::ResourceBuf;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
@@ -10,7 +11,7 @@ pub enum Suppression {
     /// The emergency hold stops attendee-facing actions.
     EmergencyHold,
     /// An operator locked the resource.
-    Override { resource: String },
+    Override { resource: ResourceBuf },
     /// The event's quiet hours hold back this kind.
     QuietHours { label: String },
     /// Every recipient already had the hourly number of notifications.
@@ -21,7 +22,7 @@ pub enum Suppression {
     Lost {
         holder: String,
         priority: i32,
-        resource: String,
+        resource: ResourceBuf,
         /// How much longer, as people read it ("4 min").
         remaining: String,
     },
@@ -81,7 +82,7 @@ impl Suppression {
             }
             if let Some(r) = text.strip_prefix("operator override on ") {
                 return Some(Suppression::Override {
-                    resource: r.to_string(),
+                    resource: ResourceBuf::new(r),
                 });
             }
             if let Some(l) = text.strip_prefix("quiet hours ") {
@@ -111,7 +112,7 @@ impl Suppression {
                 return Some(Suppression::Lost {
                     holder: holder.to_string(),
                     priority: priority.parse().ok()?,
-                    resource: resource.to_string(),
+                    resource: ResourceBuf::new(resource),
                     remaining: remaining.to_string(),
                 });
             }

@@ -5,7 +5,7 @@
 //! authenticated API, or an explicit spec apply).
 
 use crate::spec::{ActionKind, Target};
-use crate::{DecisionId, Millis, Mode, ParamValue, PolicySet, Signal, Spec};
+use crate::{DecisionId, Millis, Mode, ParamValue, PolicySet, ResourceBuf, Signal, Spec};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -61,12 +61,12 @@ pub enum CommandKind {
     },
     /// Automation leaves `resource` alone until `until` (journal time) or a release.
     Override {
-        resource: String,
+        resource: ResourceBuf,
         value: Option<String>,
         until: Millis,
     },
     Release {
-        resource: String,
+        resource: ResourceBuf,
     },
     Pause,
     Resume,
@@ -83,7 +83,7 @@ pub enum CommandKind {
     },
     /// Acknowledge an alert card (named by its group id, e.g. `alert:hall-a`).
     AckAlert {
-        alert: String,
+        alert: ResourceBuf,
     },
     /// Approve after changing what will be sent: new parameters for some
     /// actions, or some actions left out. Kinds and resources stay as

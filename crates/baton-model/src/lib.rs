@@ -18,7 +18,7 @@ pub use entry::{
     ActionEdit, ActionResult, Command, CommandKind, Entry, ManualAction, Outcome, Stamped,
 };
 pub use ids::{ActionKey, DecisionId};
-pub use resource::Resource;
+pub use resource::{Resource, ResourceBuf};
 pub use signal::{Signal, SignalData, SignalError, SignalType};
 pub use spec::*;
 pub use value::ParamValue;

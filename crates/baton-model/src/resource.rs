@@ -1,8 +1,10 @@
 //! What an action addresses (`Action::resource`, override and claim keys,
-//! connector routes): the grammar of those strings, in one place. The
-//! text stays the stored form (outputs, snapshots, deliveries); code reads
-//! it through [`Resource::parse`] and writes it through `Display`.
+//! connector routes): the grammar of those strings, in one place. Values
+//! are [`ResourceBuf`] (owned) and [`Resource`] (a parsed, borrowed view).
+//! The text stays the stored form (outputs, snapshots, deliveries); code
+//! reads it through [`ResourceBuf::parsed`] and writes it through `Display`.
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +29,8 @@ pub enum Resource<'a> {
     Attendees(&'a str),
     /// `dispatch:SPACE`: a desk's dispatch to a space, before it is staffed.
     Dispatch(&'a str),
+    /// `alert:GROUP`: an alert's card group (not held by claims).
+    Alert(&'a str),
     /// Any other text (a manual action may name anything).
     Other(&'a str),
 }
@@ -43,6 +47,7 @@ impl<'a> Resource<'a> {
             "staff" => Resource::Staff(id),
             "operators" => Resource::Operators(id),
             "dispatch" => Resource::Dispatch(id),
+            "alert" => Resource::Alert(id),
             "attendees" => match id.split_once(':') {
                 Some(("session", s)) => Resource::SessionAttendees(s),
                 Some(("space", s)) => Resource::SpaceAttendees(s),
@@ -91,8 +96,80 @@ impl fmt::Display for Resource<'_> {
             Resource::ZoneAttendees(id) => write!(f, "attendees:zone:{id}"),
             Resource::Attendees(rest) => write!(f, "attendees:{rest}"),
             Resource::Dispatch(id) => write!(f, "dispatch:{id}"),
+            Resource::Alert(group) => write!(f, "alert:{group}"),
             Resource::Other(text) => f.write_str(text),
         }
+    }
+}
+
+/// An owned resource: what actions, claims, overrides and commands hold.
+///
+/// It is stored as its text (so it encodes, orders and compares exactly as
+/// the string it replaced: journals and snapshots did not change format) and
+/// read through [`ResourceBuf::parsed`], the one grammar. `Resource` is to
+/// `ResourceBuf` what `Path` is to `PathBuf`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ResourceBuf(String);
+
+impl ResourceBuf {
+    /// Any text is a resource; text outside the grammar reads as `Other`.
+    pub fn new(text: impl Into<String>) -> ResourceBuf {
+        ResourceBuf(text.into())
+    }
+
+    pub fn parsed(&self) -> Resource<'_> {
+        Resource::parse(&self.0)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl From<Resource<'_>> for ResourceBuf {
+    fn from(r: Resource<'_>) -> ResourceBuf {
+        ResourceBuf(r.to_string())
+    }
+}
+
+impl From<&str> for ResourceBuf {
+    fn from(text: &str) -> ResourceBuf {
+        ResourceBuf(text.to_string())
+    }
+}
+
+impl From<String> for ResourceBuf {
+    fn from(text: String) -> ResourceBuf {
+        ResourceBuf(text)
+    }
+}
+
+impl std::borrow::Borrow<str> for ResourceBuf {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ResourceBuf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for ResourceBuf {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for ResourceBuf {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
     }
 }
 
@@ -111,6 +188,7 @@ mod tests {
             "attendees:session:t-polonius",
             "attendees:space:foyer",
             "dispatch:hall-b",
+            "alert:hall-b",
             "attendees:zone:north",
             "attendees:load",
             "something-else",
@@ -121,5 +199,18 @@ mod tests {
         assert!(Resource::parse("attendees:space:x").is_claimable());
         assert!(!Resource::parse("staff:x").is_claimable());
         assert!(!Resource::parse("attendees:session:x").is_desired_state());
+    }
+
+    #[test]
+    fn an_owned_resource_encodes_and_orders_as_its_text() {
+        let owned = ResourceBuf::from(Resource::Sign("door"));
+        assert_eq!(owned.parsed(), Resource::Sign("door"));
+        assert_eq!(
+            serde_json::to_string(&owned).ok().as_deref(),
+            Some("\"sign:door\"")
+        );
+        let mut keys = [ResourceBuf::new("space:b"), ResourceBuf::new("sign:z")];
+        keys.sort();
+        assert_eq!(keys[0], "sign:z");
     }
 }

@@ -128,7 +128,11 @@ pub fn list(engine: &Engine, view: &View, min: Level) -> Value {
         if card.acked.is_some() {
             continue;
         }
-        let space = group.strip_prefix("alert:").and_then(space_of);
+        let alert = match group.parsed() {
+            baton_model::Resource::Alert(space) => space,
+            _ => group.as_str(),
+        };
+        let space = space_of(alert);
         groups.entry(space).or_default().push(Item {
             level: if card.escalated {
                 Level::High
@@ -136,7 +140,7 @@ pub fn list(engine: &Engine, view: &View, min: Level) -> Value {
                 Level::Medium
             },
             since: card.opened,
-            v: json!({"kind": "alert", "alert": group.strip_prefix("alert:").unwrap_or(group),
+            v: json!({"kind": "alert", "alert": alert,
                       "count": card.count, "escalated": card.escalated,
                       "text": format!("{} unacknowledged alert(s){}", card.count,
                                       if card.escalated { ", escalated" } else { "" })}),

@@ -202,7 +202,7 @@ impl View {
                 } => (Topic::Actions, format!("outcome:{decision}/{action}")),
                 Output::Task { task, .. } => (Topic::Tasks, task.clone()),
                 Output::CommandRefused { .. } => (Topic::Commands, format!("refused:{seq}")),
-                Output::OverrideEnded { resource, .. } => (Topic::Overrides, resource.clone()),
+                Output::OverrideEnded { resource, .. } => (Topic::Overrides, resource.to_string()),
                 Output::SignalRejected { .. } => (Topic::Signals, format!("rejected:{seq}")),
             };
             let entry = AuditEntry::new(seq, at, text.clone(), &data);
@@ -349,8 +349,8 @@ pub fn sign_json(engine: &Engine, sg: u32) -> Value {
         "default": s.default_content,
         "showing": st.published_signs.get(&sg).cloned().unwrap_or_else(|| s.default_content.clone()),
         "desired": st.desired_signs.get(&sg),
-        "override": st.overrides.get(&resource).map(|o| json!({"value": o.value, "until": o.until, "actor": o.actor})),
-        "claim": st.claims.get(&resource).map(|c| json!({"policy": c.policy, "priority": c.priority, "until": c.until})),
+        "override": st.overrides.get(resource.as_str()).map(|o| json!({"value": o.value, "until": o.until, "actor": o.actor})),
+        "claim": st.claims.get(resource.as_str()).map(|c| json!({"policy": c.policy, "priority": c.priority, "until": c.until})),
     })
 }
 

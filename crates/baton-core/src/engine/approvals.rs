@@ -73,7 +73,7 @@ impl Engine {
                     actions: vec![crate::Action {
                         index: 0,
                         kind: ActionKind::Alert,
-                        resource: "operators:escalation".into(),
+                        resource: Resource::Operators("escalation").into(),
                         params,
                         valid_until: valid.unwrap_or(now).max(now + 10 * 60_000),
                         suppressed: None,

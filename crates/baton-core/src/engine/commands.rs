@@ -9,7 +9,9 @@ use crate::effects::Owner;
 use crate::output::{Action, Decision, Explanation, Output, Scope, Status};
 use crate::state::{Override, Timer};
 use crate::suppression::Suppression;
-use baton_model::{ActionEdit, ActionKind, Command, CommandKind, DecisionId, ManualAction, Millis};
+use baton_model::{
+    ActionEdit, ActionKind, Command, CommandKind, DecisionId, ManualAction, Millis, ResourceBuf,
+};
 use std::collections::BTreeMap;
 
 impl Engine {
@@ -186,7 +188,7 @@ impl Engine {
     fn override_resource(
         &mut self,
         c: &Command,
-        resource: &str,
+        resource: &ResourceBuf,
         value: &Option<String>,
         until: Millis,
         out: &mut Out,
@@ -199,7 +201,7 @@ impl Engine {
             return self.refuse(out, why);
         }
         self.st.overrides.insert(
-            resource.to_string(),
+            resource.clone(),
             Override {
                 until,
                 value: value.clone(),
@@ -209,7 +211,7 @@ impl Engine {
         self.st.timers.insert((
             until,
             Timer::OverrideExpiry {
-                resource: resource.to_string(),
+                resource: resource.clone(),
             },
         ));
         if let (Some(v), Some(idx)) = (value, self.sign_index(resource)) {

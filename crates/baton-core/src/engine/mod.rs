@@ -19,10 +19,10 @@ use crate::planner::Planner;
 pub(crate) use crate::state::bump;
 use crate::state::{Instance, Pending, State, Timer};
 use crate::suppression::Suppression;
-use baton_model::Resource;
 use baton_model::{
     ActionResult, DecisionId, Entry, Millis, Mode, ParamValue, PolicySet, ScopeKind, Spec, Stamped,
 };
+use baton_model::{Resource, ResourceBuf};
 use baton_policy::field_value;
 use reconfigure::resize;
 use serde::{Deserialize, Serialize};
@@ -569,23 +569,22 @@ impl Engine {
     /// Why `resource` names nothing the event has (`sign:`, `space:`,
     /// `session:` and `staff:` name declared things; other kinds, such as
     /// attendee groups, are open-ended).
-    pub(crate) fn unknown_resource(&self, resource: &str) -> Option<String> {
+    pub(crate) fn unknown_resource(&self, resource: &ResourceBuf) -> Option<String> {
         let cfg = &self.cfg;
-        let (kind, id) = resource.split_once(':')?;
-        let known = match kind {
-            "sign" => cfg.sign_idx.contains_key(id),
-            "space" => cfg.space_idx.contains_key(id),
-            "session" => cfg.session_idx.contains_key(id),
-            "staff" => cfg.staff_idx.contains_key(id),
-            _ => true,
+        let (kind, id, known) = match resource.parsed() {
+            Resource::Sign(id) => ("sign", id, cfg.sign_idx.contains_key(id)),
+            Resource::Space(id) => ("space", id, cfg.space_idx.contains_key(id)),
+            Resource::Session(id) => ("session", id, cfg.session_idx.contains_key(id)),
+            Resource::Staff(id) => ("staff", id, cfg.staff_idx.contains_key(id)),
+            _ => return None,
         };
         (!known).then(|| format!("the event has no {kind} {id:?}"))
     }
 
-    pub(crate) fn sign_index(&self, resource: &str) -> Option<u32> {
+    pub(crate) fn sign_index(&self, resource: &ResourceBuf) -> Option<u32> {
         self.cfg
             .sign_idx
-            .get(match Resource::parse(resource) {
+            .get(match resource.parsed() {
                 Resource::Sign(id) => id,
                 _ => return None,
             })

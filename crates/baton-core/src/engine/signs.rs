@@ -4,8 +4,8 @@
 
 use super::*;
 use crate::output::{Action, Output, Status};
-use baton_model::Resource;
 use baton_model::{ActionKind, DecisionId, Millis, ParamValue};
+use baton_model::{Resource, ResourceBuf};
 use std::collections::BTreeMap;
 
 impl Engine {
@@ -31,10 +31,10 @@ impl Engine {
         }
     }
 
-    pub(crate) fn end_override(&mut self, resource: &str, why: &str, out: &mut Out) {
+    pub(crate) fn end_override(&mut self, resource: &ResourceBuf, why: &str, out: &mut Out) {
         self.st.overrides.remove(resource);
         out.push(Output::OverrideEnded {
-            resource: resource.to_string(),
+            resource: resource.clone(),
             at: self.st.now,
             reason: why.to_string(),
         });
@@ -58,11 +58,11 @@ impl Engine {
             || self
                 .st
                 .overrides
-                .contains_key(&Resource::Sign(&sign.id).to_string())
+                .contains_key(Resource::Sign(&sign.id).to_string().as_str())
         {
             return;
         }
-        let resource = Resource::Sign(&sign.id).to_string();
+        let resource = ResourceBuf::from(Resource::Sign(&sign.id));
         let id = out.id();
         let a = manual_sign(&resource, &want, self.st.now + 15 * 60_000);
         self.st.published_signs.insert(idx, want);
@@ -107,7 +107,7 @@ impl Engine {
                 .map(|(i, s)| {
                     manual_sign_indexed(
                         i as u32,
-                        &Resource::Sign(&s.id).to_string(),
+                        &Resource::Sign(&s.id).into(),
                         &s.emergency_content,
                         now + 24 * 3_600_000,
                     )
@@ -131,13 +131,13 @@ impl Engine {
     }
 }
 
-pub(crate) fn manual_sign(resource: &str, content: &str, valid_until: Millis) -> Action {
+pub(crate) fn manual_sign(resource: &ResourceBuf, content: &str, valid_until: Millis) -> Action {
     manual_sign_indexed(0, resource, content, valid_until)
 }
 
 pub(crate) fn manual_sign_indexed(
     index: u32,
-    resource: &str,
+    resource: &ResourceBuf,
     content: &str,
     valid_until: Millis,
 ) -> Action {
@@ -149,7 +149,7 @@ pub(crate) fn manual_sign_indexed(
     Action {
         index,
         kind: ActionKind::Sign,
-        resource: resource.to_string(),
+        resource: resource.clone(),
         params,
         valid_until,
         suppressed: None,

@@ -4,8 +4,8 @@ use super::Planner;
 use crate::context::{session_space, session_status};
 use crate::output::{Action, Considered};
 use crate::suppression::Suppression;
-use baton_model::Resource;
 use baton_model::{ActionKind, ActionSpec, DecisionId, Millis, ParamValue, Target};
+use baton_model::{Resource, ResourceBuf};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What planning a proposal produced, before it becomes a decision.
@@ -26,7 +26,7 @@ impl Plan {
     pub(super) fn push(
         &mut self,
         kind: ActionKind,
-        resource: String,
+        resource: ResourceBuf,
         params: BTreeMap<String, ParamValue>,
         valid_until: Millis,
     ) {
@@ -75,11 +75,6 @@ pub(super) fn strings(v: &[String]) -> ParamValue {
 
 fn minutes_label(ms: Millis) -> String {
     format!("{} min", (ms + 59_999) / 60_000)
-}
-
-/// The resources that claims protect; alerts group instead, staff go by task.
-pub(crate) fn claimable(resource: &str) -> bool {
-    Resource::parse(resource).is_claimable()
 }
 
 impl Planner<'_> {
@@ -134,7 +129,7 @@ impl Planner<'_> {
                     for resource in resources {
                         let mut ps = ps.clone();
                         if kind == ActionKind::Notify
-                            && let Resource::SessionAttendees(rest) = Resource::parse(&resource)
+                            && let Resource::SessionAttendees(rest) = resource.parsed()
                             && let Some(&se) = cfg.session_idx.get(rest)
                         {
                             let who = self.planned_attendees(se);
@@ -282,7 +277,7 @@ impl Planner<'_> {
             .iter_mut()
             .filter(|a| a.kind == ActionKind::DelaySession && a.suppressed.is_none())
         {
-            let id = match Resource::parse(&a.resource) {
+            let id = match a.resource.parsed() {
                 Resource::Session(id) => id,
                 _ => a.resource.as_str(),
             };
@@ -306,7 +301,7 @@ impl Planner<'_> {
         for a in plan
             .actions
             .iter_mut()
-            .filter(|a| a.suppressed.is_none() && claimable(&a.resource))
+            .filter(|a| a.suppressed.is_none() && a.resource.parsed().is_claimable())
         {
             let Some(c) = self.st.claims.get(&a.resource) else {
                 continue;
@@ -375,7 +370,7 @@ impl Planner<'_> {
             p.insert("session".into(), ParamValue::String(s.id.clone()));
             plan.push(
                 ActionKind::DelaySession,
-                Resource::Session(&s.id).to_string(),
+                Resource::Session(&s.id).into(),
                 p,
                 valid_until,
             );
@@ -427,7 +422,7 @@ impl Planner<'_> {
             );
             plan.push(
                 ActionKind::DelaySession,
-                Resource::Session(&ns.id).to_string(),
+                Resource::Session(&ns.id).into(),
                 p,
                 valid_until,
             );
@@ -458,7 +453,7 @@ impl Planner<'_> {
             plan.deferred.push(Action {
                 index: 0,
                 kind: ActionKind::Notify,
-                resource: Resource::SessionAttendees(&ns.id).to_string(),
+                resource: Resource::SessionAttendees(&ns.id).into(),
                 params: note,
                 valid_until,
                 suppressed: None,
@@ -534,7 +529,7 @@ impl Planner<'_> {
             || self
                 .st
                 .overrides
-                .contains_key(&Resource::Staff(&spec.id).to_string())
+                .contains_key(Resource::Staff(&spec.id).to_string().as_str())
         {
             return None;
         }

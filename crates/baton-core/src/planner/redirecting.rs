@@ -9,7 +9,7 @@ use super::plan::{Member, Plan, param_str, strings};
 use super::redirect;
 use crate::context::{session_space, session_status};
 use crate::output::Considered;
-use baton_model::{ActionKind, Millis, ParamValue, Resource};
+use baton_model::{ActionKind, Millis, ParamValue, Resource, ResourceBuf};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A place to send people instead.
@@ -141,7 +141,7 @@ impl Planner<'_> {
             });
         }
         let title = param_str(ps, "title").unwrap_or_else(|| format!("{} is full", fs.title));
-        let resource = Resource::SessionAttendees(&fs.id).to_string();
+        let resource = ResourceBuf::from(Resource::SessionAttendees(&fs.id));
         let mut unplaced = Vec::new();
         for (gi, ms) in members.iter().enumerate() {
             let mut next = 0usize;
@@ -234,7 +234,7 @@ impl Planner<'_> {
             p.insert("content".into(), ParamValue::String(content.clone()));
             plan.push(
                 ActionKind::Sign,
-                Resource::Sign(&cfg.spec.signs[sg as usize].id).to_string(),
+                Resource::Sign(&cfg.spec.signs[sg as usize].id).into(),
                 p,
                 valid_until,
             );
@@ -248,7 +248,7 @@ impl Planner<'_> {
                 );
                 plan.push(
                     ActionKind::OpenSpace,
-                    Resource::Space(&cfg.spec.spaces[alt.space as usize].id).to_string(),
+                    Resource::Space(&cfg.spec.spaces[alt.space as usize].id).into(),
                     p,
                     valid_until,
                 );

@@ -17,7 +17,7 @@ impl Planner<'_> {
     pub(crate) fn staff_manual(&self, actions: &[Action], id: DecisionId) -> Option<Plan> {
         let mut reqs = Vec::new();
         for a in actions {
-            let sid = match Resource::parse(&a.resource) {
+            let sid = match a.resource.parsed() {
                 Resource::Space(id) | Resource::Dispatch(id) => id,
                 _ => return None,
             };
@@ -107,7 +107,7 @@ impl Planner<'_> {
             );
             plan.push(
                 ActionKind::Dispatch,
-                Resource::Staff(&staff.id).to_string(),
+                Resource::Staff(&staff.id).into(),
                 ps,
                 r.valid_until,
             );

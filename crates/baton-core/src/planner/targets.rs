@@ -3,7 +3,7 @@
 //! resource strings of `baton_model::Resource`.
 
 use super::Planner;
-use baton_model::{ActionKind, Resource, Target};
+use baton_model::{ActionKind, Resource, ResourceBuf, Target};
 
 impl Planner<'_> {
     pub(crate) fn resources(
@@ -12,15 +12,15 @@ impl Planner<'_> {
         target: &Target,
         space: Option<u32>,
         session: Option<u32>,
-    ) -> Vec<String> {
+    ) -> Vec<ResourceBuf> {
         let spec = &self.cfg.spec;
-        let sign = |i: &u32| Resource::Sign(&spec.signs[*i as usize].id).to_string();
+        let sign = |i: &u32| ResourceBuf::from(Resource::Sign(&spec.signs[*i as usize].id));
         match target {
             Target::Space => space
                 .map(|s| vec![resource_of(kind, &spec.spaces[s as usize].id)])
                 .unwrap_or_default(),
             Target::Session => session
-                .map(|s| vec![Resource::Session(&spec.sessions[s as usize].id).to_string()])
+                .map(|s| vec![Resource::Session(&spec.sessions[s as usize].id).into()])
                 .unwrap_or_default(),
             Target::SpaceSigns => space
                 .map(|s| {
@@ -35,24 +35,21 @@ impl Planner<'_> {
                 .map(|v| v.iter().map(sign).collect())
                 .unwrap_or_default(),
             Target::SessionAttendees => session
-                .map(|s| {
-                    vec![format!(
-                        "attendees:session:{}",
-                        spec.sessions[s as usize].id
-                    )]
-                })
+                .map(|s| vec![Resource::SessionAttendees(&spec.sessions[s as usize].id).into()])
                 .unwrap_or_default(),
-            Target::Operators => vec![format!(
-                "operators:{}",
-                space
-                    .map(|s| spec.spaces[s as usize].id.as_str())
-                    .unwrap_or("event")
-            )],
+            Target::Operators => vec![
+                Resource::Operators(
+                    space
+                        .map(|s| spec.spaces[s as usize].id.as_str())
+                        .unwrap_or("event"),
+                )
+                .into(),
+            ],
             Target::Ids(ids) => ids
                 .iter()
                 .map(|i| {
                     if i.contains(':') {
-                        i.clone()
+                        ResourceBuf::new(i.as_str())
                     } else {
                         resource_of(kind, i)
                     }
@@ -64,14 +61,14 @@ impl Planner<'_> {
 
 /// The resource an action of `kind` addresses when a target names only an
 /// id (a space, a session, a sign…).
-fn resource_of(kind: ActionKind, id: &str) -> String {
-    match kind {
-        ActionKind::Sign => Resource::Sign(id).to_string(),
-        ActionKind::OpenSpace | ActionKind::CloseSpace => Resource::Space(id).to_string(),
-        ActionKind::DelaySession | ActionKind::Redirect => Resource::Session(id).to_string(),
-        ActionKind::Notify => Resource::SpaceAttendees(id).to_string(),
-        ActionKind::Dispatch => Resource::Dispatch(id).to_string(),
+fn resource_of(kind: ActionKind, id: &str) -> ResourceBuf {
+    ResourceBuf::from(match kind {
+        ActionKind::Sign => Resource::Sign(id),
+        ActionKind::OpenSpace | ActionKind::CloseSpace => Resource::Space(id),
+        ActionKind::DelaySession | ActionKind::Redirect => Resource::Session(id),
+        ActionKind::Notify => Resource::SpaceAttendees(id),
+        ActionKind::Dispatch => Resource::Dispatch(id),
         // An alert's card group, which is not an action resource.
-        ActionKind::Alert => format!("alert:{id}"),
-    }
+        ActionKind::Alert => Resource::Alert(id),
+    })
 }

@@ -47,7 +47,10 @@ pub(super) async fn alerts(State(s): State<AppState>, _: Reader) -> Response {
                 let first = v.decisions.get(&c.first).map(|r| v.decision_json(r));
                 json!({
                     "id": id,
-                    "space": id.strip_prefix("alert:"),
+                    "space": match id.parsed() {
+                        baton_model::Resource::Alert(space) => Some(space),
+                        _ => None,
+                    },
                     "count": c.count,
                     "opened": c.opened,
                     "last": c.last,
@@ -67,10 +70,9 @@ pub(super) async fn ack_alert(
     Operator(caller): Operator,
     Path(id): Path<String>,
 ) -> Response {
-    let alert = if id.starts_with("alert:") {
-        id
-    } else {
-        format!("alert:{id}")
+    let alert = match baton_model::Resource::parse(&id) {
+        baton_model::Resource::Alert(_) => id.into(),
+        _ => baton_model::Resource::Alert(&id).into(),
     };
     run_as(&s, &caller, CommandKind::AckAlert { alert }).await
 }

@@ -153,7 +153,7 @@ pub(super) async fn overrides(State(s): State<AppState>, _: Reader) -> Response 
 
 #[derive(Deserialize)]
 pub(super) struct OverrideBody {
-    resource: String,
+    resource: baton_model::ResourceBuf,
     #[serde(default)]
     value: Option<String>,
     /// Journal time (ms) when it ends; or `minutes` from now.
@@ -201,5 +201,12 @@ pub(super) async fn release_override(
     Operator(caller): Operator,
     Path(resource): Path<String>,
 ) -> Response {
-    run_as(&s, &caller, CommandKind::Release { resource }).await
+    run_as(
+        &s,
+        &caller,
+        CommandKind::Release {
+            resource: resource.into(),
+        },
+    )
+    .await
 }

@@ -68,8 +68,10 @@ impl Routing {
                 });
                 Delivery {
                     key,
-                    connector: self.connector_for(a.kind.as_str(), &a.resource).to_string(),
-                    resource: a.resource.clone(),
+                    connector: self
+                        .connector_for(a.kind.as_str(), a.resource.as_str())
+                        .to_string(),
+                    resource: a.resource.to_string(),
                     payload: payload.to_string(),
                     valid_until: a.valid_until,
                     attempts: 0,

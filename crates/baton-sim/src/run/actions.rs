@@ -20,7 +20,7 @@ impl Sim<'_> {
             let Some(ParamValue::String(to_space)) = act.params.get("to_space") else {
                 continue;
             };
-            if let Resource::SessionAttendees(id) = Resource::parse(&act.resource)
+            if let Resource::SessionAttendees(id) = act.resource.parsed()
                 && let Some(s) = w.session_index.get(id)
             {
                 full = *s;
@@ -53,7 +53,7 @@ impl Sim<'_> {
                 match act.kind {
                     ActionKind::Notify => self.deliver_notify(act),
                     ActionKind::Sign => {
-                        let id = match Resource::parse(&act.resource) {
+                        let id = match act.resource.parsed() {
                             Resource::Sign(id) => id,
                             _ => act.resource.as_str(),
                         };
@@ -79,13 +79,13 @@ impl Sim<'_> {
                     ActionKind::Alert => {
                         if let Some(ParamValue::String(g)) = act.params.get("group") {
                             let idx = self.alert_groups.len() as u32;
-                            self.alert_groups.push(g.clone());
+                            self.alert_groups.push(g.as_str().into());
                             let delay = exponential(&mut self.op_rng, self.t.operator_delay as f64);
                             self.at(self.now + delay as Millis, Ev::AckAlert(idx));
                         }
                     }
                     ActionKind::OpenSpace | ActionKind::CloseSpace => {
-                        let id = match Resource::parse(&act.resource) {
+                        let id = match act.resource.parsed() {
                             Resource::Space(id) => id,
                             _ => act.resource.as_str(),
                         };
@@ -107,7 +107,7 @@ impl Sim<'_> {
                     ActionKind::DelaySession => {
                         let id = match act.params.get("session") {
                             Some(ParamValue::String(s)) => Some(s.as_str()),
-                            _ => match Resource::parse(&act.resource) {
+                            _ => match act.resource.parsed() {
                                 Resource::Session(id) => Some(id),
                                 _ => None,
                             },
@@ -135,7 +135,7 @@ impl Sim<'_> {
 
     pub(super) fn deliver_notify(&mut self, act: &Action) {
         let w = self.w;
-        let about = match Resource::parse(&act.resource) {
+        let about = match act.resource.parsed() {
             Resource::SessionAttendees(id) => w.session_index.get(id).copied(),
             _ => None,
         };
@@ -185,7 +185,7 @@ impl Sim<'_> {
 
     pub(super) fn dispatch(&mut self, act: &Action) {
         let w = self.w;
-        let id = match Resource::parse(&act.resource) {
+        let id = match act.resource.parsed() {
             Resource::Staff(id) => id,
             _ => act.resource.as_str(),
         };

@@ -168,7 +168,7 @@ struct Sim<'w> {
     sensor_dark: Vec<(u16, Millis, Millis)>,
     notes: Vec<Note>,
     pending: Vec<DecisionId>,
-    alert_groups: Vec<String>,
+    alert_groups: Vec<baton_model::ResourceBuf>,
     sensor_rng: Pcg32,
     staff_rng: Pcg32,
     op_rng: Pcg32,
