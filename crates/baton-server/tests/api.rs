@@ -7,6 +7,8 @@
 //! assert that a refused request leaves the position exactly where it was.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
+mod common;
+
 use baton_server::auth::{Role, Tokens};
 use baton_server::{Config, Running};
 use serde_json::{Value, json};
@@ -295,21 +297,17 @@ impl Server {
     }
 }
 
+/// The time the signals here carry.
+const T0: &str = "2026-06-12T07:00:00Z";
+
 fn occupancy(id: &str, space: &str, count: i64) -> Value {
-    json!({
-        "specversion": "1.0", "id": id, "source": "counter-gw",
-        "type": "space.occupancy", "subject": space,
-        "time": "2026-06-12T07:00:00Z", "data": {"count": count},
-    })
+    common::at(common::occupancy(id, space, count), T0)
 }
 
 fn incident(id: &str, space: &str, severity: &str) -> Value {
-    json!({
-        "specversion": "1.0", "id": id, "source": "ops-radio",
-        "type": "incident.reported", "subject": space,
-        "time": "2026-06-12T07:00:00Z",
-        "data": {"severity": severity, "kind": "medical", "note": "attendee fainted"},
-    })
+    let mut e = common::at(common::incident(id, space, severity, "medical"), T0);
+    e["data"]["note"] = json!("attendee fainted");
+    e
 }
 
 fn manual_sign(content: &str) -> Value {

@@ -4,25 +4,21 @@
 //! test; without it the broker tests skip.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
+mod common;
+
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use baton_server::auth::{Role, Tokens};
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const SECRET: &str = "test-secret";
 
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/rustconf-lisbon")
-}
-
-fn require_services() -> bool {
-    std::env::var("BATON_REQUIRE_SERVICES").is_ok_and(|v| v == "1")
-}
+use common::{example, require_services};
 
 /// What the receiver does with each request, in order; then `then` forever.
 #[derive(Clone, Copy, Debug, PartialEq)]

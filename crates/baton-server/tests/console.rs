@@ -13,6 +13,8 @@
 //! `console-screenshots/` in Cargo's test scratch directory.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
+mod common;
+
 use baton_server::auth::{Role, Tokens};
 use baton_server::clock::ClockMode;
 use baton_server::{Config, Running};
@@ -326,14 +328,10 @@ impl Drop for Relay {
     }
 }
 
-fn occupancy(id: &str, space: &str, count: i64) -> Value {
-    json!({"specversion": "1.0", "id": id, "source": "counter-gw", "type": "space.occupancy",
-           "subject": space, "data": {"count": count}})
-}
+use common::occupancy;
 
 fn incident(id: &str, space: &str) -> Value {
-    json!({"specversion": "1.0", "id": id, "source": "ops-radio", "type": "incident.reported",
-           "subject": space, "data": {"severity": "high", "kind": "spill"}})
+    common::incident(id, space, "high", "spill")
 }
 
 /// Polls a JavaScript expression until it is truthy; returns its value.

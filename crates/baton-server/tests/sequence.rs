@@ -11,6 +11,8 @@
 //! journaled (those come back on the executor's own timing).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
+mod common;
+
 use baton_core::sequence::Sequencer;
 use baton_core::{Engine, Output};
 use baton_journal::{Journal, SqliteJournal};
@@ -19,11 +21,8 @@ use baton_server::auth::{Role, Tokens};
 use baton_server::clock::ClockMode;
 use serde_json::json;
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
 
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/rustconf-lisbon")
-}
+use common::example;
 
 /// 2026-06-12T09:00:00+01:00.
 const UNTIL: i64 = 1_781_251_200_000;
