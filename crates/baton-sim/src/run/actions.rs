@@ -157,7 +157,7 @@ impl Sim<'_> {
                 _ => Note::Other,
             }
         } else if let Some(s) = about
-            && self.s_start[s as usize] > w.sessions[s as usize].start
+            && self.sessions.start[s as usize] > w.sessions[s as usize].start
         {
             // Only a session that really moved makes a notice about it a delay.
             Note::Delay { session: s }
@@ -189,7 +189,7 @@ impl Sim<'_> {
             Resource::Staff(id) => id,
             _ => act.resource.as_str(),
         };
-        let Some(&staff) = self.staff_index.get(id) else {
+        let Some(&staff) = self.crew.index.get(id) else {
             return;
         };
         let space = match act.params.get("space") {
@@ -206,13 +206,13 @@ impl Sim<'_> {
             _ => String::new(),
         };
         // A new task for this person ends whatever they were doing.
-        for i in 0..self.tasks.len() {
-            if self.tasks[i].staff == staff && !self.tasks[i].closed {
+        for i in 0..self.crew.tasks.len() {
+            if self.crew.tasks[i].staff == staff && !self.crew.tasks[i].closed {
                 self.close_task(i);
             }
         }
-        let idx = self.tasks.len() as u32;
-        self.tasks.push(TaskSim {
+        let idx = self.crew.tasks.len() as u32;
+        self.crew.tasks.push(TaskSim {
             id: task,
             staff,
             space,

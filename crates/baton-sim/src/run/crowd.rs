@@ -12,8 +12,8 @@ impl Sim<'_> {
             let info = &self.w.spaces[i];
             let o = self.occ[i];
             if o > info.capacity {
-                self.above_ms += f64::from(o) * dt;
-                self.above_by_space[i] += f64::from(o) * dt;
+                self.tally.above_ms += f64::from(o) * dt;
+                self.tally.above_by_space[i] += f64::from(o) * dt;
             }
             let level = baton_core::los::level(
                 info.table,
@@ -21,7 +21,7 @@ impl Sim<'_> {
                 f64::from(o) / f64::from(info.capacity),
             );
             let k = (level.as_bytes().first().copied().unwrap_or(b'A') - b'A').min(5) as usize;
-            self.los_ms[i][k] += dt;
+            self.tally.los_ms[i][k] += dt;
             self.last[i] = self.now;
         }
     }
@@ -48,7 +48,7 @@ impl Sim<'_> {
                 },
             );
         }
-        if !self.door_wait[sp as usize].is_empty() {
+        if !self.rooms.door_wait[sp as usize].is_empty() {
             self.admit(sp);
         }
     }
@@ -239,7 +239,7 @@ impl Sim<'_> {
                 ag.phase = Phase::Seated;
                 let (goal, epoch) = (ag.goal, ag.epoch);
                 if goal != NONE {
-                    self.members[goal as usize].push((a, epoch));
+                    self.sessions.members[goal as usize].push((a, epoch));
                 }
             }
             Purpose::Hangout => {
@@ -251,7 +251,7 @@ impl Sim<'_> {
             }
             Purpose::Register => {
                 self.agents[a as usize].phase = Phase::Queue;
-                self.reg_q.push_back(a);
+                self.desk.queue.push_back(a);
                 self.serve_registration();
             }
             Purpose::Exit => {
@@ -266,21 +266,24 @@ impl Sim<'_> {
         let ag = &self.agents[a as usize];
         let (room, goal) = (ag.dest, ag.goal);
         let info = &self.w.spaces[room as usize];
-        let scheduled = !self.room_sessions[room as usize].is_empty();
+        let scheduled = !self.rooms.sessions[room as usize].is_empty();
         let stream = self.purpose[a as usize] == Purpose::Stream;
-        let doors_open = stream || !scheduled || self.holder[room as usize] == goal;
+        let doors_open = stream || !scheduled || self.rooms.holder[room as usize] == goal;
         let full = self.occ[room as usize] >= info.capacity;
         if doors_open && !full {
             self.move_to(a, room);
             self.arrived(a);
             return;
         }
-        if !doors_open && goal != NONE && self.s_phase[goal as usize] == SessionPhase::Planned {
+        if !doors_open
+            && goal != NONE
+            && self.sessions.phase[goal as usize] == SessionPhase::Planned
+        {
             // Early, or the room is still busy: wait at the door.
             self.wait_at_door(a, room, 30);
             return;
         }
-        self.turned_away += 1;
+        self.tally.turned_away += 1;
         if !self.dark(room) {
             self.signal(
                 "twin-door",
@@ -303,14 +306,14 @@ impl Sim<'_> {
         let ag = &mut self.agents[a as usize];
         ag.phase = Phase::AtDoor;
         let g = ag.epoch;
-        self.door_wait[room as usize].push((a, g));
+        self.rooms.door_wait[room as usize].push((a, g));
         self.at(self.now + minutes * 60_000, Ev::GiveUp(a, g));
     }
 
     /// Lets waiting people in while there are seats and the doors are open.
     pub(super) fn admit(&mut self, room: u16) {
         let r = room as usize;
-        let list = std::mem::take(&mut self.door_wait[r]);
+        let list = std::mem::take(&mut self.rooms.door_wait[r]);
         let mut keep = Vec::with_capacity(list.len());
         for (a, g) in list {
             let ag = &self.agents[a as usize];
@@ -318,8 +321,8 @@ impl Sim<'_> {
                 continue;
             }
             let stream = self.purpose[a as usize] == Purpose::Stream;
-            let scheduled = !self.room_sessions[r].is_empty();
-            let doors_open = stream || !scheduled || self.holder[r] == ag.goal;
+            let scheduled = !self.rooms.sessions[r].is_empty();
+            let doors_open = stream || !scheduled || self.rooms.holder[r] == ag.goal;
             if doors_open && self.open[r] && self.occ[r] < self.w.spaces[r].capacity {
                 self.move_to(a, room);
                 self.arrived(a);
@@ -327,8 +330,8 @@ impl Sim<'_> {
                 keep.push((a, g));
             }
         }
-        keep.append(&mut self.door_wait[r]);
-        self.door_wait[r] = keep;
+        keep.append(&mut self.rooms.door_wait[r]);
+        self.rooms.door_wait[r] = keep;
     }
 
     /// Turned away (or given up): another session on now or soon, else the foyer.
@@ -348,9 +351,9 @@ impl Sim<'_> {
                 if w.sessions[s].start > self.now + 15 * 60_000 {
                     break;
                 }
-                let st = self.s_start[s];
+                let st = self.sessions.start[s];
                 if st > self.now + 15 * 60_000
-                    || self.s_phase[s] == SessionPhase::Ended
+                    || self.sessions.phase[s] == SessionPhase::Ended
                     || st < self.now - 10 * 60_000
                     || w.sessions[s].space == avoid
                     || !self.open[w.sessions[s].space as usize]
@@ -406,7 +409,7 @@ impl Sim<'_> {
 
     pub(super) fn known_start(&self, a: u32, s: u32) -> Millis {
         if self.agents[a as usize].aware == s {
-            self.s_start[s as usize]
+            self.sessions.start[s as usize]
         } else {
             self.w.sessions[s as usize].start
         }
@@ -424,7 +427,9 @@ impl Sim<'_> {
                 return;
             };
             let start = self.known_start(a, s);
-            if self.s_phase[s as usize] == SessionPhase::Ended || self.now > start + 10 * 60_000 {
+            if self.sessions.phase[s as usize] == SessionPhase::Ended
+                || self.now > start + 10 * 60_000
+            {
                 self.agents[a as usize].cursor += 1;
                 continue;
             }
@@ -507,11 +512,11 @@ impl Sim<'_> {
     }
 
     pub(super) fn serve_registration(&mut self) {
-        while self.reg_busy < self.desks {
-            let Some(a) = self.reg_q.pop_front() else {
+        while self.desk.busy < self.desk.desks {
+            let Some(a) = self.desk.queue.pop_front() else {
                 break;
             };
-            self.reg_busy += 1;
+            self.desk.busy += 1;
             let ag = &mut self.agents[a as usize];
             let ms = exponential(&mut ag.life, self.t.service as f64) as Millis;
             self.at(self.now + ms.max(5_000), Ev::RegDone(a));
@@ -534,7 +539,7 @@ impl Sim<'_> {
             }
             let ag = &mut self.agents[a as usize];
             if ag.resp.random::<f64>() < self.comp_sign {
-                self.sign_followed += 1;
+                self.tally.sign_followed += 1;
                 self.switch_to(a, st.to_session, st.to_space, goal);
                 return true;
             }
@@ -594,7 +599,7 @@ impl Sim<'_> {
                 to_session,
                 to_space,
             } => {
-                self.redirect_recv += 1;
+                self.tally.redirect_recv += 1;
                 let heading = ag.goal == from && matches!(ag.phase, Phase::Moving | Phase::AtDoor);
                 let later = ag.plan[(ag.cursor as usize).min(ag.plan.len())..].contains(&from);
                 if !heading && !later {
@@ -609,7 +614,7 @@ impl Sim<'_> {
                     return;
                 }
                 if heading {
-                    self.redirect_acc += 1;
+                    self.tally.redirect_acc += 1;
                     self.switch_to(a, to_session, to_space, from);
                     self.rebook(a, from, to_session);
                 } else if to_session != NONE {
@@ -618,7 +623,7 @@ impl Sim<'_> {
                     // it is not counted as followed).
                     let c = (ag.cursor as usize).min(ag.plan.len());
                     if ag.plan[c..].contains(&from) {
-                        self.redirect_acc += 1;
+                        self.tally.redirect_acc += 1;
                         self.rebook(a, from, to_session);
                     }
                 }

@@ -20,7 +20,7 @@ impl Sim<'_> {
                     let ag = &mut self.agents[a];
                     if !take
                         || ag.phase == Phase::Gone
-                        || self.s_start[session as usize] <= self.now
+                        || self.sessions.start[session as usize] <= self.now
                     {
                         continue;
                     }

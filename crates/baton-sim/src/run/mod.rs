@@ -10,7 +10,7 @@
 //! rooms opened), each answered with an `ActionResult`.
 
 use crate::agents::{self, Agent, NONE, Phase, exponential, normal};
-use crate::kpi::{Kpis, RunResult};
+use crate::kpi::RunResult;
 use crate::twin::{Disruption, Twin};
 use crate::world::{NOWHERE, Routes, World, weidmann_speed_share};
 use baton_core::output::TaskEvent;
@@ -31,9 +31,11 @@ mod disrupt;
 mod link;
 mod sensors;
 mod staff;
+mod tally;
 
 use link::Link;
 pub use link::Live;
+use tally::Tally;
 
 /// How a run differs from the twin file: the seed and, for the sensitivity
 /// study, one compliance for notifications and signs alike.
@@ -127,6 +129,37 @@ enum SessionPhase {
     Ended,
 }
 
+/// Each session's times (as moved and delayed), phase and audience.
+struct Sessions {
+    start: Vec<Millis>,
+    end: Vec<Millis>,
+    phase: Vec<SessionPhase>,
+    /// (attendee, the epoch of their choice) per session.
+    members: Vec<Vec<(u32, u32)>>,
+}
+
+/// Per room: which session holds it, its sessions, and who waits at its door.
+struct Rooms {
+    holder: Vec<u32>,
+    sessions: Vec<Vec<u32>>,
+    door_wait: Vec<Vec<(u32, u32)>>,
+}
+
+/// The registration desks: the queue, how many are busy, how many are open.
+struct Desk {
+    queue: VecDeque<u32>,
+    busy: u32,
+    desks: u32,
+}
+
+/// The twin's staff: where each is (`NOWHERE` until seen), their index by
+/// id, and the tasks dispatched to them.
+struct Crew {
+    at: Vec<u16>,
+    index: HashMap<String, u16>,
+    tasks: Vec<TaskSim>,
+}
+
 struct Sim<'w> {
     w: &'w World,
     t: &'w Twin,
@@ -150,19 +183,12 @@ struct Sim<'w> {
     last: Vec<Millis>,
     open: Vec<bool>,
     routes: Routes,
-    s_start: Vec<Millis>,
-    s_end: Vec<Millis>,
-    s_phase: Vec<SessionPhase>,
-    members: Vec<Vec<(u32, u32)>>,
-    holder: Vec<u32>,
-    room_sessions: Vec<Vec<u32>>,
-    door_wait: Vec<Vec<(u32, u32)>>,
-    reg_q: VecDeque<u32>,
-    reg_busy: u32,
-    desks: u32,
-    staff_at: Vec<u16>,
-    staff_index: HashMap<String, u16>,
-    tasks: Vec<TaskSim>,
+    sessions: Sessions,
+    rooms: Rooms,
+    /// The registration desks and their queue.
+    desk: Desk,
+    /// Where each staff member is, and the tasks the twin's crew is on.
+    crew: Crew,
     signs: Vec<Option<SignState>>,
     sign_dark: Vec<(u16, Millis, Millis)>,
     sensor_dark: Vec<(u16, Millis, Millis)>,
@@ -175,18 +201,8 @@ struct Sim<'w> {
     sig_n: u64,
     comp_notify: f64,
     comp_sign: f64,
-    // Outcome tallies.
-    above_ms: f64,
-    above_by_space: Vec<f64>,
-    los_ms: Vec<[f64; 6]>,
-    turned_away: u64,
-    redirect_recv: u64,
-    redirect_acc: u64,
-    sign_followed: u64,
-    staff_resp_min: Vec<f64>,
-    failed: u64,
-    decisions: u64,
-    series: Option<Vec<u32>>,
+    /// What the KPIs are counted from.
+    tally: Tally,
     events: u64,
     finished: bool,
 }
@@ -252,19 +268,27 @@ impl<'w> Sim<'w> {
             last: vec![start; n],
             open,
             routes,
-            s_start: world.sessions.iter().map(|s| s.start).collect(),
-            s_end: world.sessions.iter().map(|s| s.end).collect(),
-            s_phase: vec![SessionPhase::Planned; ns],
-            members: vec![Vec::new(); ns],
-            holder: vec![NONE; n],
-            room_sessions,
-            door_wait: vec![Vec::new(); n],
-            reg_q: VecDeque::new(),
-            reg_busy: 0,
-            desks: twin.desks,
-            staff_at: vec![NOWHERE; world.spec.staff.len()],
-            staff_index,
-            tasks: Vec::new(),
+            sessions: Sessions {
+                start: world.sessions.iter().map(|s| s.start).collect(),
+                end: world.sessions.iter().map(|s| s.end).collect(),
+                phase: vec![SessionPhase::Planned; ns],
+                members: vec![Vec::new(); ns],
+            },
+            rooms: Rooms {
+                holder: vec![NONE; n],
+                sessions: room_sessions,
+                door_wait: vec![Vec::new(); n],
+            },
+            desk: Desk {
+                queue: VecDeque::new(),
+                busy: 0,
+                desks: twin.desks,
+            },
+            crew: Crew {
+                at: vec![NOWHERE; world.spec.staff.len()],
+                index: staff_index,
+                tasks: Vec::new(),
+            },
             signs: vec![None; world.spec.signs.len()],
             sign_dark: Vec::new(),
             sensor_dark: Vec::new(),
@@ -277,17 +301,7 @@ impl<'w> Sim<'w> {
             sig_n: 0,
             comp_notify: opts.compliance.unwrap_or(twin.compliance_notification),
             comp_sign: opts.compliance.unwrap_or(twin.compliance_sign),
-            above_ms: 0.0,
-            above_by_space: vec![0.0; n],
-            los_ms: vec![[0.0; 6]; n],
-            turned_away: 0,
-            redirect_recv: 0,
-            redirect_acc: 0,
-            sign_followed: 0,
-            staff_resp_min: Vec::new(),
-            failed: 0,
-            decisions: 0,
-            series: opts.series.then(Vec::new),
+            tally: Tally::new(n, opts.series),
             events: 0,
             finished: false,
         };
@@ -310,7 +324,7 @@ impl<'w> Sim<'w> {
         for (i, d) in self.t.disruptions.iter().enumerate() {
             match d {
                 Disruption::Overrun { session, minutes } => {
-                    self.s_end[*session as usize] += i64::from(*minutes) * 60_000;
+                    self.sessions.end[*session as usize] += i64::from(*minutes) * 60_000;
                 }
                 Disruption::SensorDark { space, at, minutes } => {
                     self.sensor_dark
@@ -331,7 +345,7 @@ impl<'w> Sim<'w> {
             }
         }
         for s in 0..w.sessions.len() {
-            let (st, en) = (self.s_start[s], self.s_end[s]);
+            let (st, en) = (self.sessions.start[s], self.sessions.end[s]);
             self.at(st - 600_000, Ev::DoorsOpen(s as u32, st));
             self.at(st, Ev::Start(s as u32, st));
             self.at(en, Ev::End(s as u32, en));
@@ -368,7 +382,7 @@ impl<'w> Sim<'w> {
                     (rank, s)
                 })
                 .unwrap_or(NOWHERE);
-            self.staff_at[i] = post;
+            self.crew.at[i] = post;
             if post != NOWHERE {
                 self.signal(
                     "twin-staff",
@@ -484,21 +498,23 @@ impl<'w> Sim<'w> {
 
     fn open_doors(&mut self, room: u16) {
         let r = room as usize;
-        if self.holder[r] != NONE && self.s_phase[self.holder[r] as usize] != SessionPhase::Ended {
+        if self.rooms.holder[r] != NONE
+            && self.sessions.phase[self.rooms.holder[r] as usize] != SessionPhase::Ended
+        {
             return;
         }
-        let next = self.room_sessions[r].iter().copied().find(|&s| {
-            self.s_phase[s as usize] != SessionPhase::Ended
-                && self.s_start[s as usize] - 600_000 <= self.now
+        let next = self.rooms.sessions[r].iter().copied().find(|&s| {
+            self.sessions.phase[s as usize] != SessionPhase::Ended
+                && self.sessions.start[s as usize] - 600_000 <= self.now
         });
-        self.holder[r] = next.unwrap_or(NONE);
+        self.rooms.holder[r] = next.unwrap_or(NONE);
         if next.is_some() {
             self.admit(room);
         }
     }
 
     fn end_session(&mut self, s: u32) {
-        self.s_phase[s as usize] = SessionPhase::Ended;
+        self.sessions.phase[s as usize] = SessionPhase::Ended;
         let id = self.w.sessions[s as usize].id.clone();
         self.signal(
             "twin-av",
@@ -506,7 +522,7 @@ impl<'w> Sim<'w> {
             id,
             SignalData::SessionEnded,
         );
-        let members = std::mem::take(&mut self.members[s as usize]);
+        let members = std::mem::take(&mut self.sessions.members[s as usize]);
         for (a, g) in members {
             let ag = &mut self.agents[a as usize];
             if ag.epoch != g || ag.phase != Phase::Seated || ag.goal != s {
@@ -519,7 +535,7 @@ impl<'w> Sim<'w> {
         }
         let room = self.w.sessions[s as usize].space;
         // Whoever still waits for this session gives up now.
-        let waiting = std::mem::take(&mut self.door_wait[room as usize]);
+        let waiting = std::mem::take(&mut self.rooms.door_wait[room as usize]);
         let mut keep = Vec::new();
         for (a, g) in waiting {
             let ag = &self.agents[a as usize];
@@ -529,9 +545,9 @@ impl<'w> Sim<'w> {
                 keep.push((a, g));
             }
         }
-        keep.append(&mut self.door_wait[room as usize]);
-        self.door_wait[room as usize] = keep;
-        if self.holder[room as usize] == s {
+        keep.append(&mut self.rooms.door_wait[room as usize]);
+        self.rooms.door_wait[room as usize] = keep;
+        if self.rooms.holder[room as usize] == s {
             self.open_doors(room);
         }
     }
@@ -541,19 +557,19 @@ impl<'w> Sim<'w> {
         let base = self.w.sessions[s as usize].start;
         let new_start = base + minutes * 60_000;
         let i = s as usize;
-        if new_start <= self.s_start[i] || self.s_phase[i] != SessionPhase::Planned {
+        if new_start <= self.sessions.start[i] || self.sessions.phase[i] != SessionPhase::Planned {
             return;
         }
-        let shift = new_start - self.s_start[i];
-        self.s_start[i] = new_start;
-        self.s_end[i] += shift;
+        let shift = new_start - self.sessions.start[i];
+        self.sessions.start[i] = new_start;
+        self.sessions.end[i] += shift;
         self.at(new_start - 600_000, Ev::DoorsOpen(s, new_start));
         self.at(new_start, Ev::Start(s, new_start));
-        let end = self.s_end[i];
+        let end = self.sessions.end[i];
         self.at(end, Ev::End(s, end));
         let room = self.w.sessions[i].space;
-        if self.holder[room as usize] == s {
-            self.holder[room as usize] = NONE;
+        if self.rooms.holder[room as usize] == s {
+            self.rooms.holder[room as usize] = NONE;
         }
     }
 
@@ -564,7 +580,7 @@ impl<'w> Sim<'w> {
     fn on_output(&mut self, o: &Output) {
         match o {
             Output::Decision(d) => {
-                self.decisions += 1;
+                self.tally.decisions += 1;
                 if d.status == Status::Pending && self.link.in_process() {
                     let idx = self.pending.len() as u32;
                     self.pending.push(d.id);
@@ -587,11 +603,11 @@ impl<'w> Sim<'w> {
                         | TaskEvent::Unanswered
                         | TaskEvent::Unfilled
                         | TaskEvent::Withdrawn
-                ) && let Some(sid) = staff.as_deref().and_then(|s| self.staff_index.get(s))
+                ) && let Some(sid) = staff.as_deref().and_then(|s| self.crew.index.get(s))
                 {
                     let sid = *sid;
-                    for i in 0..self.tasks.len() {
-                        if self.tasks[i].id == *task && self.tasks[i].staff == sid {
+                    for i in 0..self.crew.tasks.len() {
+                        if self.crew.tasks[i].id == *task && self.crew.tasks[i].staff == sid {
                             self.close_task(i);
                         }
                     }
@@ -599,7 +615,7 @@ impl<'w> Sim<'w> {
             }
             Output::ActionOutcome { outcome, .. } => {
                 if matches!(outcome, Outcome::Failed | Outcome::Expired | Outcome::Dead) {
-                    self.failed += 1;
+                    self.tally.failed += 1;
                 }
             }
             _ => {}
@@ -630,22 +646,22 @@ impl<'w> Sim<'w> {
                 }
             }
             Ev::RegDone(a) => {
-                self.reg_busy = self.reg_busy.saturating_sub(1);
+                self.desk.busy = self.desk.busy.saturating_sub(1);
                 self.agents[a as usize].badge = true;
                 self.agents[a as usize].phase = Phase::Idle;
                 self.decide(a);
                 self.serve_registration();
             }
             Ev::DoorsOpen(s, at) => {
-                if self.s_start[s as usize] == at {
+                if self.sessions.start[s as usize] == at {
                     self.open_doors(w.sessions[s as usize].space);
                 }
             }
             Ev::Start(s, at) => {
-                if self.s_start[s as usize] == at
-                    && self.s_phase[s as usize] == SessionPhase::Planned
+                if self.sessions.start[s as usize] == at
+                    && self.sessions.phase[s as usize] == SessionPhase::Planned
                 {
-                    self.s_phase[s as usize] = SessionPhase::Running;
+                    self.sessions.phase[s as usize] = SessionPhase::Running;
                     let id = w.sessions[s as usize].id.clone();
                     self.signal(
                         "twin-av",
@@ -656,7 +672,9 @@ impl<'w> Sim<'w> {
                 }
             }
             Ev::End(s, at) => {
-                if self.s_end[s as usize] == at && self.s_phase[s as usize] != SessionPhase::Ended {
+                if self.sessions.end[s as usize] == at
+                    && self.sessions.phase[s as usize] != SessionPhase::Ended
+                {
                     self.end_session(s);
                 }
             }
@@ -666,24 +684,24 @@ impl<'w> Sim<'w> {
                 self.at(self.now + self.t.sensor_interval, Ev::Sensors);
             }
             Ev::Sample => {
-                if let Some(series) = self.series.as_mut() {
+                if let Some(series) = self.tally.series.as_mut() {
                     series.extend_from_slice(&self.occ);
                 }
                 self.at(self.now + 60_000, Ev::Sample);
             }
             Ev::StaffAck(i) => {
-                if !self.tasks[i as usize].closed {
+                if !self.crew.tasks[i as usize].closed {
                     self.staff_task_signal(i as usize, TaskState::Acknowledged);
                     self.staff_step(i as usize);
                 }
             }
             Ev::StaffHop(i) => {
-                if !self.tasks[i as usize].closed && !self.tasks[i as usize].arrived {
+                if !self.crew.tasks[i as usize].closed && !self.crew.tasks[i as usize].arrived {
                     self.staff_step(i as usize);
                 }
             }
             Ev::StaffDone(i) => {
-                if !self.tasks[i as usize].closed {
+                if !self.crew.tasks[i as usize].closed {
                     self.staff_task_signal(i as usize, TaskState::Done);
                     self.close_task(i as usize);
                 }
@@ -731,46 +749,30 @@ impl<'w> Sim<'w> {
         for sp in 0..self.w.spaces.len() as u16 {
             self.touch(sp);
         }
-        let n = self.agents.len().max(1) as f64;
+        let kpis = self.tally.kpis(&self.agents);
         let notified: Vec<u16> = self.agents.iter().map(|a| a.notified).collect();
-        let total: f64 = notified.iter().map(|&x| f64::from(x)).sum();
-        let max = notified.iter().copied().max().unwrap_or(0);
-        let staff = if self.staff_resp_min.is_empty() {
-            f64::NAN
-        } else {
-            self.staff_resp_min.iter().sum::<f64>() / self.staff_resp_min.len() as f64
-        };
-        let los_ef: f64 = self.los_ms.iter().map(|l| l[4] + l[5]).sum::<f64>() / 60_000.0;
-        let kpis = Kpis {
-            above_capacity_min: self.above_ms / 60_000.0,
-            turned_away: self.turned_away as f64,
-            los_ef_min: los_ef,
-            notifications_mean: total / n,
-            notifications_max: f64::from(max),
-            redirect_acceptance: if self.redirect_recv == 0 {
-                f64::NAN
-            } else {
-                self.redirect_acc as f64 / self.redirect_recv as f64
-            },
-            staff_response_min: staff,
-            actions_failed: self.failed as f64,
-        };
         RunResult {
             kpis,
             minute0: start,
-            series: self.series.take().unwrap_or_default(),
+            series: self.tally.series.take().unwrap_or_default(),
             los_minutes: self
+                .tally
                 .los_ms
                 .iter()
                 .map(|l| l.map(|ms| ms / 60_000.0))
                 .collect(),
             notifications: notified,
-            above_by_space: self.above_by_space.iter().map(|ms| ms / 60_000.0).collect(),
-            decisions: self.decisions,
+            above_by_space: self
+                .tally
+                .above_by_space
+                .iter()
+                .map(|ms| ms / 60_000.0)
+                .collect(),
+            decisions: self.tally.decisions,
             signals: self.sig_n,
             entries: self.seq,
             events: self.events,
-            sign_followed: self.sign_followed,
+            sign_followed: self.tally.sign_followed,
             attendees: self.agents.len() as u32,
             left: self
                 .agents

@@ -25,10 +25,10 @@ impl Sim<'_> {
                 },
             );
             if Some(sp) == self.w.registration {
-                let length = self.reg_q.len() as u32;
+                let length = self.desk.queue.len() as u32;
                 let wait = f64::from(length) * self.t.service as f64
                     / 1000.0
-                    / f64::from(self.desks.max(1));
+                    / f64::from(self.desk.desks.max(1));
                 self.signal(
                     "twin-sensor",
                     SignalType::QueueLength,

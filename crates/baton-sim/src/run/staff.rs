@@ -5,19 +5,19 @@ use super::*;
 
 impl Sim<'_> {
     pub(super) fn close_task(&mut self, i: usize) {
-        let t = &mut self.tasks[i];
+        let t = &mut self.crew.tasks[i];
         if t.closed {
             return;
         }
         t.closed = true;
         if t.desk {
             t.desk = false;
-            self.desks = self.desks.saturating_sub(1);
+            self.desk.desks = self.desk.desks.saturating_sub(1);
         }
     }
 
     pub(super) fn staff_task_signal(&mut self, i: usize, state: TaskState) {
-        let t = &self.tasks[i];
+        let t = &self.crew.tasks[i];
         let id = self.w.spec.staff[t.staff as usize].id.clone();
         let task = t.id.clone();
         self.signal(
@@ -29,8 +29,8 @@ impl Sim<'_> {
     }
 
     pub(super) fn staff_step(&mut self, i: usize) {
-        let (staff, space) = (self.tasks[i].staff, self.tasks[i].space);
-        let at = self.staff_at[staff as usize];
+        let (staff, space) = (self.crew.tasks[i].staff, self.crew.tasks[i].space);
+        let at = self.crew.at[staff as usize];
         if at == space {
             self.staff_arrived(i);
             return;
@@ -52,12 +52,12 @@ impl Sim<'_> {
         };
         let next = if next == NOWHERE { space } else { next };
         // Staff walk faster than the crowd and are not counted in it.
-        self.staff_at[staff as usize] = next;
+        self.crew.at[staff as usize] = next;
         self.at(self.now + (secs * 800.0) as Millis, Ev::StaffHop(i as u32));
     }
 
     pub(super) fn staff_arrived(&mut self, i: usize) {
-        let t = &mut self.tasks[i];
+        let t = &mut self.crew.tasks[i];
         t.arrived = true;
         let space = t.space;
         let minutes = (self.now - t.dispatched) as f64 / 60_000.0;
@@ -65,7 +65,7 @@ impl Sim<'_> {
         let desk_task = Some(space) == self.w.registration && t.role == "registration";
         let until = t.until;
         let steward = t.role == "steward";
-        self.staff_resp_min.push(minutes);
+        self.tally.staff_resp_min.push(minutes);
         self.signal(
             "twin-staff",
             SignalType::StaffLocation,
@@ -76,8 +76,8 @@ impl Sim<'_> {
         );
         self.staff_task_signal(i, TaskState::Arrived);
         if desk_task {
-            self.tasks[i].desk = true;
-            self.desks += 1;
+            self.crew.tasks[i].desk = true;
+            self.desk.desks += 1;
             self.serve_registration();
         }
         if steward {

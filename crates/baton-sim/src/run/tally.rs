@@ -1,0 +1,68 @@
+//! What the twin counts while the day runs, and the KPIs made from it.
+//! The engine never sees any of this: it is the twin's ground truth.
+
+use crate::agents::Agent;
+use crate::kpi::Kpis;
+
+pub(super) struct Tally {
+    /// Attendee-milliseconds over capacity, in all and per space.
+    pub(super) above_ms: f64,
+    pub(super) above_by_space: Vec<f64>,
+    /// Milliseconds at each Fruin level (A–F), per space.
+    pub(super) los_ms: Vec<[f64; 6]>,
+    pub(super) turned_away: u64,
+    /// Redirect notices received, and those acted on.
+    pub(super) redirect_recv: u64,
+    pub(super) redirect_acc: u64,
+    pub(super) sign_followed: u64,
+    /// Minutes from dispatch to arrival, per task that arrived.
+    pub(super) staff_resp_min: Vec<f64>,
+    pub(super) failed: u64,
+    pub(super) decisions: u64,
+    /// Total occupancy per minute, when asked for.
+    pub(super) series: Option<Vec<u32>>,
+}
+
+impl Tally {
+    pub(super) fn new(spaces: usize, series: bool) -> Tally {
+        Tally {
+            above_ms: 0.0,
+            above_by_space: vec![0.0; spaces],
+            los_ms: vec![[0.0; 6]; spaces],
+            turned_away: 0,
+            redirect_recv: 0,
+            redirect_acc: 0,
+            sign_followed: 0,
+            staff_resp_min: Vec::new(),
+            failed: 0,
+            decisions: 0,
+            series: series.then(Vec::new),
+        }
+    }
+
+    pub(super) fn kpis(&self, agents: &[Agent]) -> Kpis {
+        let n = agents.len().max(1) as f64;
+        let total: f64 = agents.iter().map(|a| f64::from(a.notified)).sum();
+        let max = agents.iter().map(|a| a.notified).max().unwrap_or(0);
+        let staff = if self.staff_resp_min.is_empty() {
+            f64::NAN
+        } else {
+            self.staff_resp_min.iter().sum::<f64>() / self.staff_resp_min.len() as f64
+        };
+        let los_ef: f64 = self.los_ms.iter().map(|l| l[4] + l[5]).sum::<f64>() / 60_000.0;
+        Kpis {
+            above_capacity_min: self.above_ms / 60_000.0,
+            turned_away: self.turned_away as f64,
+            los_ef_min: los_ef,
+            notifications_mean: total / n,
+            notifications_max: f64::from(max),
+            redirect_acceptance: if self.redirect_recv == 0 {
+                f64::NAN
+            } else {
+                self.redirect_acc as f64 / self.redirect_recv as f64
+            },
+            staff_response_min: staff,
+            actions_failed: self.failed as f64,
+        }
+    }
+}
