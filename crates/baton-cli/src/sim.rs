@@ -162,7 +162,7 @@ pub fn run(args: SimArgs) -> Result<()> {
     let mut sensitivity = Vec::new();
     if args.sensitivity {
         let pair = [cases[0].clone(), cases[cases.len() - 1].clone()];
-        extra.push_str("\n## Sensitivity to compliance\n\nThe first policy set against no orchestration, with notifications and signs followed at the same probability. Paired difference, mean [95% interval]; `*` marks a significant one (the interval excludes 0).\n\n| compliance | above capacity (min) | turned away | E/F minutes | notifications mean | redirect acceptance |\n|---|---|---|---|---|---|\n");
+        extra.push_str("\n## Sensitivity to compliance\n\nThe first policy set against no orchestration, with notifications and signs followed at the same probability. Paired difference, mean [95% interval]; `*` marks a significant one (the interval excludes 0).\n\n| compliance | people denied | above capacity (min) | refusals | circulation E/F minutes | notifications mean | redirect acceptance |\n|---|---|---|---|---|---|---|\n");
         for &c in &sens_levels {
             let o = StudyOptions {
                 compliance: Some(c),
@@ -170,24 +170,34 @@ pub fn run(args: SimArgs) -> Result<()> {
             };
             let r = study::run_study(&world, &twin, &pair, o, &tick)?;
             let cmp = study::compare(&r[0], &r[1]);
-            let f = |k: usize| {
-                let d = &cmp.kpis[k].diff;
+            let f = |key: &str| {
+                let Some(k) = cmp.kpis.iter().find(|k| k.kpi == key) else {
+                    return "n/a".to_string();
+                };
+                let d = &k.diff;
                 format!(
                     "{:.1} [{:.1}, {:.1}]{}",
                     d.mean,
                     d.lo,
                     d.hi,
-                    if cmp.kpis[k].significant { " *" } else { "" }
+                    if k.significant { " *" } else { "" }
                 )
             };
             let s = study::summarise(&r[0]);
+            let mean = |key: &str| {
+                s.kpis
+                    .iter()
+                    .find(|k| k.kpi == key)
+                    .map_or(f64::NAN, |k| k.estimate.mean)
+            };
             extra.push_str(&format!(
-                "| {c} | {} | {} | {} | {:.2} | {:.2} |\n",
-                f(0),
-                f(1),
-                f(2),
-                s.kpis[3].estimate.mean,
-                s.kpis[5].estimate.mean
+                "| {c} | {} | {} | {} | {} | {:.2} | {:.2} |\n",
+                f("denied_people"),
+                f("above_capacity_min"),
+                f("turned_away"),
+                f("los_ef_min"),
+                mean("notifications_mean"),
+                mean("redirect_acceptance")
             ));
             sensitivity
                 .push(serde_json::json!({"compliance": c, "comparison": cmp, "policies": s}));

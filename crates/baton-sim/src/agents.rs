@@ -60,6 +60,11 @@ pub struct Agent {
     pub notified: u16,
     /// When this person means to think again (a walk to a foyer may outlast it).
     pub wake: Millis,
+    /// Talks this person meant to attend and did not get into (refused at
+    /// the door, or sent away by a notice or sign). The twin's truth.
+    pub denied: u16,
+    /// Since when this person has waited at a door, while they do.
+    pub door_since: Millis,
 }
 
 /// SplitMix64: turns (seed, salt) into well-spread stream keys.
@@ -204,6 +209,8 @@ pub fn population(world: &World, twin: &Twin, seed: u64) -> Vec<Agent> {
             tries: 0,
             notified: 0,
             wake: 0,
+            denied: 0,
+            door_since: 0,
         });
     }
     out

@@ -7,11 +7,16 @@ use serde::Serialize;
 /// sent, nobody was dispatched) is NaN and left out of means.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Kpis {
+    /// The headline: people denied at least one talk they meant to attend.
+    pub denied_people: f64,
     pub above_capacity_min: f64,
     pub turned_away: f64,
     pub los_ef_min: f64,
     pub notifications_mean: f64,
     pub notifications_max: f64,
+    pub notifications_p95: f64,
+    pub wasted_trips: f64,
+    pub queue_min: f64,
     pub redirect_acceptance: f64,
     pub staff_response_min: f64,
     pub actions_failed: f64,
@@ -34,7 +39,13 @@ pub struct KpiDef {
     pub better: Better,
 }
 
-pub const KPIS: [KpiDef; 8] = [
+pub const KPIS: [KpiDef; 12] = [
+    KpiDef {
+        key: "denied_people",
+        label: "people denied a talk they meant to attend",
+        unit: "people",
+        better: Better::Lower,
+    },
     KpiDef {
         key: "above_capacity_min",
         label: "attendee-minutes above capacity",
@@ -43,13 +54,13 @@ pub const KPIS: [KpiDef; 8] = [
     },
     KpiDef {
         key: "turned_away",
-        label: "turned away at a full room",
-        unit: "people",
+        label: "refusals at a full door",
+        unit: "refusals",
         better: Better::Lower,
     },
     KpiDef {
         key: "los_ef_min",
-        label: "space-minutes at Fruin E or F",
+        label: "circulation space-minutes at Fruin E or F",
         unit: "min",
         better: Better::Lower,
     },
@@ -64,6 +75,24 @@ pub const KPIS: [KpiDef; 8] = [
         label: "notifications per attendee, max",
         unit: "",
         better: Better::Neither,
+    },
+    KpiDef {
+        key: "notifications_p95",
+        label: "notifications per attendee, 95th percentile",
+        unit: "",
+        better: Better::Neither,
+    },
+    KpiDef {
+        key: "wasted_trips",
+        label: "wasted trips (walked to a room, did not get in)",
+        unit: "trips",
+        better: Better::Lower,
+    },
+    KpiDef {
+        key: "queue_min",
+        label: "attendee-minutes waiting at doors",
+        unit: "min",
+        better: Better::Lower,
     },
     KpiDef {
         key: "redirect_acceptance",
@@ -86,13 +115,17 @@ pub const KPIS: [KpiDef; 8] = [
 ];
 
 impl Kpis {
-    pub fn values(&self) -> [f64; 8] {
+    pub fn values(&self) -> [f64; 12] {
         [
+            self.denied_people,
             self.above_capacity_min,
             self.turned_away,
             self.los_ef_min,
             self.notifications_mean,
             self.notifications_max,
+            self.notifications_p95,
+            self.wasted_trips,
+            self.queue_min,
             self.redirect_acceptance,
             self.staff_response_min,
             self.actions_failed,

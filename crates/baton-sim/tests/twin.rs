@@ -65,6 +65,50 @@ fn the_engine_is_in_the_loop() {
 }
 
 #[test]
+fn crowding_is_counted_in_circulation_and_denials_are_counted_in_people() {
+    let (loaded, world, twin) = setup();
+    let r = run(&world, &twin, &no_orchestration(&loaded.policies), opts(3)).expect("run");
+    let ef = |circulation: bool| -> f64 {
+        world
+            .spaces
+            .iter()
+            .zip(&r.los_minutes)
+            .filter(|(s, _)| s.holds_sessions != circulation)
+            .map(|(_, l)| l[4] + l[5])
+            .sum()
+    };
+    // A full seated room reaches E/F by its fill ratio, the very threshold a
+    // redirect policy fires on; the KPI leaves it out.
+    assert!(ef(false) > 0.0, "seated rooms at E/F: {}", ef(false));
+    assert!((r.kpis.los_ef_min - ef(true)).abs() < 1e-9);
+    // Denials are people, refusals are events: one person can be refused
+    // at several doors, and waits at a door are counted in minutes.
+    let k = r.kpis;
+    assert!(k.denied_people > 0.0 && k.denied_people <= f64::from(r.attendees));
+    assert!(k.denied_people < k.turned_away, "{k:?}");
+    assert!(k.wasted_trips > 0.0 && k.queue_min > 0.0, "{k:?}");
+    assert!(k.notifications_p95 == 0.0 && k.notifications_max == 0.0);
+}
+
+#[test]
+fn a_redirect_followed_away_from_a_wanted_talk_counts_as_a_denial() {
+    let (loaded, world, twin) = setup();
+    let on = run(&world, &twin, &loaded.policies, opts(3)).expect("run");
+    let off = run(&world, &twin, &no_orchestration(&loaded.policies), opts(3)).expect("run");
+    // Redirects cut refusals at the door...
+    assert!(on.kpis.turned_away < off.kpis.turned_away);
+    // ...but the people they send away are counted as denied, so the
+    // headline cannot fall by as much as refusals do.
+    let refusals_saved = off.kpis.turned_away - on.kpis.turned_away;
+    let denials_saved = off.kpis.denied_people - on.kpis.denied_people;
+    assert!(
+        denials_saved < refusals_saved,
+        "{denials_saved} vs {refusals_saved}"
+    );
+    assert!(on.kpis.notifications_p95 <= on.kpis.notifications_max);
+}
+
+#[test]
 fn a_closed_space_can_be_left_but_not_entered_or_crossed() {
     let (_, world, _) = setup();
     let id = |s: &str| world.space_index[s];

@@ -298,12 +298,29 @@ impl Sim<'_> {
         if wait && ag.tries <= 1 && !stream {
             self.wait_at_door(a, room, 10);
         } else {
-            self.alternative(a);
+            self.turned_back(a);
         }
+    }
+
+    /// A walk to a room that ends without getting in: a wasted trip, a talk
+    /// the person meant to attend denied, and the minutes waited at its
+    /// door, if they waited; then they choose again.
+    pub(super) fn turned_back(&mut self, a: u32) {
+        let now = self.now;
+        let ag = &mut self.agents[a as usize];
+        if ag.phase == Phase::AtDoor {
+            self.tally.queue_ms += (now - ag.door_since) as f64;
+        }
+        ag.denied = ag.denied.saturating_add(1);
+        self.tally.wasted_trips += 1;
+        self.alternative(a);
     }
 
     pub(super) fn wait_at_door(&mut self, a: u32, room: u16, minutes: i64) {
         let ag = &mut self.agents[a as usize];
+        if ag.phase != Phase::AtDoor {
+            ag.door_since = self.now;
+        }
         ag.phase = Phase::AtDoor;
         let g = ag.epoch;
         self.rooms.door_wait[room as usize].push((a, g));
@@ -324,6 +341,7 @@ impl Sim<'_> {
             let scheduled = !self.rooms.sessions[r].is_empty();
             let doors_open = stream || !scheduled || self.rooms.holder[r] == ag.goal;
             if doors_open && self.open[r] && self.occ[r] < self.w.spaces[r].capacity {
+                self.tally.queue_ms += (self.now - ag.door_since) as f64;
                 self.move_to(a, room);
                 self.arrived(a);
             } else {
@@ -540,6 +558,7 @@ impl Sim<'_> {
             let ag = &mut self.agents[a as usize];
             if ag.resp.random::<f64>() < self.comp_sign {
                 self.tally.sign_followed += 1;
+                ag.denied = ag.denied.saturating_add(1);
                 self.switch_to(a, st.to_session, st.to_space, goal);
                 return true;
             }
@@ -615,6 +634,7 @@ impl Sim<'_> {
                 }
                 if heading {
                     self.tally.redirect_acc += 1;
+                    ag.denied = ag.denied.saturating_add(1);
                     self.switch_to(a, to_session, to_space, from);
                     self.rebook(a, from, to_session);
                 } else if to_session != NONE {
@@ -624,6 +644,7 @@ impl Sim<'_> {
                     let c = (ag.cursor as usize).min(ag.plan.len());
                     if ag.plan[c..].contains(&from) {
                         self.tally.redirect_acc += 1;
+                        ag.denied = ag.denied.saturating_add(1);
                         self.rebook(a, from, to_session);
                     }
                 }

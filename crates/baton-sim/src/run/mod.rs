@@ -540,7 +540,7 @@ impl<'w> Sim<'w> {
         for (a, g) in waiting {
             let ag = &self.agents[a as usize];
             if ag.epoch == g && ag.phase == Phase::AtDoor && ag.goal == s {
-                self.alternative(a);
+                self.turned_back(a);
             } else if ag.epoch == g && ag.phase == Phase::AtDoor {
                 keep.push((a, g));
             }
@@ -642,7 +642,7 @@ impl<'w> Sim<'w> {
             Ev::GiveUp(a, g) => {
                 let ag = &self.agents[a as usize];
                 if ag.epoch == g && ag.phase == Phase::AtDoor {
-                    self.alternative(a);
+                    self.turned_back(a);
                 }
             }
             Ev::RegDone(a) => {
@@ -749,7 +749,8 @@ impl<'w> Sim<'w> {
         for sp in 0..self.w.spaces.len() as u16 {
             self.touch(sp);
         }
-        let kpis = self.tally.kpis(&self.agents);
+        let circulation: Vec<bool> = self.w.spaces.iter().map(|s| !s.holds_sessions).collect();
+        let kpis = self.tally.kpis(&self.agents, &circulation);
         let notified: Vec<u16> = self.agents.iter().map(|a| a.notified).collect();
         RunResult {
             kpis,

@@ -18,6 +18,10 @@ pub(super) struct Tally {
     /// Minutes from dispatch to arrival, per task that arrived.
     pub(super) staff_resp_min: Vec<f64>,
     pub(super) failed: u64,
+    /// Walks to a room that ended without getting in.
+    pub(super) wasted_trips: u64,
+    /// Attendee-milliseconds waited at doors.
+    pub(super) queue_ms: f64,
     pub(super) decisions: u64,
     /// Total occupancy per minute, when asked for.
     pub(super) series: Option<Vec<u32>>,
@@ -35,22 +39,43 @@ impl Tally {
             sign_followed: 0,
             staff_resp_min: Vec::new(),
             failed: 0,
+            wasted_trips: 0,
+            queue_ms: 0.0,
             decisions: 0,
             series: series.then(Vec::new),
         }
     }
 
-    pub(super) fn kpis(&self, agents: &[Agent]) -> Kpis {
+    /// `circulation[i]`: space `i` holds no sessions, so its density is
+    /// people standing and walking, not a seated room's fill.
+    pub(super) fn kpis(&self, agents: &[Agent], circulation: &[bool]) -> Kpis {
         let n = agents.len().max(1) as f64;
         let total: f64 = agents.iter().map(|a| f64::from(a.notified)).sum();
         let max = agents.iter().map(|a| a.notified).max().unwrap_or(0);
+        let mut counts: Vec<u16> = agents.iter().map(|a| a.notified).collect();
+        counts.sort_unstable();
+        let p95 = counts
+            .get((counts.len() * 95).div_ceil(100).saturating_sub(1))
+            .copied()
+            .unwrap_or(0);
         let staff = if self.staff_resp_min.is_empty() {
             f64::NAN
         } else {
             self.staff_resp_min.iter().sum::<f64>() / self.staff_resp_min.len() as f64
         };
-        let los_ef: f64 = self.los_ms.iter().map(|l| l[4] + l[5]).sum::<f64>() / 60_000.0;
+        let los_ef: f64 = self
+            .los_ms
+            .iter()
+            .zip(circulation)
+            .filter(|(_, c)| **c)
+            .map(|(l, _)| l[4] + l[5])
+            .sum::<f64>()
+            / 60_000.0;
         Kpis {
+            denied_people: agents.iter().filter(|a| a.denied > 0).count() as f64,
+            wasted_trips: self.wasted_trips as f64,
+            queue_min: self.queue_ms / 60_000.0,
+            notifications_p95: f64::from(p95),
             above_capacity_min: self.above_ms / 60_000.0,
             turned_away: self.turned_away as f64,
             los_ef_min: los_ef,
