@@ -112,15 +112,7 @@ pub fn population(world: &World, twin: &Twin, seed: u64) -> Vec<Agent> {
     }
     let mut out = Vec::with_capacity(n);
     let total_weight: f64 = world.track_weight.iter().sum();
-    let median_cap = {
-        let mut caps: Vec<u32> = world
-            .sessions
-            .iter()
-            .map(|s| world.spaces[s.space as usize].capacity)
-            .collect();
-        caps.sort_unstable();
-        f64::from(caps.get(caps.len() / 2).copied().unwrap_or(100).max(1))
-    };
+    let pull = talk_pull(world, twin.popularity_sigma, seed);
     let popular: Vec<(u32, f64)> = twin
         .disruptions
         .iter()
@@ -180,7 +172,7 @@ pub fn population(world: &World, twin: &Twin, seed: u64) -> Vec<Agent> {
                 }
             }
         }
-        let mut plan = choose_plan(world, &mut life, &interests, arrival, median_cap);
+        let mut plan = choose_plan(world, &mut life, &interests, arrival, &pull);
         if let Some(p) = person
             && !p.sessions.is_empty()
         {
@@ -216,17 +208,29 @@ pub fn population(world: &World, twin: &Twin, seed: u64) -> Vec<Agent> {
     out
 }
 
-/// How much a person wants a session: interest first, then the room's size
-/// as a stand-in for the speaker's draw.
-fn appeal(world: &World, interests: &[u16; 3], s: u32, median_cap: f64) -> f64 {
+/// Each talk's pull on the crowd, as a utility: `σ·z` with `z` a standard
+/// normal, so in the logit choice a talk's odds scale by a log-normal
+/// factor `exp(σ·z)` with median 1. It is drawn per (seed, session) from its
+/// own stream and never looks at the room: the room a talk was given says
+/// nothing about how many will come, which is the problem orchestration is
+/// for. Keyed by session index, so a talk keeps its pull if it moves room.
+pub fn talk_pull(world: &World, sigma: f64, seed: u64) -> Vec<f64> {
+    let key = mix(seed, 6);
+    (0..world.sessions.len())
+        .map(|s| sigma * normal(&mut Pcg32::new(key, s as u64)))
+        .collect()
+}
+
+/// How much a person wants a session: their interest in its track plus the
+/// talk's own pull.
+fn appeal(world: &World, interests: &[u16; 3], s: u32, pull: &[f64]) -> f64 {
     let info = &world.sessions[s as usize];
     let interest = if interests.contains(&info.track) {
         2.5
     } else {
         0.0
     };
-    let cap = f64::from(world.spaces[info.space as usize].capacity);
-    interest + 0.6 * (cap / median_cap).ln()
+    interest + pull.get(s as usize).copied().unwrap_or(0.0)
 }
 
 /// Walks the programme in time order and, at each moment sessions start,
@@ -237,7 +241,7 @@ fn choose_plan(
     life: &mut Pcg32,
     interests: &[u16; 3],
     arrival: Millis,
-    median_cap: f64,
+    pull: &[f64],
 ) -> Vec<u32> {
     const WINDOW: Millis = 15 * 60_000;
     let mut plan = Vec::new();
@@ -254,7 +258,7 @@ fn choose_plan(
         let mut j = i;
         while j < n && world.sessions[j].start < t0 + WINDOW {
             let g = -(-(life.random::<f64>().max(1e-12)).ln()).ln();
-            let u = appeal(world, interests, j as u32, median_cap) + g;
+            let u = appeal(world, interests, j as u32, pull) + g;
             if u > best.0 {
                 best = (u, j as u32);
             }

@@ -16,6 +16,8 @@ struct TwinFile {
     arrival: Option<ArrivalFile>,
     app_share: Option<f64>,
     badge_share: Option<f64>,
+    /// σ of the log-normal draw of each talk's pull (see docs/SIMULATION.md).
+    popularity_sigma: Option<f64>,
     compliance: Option<ComplianceFile>,
     sensors: Option<SensorsFile>,
     operator: Option<OperatorFile>,
@@ -137,6 +139,9 @@ pub struct Twin {
     pub app_share: f64,
     /// Share that already hold a badge and skip the registration desks.
     pub badge_share: f64,
+    /// Spread σ of each talk's log-normal pull, independent of its room:
+    /// no per-talk attendance is published, so it is a grid dimension.
+    pub popularity_sigma: f64,
     pub compliance_notification: f64,
     pub compliance_sign: f64,
     pub sensor_interval: Millis,
@@ -177,6 +182,8 @@ fn field(field: impl Into<String>, message: impl Into<String>) -> TwinError {
 /// Published compliance defaults; see docs/SIMULATION.md for the studies.
 pub const DEFAULT_NOTIFICATION_COMPLIANCE: f64 = 0.3;
 pub const DEFAULT_SIGN_COMPLIANCE: f64 = 0.35;
+/// The middle of the grid the issue asks for (0.5, 1, 1.5).
+pub const DEFAULT_POPULARITY_SIGMA: f64 = 1.0;
 
 impl Twin {
     /// The plain day, without `twin.yaml`: the one place the defaults live.
@@ -195,6 +202,7 @@ impl Twin {
             arrival_spread: 1_800_000,
             app_share: 0.7,
             badge_share: 0.6,
+            popularity_sigma: DEFAULT_POPULARITY_SIGMA,
             compliance_notification: DEFAULT_NOTIFICATION_COMPLIANCE,
             compliance_sign: DEFAULT_SIGN_COMPLIANCE,
             sensor_interval: 30_000,
@@ -254,6 +262,13 @@ impl Twin {
         let sensors = f.sensors.clone().unwrap_or_default();
         let op = f.operator.clone().unwrap_or_default();
         let reg = f.registration.clone().unwrap_or_default();
+        let sigma = f.popularity_sigma.unwrap_or(d.popularity_sigma);
+        if !(0.0..=3.0).contains(&sigma) {
+            return Err(field(
+                "popularity_sigma",
+                format!("{sigma} is not between 0 and 3"),
+            ));
+        }
         let noise = sensors.noise.unwrap_or(d.sensor_noise);
         if !(0.0..=1.0).contains(&noise) {
             return Err(field(
@@ -383,6 +398,7 @@ impl Twin {
             arrival_spread: spread,
             app_share: share(f.app_share, "app_share", d.app_share)?,
             badge_share: share(f.badge_share, "badge_share", d.badge_share)?,
+            popularity_sigma: sigma,
             compliance_notification: share(
                 comp.notification,
                 "compliance.notification",

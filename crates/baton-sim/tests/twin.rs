@@ -262,3 +262,26 @@ fn a_day_without_twin_file_still_runs() {
     assert_eq!(r.attendees, plain.attendees);
     assert!(r.signals > 1000);
 }
+
+#[test]
+fn a_talks_pull_is_drawn_per_seed_and_never_from_its_room() {
+    let (loaded, world, _) = setup();
+    let pull = baton_sim::agents::talk_pull(&world, 1.0, 7);
+    assert_eq!(pull, baton_sim::agents::talk_pull(&world, 1.0, 7));
+    assert_ne!(pull, baton_sim::agents::talk_pull(&world, 1.0, 8));
+    assert!(baton_sim::agents::talk_pull(&world, 0.0, 7).iter().all(|&p| p == 0.0));
+    // Doubling σ doubles every pull: one normal per talk, scaled.
+    let wide = baton_sim::agents::talk_pull(&world, 2.0, 7);
+    assert!(pull.iter().zip(&wide).all(|(a, b)| (2.0 * a - b).abs() < 1e-12));
+    // Every room's seats changed: the pulls do not.
+    let mut spec = loaded.spec.clone();
+    for s in &mut spec.spaces {
+        s.capacity = s.capacity * 3 + 7;
+    }
+    let bigger = World::new(&spec, 1).expect("world");
+    assert_eq!(pull, baton_sim::agents::talk_pull(&bigger, 1.0, 7));
+    // Spread: some talks pull far more than others.
+    let max = pull.iter().cloned().fold(f64::MIN, f64::max);
+    let min = pull.iter().cloned().fold(f64::MAX, f64::min);
+    assert!(max - min > 2.0, "{min}..{max}");
+}
