@@ -112,10 +112,12 @@ pub fn run(args: SimArgs) -> Result<()> {
         Some(p) => Case {
             name: stem(p),
             policies: policies_file(p, &loaded.spec)?,
+            practice: true,
         },
         None => Case {
             name: "event policies".into(),
             policies: loaded.policies.clone(),
+            practice: true,
         },
     };
     let mut cases = vec![a.clone()];
@@ -127,11 +129,19 @@ pub fn run(args: SimArgs) -> Result<()> {
         cases.push(Case {
             name,
             policies: policies_file(p, &loaded.spec)?,
+            practice: true,
         });
     }
+    // The baselines: what the event does today, and nothing at all.
+    cases.push(Case {
+        name: "current practice".into(),
+        policies: study::no_orchestration(&a.policies),
+        practice: true,
+    });
     cases.push(Case {
         name: "no orchestration".into(),
         policies: study::no_orchestration(&a.policies),
+        practice: false,
     });
     let threads = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism()

@@ -233,13 +233,17 @@ impl Job {
 
 fn run(world: &World, twin: &Twin, req: Request, job: &Job) -> JobResult {
     let cases = vec![
+        // Both sides run on top of current practice (FULL signs and the
+        // room-status feed), as `baton sim` runs a policy set.
         Case {
             name: req.a.0,
             policies: req.a.1,
+            practice: true,
         },
         Case {
             name: req.b.0,
             policies: req.b.1,
+            practice: true,
         },
     ];
     let opts = StudyOptions {

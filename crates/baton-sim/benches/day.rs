@@ -42,6 +42,7 @@ fn day(c: &mut Criterion) {
                         seed: 1,
                         compliance: None,
                         series: false,
+                        practice: false,
                     },
                 )
             })

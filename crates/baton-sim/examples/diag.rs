@@ -14,6 +14,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         seed,
         compliance: None,
         series: false,
+        practice: false,
     };
     let on = run(&world, &twin, &loaded.policies, opts)?;
     let off = run(&world, &twin, &no_orchestration(&loaded.policies), opts)?;

@@ -16,6 +16,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub struct Case {
     pub name: String,
     pub policies: PolicySet,
+    /// Current practice runs alongside (FULL signs, the room-status feed).
+    pub practice: bool,
 }
 
 /// The same policies with every one switched off: "no orchestration".
@@ -121,6 +123,7 @@ pub fn run_study(
                             seed: seeds[s],
                             compliance: opts.compliance,
                             series: s == 0,
+                            practice: cases[c].practice,
                         },
                     );
                     if let Ok(mut all) = results.lock() {

@@ -18,6 +18,7 @@ struct TwinFile {
     badge_share: Option<f64>,
     /// σ of the log-normal draw of each talk's pull (see docs/SIMULATION.md).
     popularity_sigma: Option<f64>,
+    practice: Option<PracticeFile>,
     compliance: Option<ComplianceFile>,
     sensors: Option<SensorsFile>,
     operator: Option<OperatorFile>,
@@ -26,6 +27,14 @@ struct TwinFile {
     closed_at_start: Vec<String>,
     #[serde(default)]
     disruptions: Vec<DisruptionFile>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PracticeFile {
+    lag: Option<String>,
+    push: Option<f64>,
+    push_window: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -139,6 +148,12 @@ pub struct Twin {
     pub app_share: f64,
     /// Share that already hold a badge and skip the registration desks.
     pub badge_share: f64,
+    /// Current practice: how long volunteers take to hang or take down a
+    /// FULL sign, the share of app users whose app pushes "room full" from
+    /// the feed, and how far ahead of a talk those pushes go.
+    pub practice_lag: Millis,
+    pub practice_push: f64,
+    pub practice_push_window: Millis,
     /// Spread σ of each talk's log-normal pull, independent of its room:
     /// no per-talk attendance is published, so it is a grid dimension.
     pub popularity_sigma: f64,
@@ -203,6 +218,9 @@ impl Twin {
             app_share: 0.7,
             badge_share: 0.6,
             popularity_sigma: DEFAULT_POPULARITY_SIGMA,
+            practice_lag: 120_000,
+            practice_push: 0.2,
+            practice_push_window: 45 * 60_000,
             compliance_notification: DEFAULT_NOTIFICATION_COMPLIANCE,
             compliance_sign: DEFAULT_SIGN_COMPLIANCE,
             sensor_interval: 30_000,
@@ -262,6 +280,7 @@ impl Twin {
         let sensors = f.sensors.clone().unwrap_or_default();
         let op = f.operator.clone().unwrap_or_default();
         let reg = f.registration.clone().unwrap_or_default();
+        let practice = f.practice.clone().unwrap_or_default();
         let sigma = f.popularity_sigma.unwrap_or(d.popularity_sigma);
         if !(0.0..=3.0).contains(&sigma) {
             return Err(field(
@@ -399,6 +418,13 @@ impl Twin {
             app_share: share(f.app_share, "app_share", d.app_share)?,
             badge_share: share(f.badge_share, "badge_share", d.badge_share)?,
             popularity_sigma: sigma,
+            practice_lag: dur(&practice.lag, "practice.lag", d.practice_lag)?,
+            practice_push: share(practice.push, "practice.push", d.practice_push)?,
+            practice_push_window: dur(
+                &practice.push_window,
+                "practice.push_window",
+                d.practice_push_window,
+            )?,
             compliance_notification: share(
                 comp.notification,
                 "compliance.notification",

@@ -22,6 +22,7 @@ fn opts(seed: u64) -> RunOptions {
         seed,
         compliance: None,
         series: false,
+        practice: false,
     }
 }
 
@@ -145,10 +146,12 @@ fn the_example_policies_beat_no_orchestration_pair_by_pair() {
         Case {
             name: "policies".into(),
             policies: loaded.policies.clone(),
+            practice: false,
         },
         Case {
             name: "none".into(),
             policies: no_orchestration(&loaded.policies),
+            practice: false,
         },
     ];
     let o = StudyOptions {
@@ -269,10 +272,18 @@ fn a_talks_pull_is_drawn_per_seed_and_never_from_its_room() {
     let pull = baton_sim::agents::talk_pull(&world, 1.0, 7);
     assert_eq!(pull, baton_sim::agents::talk_pull(&world, 1.0, 7));
     assert_ne!(pull, baton_sim::agents::talk_pull(&world, 1.0, 8));
-    assert!(baton_sim::agents::talk_pull(&world, 0.0, 7).iter().all(|&p| p == 0.0));
+    assert!(
+        baton_sim::agents::talk_pull(&world, 0.0, 7)
+            .iter()
+            .all(|&p| p == 0.0)
+    );
     // Doubling σ doubles every pull: one normal per talk, scaled.
     let wide = baton_sim::agents::talk_pull(&world, 2.0, 7);
-    assert!(pull.iter().zip(&wide).all(|(a, b)| (2.0 * a - b).abs() < 1e-12));
+    assert!(
+        pull.iter()
+            .zip(&wide)
+            .all(|(a, b)| (2.0 * a - b).abs() < 1e-12)
+    );
     // Every room's seats changed: the pulls do not.
     let mut spec = loaded.spec.clone();
     for s in &mut spec.spaces {
@@ -284,4 +295,62 @@ fn a_talks_pull_is_drawn_per_seed_and_never_from_its_room() {
     let max = pull.iter().cloned().fold(f64::MIN, f64::max);
     let min = pull.iter().cloned().fold(f64::MAX, f64::min);
     assert!(max - min > 2.0, "{min}..{max}");
+}
+
+fn practice(seed: u64) -> RunOptions {
+    RunOptions {
+        practice: true,
+        ..opts(seed)
+    }
+}
+
+#[test]
+fn current_practice_that_never_acts_is_exactly_no_orchestration() {
+    let (loaded, world, mut twin) = setup();
+    let none = no_orchestration(&loaded.policies);
+    // Volunteers who never get round to the sign, and no app that pushes.
+    twin.practice_lag = 7 * 24 * 3_600_000;
+    twin.practice_push = 0.0;
+    let idle = run(&world, &twin, &none, practice(5)).expect("run");
+    let off = run(&world, &twin, &none, opts(5)).expect("run");
+    // Bit for bit (NaN, a KPI with nothing to measure, included).
+    let bits = |k: &baton_sim::Kpis| k.values().map(f64::to_bits);
+    assert_eq!(bits(&idle.kpis), bits(&off.kpis));
+    assert_eq!(idle.signals, off.signals);
+}
+
+#[test]
+fn current_practice_signs_full_rooms_after_its_lag_and_its_feed_deters_app_users() {
+    let (loaded, world, twin) = setup();
+    let none = no_orchestration(&loaded.policies);
+    let off = run(&world, &twin, &none, opts(5)).expect("run");
+    let on = run(&world, &twin, &none, practice(5)).expect("run");
+    // The FULL sign stops people at the door before they ask: far fewer
+    // refusals, less waiting, but trips to a signed door are still wasted.
+    assert!(
+        on.kpis.turned_away < 0.7 * off.kpis.turned_away,
+        "{:?} vs {:?}",
+        on.kpis,
+        off.kpis
+    );
+    assert!(on.kpis.queue_min < off.kpis.queue_min);
+    assert!(on.kpis.wasted_trips > 0.0);
+    // The feed's pushes are notifications like any other, and no policy sent them.
+    assert_eq!(on.decisions, 0);
+    assert!(on.kpis.notifications_mean > 0.0 && off.kpis.notifications_mean == 0.0);
+    // Slower volunteers: the sign goes up later, so more people ask and are refused.
+    let mut slow = twin.clone();
+    slow.practice_lag = 15 * 60_000;
+    let late = run(&world, &slow, &none, practice(5)).expect("run");
+    assert!(
+        late.kpis.turned_away > on.kpis.turned_away,
+        "{} vs {}",
+        late.kpis.turned_away,
+        on.kpis.turned_away
+    );
+    // Nobody with the app pushing: no notifications at all.
+    let mut quiet = twin.clone();
+    quiet.practice_push = 0.0;
+    let q = run(&world, &quiet, &none, practice(5)).expect("run");
+    assert_eq!(q.kpis.notifications_max, 0.0);
 }

@@ -37,6 +37,7 @@ impl Sim<'_> {
         }
         self.touch(sp);
         self.occ[sp as usize] = self.occ[sp as usize].saturating_sub(1);
+        self.practice_watch(sp);
         if self.counted_door(sp) && !self.dark(sp) {
             self.signal(
                 "twin-door",
@@ -65,6 +66,7 @@ impl Sim<'_> {
         }
         self.touch(to);
         self.occ[to as usize] += 1;
+        self.practice_watch(to);
         if self.counted_door(to) && !self.dark(to) {
             self.signal(
                 "twin-door",
@@ -270,6 +272,11 @@ impl Sim<'_> {
         let stream = self.purpose[a as usize] == Purpose::Stream;
         let doors_open = stream || !scheduled || self.rooms.holder[room as usize] == goal;
         let full = self.occ[room as usize] >= info.capacity;
+        if !stream && self.practice.full_sign(room) {
+            // A FULL sign on the door: back without queuing or asking.
+            self.turned_back(a);
+            return;
+        }
         if doors_open && !full {
             self.move_to(a, room);
             self.arrived(a);

@@ -33,6 +33,8 @@ impl<'w> Live<'w> {
             seed,
             compliance: None,
             series: false,
+            // The demo shows Baton alone on the board.
+            practice: false,
         };
         Live {
             sim: Sim::new(world, twin, None, opts),

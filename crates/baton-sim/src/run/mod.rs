@@ -29,12 +29,14 @@ mod actions;
 mod crowd;
 mod disrupt;
 mod link;
+mod practice;
 mod sensors;
 mod staff;
 mod tally;
 
 use link::Link;
 pub use link::Live;
+use practice::Practice;
 use tally::Tally;
 
 /// How a run differs from the twin file: the seed and, for the sensitivity
@@ -45,6 +47,9 @@ pub struct RunOptions {
     pub compliance: Option<f64>,
     /// Keep per-minute occupancy of every space, for charts.
     pub series: bool,
+    /// Run current practice (FULL signs, the room-status feed and its app
+    /// pushes; see `run/practice.rs`) alongside whatever policies run.
+    pub practice: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +89,7 @@ enum Ev {
     AckAlert(u32),
     Disrupt(u32),
     Reopen(u16),
+    FullSign(u16, u32),
     Finish,
 }
 
@@ -203,6 +209,7 @@ struct Sim<'w> {
     comp_sign: f64,
     /// What the KPIs are counted from.
     tally: Tally,
+    practice: Practice,
     events: u64,
     finished: bool,
 }
@@ -302,6 +309,7 @@ impl<'w> Sim<'w> {
             comp_notify: opts.compliance.unwrap_or(twin.compliance_notification),
             comp_sign: opts.compliance.unwrap_or(twin.compliance_sign),
             tally: Tally::new(n, opts.series),
+            practice: Practice::new(opts.practice, n),
             events: 0,
             finished: false,
         };
@@ -639,6 +647,7 @@ impl<'w> Sim<'w> {
                     self.decide(a);
                 }
             }
+            Ev::FullSign(room, stamp) => self.full_sign_changes(room, stamp),
             Ev::GiveUp(a, g) => {
                 let ag = &self.agents[a as usize];
                 if ag.epoch == g && ag.phase == Phase::AtDoor {

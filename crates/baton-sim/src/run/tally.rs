@@ -22,6 +22,8 @@ pub(super) struct Tally {
     pub(super) wasted_trips: u64,
     /// Attendee-milliseconds waited at doors.
     pub(super) queue_ms: f64,
+    /// "Room full" pushes sent by community apps (current practice).
+    pub(super) feed_pushes: u64,
     pub(super) decisions: u64,
     /// Total occupancy per minute, when asked for.
     pub(super) series: Option<Vec<u32>>,
@@ -41,6 +43,7 @@ impl Tally {
             failed: 0,
             wasted_trips: 0,
             queue_ms: 0.0,
+            feed_pushes: 0,
             decisions: 0,
             series: series.then(Vec::new),
         }
