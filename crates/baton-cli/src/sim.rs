@@ -39,6 +39,12 @@ pub struct SimArgs {
     /// Also run A against no orchestration at compliance 0.1, 0.3 and 0.5.
     #[arg(long)]
     pub sensitivity: bool,
+    /// Also compare A with current practice at every point of a grid over
+    /// the twin's assumptions, e.g. `--grid attendance=0.8,1,1.2
+    /// acceptance=0.2,0.4 sigma=0.5,1,1.5 push=0,0.2,0.5 lag=1,5`
+    /// (full factorial; each point runs every seed twice).
+    #[arg(long, num_args = 1..)]
+    pub grid: Vec<String>,
     /// Which day of a multi-day event, counting from 1.
     #[arg(long, default_value_t = 1)]
     pub day: u32,
@@ -108,6 +114,23 @@ pub fn run(args: SimArgs) -> Result<()> {
     if args.seeds == 0 {
         bail!("--seeds must be at least 1");
     }
+    let grid = if args.grid.is_empty() {
+        None
+    } else {
+        let g =
+            baton_sim::grid::Grid::parse(&args.grid).map_err(|e| anyhow::anyhow!("--grid: {e}"))?;
+        if twin.roster.is_some()
+            && g.dims
+                .iter()
+                .any(|(d, _)| *d == baton_sim::grid::Dim::Attendance)
+        {
+            bail!(
+                "--grid attendance cannot change a real attendee list ({}/attendees.csv)",
+                args.event.display()
+            );
+        }
+        Some(g)
+    };
     let a = match &args.policies {
         Some(p) => Case {
             name: stem(p),
@@ -160,7 +183,10 @@ pub fn run(args: SimArgs) -> Result<()> {
             u64::from(args.seeds) * 2 * sens_levels.len() as u64
         } else {
             0
-        };
+        }
+        + grid
+            .as_ref()
+            .map_or(0, |g| u64::from(args.seeds) * 2 * g.points().len() as u64);
     let pb = bar(total);
     pb.set_message(format!("simulating {}", world.spec.event.name));
     let started = Instant::now();
@@ -213,6 +239,21 @@ pub fn run(args: SimArgs) -> Result<()> {
                 .push(serde_json::json!({"compliance": c, "comparison": cmp, "policies": s}));
         }
     }
+    let mut grid_report = None;
+    if let Some(g) = &grid {
+        let practice = cases
+            .iter()
+            .find(|c| c.name == "current practice")
+            .context("the current-practice case")?;
+        let r = baton_sim::grid::run_grid(&world, &twin, g, &cases[0], practice, opts, &tick)?;
+        extra.push_str(&format!(
+            "\n## Over the grid of assumptions\n\n{} points × {} seeds; each cell is the paired difference at the worst or best point for the policy set; a claim holds when it is significantly in its favour at every point.\n\n",
+            r.points.len(),
+            args.seeds
+        ));
+        extra.push_str(&baton_sim::grid::table(&r));
+        grid_report = Some(r);
+    }
     pb.finish_and_clear();
     let charts = baton_sim::report::charts(&world, &runs);
     baton_sim::report::write(&args.out, &summary, &charts, &extra)
@@ -225,6 +266,7 @@ pub fn run(args: SimArgs) -> Result<()> {
         let mut v = serde_json::to_value(&summary)?;
         if let Some(o) = v.as_object_mut() {
             o.insert("sensitivity".into(), serde_json::Value::Array(sensitivity));
+            o.insert("grid".into(), serde_json::to_value(&grid_report)?);
             o.insert(
                 "report".into(),
                 serde_json::json!(args.out.display().to_string()),

@@ -122,18 +122,22 @@ fn real_schedules_import_check_and_simulate() {
         ]);
         assert!(ok, "{name}: {stderr}");
         let v: serde_json::Value = serde_json::from_str(&stdout).expect("sim --json");
-        assert_eq!(v["cases"].as_array().map(Vec::len), Some(2), "{name}: {v}");
-        assert_eq!(v["cases"][1]["name"], "no orchestration");
-        let notif = &v["cases"][0]["kpis"][3];
-        assert_eq!(notif["kpi"], "notifications_mean");
+        assert_eq!(v["cases"].as_array().map(Vec::len), Some(3), "{name}: {v}");
+        assert_eq!(v["cases"][1]["name"], "current practice");
+        assert_eq!(v["cases"][2]["name"], "no orchestration");
+        let kpi = |case: usize, key: &str| -> f64 {
+            v["cases"][case]["kpis"]
+                .as_array()
+                .and_then(|ks| ks.iter().find(|k| k["kpi"] == key))
+                .and_then(|k| k["estimate"]["mean"].as_f64().or(k["mean"].as_f64()))
+                .unwrap_or(f64::NAN)
+        };
+        assert!(kpi(0, "notifications_mean") > 0.0, "{name}: {v}");
         assert!(
-            notif["mean"].as_f64().unwrap_or(0.0) > 0.0,
-            "{name}: {notif}"
-        );
-        assert!(
-            v["cases"][1]["kpis"][1]["mean"].as_f64().unwrap_or(0.0) > 0.0,
+            kpi(2, "turned_away") > 0.0,
             "{name}: nobody turned away without orchestration: {v}"
         );
+        assert!(kpi(2, "denied_people") > 0.0, "{name}: {v}");
         assert!(report.join("index.html").is_file());
         assert!(report.join("notifications.svg").is_file());
     }

@@ -6,6 +6,7 @@
 //! - [`agents`]: attendees, their plans and their random streams.
 //! - [`run`]: one day for one seed and one policy set.
 //! - [`study`]: policy sets × seeds on threads; KPI estimates and paired comparisons.
+//! - [`grid`]: the paired comparison at every point of a grid of assumptions.
 //! - [`stats`], [`kpi`], [`report`]: the numbers and the charts.
 //!
 //! **Architecture invariant:** a run is a pure function of (event, twin,
@@ -14,6 +15,7 @@
 //! on any machine whose maths library rounds `ln`, `exp` and `cos` alike).
 
 pub mod agents;
+pub mod grid;
 pub mod kpi;
 pub mod report;
 pub mod roster;
