@@ -47,6 +47,11 @@ fn a_real_schedule_imports_into_an_event_that_passes_check() {
         "{}",
         String::from_utf8_lossy(&check.stderr)
     );
+    // The imported event carries notification caps, so the generic policies
+    // cannot notify one person without limit.
+    let spec = baton_spec::load(&out).expect("imported event loads").spec;
+    assert_eq!(spec.governance.max_notifications_per_hour, 2);
+    assert_eq!(spec.governance.max_notifications_per_day, 6);
 }
 
 fn baton(args: &[&std::ffi::OsStr]) -> (bool, String, String) {

@@ -13,6 +13,9 @@ use baton_model::{ActionKind, DecisionId, Millis, ParamValue};
 use baton_model::{Resource, ResourceBuf};
 use std::collections::BTreeMap;
 
+/// The daily notification cap's window.
+pub(crate) const DAY_MS: Millis = 86_400_000;
+
 /// After this many people declined or ignored a task, the desk takes over.
 const MAX_ASKED: usize = 3;
 
@@ -71,7 +74,8 @@ impl Effects<'_> {
                         if let ParamValue::String(r) = r
                             && let Some(at) = self.st.attendees.get_mut(r)
                         {
-                            at.notified.retain(|&t| t + 3_600_000 > now);
+                            // A day's worth: the hourly and the daily cap both read it.
+                            at.notified.retain(|&t| t + DAY_MS > now);
                             at.notified.push(now);
                         }
                     }

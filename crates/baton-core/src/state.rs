@@ -44,7 +44,8 @@ pub struct AttendeeState {
     pub checked_in: bool,
     pub last_space: Option<u32>,
     pub plan: Vec<u32>,
-    /// When automation last notified this person, within the rate-limit hour.
+    /// When automation notified this person in the last 24 hours (snapshots
+    /// from before the daily cap kept only the last hour).
     pub notified: Vec<Millis>,
 }
 

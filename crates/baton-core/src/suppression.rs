@@ -16,6 +16,8 @@ pub enum Suppression {
     QuietHours { label: String },
     /// Every recipient already had the hourly number of notifications.
     NotifyCap { limit: u64 },
+    /// Every recipient already had the daily number of notifications.
+    NotifyDayCap { limit: u64 },
     /// Automation may not move or retime a protected session.
     Protected { session: String },
     /// A higher-priority policy holds the resource.
@@ -52,6 +54,10 @@ impl fmt::Display for Suppression {
             Suppression::NotifyCap { limit } => write!(
                 f,
                 "every recipient already had {limit} notifications this hour"
+            ),
+            Suppression::NotifyDayCap { limit } => write!(
+                f,
+                "every recipient already had {limit} notifications in the last 24 hours"
             ),
             Suppression::Protected { session } => write!(
                 f,
@@ -95,6 +101,14 @@ impl Suppression {
                 .and_then(|r| r.strip_suffix(" notifications this hour"))
             {
                 return Some(Suppression::NotifyCap {
+                    limit: n.parse().ok()?,
+                });
+            }
+            if let Some(n) = text
+                .strip_prefix("every recipient already had ")
+                .and_then(|r| r.strip_suffix(" notifications in the last 24 hours"))
+            {
+                return Some(Suppression::NotifyDayCap {
                     limit: n.parse().ok()?,
                 });
             }
@@ -158,6 +172,7 @@ mod tests {
                 label: "11:00-11:10".into(),
             },
             Suppression::NotifyCap { limit: 3 },
+            Suppression::NotifyDayCap { limit: 6 },
             Suppression::Protected {
                 session: "k-opening".into(),
             },

@@ -655,6 +655,10 @@ fn links(spaces: &[Space], walk_s: u32) -> Vec<(usize, usize, u32)> {
     out
 }
 
+/// The notification caps written into an imported `event.yaml`.
+pub const IMPORT_NOTIFY_PER_HOUR: u32 = 2;
+pub const IMPORT_NOTIFY_PER_DAY: u32 = 6;
+
 fn event_yaml(id: &str, name: &str, tz: &str, date: Date, file: &str, format: &str) -> String {
     format!(
         "# Imported by baton-import from {} ({format}).\n\
@@ -663,7 +667,16 @@ fn event_yaml(id: &str, name: &str, tz: &str, date: Date, file: &str, format: &s
          id: {id}\n\
          name: {}\n\
          timezone: {}\n\
-         date: \"{date}\"\n",
+         date: \"{date}\"\n\
+         \n\
+         # What automation may do, whatever the policies ask. Advisory notices\n\
+         # (redirects, room full) are capped per attendee; a programme change\n\
+         # (a talk moved, retimed or cancelled) is counted but never capped.\n\
+         # Baton's chosen defaults for an imported event, not measured ones:\n\
+         # at most one advisory notice per two talk slots of a long day.\n\
+         governance:\n\
+         \x20 max_notifications_per_hour: {IMPORT_NOTIFY_PER_HOUR}\n\
+         \x20 max_notifications_per_day: {IMPORT_NOTIFY_PER_DAY}\n",
         comment(file),
         quote(name),
         quote(tz)

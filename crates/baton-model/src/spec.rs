@@ -30,6 +30,11 @@ pub struct Spec {
 pub struct Governance {
     /// At most this many notifications reach one attendee in any rolling hour; 0 means no limit.
     pub max_notifications_per_hour: u32,
+    /// At most this many in any rolling 24 hours; 0 means no limit. Both
+    /// caps hold back advisory notices only: a programme change (a notice to
+    /// a session's attendees in a decision that retimes that session, or
+    /// one whose params say `class: programme`) is counted, never capped.
+    pub max_notifications_per_day: u32,
     /// Never redirect people into a space that would pass this fill (0 to 1).
     pub max_redirect_fill: f64,
     /// Windows of local time in which some action kinds are held back.
@@ -49,6 +54,7 @@ impl Default for Governance {
     fn default() -> Self {
         Governance {
             max_notifications_per_hour: 0,
+            max_notifications_per_day: 0,
             max_redirect_fill: 0.95,
             quiet_hours: Vec::new(),
             max_tasks_per_staff: 1,

@@ -57,6 +57,7 @@ pub struct GovernanceFile {
     /// At most this many notifications per attendee in any rolling hour (default: no limit).
     #[serde(default)]
     pub max_notifications_per_hour: Option<u32>,
+    pub max_notifications_per_day: Option<u32>,
     /// Never redirect people into a space that would pass this fill, 0 to 1 (default 0.95).
     #[serde(default)]
     #[schemars(with = "Option<f64>")]

@@ -485,6 +485,7 @@ fn resolve_governance(g: Option<&GovernanceFile>, cx: &mut Ctx) -> m::Governance
     );
     m::Governance {
         max_notifications_per_hour: g.max_notifications_per_hour.unwrap_or(0),
+        max_notifications_per_day: g.max_notifications_per_day.unwrap_or(0),
         max_redirect_fill,
         quiet_hours,
         max_tasks_per_staff: g

@@ -17,8 +17,9 @@ pub(crate) struct Plan {
     pub conflicts: Vec<String>,
     pub alternatives: Vec<Considered>,
     pub solver: Option<String>,
-    /// Knock-on notifications (delay cascades), placed after the policy's own
-    /// actions so the hourly limit trims them first.
+    /// Knock-on notifications (delay cascades), placed after the policy's
+    /// own actions. They are programme changes: the notification caps
+    /// count them but never trim them.
     deferred: Vec<Action>,
 }
 
@@ -224,54 +225,6 @@ impl Planner<'_> {
                 ));
             }
         }
-        let limit = g.max_notifications_per_hour as usize;
-        if limit > 0 {
-            let mut this_decision: BTreeMap<String, usize> = BTreeMap::new();
-            for a in plan
-                .actions
-                .iter_mut()
-                .filter(|a| a.kind == ActionKind::Notify && a.suppressed.is_none())
-            {
-                let Some(ParamValue::List(list)) = a.params.get("recipients") else {
-                    continue;
-                };
-                let before = list.len();
-                let kept: Vec<ParamValue> = list
-                    .iter()
-                    .filter(|r| {
-                        let ParamValue::String(id) = r else {
-                            return true;
-                        };
-                        let sent = self.st.attendees.get(id).map_or(0, |at| {
-                            at.notified.iter().filter(|&&t| t + 3_600_000 > now).count()
-                        });
-                        let here = this_decision.entry(id.clone()).or_insert(0);
-                        if sent + *here >= limit {
-                            return false;
-                        }
-                        *here += 1;
-                        true
-                    })
-                    .cloned()
-                    .collect();
-                let trimmed = before - kept.len();
-                if trimmed == 0 {
-                    continue;
-                }
-                plan.constraints.push(format!(
-                    "at most {limit} notifications per attendee per hour: trimmed {trimmed} of {before} recipients of {}",
-                    a.resource
-                ));
-                if kept.is_empty() {
-                    a.suppressed = Some(Suppression::NotifyCap {
-                        limit: limit as u64,
-                    });
-                }
-                a.params
-                    .insert("count".into(), ParamValue::Int(kept.len() as i64));
-                a.params.insert("recipients".into(), ParamValue::List(kept));
-            }
-        }
         for a in plan
             .actions
             .iter_mut()
@@ -290,6 +243,105 @@ impl Planner<'_> {
                 plan.constraints
                     .push(format!("protected session {id}: retiming refused"));
             }
+        }
+        self.cap_notifications(plan);
+    }
+
+    /// The hourly and daily caps on advisory notices, per recipient. A
+    /// programme change is counted (effects record it) but never capped:
+    /// a notice to a session's attendees in a plan that retimes that
+    /// session, or one whose params say `class: programme`.
+    fn cap_notifications(&self, plan: &mut Plan) {
+        let g = &self.cfg.spec.governance;
+        let now = self.st.now;
+        let (hour, day) = (
+            g.max_notifications_per_hour as usize,
+            g.max_notifications_per_day as usize,
+        );
+        if hour == 0 && day == 0 {
+            return;
+        }
+        let retimed: BTreeSet<String> = plan
+            .actions
+            .iter()
+            .filter(|a| a.kind == ActionKind::DelaySession && a.suppressed.is_none())
+            .filter_map(|a| match a.resource.parsed() {
+                Resource::Session(id) => Some(id.to_string()),
+                _ => None,
+            })
+            .collect();
+        let programme = |a: &Action| {
+            matches!(a.params.get("class"), Some(ParamValue::String(c)) if c == "programme")
+                || matches!(a.resource.parsed(), Resource::SessionAttendees(s) if retimed.contains(s))
+        };
+        let mut this_decision: BTreeMap<String, usize> = BTreeMap::new();
+        for a in plan
+            .actions
+            .iter_mut()
+            .filter(|a| a.kind == ActionKind::Notify && a.suppressed.is_none())
+        {
+            if programme(a) {
+                continue;
+            }
+            let Some(ParamValue::List(list)) = a.params.get("recipients") else {
+                continue;
+            };
+            let before = list.len();
+            let (mut by_hour, mut by_day) = (0, 0);
+            let kept: Vec<ParamValue> = list
+                .iter()
+                .filter(|r| {
+                    let ParamValue::String(id) = r else {
+                        return true;
+                    };
+                    let (in_hour, in_day) = self.st.attendees.get(id).map_or((0, 0), |at| {
+                        (
+                            at.notified.iter().filter(|&&t| t + 3_600_000 > now).count(),
+                            at.notified
+                                .iter()
+                                .filter(|&&t| t + crate::effects::DAY_MS > now)
+                                .count(),
+                        )
+                    });
+                    let here = this_decision.entry(id.clone()).or_insert(0);
+                    if hour > 0 && in_hour + *here >= hour {
+                        by_hour += 1;
+                        return false;
+                    }
+                    if day > 0 && in_day + *here >= day {
+                        by_day += 1;
+                        return false;
+                    }
+                    *here += 1;
+                    true
+                })
+                .cloned()
+                .collect();
+            if by_hour + by_day == 0 {
+                continue;
+            }
+            if by_hour > 0 {
+                plan.constraints.push(format!(
+                    "at most {hour} notifications per attendee per hour: trimmed {by_hour} of {before} recipients of {}",
+                    a.resource
+                ));
+            }
+            if by_day > 0 {
+                plan.constraints.push(format!(
+                    "at most {day} notifications per attendee per 24 hours: trimmed {by_day} of {before} recipients of {}",
+                    a.resource
+                ));
+            }
+            if kept.is_empty() {
+                a.suppressed = Some(if by_hour > 0 {
+                    Suppression::NotifyCap { limit: hour as u64 }
+                } else {
+                    Suppression::NotifyDayCap { limit: day as u64 }
+                });
+            }
+            a.params
+                .insert("count".into(), ParamValue::Int(kept.len() as i64));
+            a.params.insert("recipients".into(), ParamValue::List(kept));
         }
     }
 
