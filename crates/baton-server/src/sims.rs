@@ -233,17 +233,18 @@ impl Job {
 
 fn run(world: &World, twin: &Twin, req: Request, job: &Job) -> JobResult {
     let cases = vec![
-        // Both sides run on top of current practice (FULL signs and the
-        // room-status feed), as `baton sim` runs a policy set.
+        // Two policy sets on the bare twin, without current practice's FULL
+        // signs and feed pushes: the what-if answers "A or B?"; `baton sim`
+        // is where current practice is the baseline.
         Case {
             name: req.a.0,
             policies: req.a.1,
-            practice: true,
+            practice: false,
         },
         Case {
             name: req.b.0,
             policies: req.b.1,
-            practice: true,
+            practice: false,
         },
     ];
     let opts = StudyOptions {

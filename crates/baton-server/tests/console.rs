@@ -943,7 +943,10 @@ async fn an_operator_runs_a_what_if_and_a_viewer_reads_it() {
     .await;
     until_n(
         c,
-        "document.querySelectorAll('#sim-table tbody tr').length === 8",
+        &format!(
+            "document.querySelectorAll('#sim-table tbody tr').length === {}",
+            baton_sim::KPIS.len()
+        ),
         "the KPI table of the finished what-if",
         SIM_POLLS,
     )
@@ -980,7 +983,7 @@ async fn an_operator_runs_a_what_if_and_a_viewer_reads_it() {
         ],
         "{table}"
     );
-    assert_eq!(table["rowHeads"], 8, "{table}");
+    assert_eq!(table["rowHeads"], baton_sim::KPIS.len(), "{table}");
     let text = table["text"].as_str().unwrap_or_default();
     assert!(
         !text.contains("null") && !text.contains("NaN") && !text.contains("undefined"),
@@ -1057,7 +1060,10 @@ async fn an_operator_runs_a_what_if_and_a_viewer_reads_it() {
     );
     until(
         c,
-        "document.querySelectorAll('#sim-table tbody tr').length === 8",
+        &format!(
+            "document.querySelectorAll('#sim-table tbody tr').length === {}",
+            baton_sim::KPIS.len()
+        ),
         "the latest run, shown to the viewer",
     )
     .await;
