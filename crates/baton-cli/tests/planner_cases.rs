@@ -4,6 +4,8 @@
 //! checked with insta. See `tests/planner_cases/README.md`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
+mod common;
+
 use serde::Deserialize;
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -25,32 +27,9 @@ fn cases() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/planner_cases")
 }
 
-fn time_of(line: &str) -> Option<i64> {
-    let v: Value = serde_json::from_str(line).ok()?;
-    baton_model::signal::parse_rfc3339(v["time"].as_str()?)
-}
-
-/// The event's own signals with `extra` inserted in time order (an extra
-/// line goes before the first recorded line that is later than it).
+/// The event's own signals with `extra` inserted in time order.
 fn merged(own: &str, extra: &str) -> String {
-    let mut extra: Vec<(i64, &str)> = extra
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| (time_of(l).expect("an extra line carries a time"), l))
-        .collect();
-    extra.sort_by_key(|(t, _)| *t);
-    let mut extra = extra.into_iter().peekable();
-    let mut lines: Vec<&str> = Vec::new();
-    for line in own.lines() {
-        if let Some(t) = time_of(line) {
-            while let Some((_, l)) = extra.next_if(|(et, _)| *et < t) {
-                lines.push(l);
-            }
-        }
-        lines.push(line);
-    }
-    lines.extend(extra.map(|(_, l)| l));
-    lines.join("\n") + "\n"
+    common::insert_in_time_order(own, extra.lines())
 }
 
 /// `HH:MM:SS` of a journal time, UTC.

@@ -6,6 +6,8 @@
 //! temporary directory, insert lines in time order, and replay that.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
+mod common;
+
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -81,28 +83,9 @@ fn spec() -> &'static baton_model::Spec {
 /// before the first stock line that is later), written into `dir`.
 fn signals_with(dir: &Path, extra: &[String]) -> PathBuf {
     let text = std::fs::read_to_string(example().join("signals.jsonl")).expect("signals");
-    let time_of = |line: &str| -> Option<i64> {
-        let v: Value = serde_json::from_str(line).ok()?;
-        baton_model::signal::parse_rfc3339(v["time"].as_str()?)
-    };
-    let mut extra: Vec<(i64, &String)> = extra
-        .iter()
-        .map(|l| (time_of(l).expect("inserted lines carry a time"), l))
-        .collect();
-    extra.sort_by_key(|(t, _)| *t);
-    let mut extra = extra.into_iter().peekable();
-    let mut lines: Vec<&str> = Vec::new();
-    for line in text.lines() {
-        if let Some(t) = time_of(line) {
-            while let Some((_, l)) = extra.next_if(|(et, _)| *et < t) {
-                lines.push(l);
-            }
-        }
-        lines.push(line);
-    }
-    lines.extend(extra.map(|(_, l)| l.as_str()));
+    let merged = common::insert_in_time_order(&text, extra.iter().map(String::as_str));
     let path = dir.join("signals.jsonl");
-    std::fs::write(&path, lines.join("\n") + "\n").expect("write signals");
+    std::fs::write(&path, merged).expect("write signals");
     path
 }
 

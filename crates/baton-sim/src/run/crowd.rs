@@ -313,13 +313,20 @@ impl Sim<'_> {
     /// the person meant to attend denied, and the minutes waited at its
     /// door, if they waited; then they choose again.
     pub(super) fn turned_back(&mut self, a: u32) {
+        self.tally.wasted_trips += 1;
+        self.give_up_goal(a);
+    }
+
+    /// Gives up the talk the person is heading to or waiting for: a talk
+    /// denied, the minutes waited at its door if they waited, and a new
+    /// choice.
+    pub(super) fn give_up_goal(&mut self, a: u32) {
         let now = self.now;
         let ag = &mut self.agents[a as usize];
         if ag.phase == Phase::AtDoor {
             self.tally.queue_ms += (now - ag.door_since) as f64;
         }
         ag.denied = ag.denied.saturating_add(1);
-        self.tally.wasted_trips += 1;
         self.alternative(a);
     }
 

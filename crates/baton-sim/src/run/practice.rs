@@ -129,14 +129,11 @@ impl Sim<'_> {
             if keyed_uniform(self.seed, a, s, DRAW_FEED_PUSH) >= self.comp_notify {
                 continue;
             }
-            let ag = &mut self.agents[a as usize];
-            ag.denied = ag.denied.saturating_add(1);
             if heading {
-                if ag.phase == Phase::AtDoor {
-                    self.tally.queue_ms += (self.now - ag.door_since) as f64;
-                }
-                self.alternative(a);
+                self.give_up_goal(a);
             } else {
+                let ag = &mut self.agents[a as usize];
+                ag.denied = ag.denied.saturating_add(1);
                 self.rebook(a, s, NONE);
             }
         }
