@@ -107,10 +107,12 @@ enum Cmd {
     ///
     /// `baton import [pretalx|c3voc|frab|pentabarf] SCHEDULE --out DIR` writes an event
     /// directory; `baton import attendees people.csv --out DIR` adds a real
-    /// attendee list (`attendees.csv`) to an event directory for the twin.
+    /// attendee list (`attendees.csv`) to an event directory for the twin;
+    /// `baton import c3nav MAP.json --out DIR` writes a venue-only event from
+    /// a c3nav map package, which `--venue-map` gives a schedule import.
     Import {
         /// What and from where: `[KIND] FILE`; KIND is pretalx, c3voc, frab,
-        /// pentabarf or attendees (default: the schedule format is detected).
+        /// pentabarf, attendees or c3nav (default: the schedule format is detected).
         #[arg(num_args = 1..=2, required = true, value_name = "[KIND] FILE")]
         what: Vec<String>,
         /// The event directory to write.
@@ -138,6 +140,10 @@ enum Cmd {
         /// so the twin has hallways where crowds wait at doors.
         #[arg(long)]
         hallways: bool,
+        /// A c3nav map package of the venue (bundled JSON): its rooms,
+        /// corridors and doors replace the assumed links; rooms are joined by name.
+        #[arg(long, value_name = "FILE")]
+        venue_map: Option<PathBuf>,
     },
     /// Manage API tokens.
     Token {
@@ -239,6 +245,7 @@ fn main() {
             timezone,
             force,
             hallways,
+            venue_map,
         } => import(
             &what,
             &out,
@@ -249,6 +256,7 @@ fn main() {
                 default_capacity,
                 timezone,
                 hallways,
+                venue_map,
                 ..Default::default()
             },
             force,
@@ -625,14 +633,19 @@ fn import(
         Some("frab" | "pentabarf" | "xml") => "xml",
         Some("auto") => "auto",
         Some("attendees") => return import_attendees(schedule, out, force),
+        Some("c3nav") => "c3nav",
         Some(k) => bail!(
-            "unknown kind {k:?}: use pretalx, c3voc, frab, pentabarf or attendees (or give only the file)"
+            "unknown kind {k:?}: use pretalx, c3voc, frab, pentabarf, attendees or c3nav (or give only the file)"
         ),
     };
-    let format: baton_import::Format = format
-        .parse()
-        .map_err(|e| anyhow::anyhow!("--format: {e}"))?;
-    let imported = baton_import::import_schedule(schedule, format, &opts)?;
+    let imported = if format == "c3nav" {
+        baton_import::import_c3nav(schedule, &opts)?
+    } else {
+        let format: baton_import::Format = format
+            .parse()
+            .map_err(|e| anyhow::anyhow!("--format: {e}"))?;
+        baton_import::import_schedule(schedule, format, &opts)?
+    };
     let written = if force {
         baton_import::write_dir_replacing(&imported, out)
     } else {

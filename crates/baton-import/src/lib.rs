@@ -8,6 +8,11 @@
 //! - frab / pentabarf `schedule.xml`, the room-grouped layout and the older one
 //!   with events directly under `<day>`. XML is read with `roxmltree`.
 //!
+//! A c3nav map package (bundled into one JSON object) gives the venue:
+//! [`import_c3nav`] makes a venue-only event of it, and
+//! [`ImportOptions::venue_map`] puts a schedule's sessions into its rooms
+//! instead of the assumed star of links.
+//!
 //! Real files break their own schemas in small ways, so import is tolerant:
 //! what cannot be used is skipped and said in [`Imported::warnings`]; only a
 //! file that cannot be read or parsed at all is an [`ImportError`]. Schedules
@@ -25,6 +30,7 @@
 //! ```
 
 mod assemble;
+mod c3nav;
 mod capacities;
 mod json;
 mod model;
@@ -99,6 +105,14 @@ pub struct ImportOptions {
     /// zone's rooms through it, so the twin has hallways where crowds wait
     /// at doors. Off by default: spaces then are exactly the schedule's rooms.
     pub hallways: bool,
+    /// A c3nav map package of the venue (the package's files bundled into
+    /// one JSON object, gzipped or not): its rooms, corridors, doors and
+    /// stairs replace the assumed star of links. Schedule rooms are joined
+    /// to the map's by name (`K.1.105 (La Fontaine)` to `K1105`); the share
+    /// matched is in the summary, the rooms not matched in a warning, and
+    /// those keep a space of their own, attached to a corridor by an
+    /// assumed walk. See [`import_c3nav`] for the mapping.
+    pub venue_map: Option<PathBuf>,
 }
 
 impl Default for ImportOptions {
@@ -111,6 +125,7 @@ impl Default for ImportOptions {
             walk_s: 60,
             hall_from: 300,
             hallways: false,
+            venue_map: None,
         }
     }
 }
@@ -210,6 +225,21 @@ pub fn import_bytes(
         _ => (json::read(text, name, &mut warnings)?, "c3voc/pretalx JSON"),
     };
     assemble::assemble(schedule, name, label, opts, warnings)
+}
+
+/// A venue-only event directory from a c3nav map package (`event.yaml`
+/// with a placeholder date, `venue.yaml`, and empty `sessions.yaml` and
+/// `policies.yaml`). The package's walkable polygons become spaces with
+/// floor areas, outlines and positions, zoned by building: named rooms are
+/// seated (one seat per `m2_per_person` m², a `hall` from `hall_from`
+/// seats), corridors, foyers, stairways and outdoor areas hold one person a
+/// m². Doors, level connectors and shared edges become links, walked at
+/// 1.0 m/s plus 4 s per metre of height; an entrance is assumed, and parts
+/// of the map no door reaches are joined by assumed paths, all warned.
+/// `timezone` is written into `event.yaml` (UTC, warned, when not given).
+pub fn import_c3nav(input: &Path, opts: &ImportOptions) -> Result<Imported, ImportError> {
+    check_options(opts)?;
+    c3nav::import_venue(input, opts)
 }
 
 fn sniff(text: &str) -> Option<Format> {

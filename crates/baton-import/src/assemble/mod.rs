@@ -14,7 +14,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 
 mod layout;
+mod mapped;
 mod yaml;
+
+pub(crate) use yaml::event_yaml;
 
 use layout::*;
 use yaml::*;
@@ -224,7 +227,7 @@ pub(crate) fn assemble(
     }
     if !assumed.is_empty() {
         warnings.push(format!(
-            "{} of {} rooms have no capacity in the schedule{}: assumed {} seats for {}",
+            "{} of {} rooms have no capacity in the schedule{}: assumed {} seats{} for {}",
             assumed.len(),
             spaces.len(),
             if venue.is_some() {
@@ -233,6 +236,11 @@ pub(crate) fn assemble(
                 " (give a capacities file)"
             },
             opts.default_capacity,
+            if opts.venue_map.is_some() {
+                " (seats from the floor area where the venue map has the room)"
+            } else {
+                ""
+            },
             assumed.join(", ")
         ));
     }
@@ -363,18 +371,23 @@ pub(crate) fn assemble(
         event_yaml(&event_id, &event_name, &tz_name, date, file, format_label),
     );
     let rooms = spaces.len();
-    if opts.hallways {
-        add_hallways(&mut spaces, &mut warnings);
-    }
-    let links = if opts.hallways {
-        hallway_links(&spaces, rooms, opts.walk_s)
+    let mut map_note = None;
+    let venue = if let Some(map) = &opts.venue_map {
+        let (text, note) = mapped::venue(map, &mut spaces, &assumed, opts, &mut warnings)?;
+        map_note = Some(note);
+        text
     } else {
-        links(&spaces, opts.walk_s)
+        if opts.hallways {
+            add_hallways(&mut spaces, &mut warnings);
+        }
+        let links = if opts.hallways {
+            hallway_links(&spaces, rooms, opts.walk_s)
+        } else {
+            links(&spaces, opts.walk_s)
+        };
+        venue_yaml(&spaces, &links, opts, file)
     };
-    files.insert(
-        "venue.yaml".to_string(),
-        venue_yaml(&spaces, &links, opts, file),
-    );
+    files.insert("venue.yaml".to_string(), venue);
     files.insert(
         "sessions.yaml".to_string(),
         sessions_yaml(&sessions, &spaces, date, &tz, &tz_name, file),
@@ -386,12 +399,13 @@ pub(crate) fn assemble(
     let spaces = &spaces[..rooms];
     let summary = format!(
         "{event_name}: {} sessions in {} rooms ({used} with sessions) in {} zone(s), {date} to {last} ({tz_name}); \
-         capacities: {from_schedule} from the schedule, {} from the capacities file, {} assumed; {} warning(s)",
+         capacities: {from_schedule} from the schedule, {} from the capacities file, {} assumed; {}{} warning(s)",
         sessions.len(),
         spaces.len(),
         zones.len(),
         from_seats + from_area,
         assumed.len(),
+        map_note.map(|n| format!("{n}; ")).unwrap_or_default(),
         warnings.len()
     );
     Ok(Imported {

@@ -6,7 +6,7 @@ use super::*;
 pub const IMPORT_NOTIFY_PER_HOUR: u32 = 2;
 pub const IMPORT_NOTIFY_PER_DAY: u32 = 6;
 
-pub(super) fn event_yaml(
+pub(crate) fn event_yaml(
     id: &str,
     name: &str,
     tz: &str,
