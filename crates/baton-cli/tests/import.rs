@@ -127,9 +127,11 @@ fn real_schedules_import_check_and_simulate() {
         ]);
         assert!(ok, "{name}: {stderr}");
         let v: serde_json::Value = serde_json::from_str(&stdout).expect("sim --json");
-        assert_eq!(v["cases"].as_array().map(Vec::len), Some(3), "{name}: {v}");
+        assert_eq!(v["cases"].as_array().map(Vec::len), Some(4), "{name}: {v}");
         assert_eq!(v["cases"][1]["name"], "current practice");
         assert_eq!(v["cases"][2]["name"], "no orchestration");
+        assert_eq!(v["cases"][3]["name"], "oracle rooms");
+        assert_eq!(v["headline"]["kpi"], "denied_people", "{name}");
         let kpi = |case: usize, key: &str| -> f64 {
             v["cases"][case]["kpis"]
                 .as_array()

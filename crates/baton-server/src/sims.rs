@@ -240,11 +240,13 @@ fn run(world: &World, twin: &Twin, req: Request, job: &Job) -> JobResult {
             name: req.a.0,
             policies: req.a.1,
             practice: false,
+            oracle: false,
         },
         Case {
             name: req.b.0,
             policies: req.b.1,
             practice: false,
+            oracle: false,
         },
     ];
     let opts = StudyOptions {

@@ -43,6 +43,7 @@ fn day(c: &mut Criterion) {
                         compliance: None,
                         series: false,
                         practice: false,
+                        oracle: false,
                     },
                 )
             })

@@ -15,6 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         compliance: None,
         series: false,
         practice: false,
+        oracle: false,
     };
     let on = run(&world, &twin, &loaded.policies, opts)?;
     let off = run(&world, &twin, &no_orchestration(&loaded.policies), opts)?;

@@ -127,6 +127,10 @@ pub fn population(world: &World, twin: &Twin, seed: u64) -> Vec<Agent> {
         .collect();
     let k1 = mix(seed, 1);
     let k2 = mix(seed, 2);
+    // The day's shape has its own stream, so adding it left every other
+    // draw where it was.
+    let k7 = mix(seed, 7);
+    let shape = &twin.shape;
     for i in 0..n {
         let mut life = Pcg32::new(k1, i as u64);
         let resp = Pcg32::new(k2, i as u64);
@@ -172,7 +176,21 @@ pub fn population(world: &World, twin: &Twin, seed: u64) -> Vec<Agent> {
                 }
             }
         }
-        let mut plan = choose_plan(world, &mut life, &interests, arrival, &pull);
+        let mut day = Pcg32::new(k7, i as u64);
+        let leave = (world.last_end - exponential(&mut day, shape.drift as f64) as Millis)
+            .max(arrival + 3_600_000);
+        let lunch = (day.random::<f64>() < shape.lunch_share).then(|| {
+            let span = (shape.lunch_to - shape.lunch_length - shape.lunch_from).max(0);
+            let from = shape.lunch_from + (day.random::<f64>() * span as f64) as Millis;
+            (from, from + shape.lunch_length)
+        });
+        let window = Window {
+            arrival,
+            leave,
+            lunch,
+            stay: shape.stay,
+        };
+        let mut plan = choose_plan(world, &mut life, &interests, &window, &pull);
         if let Some(p) = person
             && !p.sessions.is_empty()
         {
@@ -233,19 +251,35 @@ fn appeal(world: &World, interests: &[u16; 3], s: u32, pull: &[f64]) -> f64 {
     interest + pull.get(s as usize).copied().unwrap_or(0.0)
 }
 
+/// When a person is there to choose talks: from arrival to departure, less
+/// a lunch break; and how much they like staying in the room they are in.
+struct Window {
+    arrival: Millis,
+    leave: Millis,
+    lunch: Option<(Millis, Millis)>,
+    stay: f64,
+}
+
 /// Walks the programme in time order and, at each moment sessions start,
 /// picks the most appealing one (with Gumbel noise: a multinomial logit
-/// choice) or skips the slot for the foyer.
+/// choice) or skips the slot for the foyer. Talks that start after the
+/// person leaves, or overlap their lunch break, are not chosen; a talk in
+/// the room of the one just chosen, starting within a quarter of an hour of
+/// its end, gets the `stay` bonus.
 fn choose_plan(
     world: &World,
     life: &mut Pcg32,
     interests: &[u16; 3],
-    arrival: Millis,
+    when: &Window,
     pull: &[f64],
 ) -> Vec<u32> {
     const WINDOW: Millis = 15 * 60_000;
-    let mut plan = Vec::new();
-    let mut free_at = arrival - 5 * 60_000;
+    let mut plan: Vec<u32> = Vec::new();
+    let mut free_at = when.arrival - 5 * 60_000;
+    let away = |s: &crate::world::SessionInfo| {
+        s.start > when.leave - 10 * 60_000
+            || when.lunch.is_some_and(|(a, b)| s.start < b && s.end > a)
+    };
     let mut i = 0;
     let n = world.sessions.len();
     while i < n {
@@ -256,10 +290,18 @@ fn choose_plan(
         let t0 = world.sessions[i].start;
         let mut best = (f64::NEG_INFINITY, NONE);
         let mut j = i;
+        let last = plan.last().map(|&p| &world.sessions[p as usize]);
         while j < n && world.sessions[j].start < t0 + WINDOW {
+            // The draw is made for every talk, chosen or not, so the stream
+            // stays aligned whatever the window rules out.
             let g = -(-(life.random::<f64>().max(1e-12)).ln()).ln();
-            let u = appeal(world, interests, j as u32, pull) + g;
-            if u > best.0 {
+            let info = &world.sessions[j];
+            let stay = match last {
+                Some(l) if l.space == info.space && info.start < l.end + WINDOW => when.stay,
+                _ => 0.0,
+            };
+            let u = appeal(world, interests, j as u32, pull) + stay + g;
+            if u > best.0 && !away(info) {
                 best = (u, j as u32);
             }
             j += 1;

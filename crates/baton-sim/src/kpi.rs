@@ -141,6 +141,8 @@ pub struct RunResult {
     pub minute0: Millis,
     /// Occupancy of every space, minute by minute (minute-major), if asked for.
     pub series: Vec<u32>,
+    /// People on site, minute by minute from `minute0`, if asked for.
+    pub present: Vec<u32>,
     /// Minutes each space spent at levels A to F.
     pub los_minutes: Vec<[f64; 6]>,
     /// Attendee-minutes above capacity, per space.
@@ -155,4 +157,6 @@ pub struct RunResult {
     pub attendees: u32,
     /// Attendees who had left the venue when the day ended.
     pub left: u32,
+    /// Sessions the oracle's room plan moved (0 for every other case).
+    pub rooms_moved: u32,
 }

@@ -6,6 +6,7 @@
 //! - [`agents`]: attendees, their plans and their random streams.
 //! - [`run`]: one day for one seed and one policy set.
 //! - [`study`]: policy sets × seeds on threads; KPI estimates and paired comparisons.
+//! - [`oracle`]: the perfect-foresight room plan, a baseline no policy can read.
 //! - [`grid`]: the paired comparison at every point of a grid of assumptions.
 //! - [`stats`], [`kpi`], [`report`]: the numbers and the charts.
 //!
@@ -17,6 +18,7 @@
 pub mod agents;
 pub mod grid;
 pub mod kpi;
+pub mod oracle;
 pub mod report;
 pub mod roster;
 pub mod run;

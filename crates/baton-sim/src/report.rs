@@ -429,3 +429,31 @@ pub fn write(
     std::fs::write(dir.join("index.html"), html)?;
     Ok(())
 }
+
+/// Presence over the day as a Markdown table: people on site at each full
+/// hour (local time), from the first seed of `case` (the day's shape does
+/// not depend on the policies, so one case shows it).
+pub fn presence_table(world: &World, case: &CaseRuns) -> String {
+    let Some(run) = case.runs.first() else {
+        return String::new();
+    };
+    let off = i64::from(world.spec.event.utc_offset_s) * 1000;
+    let mut rows = String::from("| local time | people on site |\n|---|---|\n");
+    let mut any = false;
+    for (m, &n) in run.present.iter().enumerate() {
+        let t = run.minute0 + m as i64 * 60_000 + off;
+        if t.rem_euclid(3_600_000) < 60_000 {
+            let h = t.rem_euclid(86_400_000) / 3_600_000;
+            let _ = writeln!(rows, "| {h:02}:00 | {n} |");
+            any = true;
+        }
+    }
+    if !any {
+        return String::new();
+    }
+    let peak = run.present.iter().copied().max().unwrap_or(0);
+    format!(
+        "\n## Presence over the day\n\nPeople on site (arrived, not yet gone) on the first seed; peak {peak} of {} who came.\n\n{rows}",
+        run.attendees
+    )
+}

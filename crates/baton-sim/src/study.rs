@@ -18,6 +18,8 @@ pub struct Case {
     pub policies: PolicySet,
     /// Current practice runs alongside (FULL signs, the room-status feed).
     pub practice: bool,
+    /// The perfect-foresight room plan replaces the published one.
+    pub oracle: bool,
 }
 
 /// The same policies with every one switched off: "no orchestration".
@@ -124,6 +126,7 @@ pub fn run_study(
                             compliance: opts.compliance,
                             series: s == 0,
                             practice: cases[c].practice,
+                            oracle: cases[c].oracle,
                         },
                     );
                     if let Ok(mut all) = results.lock() {
@@ -204,14 +207,14 @@ pub fn compare(a: &CaseRuns, b: &CaseRuns) -> Comparison {
     }
 }
 
-/// Summaries of every case, and each case compared with every later one.
+/// Summaries of every case, and the first case compared with each other one.
 pub fn summary(world: &World, twin: &Twin, cases: &[CaseRuns], opts: StudyOptions) -> Summary {
-    let mut comparisons = Vec::new();
-    for i in 0..cases.len() {
-        for j in i + 1..cases.len() {
-            comparisons.push(compare(&cases[i], &cases[j]));
-        }
-    }
+    // The first case (the policy set under study) against each other one.
+    let comparisons = cases
+        .iter()
+        .skip(1)
+        .map(|b| compare(&cases[0], b))
+        .collect();
     Summary {
         event: world.spec.event.name.clone(),
         seeds: (0..u64::from(opts.seeds))
@@ -226,6 +229,31 @@ pub fn summary(world: &World, twin: &Twin, cases: &[CaseRuns], opts: StudyOption
         cases: cases.iter().map(summarise).collect(),
         comparisons,
     }
+}
+
+/// The share of the gap between `practice` and `bound` on KPI `key` that
+/// `policy` closes: `(practice − policy) / (practice − bound)`, from the
+/// means over seeds (1 = as good as the bound, 0 = no better than practice,
+/// negative = worse). `None` when a case is missing or the gap is empty.
+pub fn gap_closed(
+    s: &Summary,
+    key: &str,
+    policy: &str,
+    practice: &str,
+    bound: &str,
+) -> Option<f64> {
+    let mean = |case: &str| {
+        s.cases
+            .iter()
+            .find(|c| c.name == case)?
+            .kpis
+            .iter()
+            .find(|k| k.kpi == key)
+            .map(|k| k.estimate.mean)
+    };
+    let (p, x, b) = (mean(practice)?, mean(policy)?, mean(bound)?);
+    let gap = p - b;
+    (gap.abs() > 1e-9 && gap.is_finite() && x.is_finite()).then(|| (p - x) / gap)
 }
 
 fn num(x: f64) -> String {

@@ -19,6 +19,8 @@ struct TwinFile {
     /// σ of the log-normal draw of each talk's pull (see docs/SIMULATION.md).
     popularity_sigma: Option<f64>,
     practice: Option<PracticeFile>,
+    /// The shape of the day: lunch, afternoon drift, later days, staying put.
+    day: Option<DayFile>,
     compliance: Option<ComplianceFile>,
     sensors: Option<SensorsFile>,
     operator: Option<OperatorFile>,
@@ -35,6 +37,18 @@ struct PracticeFile {
     lag: Option<String>,
     push: Option<f64>,
     push_window: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DayFile {
+    later_days: Option<f64>,
+    lunch_share: Option<f64>,
+    lunch_from: Option<String>,
+    lunch_to: Option<String>,
+    lunch_length: Option<String>,
+    drift: Option<String>,
+    stay: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -159,6 +173,8 @@ pub struct Twin {
     pub popularity_sigma: f64,
     pub compliance_notification: f64,
     pub compliance_sign: f64,
+    /// The shape of the day (see [`DayShape`]).
+    pub shape: DayShape,
     pub sensor_interval: Millis,
     /// Relative standard deviation of a head count.
     pub sensor_noise: f64,
@@ -179,6 +195,27 @@ pub struct Twin {
     pub warnings: Vec<String>,
 }
 
+/// How presence changes over a day; each value's reason is in
+/// docs/SIMULATION.md ("The shape of the day").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DayShape {
+    /// Attendance on day 2 and later as a share of day 1's (`attendees`
+    /// counts day 1).
+    pub later_days: f64,
+    /// Share of attendees who take a lunch break, skipping the talks in it.
+    pub lunch_share: f64,
+    /// A break starts uniformly in `[lunch_from, lunch_to − lunch_length]`.
+    pub lunch_from: Millis,
+    pub lunch_to: Millis,
+    pub lunch_length: Millis,
+    /// Mean of the exponential time before the day's last session ends at
+    /// which a person leaves: the afternoon drift.
+    pub drift: Millis,
+    /// Utility of staying in the same room for its next talk (no walk, a
+    /// seat kept), added in the plan choice: turnover.
+    pub stay: f64,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum TwinError {
     #[error("twin.yaml: {0}")]
@@ -197,6 +234,9 @@ fn field(field: impl Into<String>, message: impl Into<String>) -> TwinError {
 /// Published compliance defaults; see docs/SIMULATION.md for the studies.
 pub const DEFAULT_NOTIFICATION_COMPLIANCE: f64 = 0.3;
 pub const DEFAULT_SIGN_COMPLIANCE: f64 = 0.35;
+/// Day 2 and later as a share of day 1: FOSDEM 2016 counted about 7,900
+/// on its first day and "over 5,000" overall per day (docs/SIMULATION.md).
+pub const DEFAULT_LATER_DAYS: f64 = 0.8;
 /// The middle of the grid the issue asks for (0.5, 1, 1.5).
 pub const DEFAULT_POPULARITY_SIGMA: f64 = 1.0;
 
@@ -210,8 +250,13 @@ impl Twin {
             .filter(|(i, _)| world.sessions.iter().any(|s| s.space as usize == *i))
             .map(|(_, s)| u64::from(s.capacity))
             .sum();
+        let later = if world.day > 1 {
+            DEFAULT_LATER_DAYS
+        } else {
+            1.0
+        };
         Twin {
-            attendees: ((seats as f64) * 0.7).round() as u32,
+            attendees: ((seats as f64) * 0.7 * later).round() as u32,
             doors: world.first_start - 3_600_000,
             arrival_peak: world.first_start - 600_000,
             arrival_spread: 1_800_000,
@@ -223,6 +268,15 @@ impl Twin {
             practice_push_window: 45 * 60_000,
             compliance_notification: DEFAULT_NOTIFICATION_COMPLIANCE,
             compliance_sign: DEFAULT_SIGN_COMPLIANCE,
+            shape: DayShape {
+                later_days: DEFAULT_LATER_DAYS,
+                lunch_share: 0.7,
+                lunch_from: world.midnight + 12 * 3_600_000,
+                lunch_to: world.midnight + 14 * 3_600_000,
+                lunch_length: 45 * 60_000,
+                drift: 90 * 60_000,
+                stay: 1.0,
+            },
             sensor_interval: 30_000,
             sensor_noise: 0.05,
             sensor_dropout: 0.02,
@@ -271,7 +325,50 @@ impl Twin {
                 Some(x) => Err(field(name, format!("{x} is not between 0 and 1"))),
             }
         };
-        let attendees = f.attendees.unwrap_or(d.attendees);
+        let shape_file = f.day.clone().unwrap_or_default();
+        let later_days = shape_file.later_days.unwrap_or(d.shape.later_days);
+        if !(0.0..=2.0).contains(&later_days) {
+            return Err(field(
+                "day.later_days",
+                format!("{later_days} is not between 0 and 2"),
+            ));
+        }
+        let stay = shape_file.stay.unwrap_or(d.shape.stay);
+        if !(-5.0..=5.0).contains(&stay) {
+            return Err(field("day.stay", format!("{stay} is not between -5 and 5")));
+        }
+        let shape = DayShape {
+            later_days,
+            lunch_share: share(
+                shape_file.lunch_share,
+                "day.lunch_share",
+                d.shape.lunch_share,
+            )?,
+            lunch_from: time(&shape_file.lunch_from, "day.lunch_from", d.shape.lunch_from)?,
+            lunch_to: time(&shape_file.lunch_to, "day.lunch_to", d.shape.lunch_to)?,
+            lunch_length: dur(
+                &shape_file.lunch_length,
+                "day.lunch_length",
+                d.shape.lunch_length,
+            )?,
+            drift: dur(&shape_file.drift, "day.drift", d.shape.drift)?,
+            stay,
+        };
+        if shape.lunch_to < shape.lunch_from + shape.lunch_length {
+            return Err(field(
+                "day.lunch_to",
+                "leaves no room for a break of lunch_length after lunch_from",
+            ));
+        }
+        // `attendees` counts day 1; later days scale by `later_days`.
+        let attendees = match f.attendees {
+            Some(n) if world.day > 1 => (f64::from(n) * later_days).round() as u32,
+            Some(n) => n,
+            None if world.day > 1 => {
+                (f64::from(d.attendees) * later_days / DEFAULT_LATER_DAYS).round() as u32
+            }
+            None => d.attendees,
+        };
         let doors = time(&f.doors, "doors", d.doors)?;
         let arrival = f.arrival.clone().unwrap_or_default();
         let peak = time(&arrival.peak, "arrival.peak", d.arrival_peak)?;
@@ -431,6 +528,7 @@ impl Twin {
                 d.compliance_notification,
             )?,
             compliance_sign: share(comp.sign, "compliance.sign", d.compliance_sign)?,
+            shape,
             sensor_interval: dur(&sensors.interval, "sensors.interval", d.sensor_interval)?,
             sensor_noise: noise,
             sensor_dropout: share(sensors.dropout, "sensors.dropout", d.sensor_dropout)?,

@@ -92,6 +92,8 @@ pub struct World {
     pub sign_index: HashMap<String, u16>,
     /// Local midnight of the simulated day, UTC milliseconds.
     pub midnight: Millis,
+    /// Which day of the event this is, counting from 1.
+    pub day: u32,
     /// Earliest start and latest end of the day's sessions.
     pub first_start: Millis,
     pub last_end: Millis,
@@ -262,6 +264,7 @@ impl World {
             signs_in,
             sign_index,
             midnight,
+            day: day.max(1),
             first_start,
             last_end,
         })

@@ -23,6 +23,7 @@ fn opts(seed: u64) -> RunOptions {
         compliance: None,
         series: false,
         practice: false,
+        oracle: false,
     }
 }
 
@@ -147,11 +148,13 @@ fn the_example_policies_beat_no_orchestration_pair_by_pair() {
             name: "policies".into(),
             policies: loaded.policies.clone(),
             practice: false,
+            oracle: false,
         },
         Case {
             name: "none".into(),
             policies: no_orchestration(&loaded.policies),
             practice: false,
+            oracle: false,
         },
     ];
     let o = StudyOptions {
@@ -300,6 +303,7 @@ fn a_talks_pull_is_drawn_per_seed_and_never_from_its_room() {
 fn practice(seed: u64) -> RunOptions {
     RunOptions {
         practice: true,
+        oracle: false,
         ..opts(seed)
     }
 }
@@ -353,4 +357,109 @@ fn current_practice_signs_full_rooms_after_its_lag_and_its_feed_deters_app_users
     quiet.practice_push = 0.0;
     let q = run(&world, &quiet, &none, practice(5)).expect("run");
     assert_eq!(q.kpis.notifications_max, 0.0);
+}
+
+#[test]
+fn the_oracle_room_plan_is_never_worse_than_current_practice_on_people_denied() {
+    let (loaded, world, twin) = setup();
+    let none = no_orchestration(&loaded.policies);
+    for seed in 1..=4 {
+        let practice_day = run(&world, &twin, &none, practice(seed)).expect("run");
+        let oracle_day = run(
+            &world,
+            &twin,
+            &none,
+            RunOptions {
+                oracle: true,
+                ..practice(seed)
+            },
+        )
+        .expect("run");
+        assert!(oracle_day.rooms_moved > 0, "seed {seed}: nothing moved");
+        assert_eq!(practice_day.rooms_moved, 0);
+        assert!(
+            oracle_day.kpis.denied_people <= practice_day.kpis.denied_people,
+            "seed {seed}: oracle {} vs practice {}",
+            oracle_day.kpis.denied_people,
+            practice_day.kpis.denied_people
+        );
+    }
+}
+
+fn twin_with(world: &World, yaml: &str) -> Twin {
+    Twin::parse(yaml, world).unwrap_or_else(|e| panic!("{yaml}: {e}"))
+}
+
+#[test]
+fn lunch_breaks_empty_the_talks_they_overlap_and_people_drift_out() {
+    let (_, world, _) = setup();
+    let at = |hhmm: &str| world.local(hhmm).unwrap();
+    let everyone_lunches = twin_with(
+        &world,
+        "attendees: 800\nday: {lunch_share: 1, lunch_from: \"12:00\", lunch_to: \"14:00\", lunch_length: 120m}\n",
+    );
+    let nobody_lunches = twin_with(&world, "attendees: 800\nday: {lunch_share: 0}\n");
+    let overlaps_lunch = |s: u32| {
+        let info = &world.sessions[s as usize];
+        info.start < at("14:00") && info.end > at("12:00")
+    };
+    let count = |t: &Twin| -> usize {
+        baton_sim::agents::population(&world, t, 3)
+            .iter()
+            .map(|a| a.plan.iter().filter(|&&s| overlaps_lunch(s)).count())
+            .sum()
+    };
+    assert_eq!(count(&everyone_lunches), 0);
+    assert!(count(&nobody_lunches) > 100, "{}", count(&nobody_lunches));
+    // Presence over the day rises in the morning and falls by the evening.
+    let (loaded, _, twin) = setup();
+    let day = run(
+        &world,
+        &twin,
+        &no_orchestration(&loaded.policies),
+        RunOptions {
+            series: true,
+            ..opts(3)
+        },
+    )
+    .expect("run");
+    let peak = *day.present.iter().max().unwrap();
+    assert!(peak as f64 > 0.9 * f64::from(day.attendees), "{peak}");
+    let last = *day.present.last().unwrap();
+    assert!(f64::from(last) < 0.5 * f64::from(peak), "{last} of {peak}");
+}
+
+#[test]
+fn staying_put_for_the_next_talk_in_the_room_is_a_choice_the_day_shape_sets() {
+    let (_, world, _) = setup();
+    let stays = |t: &Twin| -> usize {
+        baton_sim::agents::population(&world, t, 3)
+            .iter()
+            .map(|a| {
+                a.plan
+                    .windows(2)
+                    .filter(|w| {
+                        world.sessions[w[0] as usize].space == world.sessions[w[1] as usize].space
+                    })
+                    .count()
+            })
+            .sum()
+    };
+    let sticky = stays(&twin_with(&world, "attendees: 800\nday: {stay: 3}\n"));
+    let restless = stays(&twin_with(&world, "attendees: 800\nday: {stay: -3}\n"));
+    assert!(sticky > 2 * restless.max(1), "{sticky} vs {restless}");
+}
+
+#[test]
+fn later_days_draw_a_share_of_day_one() {
+    let (_, world, _) = setup();
+    let one = twin_with(&world, "attendees: 1000\n");
+    assert_eq!(one.attendees, 1000);
+    // The example has one day; a day-2 world is the same day relabelled.
+    let mut day2 = world.clone();
+    day2.day = 2;
+    let two = twin_with(&day2, "attendees: 1000\nday: {later_days: 0.75}\n");
+    assert_eq!(two.attendees, 750);
+    let err = Twin::parse("day: {lunch_share: 2}\n", &world).unwrap_err();
+    assert!(err.to_string().contains("day.lunch_share"), "{err}");
 }

@@ -477,8 +477,14 @@ impl Sim<'_> {
             } else {
                 ag.goal = NONE;
                 let at = ag.at;
-                let here_is_hangout = at != NOWHERE && w.hangouts.contains(&at);
-                let h = self.choose_hangout(a);
+                // Already in the room of the next talk: keep the seat
+                // (turnover) rather than walk out and queue again.
+                let here_is_hangout = at == room || (at != NOWHERE && w.hangouts.contains(&at));
+                let h = if at == room {
+                    at
+                } else {
+                    self.choose_hangout(a)
+                };
                 if !here_is_hangout && h != at {
                     self.go(a, h, Purpose::Hangout);
                 } else {

@@ -35,6 +35,7 @@ impl<'w> Live<'w> {
             series: false,
             // The demo shows Baton alone on the board.
             practice: false,
+            oracle: false,
         };
         Live {
             sim: Sim::new(world, twin, None, opts),

@@ -29,6 +29,7 @@ mod actions;
 mod crowd;
 mod disrupt;
 mod link;
+mod parts;
 mod practice;
 mod sensors;
 mod staff;
@@ -36,12 +37,13 @@ mod tally;
 
 use link::Link;
 pub use link::Live;
+use parts::{Crew, Desk, Rooms, SessionPhase, Sessions, TaskSim};
 use practice::Practice;
 use tally::Tally;
 
 /// How a run differs from the twin file: the seed and, for the sensitivity
 /// study, one compliance for notifications and signs alike.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct RunOptions {
     pub seed: u64,
     pub compliance: Option<f64>,
@@ -50,6 +52,9 @@ pub struct RunOptions {
     /// Run current practice (FULL signs, the room-status feed and its app
     /// pushes; see `run/practice.rs`) alongside whatever policies run.
     pub practice: bool,
+    /// Replace the published room plan with the perfect-foresight one
+    /// (`crate::oracle`) before the doors open.
+    pub oracle: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -115,57 +120,6 @@ struct SignState {
     to_space: u16,
 }
 
-#[derive(Debug, Clone)]
-struct TaskSim {
-    id: String,
-    staff: u16,
-    space: u16,
-    role: String,
-    dispatched: Millis,
-    until: Millis,
-    arrived: bool,
-    desk: bool,
-    closed: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SessionPhase {
-    Planned,
-    Running,
-    Ended,
-}
-
-/// Each session's times (as moved and delayed), phase and audience.
-struct Sessions {
-    start: Vec<Millis>,
-    end: Vec<Millis>,
-    phase: Vec<SessionPhase>,
-    /// (attendee, the epoch of their choice) per session.
-    members: Vec<Vec<(u32, u32)>>,
-}
-
-/// Per room: which session holds it, its sessions, and who waits at its door.
-struct Rooms {
-    holder: Vec<u32>,
-    sessions: Vec<Vec<u32>>,
-    door_wait: Vec<Vec<(u32, u32)>>,
-}
-
-/// The registration desks: the queue, how many are busy, how many are open.
-struct Desk {
-    queue: VecDeque<u32>,
-    busy: u32,
-    desks: u32,
-}
-
-/// The twin's staff: where each is (`NOWHERE` until seen), their index by
-/// id, and the tasks dispatched to them.
-struct Crew {
-    at: Vec<u16>,
-    index: HashMap<String, u16>,
-    tasks: Vec<TaskSim>,
-}
-
 struct Sim<'w> {
     w: &'w World,
     t: &'w Twin,
@@ -216,6 +170,23 @@ struct Sim<'w> {
 
 /// Simulates one day under `policies` for one seed.
 pub fn run(
+    world: &World,
+    twin: &Twin,
+    policies: &PolicySet,
+    opts: RunOptions,
+) -> Result<RunResult, RunError> {
+    if opts.oracle {
+        let people = agents::population(world, twin, opts.seed);
+        let plan = crate::oracle::plan_rooms(world, twin, &crate::oracle::demand(world, &people));
+        let planned = world.with_rooms(&plan.rooms);
+        let mut r = run_in(&planned, twin, policies, opts)?;
+        r.rooms_moved = plan.moved;
+        return Ok(r);
+    }
+    run_in(world, twin, policies, opts)
+}
+
+fn run_in(
     world: &World,
     twin: &Twin,
     policies: &PolicySet,
@@ -695,6 +666,12 @@ impl<'w> Sim<'w> {
             Ev::Sample => {
                 if let Some(series) = self.tally.series.as_mut() {
                     series.extend_from_slice(&self.occ);
+                    let here = self
+                        .agents
+                        .iter()
+                        .filter(|a| !matches!(a.phase, Phase::Outside | Phase::Gone))
+                        .count();
+                    self.tally.present.push(here as u32);
                 }
                 self.at(self.now + 60_000, Ev::Sample);
             }
@@ -765,6 +742,7 @@ impl<'w> Sim<'w> {
             kpis,
             minute0: start,
             series: self.tally.series.take().unwrap_or_default(),
+            present: std::mem::take(&mut self.tally.present),
             los_minutes: self
                 .tally
                 .los_ms
@@ -782,6 +760,7 @@ impl<'w> Sim<'w> {
             signals: self.sig_n,
             entries: self.seq,
             events: self.events,
+            rooms_moved: 0,
             sign_followed: self.tally.sign_followed,
             attendees: self.agents.len() as u32,
             left: self

@@ -27,6 +27,8 @@ pub(super) struct Tally {
     pub(super) decisions: u64,
     /// Total occupancy per minute, when asked for.
     pub(super) series: Option<Vec<u32>>,
+    /// People on site (arrived, not yet gone) per minute, with `series`.
+    pub(super) present: Vec<u32>,
 }
 
 impl Tally {
@@ -46,6 +48,7 @@ impl Tally {
             feed_pushes: 0,
             decisions: 0,
             series: series.then(Vec::new),
+            present: Vec::new(),
         }
     }
 
