@@ -30,6 +30,7 @@
 //! ```
 
 mod assemble;
+mod attendance;
 mod c3nav;
 mod capacities;
 mod json;

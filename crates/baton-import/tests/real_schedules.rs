@@ -201,6 +201,9 @@ fn fosdem_2025_with_floor_areas() {
     assert_eq!(l.spec.event.id, "fosdem-2025");
     assert_eq!(l.spec.event.timezone, "Europe/Brussels");
     assert!(imp.files["event.yaml"].contains("date: \"2025-02-01\""));
+    // Attendance from FOSDEM's published figure, with its source.
+    assert!(imp.files["twin.yaml"].contains("attendees: 8000\n"));
+    assert!(imp.files["twin.yaml"].contains("fosdem.org"));
     assert_eq!(l.spec.sessions.len(), 943);
     assert_eq!(l.spec.spaces.len(), 40, "every declared room, used or not");
     let used: std::collections::HashSet<&str> =
@@ -302,6 +305,7 @@ fn ccc_38c3_past_midnight_and_mixed_offsets() {
     assert_eq!(l.spec.event.timezone, "Europe/Berlin");
     // The conference start is 09:30 UTC; the event date is Berlin's.
     assert!(imp.files["event.yaml"].contains("date: \"2024-12-27\""));
+    assert!(imp.files["twin.yaml"].contains("attendees: 12000\n"));
     assert_eq!(l.spec.sessions.len(), 1007);
     assert_eq!(l.spec.spaces.len(), 72);
     let s = session(&l, "38C3: Opening Ceremony");

@@ -9,6 +9,10 @@ use serde::Serialize;
 pub struct Kpis {
     /// The headline: people denied at least one talk they meant to attend.
     pub denied_people: f64,
+    /// Talks people meant to attend and were denied, summed over people:
+    /// the headline's count, which keeps discriminating when nearly
+    /// everyone is denied something (a large event with small rooms).
+    pub talks_denied: f64,
     pub above_capacity_min: f64,
     pub turned_away: f64,
     pub los_ef_min: f64,
@@ -39,11 +43,17 @@ pub struct KpiDef {
     pub better: Better,
 }
 
-pub const KPIS: [KpiDef; 12] = [
+pub const KPIS: [KpiDef; 13] = [
     KpiDef {
         key: "denied_people",
         label: "people denied a talk they meant to attend",
         unit: "people",
+        better: Better::Lower,
+    },
+    KpiDef {
+        key: "talks_denied",
+        label: "talks denied (summed over people)",
+        unit: "talks",
         better: Better::Lower,
     },
     KpiDef {
@@ -115,9 +125,10 @@ pub const KPIS: [KpiDef; 12] = [
 ];
 
 impl Kpis {
-    pub fn values(&self) -> [f64; 12] {
+    pub fn values(&self) -> [f64; 13] {
         [
             self.denied_people,
+            self.talks_denied,
             self.above_capacity_min,
             self.turned_away,
             self.los_ef_min,

@@ -393,13 +393,21 @@ pub(crate) fn assemble(
         sessions_yaml(&sessions, &spaces, date, &tz, &tz_name, file),
     );
     files.insert("policies.yaml".to_string(), POLICIES.to_string());
+    let figure = crate::attendance::published(s.acronym.as_deref(), s.title.as_deref(), date);
+    if let Some(f) = &figure {
+        files.insert("twin.yaml".to_string(), crate::attendance::twin_yaml(f));
+    }
+    let attendance = figure.map_or_else(
+        || "attendance: no published figure, the twin assumes 70% of seats".to_string(),
+        |f| format!("attendance: {} on day 1 ({})", f.attendees, f.series),
+    );
 
     let zones: BTreeSet<&str> = spaces.iter().map(|s| s.zone.as_str()).collect();
     let used = spaces.iter().filter(|s| s.sessions > 0).count();
     let spaces = &spaces[..rooms];
     let summary = format!(
         "{event_name}: {} sessions in {} rooms ({used} with sessions) in {} zone(s), {date} to {last} ({tz_name}); \
-         capacities: {from_schedule} from the schedule, {} from the capacities file, {} assumed; {}{} warning(s)",
+         capacities: {from_schedule} from the schedule, {} from the capacities file, {} assumed; {attendance}; {}{} warning(s)",
         sessions.len(),
         spaces.len(),
         zones.len(),

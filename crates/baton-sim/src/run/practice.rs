@@ -24,6 +24,9 @@ pub(super) struct Practice {
     seen_full: Vec<bool>,
     stamp: Vec<u32>,
     pub(super) sign_up: Vec<bool>,
+    /// The last talk each attendee's app pushed "room full" for: an app
+    /// pushes once per talk, however often the sign turns.
+    last_push: Vec<u32>,
 }
 
 impl Practice {
@@ -34,6 +37,7 @@ impl Practice {
             seen_full: vec![false; n],
             stamp: vec![0; n],
             sign_up: vec![false; n],
+            last_push: Vec::new(),
         }
     }
 
@@ -124,6 +128,13 @@ impl Sim<'_> {
             let Some(s) = next else {
                 continue;
             };
+            if self.practice.last_push.len() <= a as usize {
+                self.practice.last_push.resize(self.agents.len(), NONE);
+            }
+            if self.practice.last_push[a as usize] == s {
+                continue;
+            }
+            self.practice.last_push[a as usize] = s;
             self.agents[a as usize].notified += 1;
             self.tally.feed_pushes += 1;
             if keyed_uniform(self.seed, a, s, DRAW_FEED_PUSH) >= self.comp_notify {

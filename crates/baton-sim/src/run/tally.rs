@@ -79,6 +79,7 @@ impl Tally {
             / 60_000.0;
         Kpis {
             denied_people: agents.iter().filter(|a| a.denied > 0).count() as f64,
+            talks_denied: agents.iter().map(|a| f64::from(a.denied)).sum(),
             wasted_trips: self.wasted_trips as f64,
             queue_min: self.queue_ms / 60_000.0,
             notifications_p95: f64::from(p95),
