@@ -31,6 +31,7 @@ fn the_grid_runs_every_point_and_reports_the_worst_and_best() {
         "--grid",
         "sigma=0.5,1.5",
         "push=0,0.5",
+        "counters=all,half",
     ]);
     assert!(ok, "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).expect("sim --json");
@@ -46,10 +47,14 @@ fn the_grid_runs_every_point_and_reports_the_worst_and_best() {
     assert_eq!(
         points,
         [
-            "sigma=0.5 push=0",
-            "sigma=0.5 push=0.5",
-            "sigma=1.5 push=0",
-            "sigma=1.5 push=0.5"
+            "sigma=0.5 push=0 counters=1",
+            "sigma=0.5 push=0 counters=0.5",
+            "sigma=0.5 push=0.5 counters=1",
+            "sigma=0.5 push=0.5 counters=0.5",
+            "sigma=1.5 push=0 counters=1",
+            "sigma=1.5 push=0 counters=0.5",
+            "sigma=1.5 push=0.5 counters=1",
+            "sigma=1.5 push=0.5 counters=0.5"
         ]
     );
     let denied = g["kpis"]

@@ -30,15 +30,25 @@ pub enum Dim {
     Push,
     /// Minutes volunteers take to sign a full room.
     Lag,
+    /// Share of attendees who bookmark talks (their plans reach Baton).
+    Bookmarks,
+    /// Share of session rooms with a door counter (`all`, `half`, `none`
+    /// or a number).
+    Counters,
+    /// Utility of staying in a room for its next talk.
+    Turnover,
 }
 
 impl Dim {
-    pub const ALL: [(&'static str, Dim); 5] = [
+    pub const ALL: [(&'static str, Dim); 8] = [
         ("attendance", Dim::Attendance),
         ("acceptance", Dim::Acceptance),
         ("sigma", Dim::Sigma),
         ("push", Dim::Push),
         ("lag", Dim::Lag),
+        ("bookmarks", Dim::Bookmarks),
+        ("counters", Dim::Counters),
+        ("turnover", Dim::Turnover),
     ];
 
     pub fn name(self) -> &'static str {
@@ -51,7 +61,10 @@ impl Dim {
     fn check(self, v: f64) -> Result<(), String> {
         let ok = match self {
             Dim::Attendance => v > 0.0 && v <= 10.0,
-            Dim::Acceptance | Dim::Push => (0.0..=1.0).contains(&v),
+            Dim::Acceptance | Dim::Push | Dim::Bookmarks | Dim::Counters => {
+                (0.0..=1.0).contains(&v)
+            }
+            Dim::Turnover => (-5.0..=5.0).contains(&v),
             Dim::Sigma => (0.0..=3.0).contains(&v),
             Dim::Lag => (0.0..=240.0).contains(&v),
         };
@@ -69,6 +82,12 @@ impl Dim {
             Dim::Sigma => twin.popularity_sigma = v,
             Dim::Push => twin.practice_push = v,
             Dim::Lag => twin.practice_lag = (v * 60_000.0).round() as i64,
+            Dim::Bookmarks => {
+                twin.bookmark_share = v;
+                twin.app_share = twin.app_share.max(v);
+            }
+            Dim::Counters => twin.counters = v,
+            Dim::Turnover => twin.shape.stay = v,
         }
     }
 }
@@ -104,10 +123,14 @@ impl Grid {
             }
             let mut vs = Vec::new();
             for v in values.split(',') {
-                let x: f64 = v
-                    .trim()
-                    .parse()
-                    .map_err(|_| format!("grid value {key}={v:?} is not a number"))?;
+                let x: f64 = match (dim, v.trim()) {
+                    (Dim::Counters, "all") => 1.0,
+                    (Dim::Counters, "half") => 0.5,
+                    (Dim::Counters, "none") => 0.0,
+                    (_, v) => v
+                        .parse()
+                        .map_err(|_| format!("grid value {key}={v:?} is not a number"))?,
+                };
                 dim.check(x)?;
                 vs.push(x);
             }

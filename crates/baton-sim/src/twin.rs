@@ -15,6 +15,9 @@ struct TwinFile {
     doors: Option<String>,
     arrival: Option<ArrivalFile>,
     app_share: Option<f64>,
+    bookmarks: Option<BookmarksFile>,
+    /// Share of session rooms with a door counter and occupancy sensor.
+    counters: Option<f64>,
     badge_share: Option<f64>,
     /// σ of the log-normal draw of each talk's pull (see docs/SIMULATION.md).
     popularity_sigma: Option<f64>,
@@ -37,6 +40,14 @@ struct PracticeFile {
     lag: Option<String>,
     push: Option<f64>,
     push_window: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BookmarksFile {
+    share: Option<f64>,
+    keep: Option<f64>,
+    extra: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -162,6 +173,17 @@ pub struct Twin {
     pub app_share: f64,
     /// Share that already hold a badge and skip the registration desks.
     pub badge_share: f64,
+    /// Share of attendees who bookmark talks in the app (never more than
+    /// `app_share`): only their plans reach Baton.
+    pub bookmark_share: f64,
+    /// Chance a talk a bookmarker means to attend is bookmarked (people
+    /// attend talks they did not bookmark).
+    pub bookmark_keep: f64,
+    /// Chance a planned talk comes with a bookmark for a talk at the same
+    /// time that the person will not attend (a bookmark is not a promise).
+    pub bookmark_extra: f64,
+    /// Share of session rooms with a door counter and occupancy sensor.
+    pub counters: f64,
     /// Current practice: how long volunteers take to hang or take down a
     /// FULL sign, the share of app users whose app pushes "room full" from
     /// the feed, and how far ahead of a talk those pushes go.
@@ -262,6 +284,10 @@ impl Twin {
             arrival_spread: 1_800_000,
             app_share: 0.7,
             badge_share: 0.6,
+            bookmark_share: 0.5,
+            bookmark_keep: 0.8,
+            bookmark_extra: 0.3,
+            counters: 1.0,
             popularity_sigma: DEFAULT_POPULARITY_SIGMA,
             practice_lag: 120_000,
             practice_push: 0.2,
@@ -514,6 +540,22 @@ impl Twin {
             arrival_spread: spread,
             app_share: share(f.app_share, "app_share", d.app_share)?,
             badge_share: share(f.badge_share, "badge_share", d.badge_share)?,
+            bookmark_share: share(
+                f.bookmarks.as_ref().and_then(|b| b.share),
+                "bookmarks.share",
+                d.bookmark_share,
+            )?,
+            bookmark_keep: share(
+                f.bookmarks.as_ref().and_then(|b| b.keep),
+                "bookmarks.keep",
+                d.bookmark_keep,
+            )?,
+            bookmark_extra: share(
+                f.bookmarks.as_ref().and_then(|b| b.extra),
+                "bookmarks.extra",
+                d.bookmark_extra,
+            )?,
+            counters: share(f.counters, "counters", d.counters)?,
             popularity_sigma: sigma,
             practice_lag: dur(&practice.lag, "practice.lag", d.practice_lag)?,
             practice_push: share(practice.push, "practice.push", d.practice_push)?,

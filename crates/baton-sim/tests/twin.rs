@@ -463,3 +463,35 @@ fn later_days_draw_a_share_of_day_one() {
     let err = Twin::parse("day: {lunch_share: 2}\n", &world).unwrap_err();
     assert!(err.to_string().contains("day.lunch_share"), "{err}");
 }
+
+#[test]
+fn rooms_without_counters_report_nothing_and_only_bookmarkers_plans_reach_baton() {
+    let (loaded, world, twin) = setup();
+    let none = no_orchestration(&loaded.policies);
+    let all = run(&world, &twin, &none, opts(4)).expect("run");
+    let mut dark = twin.clone();
+    dark.counters = 0.0;
+    let blind = run(&world, &dark, &none, opts(4)).expect("run");
+    // The crowd is the same day; the engine hears less of it.
+    let bits = |k: &baton_sim::Kpis| k.values().map(f64::to_bits);
+    assert_eq!(bits(&all.kpis), bits(&blind.kpis));
+    assert!(
+        blind.signals + 1_000 < all.signals,
+        "{} vs {}",
+        blind.signals,
+        all.signals
+    );
+    // With fewer bookmarkers, Baton knows fewer plans and notifies fewer people.
+    let mut many = twin.clone();
+    many.bookmark_share = 0.7;
+    let mut few = twin.clone();
+    few.bookmark_share = 0.1;
+    let a = run(&world, &many, &loaded.policies, opts(4)).expect("run");
+    let b = run(&world, &few, &loaded.policies, opts(4)).expect("run");
+    assert!(
+        b.kpis.notifications_mean < a.kpis.notifications_mean,
+        "{} vs {}",
+        b.kpis.notifications_mean,
+        a.kpis.notifications_mean
+    );
+}

@@ -152,6 +152,10 @@ struct Sim<'w> {
     signs: Vec<Option<SignState>>,
     sign_dark: Vec<(u16, Millis, Millis)>,
     sensor_dark: Vec<(u16, Millis, Millis)>,
+    /// Spaces with a door counter and occupancy sensor (`twin.counters` of
+    /// the session rooms, chosen by a draw keyed on the room alone, so the
+    /// same rooms have counters in every run; circulation always has them).
+    counted: Vec<bool>,
     notes: Vec<Note>,
     pending: Vec<DecisionId>,
     alert_groups: Vec<baton_model::ResourceBuf>,
@@ -270,6 +274,13 @@ impl<'w> Sim<'w> {
             signs: vec![None; world.spec.signs.len()],
             sign_dark: Vec::new(),
             sensor_dark: Vec::new(),
+            counted: (0..n)
+                .map(|i| {
+                    !world.spaces[i].holds_sessions
+                        || practice::keyed_uniform(0, i as u32, NONE, practice::DRAW_COUNTER)
+                            < twin.counters
+                })
+                .collect(),
             notes: Vec::new(),
             pending: Vec::new(),
             alert_groups: Vec::new(),
@@ -465,10 +476,14 @@ impl<'w> Sim<'w> {
         self.submit(Entry::Signal(s));
     }
 
+    /// No counts from `space` now: it has no counter, or its sensors are
+    /// down (a `sensor_dark` disruption).
     fn dark(&self, space: u16) -> bool {
-        self.sensor_dark
-            .iter()
-            .any(|&(s, a, b)| s == space && self.now >= a && self.now < b)
+        !self.counted.get(space as usize).copied().unwrap_or(true)
+            || self
+                .sensor_dark
+                .iter()
+                .any(|&(s, a, b)| s == space && self.now >= a && self.now < b)
     }
 
     // ------------------------------------------------------------------

@@ -61,6 +61,10 @@ pub(super) fn keyed_uniform(seed: u64, a: u32, s: u32, purpose: u64) -> f64 {
 /// Purposes of keyed draws.
 pub(super) const DRAW_FEED_APP: u64 = 1;
 pub(super) const DRAW_FEED_PUSH: u64 = 2;
+pub(super) const DRAW_BOOKMARKER: u64 = 3;
+pub(super) const DRAW_BOOKMARK_KEEP: u64 = 4;
+pub(super) const DRAW_BOOKMARK_EXTRA: u64 = 5;
+pub(super) const DRAW_COUNTER: u64 = 6;
 
 impl Sim<'_> {
     /// Called when a session room's occupancy changes: the volunteers will
