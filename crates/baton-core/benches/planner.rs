@@ -77,6 +77,7 @@ fn spec() -> Spec {
             zone: format!("z{}", i % ZONES),
             seated: i % 5 != 0,
             position: None,
+            standing_limit: 0,
             outline: Vec::new(),
         })
         .collect();

@@ -23,6 +23,7 @@ fn spec() -> (Spec, PolicySet) {
             zone: format!("z{}", i % 10),
             seated: true,
             position: None,
+            standing_limit: 0,
             outline: Vec::new(),
         })
         .collect();

@@ -32,6 +32,7 @@ fn spec() -> (Spec, PolicySet) {
             zone: "z".into(),
             seated: true,
             position: None,
+            standing_limit: 0,
             outline: vec![],
         })
         .collect();

@@ -13,7 +13,8 @@
 //!   restarts after a complete checkpoint. A long audit read can hold the WAL
 //!   open and make it grow meanwhile; the next checkpoint after it ends brings
 //!   it back under the limit.
-//! - `meta(key TEXT PRIMARY KEY, value TEXT)`: `format` = `1`; an archive also
+//! - `meta(key TEXT PRIMARY KEY, value TEXT)`: `format` = `2` (format 1 predates
+//!   spaces' `standing_limit` and is refused, not misread); an archive also
 //!   has `kind` = `archive`, `from` and `to` (see [`archive`]).
 //! - `entries(seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, body BLOB NOT NULL)`:
 //!   `seq` is the journal sequence (1, 2, …, gap-free), `time` the journal time in
@@ -151,7 +152,11 @@ pub struct SqliteJournal {
     buf: Vec<u8>,
 }
 
-const FORMAT: &str = "1";
+/// Format 2: spaces in the spec (inside `SpecChange` entries and
+/// snapshots) carry `standing_limit`, which changes their postcard encoding;
+/// a format-1 journal is refused with [`JournalError::Format`] rather than
+/// misread.
+const FORMAT: &str = "2";
 
 /// The first bytes of a snapshot row of format 2.
 const SNAPSHOT_MAGIC: &[u8; 4] = b"BSN2";

@@ -167,6 +167,11 @@ pub struct Space {
     pub zone: String,
     /// Seated spaces measure crowding by fill ratio, not by Fruin density.
     pub seated: bool,
+    /// People a seated room may hold standing beyond its seats, as the
+    /// venue declares (0 where fire rules forbid standing in the aisles,
+    /// the usual case). Door staff stop entry at `capacity + standing_limit`.
+    #[serde(default)]
+    pub standing_limit: u32,
     pub position: Option<[f64; 2]>,
     pub outline: Vec<[f64; 2]>,
 }

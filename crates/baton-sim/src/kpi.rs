@@ -14,6 +14,9 @@ pub struct Kpis {
     /// everyone is denied something (a large event with small rooms).
     pub talks_denied: f64,
     pub above_capacity_min: f64,
+    /// Attendee-minutes in session rooms above seats plus the declared
+    /// standing limit (door staff let people in before they saw it reached).
+    pub above_limit_min: f64,
     pub turned_away: f64,
     pub los_ef_min: f64,
     pub notifications_mean: f64,
@@ -43,7 +46,7 @@ pub struct KpiDef {
     pub better: Better,
 }
 
-pub const KPIS: [KpiDef; 13] = [
+pub const KPIS: [KpiDef; 14] = [
     KpiDef {
         key: "denied_people",
         label: "people denied a talk they meant to attend",
@@ -59,6 +62,12 @@ pub const KPIS: [KpiDef; 13] = [
     KpiDef {
         key: "above_capacity_min",
         label: "attendee-minutes above capacity",
+        unit: "min",
+        better: Better::Lower,
+    },
+    KpiDef {
+        key: "above_limit_min",
+        label: "attendee-minutes above seats plus standing limit",
         unit: "min",
         better: Better::Lower,
     },
@@ -125,11 +134,12 @@ pub const KPIS: [KpiDef; 13] = [
 ];
 
 impl Kpis {
-    pub fn values(&self) -> [f64; 13] {
+    pub fn values(&self) -> [f64; 14] {
         [
             self.denied_people,
             self.talks_denied,
             self.above_capacity_min,
+            self.above_limit_min,
             self.turned_away,
             self.los_ef_min,
             self.notifications_mean,

@@ -187,6 +187,7 @@ mod tests {
             zone: "z".into(),
             seated: true,
             position: None,
+            standing_limit: 0,
             outline: Vec::new(),
         }
     }

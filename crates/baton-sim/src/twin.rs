@@ -28,6 +28,7 @@ struct TwinFile {
     sensors: Option<SensorsFile>,
     operator: Option<OperatorFile>,
     registration: Option<RegistrationFile>,
+    door: Option<DoorFile>,
     #[serde(default)]
     closed_at_start: Vec<String>,
     #[serde(default)]
@@ -40,6 +41,12 @@ struct PracticeFile {
     lag: Option<String>,
     push: Option<f64>,
     push_window: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DoorFile {
+    lag: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -205,6 +212,8 @@ pub struct Twin {
     /// Mean time an operator takes to answer an approval.
     pub operator_delay: Millis,
     pub operator_reject_share: f64,
+    /// How long door staff take to see a room reach its limit and stop entry.
+    pub door_lag: Millis,
     pub desks: u32,
     pub service: Millis,
     pub closed_at_start: Vec<u16>,
@@ -308,6 +317,7 @@ impl Twin {
             sensor_dropout: 0.02,
             operator_delay: 90_000,
             operator_reject_share: 0.1,
+            door_lag: 30_000,
             desks: 3,
             service: 45_000,
             closed_at_start: Vec::new(),
@@ -580,6 +590,10 @@ impl Twin {
                 "operator.reject_share",
                 d.operator_reject_share,
             )?,
+            door_lag: match f.door.as_ref().and_then(|x| x.lag.as_ref()) {
+                None => d.door_lag,
+                Some(t) => parse_duration(t).map_err(|e| field("door.lag", e.to_string()))?,
+            },
             desks: reg.desks.unwrap_or(d.desks),
             service: dur(&reg.service, "registration.service", d.service)?,
             closed_at_start,

@@ -16,6 +16,8 @@ pub struct SpaceInfo {
     pub id: String,
     pub kind: SpaceKind,
     pub capacity: u32,
+    /// Seats plus the declared standing limit: where door staff stop entry.
+    pub limit: u32,
     pub area_m2: f64,
     pub zone: u16,
     pub table: Table,
@@ -147,6 +149,7 @@ impl World {
                 id: s.id.clone(),
                 kind: s.kind,
                 capacity: s.capacity.max(1),
+                limit: s.capacity.max(1) + if s.seated { s.standing_limit } else { 0 },
                 area_m2: if s.area_m2 > 0.0 {
                     s.area_m2
                 } else {

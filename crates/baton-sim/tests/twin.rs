@@ -495,3 +495,42 @@ fn rooms_without_counters_report_nothing_and_only_bookmarkers_plans_reach_baton(
         a.kpis.notifications_mean
     );
 }
+
+#[test]
+fn door_staff_stop_entry_at_seats_plus_the_declared_standing_limit() {
+    let (loaded, _, _) = setup();
+    let none = no_orchestration(&loaded.policies);
+    let peak_in = |standing: u32, lag_ms: i64| -> (u32, u32, f64) {
+        let mut spec = loaded.spec.clone();
+        let i = spec.spaces.iter().position(|s| s.id == "hall-c").unwrap();
+        spec.spaces[i].standing_limit = standing;
+        let cap = spec.spaces[i].capacity;
+        let world = World::new(&spec, 1).unwrap();
+        let mut twin = baton_sim::load_twin(&example(), &world).unwrap();
+        twin.door_lag = lag_ms;
+        let day = run(
+            &world,
+            &twin,
+            &none,
+            RunOptions {
+                series: true,
+                ..opts(2)
+            },
+        )
+        .unwrap();
+        let n = world.spaces.len();
+        let peak = day.series.iter().skip(i).step_by(n).copied().max().unwrap();
+        (peak, cap, day.kpis.above_limit_min)
+    };
+    // Staff who see at once: never past the limit, and the limit is reached.
+    let (seated_only, cap, over) = peak_in(0, 0);
+    assert!(seated_only <= cap, "{seated_only} > {cap}");
+    assert_eq!(seated_only, cap, "the popular talk fills Hall C");
+    assert_eq!(over, 0.0);
+    let (standing, cap, _) = peak_in(60, 0);
+    assert!(standing > cap && standing <= cap + 60, "{standing}");
+    // Staff who take two minutes to notice let some past it.
+    let (late, cap, over) = peak_in(0, 120_000);
+    assert!(late > cap, "{late}");
+    assert!(over > 0.0);
+}

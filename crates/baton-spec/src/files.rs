@@ -120,6 +120,9 @@ pub struct SpaceFile {
     pub zone: String,
     #[serde(default)]
     pub seated: bool,
+    /// People a seated room may hold standing beyond its seats (default 0).
+    #[serde(default)]
+    pub standing_limit: u32,
     #[serde(default)]
     pub position: Option<[f64; 2]>,
     #[serde(default)]

@@ -168,3 +168,16 @@ fn dedup_max_keys_out_of_range_names_its_line() {
     );
     assert!(big.contains("got 100000001"), "{big}");
 }
+
+#[test]
+fn a_standing_limit_outside_a_seated_room_is_refused_naming_the_field() {
+    let e = broken(
+        "venue.yaml",
+        "    kind: corridor\n",
+        "    kind: corridor\n    standing_limit: 40\n",
+    );
+    assert!(
+        e.contains("standing_limit") && e.contains("seated rooms only"),
+        "{e}"
+    );
+}

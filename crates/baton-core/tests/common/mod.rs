@@ -54,6 +54,7 @@ fn space(id: &str, kind: SpaceKind, capacity: u32, area_m2: f64, seated: bool) -
         zone: "z".into(),
         seated,
         position: None,
+        standing_limit: 0,
         outline: Vec::new(),
     }
 }

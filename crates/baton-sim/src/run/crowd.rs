@@ -15,6 +15,9 @@ impl Sim<'_> {
                 self.tally.above_ms += f64::from(o) * dt;
                 self.tally.above_by_space[i] += f64::from(o) * dt;
             }
+            if info.holds_sessions && o > info.limit {
+                self.tally.above_limit_ms += f64::from(o) * dt;
+            }
             let level = baton_core::los::level(
                 info.table,
                 f64::from(o) / info.area_m2,
@@ -23,6 +26,21 @@ impl Sim<'_> {
             let k = (level.as_bytes().first().copied().unwrap_or(b'A') - b'A').min(5) as usize;
             self.tally.los_ms[i][k] += dt;
             self.last[i] = self.now;
+        }
+    }
+
+    /// Keeps `at_limit_since` in step with a session room's occupancy.
+    fn watch_limit(&mut self, sp: u16) {
+        let i = sp as usize;
+        let info = &self.w.spaces[i];
+        if !info.holds_sessions {
+            return;
+        }
+        let since = &mut self.rooms.at_limit_since[i];
+        if self.occ[i] < info.limit {
+            *since = Millis::MAX;
+        } else if *since == Millis::MAX {
+            *since = self.now;
         }
     }
 
@@ -37,6 +55,7 @@ impl Sim<'_> {
         }
         self.touch(sp);
         self.occ[sp as usize] = self.occ[sp as usize].saturating_sub(1);
+        self.watch_limit(sp);
         self.practice_watch(sp);
         if self.counted_door(sp) && !self.dark(sp) {
             self.signal(
@@ -66,6 +85,7 @@ impl Sim<'_> {
         }
         self.touch(to);
         self.occ[to as usize] += 1;
+        self.watch_limit(to);
         self.practice_watch(to);
         if self.counted_door(to) && !self.dark(to) {
             self.signal(
@@ -271,7 +291,10 @@ impl Sim<'_> {
         let scheduled = !self.rooms.sessions[room as usize].is_empty();
         let stream = self.purpose[a as usize] == Purpose::Stream;
         let doors_open = stream || !scheduled || self.rooms.holder[room as usize] == goal;
-        let full = self.occ[room as usize] >= info.capacity;
+        // Door staff stop entry at the limit once they see it reached, a
+        // lag (`door.lag`) after it was.
+        let full = self.occ[room as usize] >= info.limit
+            && self.now - self.rooms.at_limit_since[room as usize] >= self.t.door_lag;
         if !stream && self.practice.full_sign(room) {
             // A FULL sign on the door: back without queuing or asking.
             self.turned_back(a);
@@ -354,7 +377,7 @@ impl Sim<'_> {
             let stream = self.purpose[a as usize] == Purpose::Stream;
             let scheduled = !self.rooms.sessions[r].is_empty();
             let doors_open = stream || !scheduled || self.rooms.holder[r] == ag.goal;
-            if doors_open && self.open[r] && self.occ[r] < self.w.spaces[r].capacity {
+            if doors_open && self.open[r] && self.occ[r] < self.w.spaces[r].limit {
                 self.tally.queue_ms += (self.now - ag.door_since) as f64;
                 self.move_to(a, room);
                 self.arrived(a);

@@ -260,6 +260,7 @@ impl<'w> Sim<'w> {
                 holder: vec![NONE; n],
                 sessions: room_sessions,
                 door_wait: vec![Vec::new(); n],
+                at_limit_since: vec![Millis::MAX; n],
             },
             desk: Desk {
                 queue: VecDeque::new(),

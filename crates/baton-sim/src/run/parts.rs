@@ -37,6 +37,8 @@ pub(super) struct Rooms {
     pub(super) holder: Vec<u32>,
     pub(super) sessions: Vec<Vec<u32>>,
     pub(super) door_wait: Vec<Vec<(u32, u32)>>,
+    /// Since when each room has been at its limit (`Millis::MAX`: below it).
+    pub(super) at_limit_since: Vec<Millis>,
 }
 
 /// The registration desks: the queue, how many are busy, how many are open.

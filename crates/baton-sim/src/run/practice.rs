@@ -74,7 +74,7 @@ impl Sim<'_> {
             return;
         }
         let r = room as usize;
-        let full = self.occ[r] >= self.w.spaces[r].capacity;
+        let full = self.occ[r] >= self.w.spaces[r].limit;
         if full != self.practice.seen_full[r] {
             self.practice.seen_full[r] = full;
             self.practice.stamp[r] = self.practice.stamp[r].wrapping_add(1);

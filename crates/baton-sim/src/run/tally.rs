@@ -22,6 +22,8 @@ pub(super) struct Tally {
     pub(super) wasted_trips: u64,
     /// Attendee-milliseconds waited at doors.
     pub(super) queue_ms: f64,
+    /// Attendee-milliseconds in session rooms above seats plus standing.
+    pub(super) above_limit_ms: f64,
     /// "Room full" pushes sent by community apps (current practice).
     pub(super) feed_pushes: u64,
     pub(super) decisions: u64,
@@ -45,6 +47,7 @@ impl Tally {
             failed: 0,
             wasted_trips: 0,
             queue_ms: 0.0,
+            above_limit_ms: 0.0,
             feed_pushes: 0,
             decisions: 0,
             series: series.then(Vec::new),
@@ -84,6 +87,7 @@ impl Tally {
             queue_min: self.queue_ms / 60_000.0,
             notifications_p95: f64::from(p95),
             above_capacity_min: self.above_ms / 60_000.0,
+            above_limit_min: self.above_limit_ms / 60_000.0,
             turned_away: self.turned_away as f64,
             los_ef_min: los_ef,
             notifications_mean: total / n,

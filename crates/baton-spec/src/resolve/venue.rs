@@ -85,6 +85,14 @@ pub(super) fn resolve_venue(v: &VenueFile, cx: &mut Ctx) -> (Vec<m::Space>, Vec<
                 "outline points must be finite numbers (metres on the site plan)",
             );
         }
+        if sp.standing_limit > 0 && !sp.seated {
+            cx.error(
+                f,
+                at(s),
+                field("standing_limit"),
+                "applies to seated rooms only: a standing space's capacity already counts the people standing",
+            );
+        }
         if sp.capacity == 0 {
             cx.warn(
                 f,
@@ -101,6 +109,7 @@ pub(super) fn resolve_venue(v: &VenueFile, cx: &mut Ctx) -> (Vec<m::Space>, Vec<
             area_m2: sp.area_m2,
             zone: sp.zone.clone(),
             seated: sp.seated,
+            standing_limit: sp.standing_limit,
             position: sp.position,
             outline: sp.outline.clone(),
         });
