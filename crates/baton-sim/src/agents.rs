@@ -65,6 +65,10 @@ pub struct Agent {
     pub denied: u16,
     /// Since when this person has waited at a door, while they do.
     pub door_since: Millis,
+    /// A track whose room this person found full, and until when they
+    /// tend to avoid its next talks (`NOWHERE` as u16::MAX: none).
+    pub shy_track: u16,
+    pub shy_until: Millis,
 }
 
 /// SplitMix64: turns (seed, salt) into well-spread stream keys.
@@ -221,6 +225,8 @@ pub fn population(world: &World, twin: &Twin, seed: u64) -> Vec<Agent> {
             wake: 0,
             denied: 0,
             door_since: 0,
+            shy_track: u16::MAX,
+            shy_until: 0,
         });
     }
     out

@@ -317,7 +317,7 @@ impl Twin {
             sensor_dropout: 0.02,
             operator_delay: 90_000,
             operator_reject_share: 0.1,
-            door_lag: 30_000,
+            door_lag: 10_000,
             desks: 3,
             service: 45_000,
             closed_at_start: Vec::new(),

@@ -4,6 +4,19 @@
 
 use super::*;
 
+/// Relative appeal of an alternative outside the person's tracks, and of
+/// the wanted talk's stream, against the reference (a talk in their track):
+/// stated assumptions (docs/SIMULATION.md, "Following advice").
+const OTHER_TRACK_APPEAL: f64 = 0.5;
+const STREAM_APPEAL: f64 = 0.6;
+/// After finding a room full, a person skips each of that track's talks in
+/// the next hour with this chance (the room is likely full again).
+const SHY_MS: Millis = 3_600_000;
+const SHY_SKIP: f64 = 0.5;
+/// People per second through one door: the Jülich entrance-bottleneck
+/// experiment (doi:10.34735/ped.2018.1, 0.5 m gap) measured about 1.15.
+const DOOR_FLOW_PER_S: f64 = 1.15;
+
 impl Sim<'_> {
     pub(super) fn touch(&mut self, sp: u16) {
         let i = sp as usize;
@@ -292,9 +305,21 @@ impl Sim<'_> {
         let stream = self.purpose[a as usize] == Purpose::Stream;
         let doors_open = stream || !scheduled || self.rooms.holder[room as usize] == goal;
         // Door staff stop entry at the limit once they see it reached, a
-        // lag (`door.lag`) after it was.
-        let full = self.occ[room as usize] >= info.limit
-            && self.now - self.rooms.at_limit_since[room as usize] >= self.t.door_lag;
+        // lag (`door.lag`) after it was; until then people keep coming
+        // through the door at most at a door's flow.
+        // Once they have seen it, they hold the door for the rest of the
+        // session, letting one in for each one out.
+        let r = room as usize;
+        let o = self.occ[r];
+        let overshoot = (self.t.door_lag as f64 / 1000.0 * DOOR_FLOW_PER_S).ceil() as u32;
+        let holder = self.rooms.holder[r];
+        let seen = self.rooms.held_for[r] == holder
+            || self.now - self.rooms.at_limit_since[r] >= self.t.door_lag
+            || o >= info.limit + overshoot;
+        let full = o >= info.limit && seen;
+        if full {
+            self.rooms.held_for[r] = holder;
+        }
         if !stream && self.practice.full_sign(room) {
             // A FULL sign on the door: back without queuing or asking.
             self.turned_back(a);
@@ -337,6 +362,12 @@ impl Sim<'_> {
     /// door, if they waited; then they choose again.
     pub(super) fn turned_back(&mut self, a: u32) {
         self.tally.wasted_trips += 1;
+        let goal = self.agents[a as usize].goal;
+        if let Some(s) = self.w.sessions.get(goal as usize) {
+            let ag = &mut self.agents[a as usize];
+            ag.shy_track = s.track;
+            ag.shy_until = self.now + SHY_MS;
+        }
         self.give_up_goal(a);
     }
 
@@ -482,8 +513,12 @@ impl Sim<'_> {
                 return;
             };
             let start = self.known_start(a, s);
+            let shy = ag.shy_track == w.sessions[s as usize].track
+                && start < ag.shy_until
+                && practice::keyed_uniform(self.seed, a, s, practice::DRAW_SHY) < SHY_SKIP;
             if self.sessions.phase[s as usize] == SessionPhase::Ended
                 || self.now > start + 10 * 60_000
+                || shy
             {
                 self.agents[a as usize].cursor += 1;
                 continue;
@@ -628,8 +663,9 @@ impl Sim<'_> {
             if st.until <= self.now || st.full != goal {
                 continue;
             }
+            let p = self.acceptance(a, self.comp_sign, st.to_session, st.to_space);
             let ag = &mut self.agents[a as usize];
-            if ag.resp.random::<f64>() < self.comp_sign {
+            if ag.resp.random::<f64>() < p {
                 self.tally.sign_followed += 1;
                 ag.denied = ag.denied.saturating_add(1);
                 self.switch_to(a, st.to_session, st.to_space, goal);
@@ -677,6 +713,23 @@ impl Sim<'_> {
         }
     }
 
+    /// The chance person `a` takes an alternative offered by a notice or a
+    /// sign: `base` (the grid's acceptance) for the reference alternative,
+    /// a talk in one of their tracks three minutes' walk away; halved for a
+    /// talk outside their tracks, 0.6× for the stream of the talk they
+    /// wanted; scaled by 2 / (1 + walk / 3 min) for the walk (so a longer
+    /// walk is less attractive and a shorter one more), never above 1.
+    pub(super) fn acceptance(&self, a: u32, base: f64, to_session: u32, to_space: u16) -> f64 {
+        let ag = &self.agents[a as usize];
+        let interest = match self.w.sessions.get(to_session as usize) {
+            None => STREAM_APPEAL,
+            Some(s) if ag.interests.contains(&s.track) => 1.0,
+            Some(_) => OTHER_TRACK_APPEAL,
+        };
+        let walk = f64::from(self.walk_secs(ag.at, to_space));
+        (base * interest * 2.0 / (1.0 + walk / 180.0)).min(1.0)
+    }
+
     pub(super) fn notice(&mut self, a: u32, note: u32) {
         let Some(&n) = self.notes.get(note as usize) else {
             return;
@@ -697,10 +750,7 @@ impl Sim<'_> {
                 if !heading && !later {
                     return;
                 }
-                let from_room = self.w.sessions[from as usize].space;
-                let extra = f64::from(self.walk_secs(ag.at, to_space))
-                    - f64::from(self.walk_secs(ag.at, from_room));
-                let p = self.comp_notify / (1.0 + extra.max(0.0) / 180.0);
+                let p = self.acceptance(a, self.comp_notify, to_session, to_space);
                 let ag = &mut self.agents[a as usize];
                 if ag.resp.random::<f64>() >= p {
                     return;

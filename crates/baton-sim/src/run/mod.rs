@@ -261,6 +261,7 @@ impl<'w> Sim<'w> {
                 sessions: room_sessions,
                 door_wait: vec![Vec::new(); n],
                 at_limit_since: vec![Millis::MAX; n],
+                held_for: vec![NONE; n],
             },
             desk: Desk {
                 queue: VecDeque::new(),

@@ -39,6 +39,9 @@ pub(super) struct Rooms {
     pub(super) door_wait: Vec<Vec<(u32, u32)>>,
     /// Since when each room has been at its limit (`Millis::MAX`: below it).
     pub(super) at_limit_since: Vec<Millis>,
+    /// The session for which door staff have seen the room at its limit
+    /// and hold the door (one in for one out) until it ends.
+    pub(super) held_for: Vec<u32>,
 }
 
 /// The registration desks: the queue, how many are busy, how many are open.

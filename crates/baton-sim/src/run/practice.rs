@@ -65,6 +65,7 @@ pub(super) const DRAW_BOOKMARKER: u64 = 3;
 pub(super) const DRAW_BOOKMARK_KEEP: u64 = 4;
 pub(super) const DRAW_BOOKMARK_EXTRA: u64 = 5;
 pub(super) const DRAW_COUNTER: u64 = 6;
+pub(super) const DRAW_SHY: u64 = 7;
 
 impl Sim<'_> {
     /// Called when a session room's occupancy changes: the volunteers will
