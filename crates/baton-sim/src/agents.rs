@@ -71,6 +71,17 @@ pub struct Agent {
     pub shy_until: Millis,
 }
 
+impl Agent {
+    /// Talk `s` is lost to this person: counted as denied if it was in
+    /// their plan (a talk they meant to attend), not if it was a fallback
+    /// they improvised after an earlier refusal.
+    pub fn deny(&mut self, s: u32) {
+        if self.plan.contains(&s) {
+            self.denied = self.denied.saturating_add(1);
+        }
+    }
+}
+
 /// SplitMix64: turns (seed, salt) into well-spread stream keys.
 pub fn mix(seed: u64, salt: u64) -> u64 {
     let mut z = seed

@@ -37,10 +37,12 @@ pub enum Dim {
     Counters,
     /// Utility of staying in a room for its next talk.
     Turnover,
+    /// Seconds door staff take to see a room at its limit.
+    DoorLag,
 }
 
 impl Dim {
-    pub const ALL: [(&'static str, Dim); 8] = [
+    pub const ALL: [(&'static str, Dim); 9] = [
         ("attendance", Dim::Attendance),
         ("acceptance", Dim::Acceptance),
         ("sigma", Dim::Sigma),
@@ -49,6 +51,7 @@ impl Dim {
         ("bookmarks", Dim::Bookmarks),
         ("counters", Dim::Counters),
         ("turnover", Dim::Turnover),
+        ("door_lag", Dim::DoorLag),
     ];
 
     pub fn name(self) -> &'static str {
@@ -65,6 +68,7 @@ impl Dim {
                 (0.0..=1.0).contains(&v)
             }
             Dim::Turnover => (-5.0..=5.0).contains(&v),
+            Dim::DoorLag => (0.0..=600.0).contains(&v),
             Dim::Sigma => (0.0..=3.0).contains(&v),
             Dim::Lag => (0.0..=240.0).contains(&v),
         };
@@ -88,6 +92,7 @@ impl Dim {
             }
             Dim::Counters => twin.counters = v,
             Dim::Turnover => twin.shape.stay = v,
+            Dim::DoorLag => twin.door_lag = (v * 1000.0).round() as i64,
         }
     }
 }

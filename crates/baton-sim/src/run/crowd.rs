@@ -380,7 +380,8 @@ impl Sim<'_> {
         if ag.phase == Phase::AtDoor {
             self.tally.queue_ms += (now - ag.door_since) as f64;
         }
-        ag.denied = ag.denied.saturating_add(1);
+        let goal = ag.goal;
+        ag.deny(goal);
         self.alternative(a);
     }
 
@@ -667,7 +668,7 @@ impl Sim<'_> {
             let ag = &mut self.agents[a as usize];
             if ag.resp.random::<f64>() < p {
                 self.tally.sign_followed += 1;
-                ag.denied = ag.denied.saturating_add(1);
+                ag.deny(goal);
                 self.switch_to(a, st.to_session, st.to_space, goal);
                 return true;
             }
@@ -757,7 +758,7 @@ impl Sim<'_> {
                 }
                 if heading {
                     self.tally.redirect_acc += 1;
-                    ag.denied = ag.denied.saturating_add(1);
+                    ag.deny(from);
                     self.switch_to(a, to_session, to_space, from);
                     self.rebook(a, from, to_session);
                 } else if to_session != NONE {
@@ -767,7 +768,7 @@ impl Sim<'_> {
                     let c = (ag.cursor as usize).min(ag.plan.len());
                     if ag.plan[c..].contains(&from) {
                         self.tally.redirect_acc += 1;
-                        ag.denied = ag.denied.saturating_add(1);
+                        ag.deny(from);
                         self.rebook(a, from, to_session);
                     }
                 }

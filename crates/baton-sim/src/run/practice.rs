@@ -149,7 +149,7 @@ impl Sim<'_> {
                 self.give_up_goal(a);
             } else {
                 let ag = &mut self.agents[a as usize];
-                ag.denied = ag.denied.saturating_add(1);
+                ag.deny(s);
                 self.rebook(a, s, NONE);
             }
         }
