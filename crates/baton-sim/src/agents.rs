@@ -69,6 +69,17 @@ pub struct Agent {
     /// tend to avoid its next talks (`NOWHERE` as u16::MAX: none).
     pub shy_track: u16,
     pub shy_until: Millis,
+    /// The plan as it stood before the doors opened: the talks this person
+    /// wanted, which later rebooking does not change.
+    pub wanted: Box<[u32]>,
+    /// Wanted talks this person got a seat in.
+    pub attended_wanted: u16,
+    /// Seated in a talk they had not planned (after a refusal, a notice or
+    /// a sign): displaced.
+    pub displaced: bool,
+    /// The last session this person sat down in, so a second arrival in the
+    /// same one (after a delay notice) is not counted twice.
+    pub last_seated: u32,
 }
 
 impl Agent {
@@ -216,10 +227,15 @@ pub fn population(world: &World, twin: &Twin, seed: u64) -> Vec<Agent> {
                 insert_session(world, &mut plan, s);
             }
         }
+        let wanted = plan.clone().into_boxed_slice();
         out.push(Agent {
             life,
             resp,
             plan,
+            wanted,
+            attended_wanted: 0,
+            displaced: false,
+            last_seated: NONE,
             arrival,
             interests,
             cursor: 0,
@@ -358,7 +374,7 @@ pub fn bytes_per_agent(agents: &[Agent]) -> f64 {
     }
     let heap: usize = agents
         .iter()
-        .map(|a| a.plan.capacity() * std::mem::size_of::<u32>())
+        .map(|a| (a.plan.capacity() + a.wanted.len()) * std::mem::size_of::<u32>())
         .sum();
     // Per attendee the run also keeps one `Purpose` byte and, while seated,
     // one (index, epoch) pair in a session's member list.

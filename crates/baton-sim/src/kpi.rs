@@ -9,6 +9,12 @@ use serde::Serialize;
 pub struct Kpis {
     /// The headline: people denied at least one talk they meant to attend.
     pub denied_people: f64,
+    /// Share of the talks people wanted before the doors opened that they
+    /// got a seat in (summed over people, then divided).
+    pub wanted_attended_share: f64,
+    /// People who sat in a talk they had not planned (sent or fallen back
+    /// there after a refusal, a notice or a sign).
+    pub displaced_people: f64,
     /// Talks people meant to attend and were denied, summed over people:
     /// the headline's count, which keeps discriminating when nearly
     /// everyone is denied something (a large event with small rooms).
@@ -46,7 +52,7 @@ pub struct KpiDef {
     pub better: Better,
 }
 
-pub const KPIS: [KpiDef; 14] = [
+pub const KPIS: [KpiDef; 16] = [
     KpiDef {
         key: "denied_people",
         label: "people denied a talk they meant to attend",
@@ -58,6 +64,18 @@ pub const KPIS: [KpiDef; 14] = [
         label: "talks denied (summed over people)",
         unit: "talks",
         better: Better::Lower,
+    },
+    KpiDef {
+        key: "wanted_attended_share",
+        label: "share of wanted talks attended",
+        unit: "share",
+        better: Better::Higher,
+    },
+    KpiDef {
+        key: "displaced_people",
+        label: "people displaced to a talk they had not planned",
+        unit: "people",
+        better: Better::Neither,
     },
     KpiDef {
         key: "above_capacity_min",
@@ -134,10 +152,12 @@ pub const KPIS: [KpiDef; 14] = [
 ];
 
 impl Kpis {
-    pub fn values(&self) -> [f64; 14] {
+    pub fn values(&self) -> [f64; 16] {
         [
             self.denied_people,
             self.talks_denied,
+            self.wanted_attended_share,
+            self.displaced_people,
             self.above_capacity_min,
             self.above_limit_min,
             self.turned_away,

@@ -534,3 +534,62 @@ fn door_staff_stop_entry_at_seats_plus_the_declared_standing_limit() {
     assert!(late > cap, "{late}");
     assert!(over > 0.0);
 }
+
+#[test]
+fn a_large_draw_in_a_small_room_fills_while_a_large_room_with_a_small_draw_does_not() {
+    let (loaded, world, twin) = setup();
+    let seed = 6;
+    let people = baton_sim::agents::population(&world, &twin, seed);
+    let demand = baton_sim::oracle::demand(&world, &people);
+    let cap = |s: usize| f64::from(world.spaces[world.sessions[s].space as usize].capacity);
+    let ratio = |s: usize| f64::from(demand[s]) / cap(s);
+    let all: Vec<usize> = (0..world.sessions.len()).collect();
+    let hot = *all
+        .iter()
+        .max_by(|&&a, &&b| ratio(a).total_cmp(&ratio(b)))
+        .unwrap();
+    // The emptiest talk among the larger rooms.
+    let cold = *all
+        .iter()
+        .filter(|&&s| cap(s) >= 150.0)
+        .min_by(|&&a, &&b| ratio(a).total_cmp(&ratio(b)))
+        .unwrap();
+    assert!(
+        ratio(hot) > 1.0 && ratio(cold) < 0.5,
+        "{} {}",
+        ratio(hot),
+        ratio(cold)
+    );
+    let day = run(
+        &world,
+        &twin,
+        &no_orchestration(&loaded.policies),
+        RunOptions {
+            series: true,
+            ..opts(seed)
+        },
+    )
+    .unwrap();
+    let n = world.spaces.len();
+    let peak_during = |s: usize| {
+        let info = &world.sessions[s];
+        let from = ((info.start - day.minute0) / 60_000).max(0) as usize;
+        let to = ((info.end - day.minute0) / 60_000) as usize;
+        (from..to)
+            .filter_map(|m| day.series.get(m * n + info.space as usize))
+            .copied()
+            .max()
+            .unwrap_or(0)
+    };
+    assert!(
+        f64::from(peak_during(hot)) >= cap(hot),
+        "the hot room never filled"
+    );
+    assert!(
+        f64::from(peak_during(cold)) < cap(cold),
+        "the cold room filled"
+    );
+    // Refusals happened: the hot talk's crowd queued or was turned away.
+    assert!(day.kpis.turned_away > 0.0 && day.kpis.queue_min > 0.0);
+    assert!((0.0..1.0).contains(&day.kpis.wanted_attended_share));
+}

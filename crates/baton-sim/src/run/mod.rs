@@ -26,6 +26,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 
 mod actions;
+mod advice;
 mod crowd;
 mod disrupt;
 mod link;

@@ -83,6 +83,16 @@ impl Tally {
         Kpis {
             denied_people: agents.iter().filter(|a| a.denied > 0).count() as f64,
             talks_denied: agents.iter().map(|a| f64::from(a.denied)).sum(),
+            wanted_attended_share: {
+                let wanted: usize = agents.iter().map(|a| a.wanted.len()).sum();
+                let got: f64 = agents.iter().map(|a| f64::from(a.attended_wanted)).sum();
+                if wanted == 0 {
+                    f64::NAN
+                } else {
+                    got / wanted as f64
+                }
+            },
+            displaced_people: agents.iter().filter(|a| a.displaced).count() as f64,
             wasted_trips: self.wasted_trips as f64,
             queue_min: self.queue_ms / 60_000.0,
             notifications_p95: f64::from(p95),
