@@ -3,25 +3,9 @@
 //! 2025: both outputs pass `baton check`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
-use std::ffi::OsStr;
+mod common;
+use common::{baton, os};
 use std::path::Path;
-use std::process::Command;
-
-fn baton(args: &[&OsStr]) -> (bool, String, String) {
-    let run = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .args(args)
-        .output()
-        .expect("run baton");
-    (
-        run.status.success(),
-        String::from_utf8_lossy(&run.stdout).into_owned(),
-        String::from_utf8_lossy(&run.stderr).into_owned(),
-    )
-}
-
-fn os(s: &str) -> &OsStr {
-    OsStr::new(s)
-}
 
 #[test]
 fn the_fosdem_map_and_a_schedule_on_it_import_and_pass_check() {

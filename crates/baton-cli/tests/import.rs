@@ -2,6 +2,8 @@
 //! gzipped fixture of baton-import) writes an event that passes `baton check`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
+mod common;
+use common::{baton, os};
 use std::path::Path;
 use std::process::Command;
 
@@ -52,22 +54,6 @@ fn a_real_schedule_imports_into_an_event_that_passes_check() {
     let spec = baton_spec::load(&out).expect("imported event loads").spec;
     assert_eq!(spec.governance.max_notifications_per_hour, 2);
     assert_eq!(spec.governance.max_notifications_per_day, 6);
-}
-
-fn baton(args: &[&std::ffi::OsStr]) -> (bool, String, String) {
-    let run = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .args(args)
-        .output()
-        .expect("run baton");
-    (
-        run.status.success(),
-        String::from_utf8_lossy(&run.stdout).into_owned(),
-        String::from_utf8_lossy(&run.stderr).into_owned(),
-    )
-}
-
-fn os(s: &str) -> &std::ffi::OsStr {
-    std::ffi::OsStr::new(s)
 }
 
 /// FOSDEM 2025 (frab XML, capacities from the ULB room areas) and 38C3

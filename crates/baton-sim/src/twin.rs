@@ -271,23 +271,30 @@ pub const DEFAULT_LATER_DAYS: f64 = 0.8;
 /// The middle of the grid the issue asks for (0.5, 1, 1.5).
 pub const DEFAULT_POPULARITY_SIGMA: f64 = 1.0;
 
+/// Day 1's attendance without a figure: 70% of the seats of the rooms that
+/// hold sessions.
+fn default_day_one(world: &World) -> f64 {
+    let seats: u64 = world
+        .spaces
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| world.sessions.iter().any(|s| s.space as usize == *i))
+        .map(|(_, s)| u64::from(s.capacity))
+        .sum();
+    seats as f64 * 0.7
+}
+
+/// Attendance on the simulated day from day 1's: later days draw `later_days` of it.
+fn on_day(day_one: f64, world: &World, later_days: f64) -> u32 {
+    let share = if world.day > 1 { later_days } else { 1.0 };
+    (day_one * share).round() as u32
+}
+
 impl Twin {
     /// The plain day, without `twin.yaml`: the one place the defaults live.
     pub fn plain(world: &World) -> Twin {
-        let seats: u64 = world
-            .spaces
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| world.sessions.iter().any(|s| s.space as usize == *i))
-            .map(|(_, s)| u64::from(s.capacity))
-            .sum();
-        let later = if world.day > 1 {
-            DEFAULT_LATER_DAYS
-        } else {
-            1.0
-        };
         Twin {
-            attendees: ((seats as f64) * 0.7 * later).round() as u32,
+            attendees: on_day(default_day_one(world), world, DEFAULT_LATER_DAYS),
             doors: world.first_start - 3_600_000,
             arrival_peak: world.first_start - 600_000,
             arrival_spread: 1_800_000,
@@ -397,14 +404,10 @@ impl Twin {
             ));
         }
         // `attendees` counts day 1; later days scale by `later_days`.
-        let attendees = match f.attendees {
-            Some(n) if world.day > 1 => (f64::from(n) * later_days).round() as u32,
-            Some(n) => n,
-            None if world.day > 1 => {
-                (f64::from(d.attendees) * later_days / DEFAULT_LATER_DAYS).round() as u32
-            }
-            None => d.attendees,
-        };
+        let day_one = f
+            .attendees
+            .map_or_else(|| default_day_one(world), f64::from);
+        let attendees = on_day(day_one, world, later_days);
         let doors = time(&f.doors, "doors", d.doors)?;
         let arrival = f.arrival.clone().unwrap_or_default();
         let peak = time(&arrival.peak, "arrival.peak", d.arrival_peak)?;

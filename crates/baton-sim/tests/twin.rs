@@ -300,6 +300,14 @@ fn a_talks_pull_is_drawn_per_seed_and_never_from_its_room() {
     assert!(max - min > 2.0, "{min}..{max}");
 }
 
+/// A run that keeps its per-minute occupancy and presence.
+fn with_series(seed: u64) -> RunOptions {
+    RunOptions {
+        series: true,
+        ..opts(seed)
+    }
+}
+
 fn practice(seed: u64) -> RunOptions {
     RunOptions {
         practice: true,
@@ -417,10 +425,7 @@ fn lunch_breaks_empty_the_talks_they_overlap_and_people_drift_out() {
         &world,
         &twin,
         &no_orchestration(&loaded.policies),
-        RunOptions {
-            series: true,
-            ..opts(3)
-        },
+        with_series(3),
     )
     .expect("run");
     let peak = *day.present.iter().max().unwrap();
@@ -508,16 +513,7 @@ fn door_staff_stop_entry_at_seats_plus_the_declared_standing_limit() {
         let world = World::new(&spec, 1).unwrap();
         let mut twin = baton_sim::load_twin(&example(), &world).unwrap();
         twin.door_lag = lag_ms;
-        let day = run(
-            &world,
-            &twin,
-            &none,
-            RunOptions {
-                series: true,
-                ..opts(2)
-            },
-        )
-        .unwrap();
+        let day = run(&world, &twin, &none, with_series(2)).unwrap();
         let n = world.spaces.len();
         let peak = day.series.iter().skip(i).step_by(n).copied().max().unwrap();
         (peak, cap, day.kpis.above_limit_min)
@@ -564,10 +560,7 @@ fn a_large_draw_in_a_small_room_fills_while_a_large_room_with_a_small_draw_does_
         &world,
         &twin,
         &no_orchestration(&loaded.policies),
-        RunOptions {
-            series: true,
-            ..opts(seed)
-        },
+        with_series(seed),
     )
     .unwrap();
     let n = world.spaces.len();

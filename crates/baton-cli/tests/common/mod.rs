@@ -2,6 +2,25 @@
 #![allow(dead_code)] // each test binary uses its own part of this module
 
 use serde_json::Value;
+use std::ffi::OsStr;
+use std::process::Command;
+
+/// Runs the built `baton` with `args`: (success, stdout, stderr).
+pub fn baton(args: &[&OsStr]) -> (bool, String, String) {
+    let run = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run baton: {e}"));
+    (
+        run.status.success(),
+        String::from_utf8_lossy(&run.stdout).into_owned(),
+        String::from_utf8_lossy(&run.stderr).into_owned(),
+    )
+}
+
+pub fn os(s: &str) -> &OsStr {
+    OsStr::new(s)
+}
 
 /// Journal time (ms) of a JSON line's `time`, as the engine reads it.
 pub fn time_of(line: &str) -> Option<i64> {

@@ -38,7 +38,13 @@ impl<'w> Live<'w> {
             oracle: false,
         };
         Live {
-            sim: Sim::new(world, twin, None, opts),
+            sim: Sim::new(
+                world,
+                twin,
+                None,
+                opts,
+                crate::agents::population(world, twin, opts.seed),
+            ),
         }
     }
 

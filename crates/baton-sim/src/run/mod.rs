@@ -180,15 +180,17 @@ pub fn run(
     policies: &PolicySet,
     opts: RunOptions,
 ) -> Result<RunResult, RunError> {
+    // Plans never look at rooms, so the population drawn on the published
+    // world is the one the oracle's world gets: drawn once.
+    let people = agents::population(world, twin, opts.seed);
     if opts.oracle {
-        let people = agents::population(world, twin, opts.seed);
         let plan = crate::oracle::plan_rooms(world, twin, &crate::oracle::demand(world, &people));
         let planned = world.with_rooms(&plan.rooms);
-        let mut r = run_in(&planned, twin, policies, opts)?;
+        let mut r = run_in(&planned, twin, policies, opts, people)?;
         r.rooms_moved = plan.moved;
         return Ok(r);
     }
-    run_in(world, twin, policies, opts)
+    run_in(world, twin, policies, opts, people)
 }
 
 fn run_in(
@@ -196,24 +198,30 @@ fn run_in(
     twin: &Twin,
     policies: &PolicySet,
     opts: RunOptions,
+    people: Vec<Agent>,
 ) -> Result<RunResult, RunError> {
     let eng = Engine::new(world.spec.clone(), policies.clone())
         .map_err(|e| RunError::Config(e.to_string()))?;
-    let mut sim = Sim::new(world, twin, Some(eng), opts);
+    let mut sim = Sim::new(world, twin, Some(eng), opts, people);
     sim.run_loop();
     let start = sim.start;
     Ok(sim.finish(start))
 }
 
 impl<'w> Sim<'w> {
-    fn new(world: &'w World, twin: &'w Twin, eng: Option<Engine>, opts: RunOptions) -> Sim<'w> {
+    fn new(
+        world: &'w World,
+        twin: &'w Twin,
+        eng: Option<Engine>,
+        opts: RunOptions,
+        agents: Vec<Agent>,
+    ) -> Sim<'w> {
         let n = world.spaces.len();
         let mut open = vec![true; n];
         for &c in &twin.closed_at_start {
             open[c as usize] = false;
         }
         let routes = world.routes(&open);
-        let agents = agents::population(world, twin, opts.seed);
         let ns = world.sessions.len();
         let mut room_sessions = vec![Vec::new(); n];
         for (i, s) in world.sessions.iter().enumerate() {
