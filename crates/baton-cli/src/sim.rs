@@ -273,6 +273,7 @@ pub fn run(args: SimArgs) -> Result<()> {
         }
     }
     if let Some(first) = runs.first() {
+        extra.push_str(&baton_sim::report::forecast_table(first));
         extra.push_str(&baton_sim::report::presence_table(&world, first));
     }
     let mut grid_report = None;
@@ -308,6 +309,17 @@ pub fn run(args: SimArgs) -> Result<()> {
                 serde_json::json!(args.out.display().to_string()),
             );
             o.insert("run_stats".into(), stats.clone());
+            if let Some(first) = runs.first() {
+                o.insert(
+                    "forecast_backtest".into(),
+                    serde_json::to_value(baton_sim::report::forecast_rows(first))?,
+                );
+                let n = first.runs.len().max(1) as f64;
+                o.insert(
+                    "moves_per_day".into(),
+                    serde_json::json!(first.runs.iter().map(|r| r.moves as f64).sum::<f64>() / n),
+                );
+            }
             o.insert(
                 "headline".into(),
                 serde_json::json!({

@@ -56,7 +56,17 @@ pub fn session_status(cfg: &Compiled, st: &State, session: u32, now: Millis) -> 
 pub fn current_session(cfg: &Compiled, st: &State, space: u32, now: Millis) -> Option<u32> {
     let list = cfg.sessions_by_space.get(space as usize)?;
     let mut next = None;
-    for &i in list {
+    // Sessions moved here by a published move count as this room's.
+    let moved_in = st
+        .moves
+        .iter()
+        .filter(|(_, m)| m.to == space && m.stage == crate::moves::MoveStage::Published)
+        .map(|(&s, _)| s);
+    let mut all: Vec<u32> = list.iter().copied().chain(moved_in).collect();
+    if all.len() > list.len() {
+        all.sort_by_key(|&i| (cfg.spec.sessions[i as usize].start, i));
+    }
+    for i in all {
         if st.sessions[i as usize].moved_to.is_some_and(|m| m != space) {
             continue;
         }
@@ -154,6 +164,7 @@ impl Fields for Ctx<'_> {
                     };
                 }
                 Field::SessionPeak => return i64::from(s.peak),
+                Field::SessionBookmarks => return i64::from(s.bookmarks),
                 Field::SessionTurnedAway => return s.turned_away as i64,
                 _ => {}
             }
@@ -199,6 +210,21 @@ impl Fields for Ctx<'_> {
                     let start =
                         spec.start + i64::from(self.st.sessions[se as usize].delay_min) * 60_000;
                     return (start - now) as f64 / 60_000.0;
+                }
+                Field::SessionExpected => {
+                    return crate::forecast::session(self.cfg, self.st, se).expected;
+                }
+                Field::SessionExpectedLow => {
+                    return crate::forecast::session(self.cfg, self.st, se).low;
+                }
+                Field::SessionExpectedHigh => {
+                    return crate::forecast::session(self.cfg, self.st, se).high;
+                }
+                Field::SessionPFull => {
+                    return crate::forecast::session(self.cfg, self.st, se).p_full;
+                }
+                Field::SessionMinutesToFull => {
+                    return crate::forecast::session(self.cfg, self.st, se).minutes_to_full;
                 }
                 Field::SessionFill => {
                     return match session_space(self.cfg, self.st, se) {
@@ -257,6 +283,13 @@ impl Fields for Ctx<'_> {
                         .unwrap_or(&spec.space);
                 }
                 Field::SessionStatus => return session_status(self.cfg, self.st, se, self.now()),
+                Field::SessionMoveStage => {
+                    return self
+                        .st
+                        .moves
+                        .get(&se)
+                        .map_or("", |m| m.stage.as_str());
+                }
                 _ => {}
             }
         }

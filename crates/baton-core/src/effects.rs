@@ -68,6 +68,14 @@ impl Effects<'_> {
             );
         }
         match a.kind {
+            ActionKind::MoveSession => {
+                if matches!(a.params.get("stage"), Some(ParamValue::String(s)) if s == "published")
+                {
+                    return true;
+                }
+                self.tentative_move(id, a, owner, out);
+                return false;
+            }
             ActionKind::Notify => {
                 if let Some(ParamValue::List(list)) = a.params.get("recipients") {
                     for r in list {
@@ -454,6 +462,62 @@ impl Effects<'_> {
             out,
         );
         self.reassign(task, out);
+    }
+
+    /// A `move_session` action going out: the move becomes tentative,
+    /// with a deadline; nothing is announced until it is confirmed.
+    fn tentative_move(&mut self, id: DecisionId, a: &Action, owner: Option<&Owner>, out: &mut Out) {
+        let cfg = self.cfg;
+        let sp = |k: &str| match a.params.get(k) {
+            Some(ParamValue::String(s)) => cfg.space_idx.get(s).copied(),
+            _ => None,
+        };
+        let (Some(&se), Some(from), Some(to)) = (
+            cfg.session_idx.get(match a.resource.parsed() {
+                Resource::Session(s) => s,
+                _ => a.resource.as_str(),
+            }),
+            sp("from"),
+            sp("to"),
+        ) else {
+            return;
+        };
+        let now = self.st.now;
+        let deadline = param_int(&a.params, "deadline").unwrap_or(now);
+        let m = crate::moves::Move {
+            decision: id,
+            policy: owner.map_or_else(|| "operator".to_string(), |o| o.policy.clone()),
+            from,
+            to,
+            stage: crate::moves::MoveStage::Tentative,
+            decided: now,
+            deadline,
+            needed: cfg.spec.governance.move_confirm_roles.clone(),
+            confirmed: Vec::new(),
+            expected: param_int(&a.params, "expected").unwrap_or(0) as f64,
+            changed: now,
+            slot: param_int(&a.params, "slot").unwrap_or(0).clamp(0, 99) as u32,
+        };
+        self.st.moves.insert(se, m);
+        self.st.timers.insert((
+            deadline.max(now),
+            Timer::MoveDeadline {
+                session: se,
+                decision: id,
+            },
+        ));
+        out.push(Output::Move {
+            decision: id,
+            session: cfg.spec.sessions[se as usize].id.clone(),
+            from: cfg.spec.spaces[from as usize].id.clone(),
+            to: cfg.spec.spaces[to as usize].id.clone(),
+            event: crate::moves::MoveEvent::Tentative,
+            at: now,
+            reason: format!(
+                "waiting for {} to confirm",
+                cfg.spec.governance.move_confirm_roles.join(" and ")
+            ),
+        });
     }
 
     /// `staff.task` from the staff messenger.

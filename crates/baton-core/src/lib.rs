@@ -8,6 +8,8 @@ pub mod config;
 pub mod context;
 pub(crate) mod effects;
 pub mod engine;
+pub mod forecast;
+pub mod moves;
 pub mod los;
 pub mod metrics;
 pub mod output;

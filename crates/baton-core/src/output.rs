@@ -48,6 +48,18 @@ pub enum Output {
         space: String,
         reason: String,
     },
+    /// A room move moved on: tentative, confirmed by a role, published,
+    /// or dropped unannounced.
+    Move {
+        decision: DecisionId,
+        session: String,
+        from: String,
+        to: String,
+        event: crate::moves::MoveEvent,
+        at: Millis,
+        /// The role that confirmed, or why it was dropped.
+        reason: String,
+    },
     /// An action's delivery result came back.
     ActionOutcome {
         decision: DecisionId,

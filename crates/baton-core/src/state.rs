@@ -19,6 +19,10 @@ pub struct SessionState {
     pub moved_to: Option<u32>,
     pub peak: u32,
     pub turned_away: u64,
+    /// Attendees whose plan holds it now.
+    pub bookmarks: u32,
+    /// Its audience has been folded into the forecast's learned ratio.
+    pub observed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -141,6 +145,11 @@ pub enum Timer {
     /// `valid_until` by now can no longer take effect: it leaves the queue.
     /// (Appended last: snapshots written before it still decode.)
     ApprovalValidity {
+        decision: DecisionId,
+    },
+    /// A tentative move not confirmed by now is dropped.
+    MoveDeadline {
+        session: u32,
         decision: DecisionId,
     },
 }
@@ -443,6 +452,12 @@ pub struct State {
     pub claims: BTreeMap<ResourceBuf, Claim>,
     /// Alert cards by group id (`alert:SPACE`).
     pub alerts: BTreeMap<ResourceBuf, AlertCard>,
+    /// What the day taught the demand forecast.
+    pub learned: crate::forecast::Learned,
+    /// Room moves by session index: tentative, published or dropped.
+    pub moves: BTreeMap<u32, crate::moves::Move>,
+    /// The programme's version: bumped by every published move.
+    pub programme_version: u32,
     pub stats: Stats,
 }
 

@@ -30,6 +30,9 @@ pub enum Suppression {
     },
     /// An operator left it out when approving.
     LeftOut { by: String },
+    /// A room move governance does not allow (too little notice, no staff
+    /// to confirm it, the hourly budget spent).
+    MoveRefused { reason: String },
     /// A reason in words this build does not know (from an older snapshot).
     Other(String),
 }
@@ -73,6 +76,7 @@ impl fmt::Display for Suppression {
                 "lost to {holder} (priority {priority}), which holds {resource} for another {remaining}"
             ),
             Suppression::LeftOut { by } => write!(f, "left out by {by}"),
+            Suppression::MoveRefused { reason } => write!(f, "move refused: {reason}"),
             Suppression::Other(text) => f.write_str(text),
         }
     }
@@ -85,6 +89,11 @@ impl Suppression {
         let typed = || -> Option<Suppression> {
             if text == "emergency hold" {
                 return Some(Suppression::EmergencyHold);
+            }
+            if let Some(r) = text.strip_prefix("move refused: ") {
+                return Some(Suppression::MoveRefused {
+                    reason: r.to_string(),
+                });
             }
             if let Some(r) = text.strip_prefix("operator override on ") {
                 return Some(Suppression::Override {

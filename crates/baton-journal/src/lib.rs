@@ -154,9 +154,10 @@ pub struct SqliteJournal {
 
 /// Format 2: spaces in the spec (inside `SpecChange` entries and
 /// snapshots) carry `standing_limit`, which changes their postcard encoding;
-/// a format-1 journal is refused with [`JournalError::Format`] rather than
-/// misread.
-const FORMAT: &str = "2";
+/// format 3 adds room `features`, session `needs` and the governance of room
+/// moves. An older journal is refused with [`JournalError::Format`] rather
+/// than misread.
+const FORMAT: &str = "3";
 
 /// The first bytes of a snapshot row of format 2.
 const SNAPSHOT_MAGIC: &[u8; 4] = b"BSN2";

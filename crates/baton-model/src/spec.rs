@@ -48,6 +48,19 @@ pub struct Governance {
     /// An alert card nobody acknowledged for this long goes up to the
     /// supervisor (`operators:escalation`); 0 never escalates.
     pub alert_ack_timeout: Millis,
+    /// A room move must be decided at least this long before the session
+    /// starts, so confirmations and the announcement can reach people.
+    pub move_min_notice: Millis,
+    /// At most this many room moves (tentative or published) in any
+    /// rolling hour; 0 refuses every automated move.
+    pub max_moves_per_hour: u32,
+    /// Staff roles that must confirm a move before it is published (one
+    /// task each, at the destination room). The room host also speaks to
+    /// the speaker.
+    pub move_confirm_roles: Vec<String>,
+    /// A move not confirmed by every role within this long is dropped
+    /// (and never before `move_min_notice` ahead of the start passes).
+    pub move_confirm_within: Millis,
 }
 
 impl Default for Governance {
@@ -61,6 +74,10 @@ impl Default for Governance {
             task_ack_timeout: 120_000,
             alert_group_window: 600_000,
             alert_ack_timeout: 300_000,
+            move_min_notice: 20 * 60_000,
+            max_moves_per_hour: 4,
+            move_confirm_roles: vec!["av".to_string(), "host".to_string()],
+            move_confirm_within: 15 * 60_000,
         }
     }
 }
@@ -172,6 +189,10 @@ pub struct Space {
     /// the usual case). Door staff stop entry at `capacity + standing_limit`.
     #[serde(default)]
     pub standing_limit: u32,
+    /// What the room offers that a session may need (`stream`,
+    /// `accessible`, `large_stage`, `lab_desks`, or the event's own words).
+    #[serde(default)]
+    pub features: Vec<String>,
     pub position: Option<[f64; 2]>,
     pub outline: Vec<[f64; 2]>,
 }
@@ -195,6 +216,10 @@ pub struct Session {
     pub end: Millis,
     /// Automation may not move or retime a protected session.
     pub protected: bool,
+    /// Room features the session needs: a move only goes to a room that
+    /// has them all.
+    #[serde(default)]
+    pub needs: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -290,6 +315,10 @@ pub enum ActionKind {
     /// groups them, solves where each group goes, and expands this into
     /// notifications, signage and an optional overflow opening.
     Redirect,
+    /// Move sessions to rooms that fit their expected audience: tentative
+    /// until staff confirm, then published to the programme, the signs at
+    /// both rooms and everyone who bookmarked it.
+    MoveSession,
 }
 
 impl ActionKind {
@@ -303,6 +332,7 @@ impl ActionKind {
             ActionKind::CloseSpace => "close_space",
             ActionKind::DelaySession => "delay_session",
             ActionKind::Redirect => "redirect",
+            ActionKind::MoveSession => "move_session",
         }
     }
 
@@ -318,7 +348,7 @@ impl ActionKind {
     pub fn is_attendee_facing(self) -> bool {
         matches!(
             self,
-            ActionKind::Notify | ActionKind::Sign | ActionKind::Redirect
+            ActionKind::Notify | ActionKind::Sign | ActionKind::Redirect | ActionKind::MoveSession
         )
     }
 
@@ -332,6 +362,7 @@ impl ActionKind {
             ActionKind::CloseSpace,
             ActionKind::DelaySession,
             ActionKind::Redirect,
+            ActionKind::MoveSession,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

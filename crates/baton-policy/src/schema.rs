@@ -80,6 +80,13 @@ fields! {
     SessionMinutesToStart => "session.minutes_to_start", Double, "minutes until the (delayed) start; negative once started";
     SessionProtected => "session.protected", Bool, "automation may not move or retime it";
     SessionFill => "session.fill", Double, "attendance / the space's capacity";
+    SessionBookmarks => "session.bookmarks", Int, "attendees whose plan (attendee.plan) holds the session";
+    SessionExpected => "session.expected", Double, "forecast audience: bookmarks x the audience per bookmark learned today, raised to the room's count near the start; -1.0 when nothing is known";
+    SessionExpectedLow => "session.expected_low", Double, "the forecast's 80% interval, lower end";
+    SessionExpectedHigh => "session.expected_high", Double, "the forecast's 80% interval, upper end";
+    SessionPFull => "session.p_full", Double, "probability the audience exceeds its room's seats plus standing";
+    SessionMinutesToFull => "session.minutes_to_full", Double, "minutes until its room fills (running: at the door flow; scheduled: from the forecast); -1.0 when it is not expected to";
+    SessionMoveStage => "session.move_stage", String, "its room move: tentative, published, dropped, or empty";
     SignalType => "signal.type", String, "the triggering signal's type, or \"minute\" for the per-minute refresh";
     SignalSubject => "signal.subject", String, "the triggering signal's subject";
     SignalCount => "signal.count", Int, "count, length or minutes carried by the signal, else 0";

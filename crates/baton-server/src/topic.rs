@@ -15,10 +15,12 @@ pub enum Topic {
     Signals,
     Control,
     Situations,
+    /// Room moves: tentative, confirmed, published, dropped.
+    Moves,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 9] = [
+    pub const ALL: [Topic; 10] = [
         Topic::Spaces,
         Topic::Decisions,
         Topic::Actions,
@@ -28,6 +30,7 @@ impl Topic {
         Topic::Signals,
         Topic::Control,
         Topic::Situations,
+        Topic::Moves,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -41,6 +44,7 @@ impl Topic {
             Topic::Signals => "signals",
             Topic::Control => "control",
             Topic::Situations => "situations",
+            Topic::Moves => "moves",
         }
     }
 }

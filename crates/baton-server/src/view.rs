@@ -201,6 +201,16 @@ impl View {
                     decision, action, ..
                 } => (Topic::Actions, format!("outcome:{decision}/{action}")),
                 Output::Task { task, .. } => (Topic::Tasks, task.clone()),
+                Output::Move {
+                    decision, session, ..
+                } => {
+                    if let Some(r) = self.decisions.get_mut(decision) {
+                        r.history.push(data.clone());
+                        r.bytes += text.len();
+                        self.decision_bytes += text.len();
+                    }
+                    (Topic::Moves, session.clone())
+                }
                 Output::CommandRefused { .. } => (Topic::Commands, format!("refused:{seq}")),
                 Output::OverrideEnded { resource, .. } => (Topic::Overrides, resource.to_string()),
                 Output::SignalRejected { .. } => (Topic::Signals, format!("rejected:{seq}")),
@@ -311,6 +321,22 @@ pub fn session_json(engine: &Engine, se: u32) -> Value {
     v["start"] = json!(s.start);
     v["end"] = json!(s.end);
     v["tags"] = json!(s.tags);
+    v["needs"] = json!(s.needs);
+    v["programme_version"] = json!(st.programme_version);
+    v["move"] = st.moves.get(&se).map_or(Value::Null, |m| {
+        json!({
+            "decision": m.decision.to_string(),
+            "policy": m.policy,
+            "from": cfg.spec.spaces[m.from as usize].id,
+            "to": cfg.spec.spaces[m.to as usize].id,
+            "stage": m.stage.as_str(),
+            "decided": m.decided,
+            "deadline": m.deadline,
+            "needed": m.needed,
+            "confirmed": m.confirmed,
+            "expected": m.expected,
+        })
+    });
     v
 }
 

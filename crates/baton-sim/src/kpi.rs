@@ -200,4 +200,27 @@ pub struct RunResult {
     pub left: u32,
     /// Sessions the oracle's room plan moved (0 for every other case).
     pub rooms_moved: u32,
+    /// Room moves the engine published and the twin carried out.
+    pub moves: u64,
+    /// People who found a moved session's old door and walked on.
+    pub moved_walk_on: u64,
+    /// The forecast's backtest, per horizon (empty without the engine).
+    pub backtest: Vec<ForecastErrors>,
+}
+
+/// How far the engine's session forecast, and two naive ones, were from
+/// the people who came, at one horizon before the start.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ForecastErrors {
+    pub minutes_before: u32,
+    pub sessions: u32,
+    /// Mean people who came per session.
+    pub mean_demand: f64,
+    pub mae_forecast: f64,
+    /// The room's count at that moment, taken as the forecast.
+    pub mae_fill: f64,
+    /// Bookmarks x a fixed 2.0.
+    pub mae_bookmarks: f64,
+    /// Share of sessions whose count fell in the forecast's 80% interval.
+    pub coverage80: f64,
 }

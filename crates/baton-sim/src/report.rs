@@ -457,3 +457,59 @@ pub fn presence_table(world: &World, case: &CaseRuns) -> String {
         run.attendees
     )
 }
+
+/// The forecast's backtest over a case's seeds (means of the per-seed
+/// errors), and the room moves it led to.
+pub fn forecast_rows(case: &CaseRuns) -> Vec<crate::kpi::ForecastErrors> {
+    let Some(first) = case.runs.first() else {
+        return Vec::new();
+    };
+    let n = case.runs.len() as f64;
+    (0..first.backtest.len())
+        .map(|k| {
+            let mut e = crate::kpi::ForecastErrors {
+                minutes_before: first.backtest[k].minutes_before,
+                ..Default::default()
+            };
+            for r in &case.runs {
+                let Some(b) = r.backtest.get(k) else { continue };
+                e.sessions += b.sessions;
+                e.mean_demand += b.mean_demand / n;
+                e.mae_forecast += b.mae_forecast / n;
+                e.mae_fill += b.mae_fill / n;
+                e.mae_bookmarks += b.mae_bookmarks / n;
+                e.coverage80 += b.coverage80 / n;
+            }
+            e
+        })
+        .collect()
+}
+
+/// `forecast_rows` and the moves as a Markdown section.
+pub fn forecast_table(case: &CaseRuns) -> String {
+    let rows = forecast_rows(case);
+    if rows.iter().all(|r| r.sessions == 0) {
+        return String::new();
+    }
+    let n = case.runs.len().max(1) as f64;
+    let moves: f64 = case.runs.iter().map(|r| r.moves as f64).sum::<f64>() / n;
+    let walk_on: f64 = case.runs.iter().map(|r| r.moved_walk_on as f64).sum::<f64>() / n;
+    let mut t = format!(
+        "\n## The session forecast, backtested ({})\n\nMean absolute error against the people who came for each session (seated, or refused at its door), at each horizon before the published start; means over seeds. Naive forecasts: the room's count at that moment, and bookmarks x 2.0. Room moves published: {moves:.1} per day; people who found a moved talk's old door and walked on: {walk_on:.0}.\n\n| minutes before | sessions | mean came | forecast | room count now | bookmarks x 2 | in 80% interval |\n|---|---|---|---|---|---|---|\n",
+        case.name
+    );
+    for r in rows {
+        let _ = writeln!(
+            t,
+            "| {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0}% |",
+            r.minutes_before,
+            r.sessions,
+            r.mean_demand,
+            r.mae_forecast,
+            r.mae_fill,
+            r.mae_bookmarks,
+            r.coverage80 * 100.0
+        );
+    }
+    t
+}

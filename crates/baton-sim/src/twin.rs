@@ -18,6 +18,9 @@ struct TwinFile {
     bookmarks: Option<BookmarksFile>,
     /// Share of session rooms with a door counter and occupancy sensor.
     counters: Option<f64>,
+    /// Chance a room-move confirmation task is declined (the speaker or
+    /// the video team cannot make the move).
+    move_confirm_fail: Option<f64>,
     badge_share: Option<f64>,
     /// σ of the log-normal draw of each talk's pull (see docs/SIMULATION.md).
     popularity_sigma: Option<f64>,
@@ -191,6 +194,8 @@ pub struct Twin {
     pub bookmark_extra: f64,
     /// Share of session rooms with a door counter and occupancy sensor.
     pub counters: f64,
+    /// Chance a room-move confirmation task is declined.
+    pub move_confirm_fail: f64,
     /// Current practice: how long volunteers take to hang or take down a
     /// FULL sign, the share of app users whose app pushes "room full" from
     /// the feed, and how far ahead of a talk those pushes go.
@@ -304,6 +309,7 @@ impl Twin {
             bookmark_keep: 0.8,
             bookmark_extra: 0.3,
             counters: 1.0,
+            move_confirm_fail: 0.1,
             popularity_sigma: DEFAULT_POPULARITY_SIGMA,
             practice_lag: 120_000,
             practice_push: 0.2,
@@ -569,6 +575,11 @@ impl Twin {
                 d.bookmark_extra,
             )?,
             counters: share(f.counters, "counters", d.counters)?,
+            move_confirm_fail: share(
+                f.move_confirm_fail,
+                "move_confirm_fail",
+                d.move_confirm_fail,
+            )?,
             popularity_sigma: sigma,
             practice_lag: dur(&practice.lag, "practice.lag", d.practice_lag)?,
             practice_push: share(practice.push, "practice.push", d.practice_push)?,

@@ -81,6 +81,20 @@ pub struct GovernanceFile {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub alert_ack_timeout: Option<Spanned<String>>,
+    /// A room move must be decided at least this long before the start (default `20m`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub move_min_notice: Option<Spanned<String>>,
+    /// At most this many automated room moves in any rolling hour (default 4; 0 refuses all).
+    #[serde(default)]
+    pub max_moves_per_hour: Option<u32>,
+    /// Staff roles that confirm a move before it is published (default `[av, host]`).
+    #[serde(default)]
+    pub move_confirm_roles: Option<Vec<String>>,
+    /// A move not confirmed within this long is dropped unannounced (default `15m`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub move_confirm_within: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -123,6 +137,9 @@ pub struct SpaceFile {
     /// People a seated room may hold standing beyond its seats (default 0).
     #[serde(default)]
     pub standing_limit: u32,
+    /// What the room offers that sessions may need (`stream`, `accessible`, ...).
+    #[serde(default)]
+    pub features: Vec<String>,
     #[serde(default)]
     pub position: Option<[f64; 2]>,
     #[serde(default)]
@@ -163,6 +180,9 @@ pub struct SessionFile {
     pub end: Spanned<String>,
     #[serde(default)]
     pub protected: bool,
+    /// Room features the session needs; a move only goes to a room with all of them.
+    #[serde(default)]
+    pub needs: Vec<String>,
 }
 
 /// `staff.yaml`.

@@ -6,6 +6,7 @@
 
 mod approvals;
 mod commands;
+mod moving;
 mod reconfigure;
 mod signals;
 mod signs;
@@ -225,6 +226,9 @@ impl Engine {
                     self.effects().task_ack_timeout(&task, staff, out)
                 }
                 Timer::TaskEnd { task } => self.effects().task_end(&task, out),
+                Timer::MoveDeadline { session, decision } => {
+                    self.move_deadline(session, decision, out)
+                }
                 Timer::AlertAck { group, opened } => {
                     self.effects().alert_ack_timeout(&group, opened, out)
                 }
@@ -254,6 +258,7 @@ impl Engine {
             return;
         }
         self.effects().retry_waiting(out);
+        self.learn_from_ended();
         for sp in 0..self.st.spaces.len() {
             let occ = f64::from(self.st.spaces[sp].occupancy);
             self.st.spaces[sp].holt.observe(occ);
@@ -280,6 +285,25 @@ impl Engine {
                     );
                 }
             }
+        }
+    }
+
+    /// Folds every counted session that ended into the forecast's ratio:
+    /// its peak plus the people turned away, against its bookmarks.
+    fn learn_from_ended(&mut self) {
+        let now = self.st.now;
+        for se in 0..self.st.sessions.len() {
+            let s = &self.st.sessions[se];
+            if s.observed || s.peak == 0 {
+                continue;
+            }
+            if crate::context::session_status(&self.cfg, &self.st, se as u32, now) != "ended" {
+                continue;
+            }
+            let demand = f64::from(s.peak) + s.turned_away as f64;
+            let (track, bookmarks) = (&self.cfg.spec.sessions[se].track, s.bookmarks);
+            self.st.learned.observe(track, bookmarks, demand);
+            self.st.sessions[se].observed = true;
         }
     }
 

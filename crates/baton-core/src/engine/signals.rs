@@ -32,7 +32,14 @@ impl Engine {
         match &s.data {
             SignalData::StaffTask { task, state } => {
                 if let Some(&sf) = self.cfg.staff_idx.get(&s.subject) {
+                    let done = (*state == baton_model::signal::TaskState::Done)
+                        .then(|| self.st.tasks.get(task.as_str()).cloned())
+                        .flatten()
+                        .filter(|t| t.staff == sf && t.stage != crate::state::TaskStage::Waiting);
                     self.effects().task_signal(sf, task, *state, out);
+                    if let Some(t) = done {
+                        self.move_task_done(&t, out);
+                    }
                 }
             }
             SignalData::StaffLocation { .. } => {
@@ -193,6 +200,9 @@ impl Engine {
                 let a = self.st.attendees.entry(s.subject.clone()).or_default();
                 match &s.data {
                     D::CheckedIn { gate } => {
+                        if !a.checked_in {
+                            self.st.learned.checked_in += 1;
+                        }
                         a.checked_in = true;
                         if let Some(g) = gate {
                             a.last_space = cfg.space_idx.get(g).copied();
@@ -205,7 +215,27 @@ impl Engine {
                             .collect();
                         plan.sort_unstable();
                         plan.dedup();
-                        a.plan = plan;
+                        let old = std::mem::replace(&mut a.plan, plan);
+                        let had = !old.is_empty();
+                        let has = !a.plan.is_empty();
+                        for &x in &old {
+                            if let Some(ss) = self.st.sessions.get_mut(x as usize) {
+                                ss.bookmarks = ss.bookmarks.saturating_sub(1);
+                            }
+                        }
+                        let new = a.plan.clone();
+                        for &x in &new {
+                            if let Some(ss) = self.st.sessions.get_mut(x as usize) {
+                                ss.bookmarks += 1;
+                            }
+                        }
+                        match (had, has) {
+                            (false, true) => self.st.learned.planners += 1,
+                            (true, false) => {
+                                self.st.learned.planners = self.st.learned.planners.saturating_sub(1)
+                            }
+                            _ => {}
+                        }
                     }
                     _ => {}
                 }

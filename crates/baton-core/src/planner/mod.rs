@@ -12,8 +12,10 @@
 pub mod dispatch;
 pub mod graph;
 pub mod redirect;
+pub mod rooms;
 
 pub(crate) mod plan;
+mod moving;
 mod redirecting;
 mod staffing;
 mod targets;

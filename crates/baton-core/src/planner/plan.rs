@@ -52,6 +52,8 @@ pub(super) struct Request {
     pub(super) note: String,
     pub(super) space: u32,
     pub(super) valid_until: Millis,
+    /// The session whose room move this task confirms.
+    pub(super) confirms: Option<String>,
 }
 
 pub(crate) fn param_str(ps: &BTreeMap<String, ParamValue>, name: &str) -> Option<String> {
@@ -103,6 +105,9 @@ impl Planner<'_> {
                 ActionKind::DelaySession => {
                     self.plan_delay(spec, &ps, session, valid_until, &mut plan);
                 }
+                ActionKind::MoveSession => {
+                    self.plan_move(&ps, session, &mut plan, &mut requests);
+                }
                 ActionKind::Dispatch => {
                     let spaces = self.target_spaces(&spec.target, space, session);
                     if spaces.is_empty() {
@@ -116,6 +121,7 @@ impl Planner<'_> {
                             note: param_str(&ps, "note").unwrap_or_default(),
                             space: sp,
                             valid_until,
+                            confirms: None,
                         });
                     }
                 }

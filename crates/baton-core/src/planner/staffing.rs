@@ -28,6 +28,7 @@ impl Planner<'_> {
                 note: param_str(&a.params, "note").unwrap_or_default(),
                 space,
                 valid_until: a.valid_until,
+                confirms: None,
             });
         }
         let mut plan = Plan::default();
@@ -60,11 +61,15 @@ impl Planner<'_> {
             })
             .collect();
         let picks = dispatch::assign(&cost);
-        plan.solver = Some(format!(
+        let staff = format!(
             "staff: Hungarian assignment of {} slot(s) over {} staff",
             slots.len(),
             cfg.spec.staff.len()
-        ));
+        );
+        plan.solver = Some(match plan.solver.take() {
+            Some(before) => format!("{before}; {staff}"),
+            None => staff,
+        });
         for (k, (r, pick)) in slots.iter().zip(&picks).enumerate() {
             let space_id = &cfg.spec.spaces[r.space as usize].id;
             let mut ranked: Vec<(i64, usize)> = cost[k]
@@ -100,6 +105,9 @@ impl Planner<'_> {
             ps.insert("role".into(), ParamValue::String(r.role.clone()));
             ps.insert("note".into(), ParamValue::String(r.note.clone()));
             ps.insert("space".into(), ParamValue::String(space_id.clone()));
+            if let Some(se) = &r.confirms {
+                ps.insert("confirms".into(), ParamValue::String(se.clone()));
+            }
             ps.insert("task".into(), ParamValue::String(format!("{id}-{k}")));
             ps.insert(
                 "walk_s".into(),

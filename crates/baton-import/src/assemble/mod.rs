@@ -393,6 +393,7 @@ pub(crate) fn assemble(
         sessions_yaml(&sessions, &spaces, date, &tz, &tz_name, file),
     );
     files.insert("policies.yaml".to_string(), POLICIES.to_string());
+    files.insert("staff.yaml".to_string(), staff_yaml(&spaces));
     let figure = crate::attendance::published(s.acronym.as_deref(), s.title.as_deref(), date);
     if let Some(f) = &figure {
         files.insert("twin.yaml".to_string(), crate::attendance::twin_yaml(f));

@@ -121,6 +121,7 @@ impl Sim<'_> {
                         }
                     }
                     ActionKind::Redirect => {}
+                    ActionKind::MoveSession => self.carry_out_move(act),
                 }
             }
             self.submit(Entry::ActionResult(ActionResult {
@@ -156,6 +157,8 @@ impl Sim<'_> {
                 },
                 _ => Note::Other,
             }
+        } else if let (Some(s), true) = (about, act.params.contains_key("moved_to")) {
+            Note::Moved { session: s }
         } else if let Some(s) = about
             && self.sessions.start[s as usize] > w.sessions[s as usize].start
         {
@@ -201,6 +204,7 @@ impl Sim<'_> {
             Some(ParamValue::String(t)) => t.clone(),
             _ => return,
         };
+        let confirm = act.params.contains_key("confirms");
         let role = match act.params.get("role") {
             Some(ParamValue::String(r)) => r.clone(),
             _ => String::new(),
@@ -222,8 +226,56 @@ impl Sim<'_> {
             arrived: false,
             desk: false,
             closed: false,
+            confirm,
         });
         let ack = 15_000 + (self.staff_rng.random::<f64>() * 45_000.0) as Millis;
         self.at(self.now + ack, Ev::StaffAck(idx));
+    }
+
+    /// A published move: the session is held in its new room from now on.
+    /// App users' programme shows it at once (`room_for`); others find the
+    /// sign at the old door.
+    fn carry_out_move(&mut self, act: &Action) {
+        let w = self.w;
+        let (Some(ParamValue::String(id)), Some(ParamValue::String(to))) =
+            (act.params.get("session"), act.params.get("to"))
+        else {
+            return;
+        };
+        let (Some(&s), Some(&to)) = (w.session_index.get(id), w.space_index.get(to)) else {
+            return;
+        };
+        let from = self.sessions.room[s as usize];
+        if from == to || self.sessions.phase[s as usize] != SessionPhase::Planned {
+            return;
+        }
+        self.tally.moves += 1;
+        self.sessions.room[s as usize] = to;
+        self.rooms.sessions[from as usize].retain(|&x| x != s);
+        let starts = &self.sessions.start;
+        let list = &mut self.rooms.sessions[to as usize];
+        let at = list.partition_point(|&x| starts[x as usize] <= starts[s as usize]);
+        list.insert(at, s);
+        if self.rooms.holder[from as usize] == s {
+            self.rooms.holder[from as usize] = NONE;
+            self.open_doors(from);
+        }
+        // People already waiting at the old door read the sign and walk on.
+        let waiting = std::mem::take(&mut self.rooms.door_wait[from as usize]);
+        let mut keep = Vec::new();
+        for (a, g) in waiting {
+            let ag = &self.agents[a as usize];
+            if ag.epoch == g && ag.phase == Phase::AtDoor && ag.goal == s {
+                self.tally.moved_walk_on += 1;
+                self.go(a, to, Purpose::Session);
+            } else {
+                keep.push((a, g));
+            }
+        }
+        keep.append(&mut self.rooms.door_wait[from as usize]);
+        self.rooms.door_wait[from as usize] = keep;
+        if self.now >= self.sessions.start[s as usize] - 600_000 {
+            self.open_doors(to);
+        }
     }
 }

@@ -66,7 +66,7 @@ impl Sim<'_> {
     pub(super) fn switch_to(&mut self, a: u32, to_session: u32, to_space: u16, from: u32) {
         if to_session != NONE {
             self.agents[a as usize].goal = to_session;
-            let room = self.w.sessions[to_session as usize].space;
+            let room = self.sessions.room[to_session as usize];
             self.go(a, room, Purpose::Session);
         } else {
             self.agents[a as usize].goal = from;
@@ -131,6 +131,15 @@ impl Sim<'_> {
                         ag.deny(from);
                         self.rebook(a, from, to_session);
                     }
+                }
+            }
+            Note::Moved { session } => {
+                // The app already shows the new room; someone on the way
+                // to the old one turns around when they read this.
+                let heading = ag.goal == session && ag.phase == Phase::Moving;
+                let to = self.sessions.room[session as usize];
+                if heading && ag.dest != to {
+                    self.go(a, to, Purpose::Session);
                 }
             }
             Note::Delay { session } => {

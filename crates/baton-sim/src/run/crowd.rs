@@ -271,6 +271,7 @@ impl Sim<'_> {
                 let (goal, epoch) = (ag.goal, ag.epoch);
                 if !stream && goal != NONE && ag.last_seated != goal {
                     ag.last_seated = goal;
+                    self.sessions.demand[goal as usize] += 1;
                     if ag.wanted.contains(&goal) {
                         ag.attended_wanted = ag.attended_wanted.saturating_add(1);
                     } else {
@@ -304,6 +305,16 @@ impl Sim<'_> {
     pub(super) fn door(&mut self, a: u32) {
         let ag = &self.agents[a as usize];
         let (room, goal) = (ag.dest, ag.goal);
+        if goal != NONE
+            && self.purpose[a as usize] == Purpose::Session
+            && self.sessions.room[goal as usize] != room
+        {
+            // The session moved: the sign at this door sends them on.
+            self.tally.moved_walk_on += 1;
+            let to = self.sessions.room[goal as usize];
+            self.go(a, to, Purpose::Session);
+            return;
+        }
         let info = &self.w.spaces[room as usize];
         let scheduled = !self.rooms.sessions[room as usize].is_empty();
         let stream = self.purpose[a as usize] == Purpose::Stream;
@@ -343,6 +354,9 @@ impl Sim<'_> {
             return;
         }
         self.tally.turned_away += 1;
+        if goal != NONE && !stream && self.agents[a as usize].tries == 0 {
+            self.sessions.demand[goal as usize] += 1;
+        }
         if !self.dark(room) {
             self.signal(
                 "twin-door",
@@ -433,7 +447,7 @@ impl Sim<'_> {
         let avoid = if goal == NONE {
             NOWHERE
         } else {
-            w.sessions[goal as usize].space
+            self.sessions.room[goal as usize]
         };
         let mut best = (f64::NEG_INFINITY, NONE);
         if tries < 3 {
@@ -446,12 +460,12 @@ impl Sim<'_> {
                 if st > self.now + 15 * 60_000
                     || self.sessions.phase[s] == SessionPhase::Ended
                     || st < self.now - 10 * 60_000
-                    || w.sessions[s].space == avoid
-                    || !self.open[w.sessions[s].space as usize]
+                    || self.room_for(a, s as u32) == avoid
+                    || !self.open[self.room_for(a, s as u32) as usize]
                 {
                     continue;
                 }
-                let walk = f64::from(self.walk_secs(at, w.sessions[s].space)) / 300.0;
+                let walk = f64::from(self.walk_secs(at, self.room_for(a, s as u32))) / 300.0;
                 let ag = &mut self.agents[a as usize];
                 let interest = if ag.interests.contains(&w.sessions[s].track) {
                     2.0
@@ -466,7 +480,7 @@ impl Sim<'_> {
             }
         }
         if best.1 != NONE && best.0 > 0.5 {
-            let room = w.sessions[best.1 as usize].space;
+            let room = self.room_for(a, best.1);
             self.agents[a as usize].goal = best.1;
             self.go(a, room, Purpose::Session);
         } else {
@@ -496,6 +510,17 @@ impl Sim<'_> {
         ag.wake = t;
         let g = ag.epoch;
         self.at(t, Ev::Decide(a, g));
+    }
+
+    /// Where `a` believes session `s` is held: app users see a published
+    /// move at once; everyone else goes by the printed programme and finds
+    /// the sign at the old door.
+    pub(super) fn room_for(&self, a: u32, s: u32) -> u16 {
+        if self.agents[a as usize].app {
+            self.sessions.room[s as usize]
+        } else {
+            self.w.sessions[s as usize].space
+        }
     }
 
     pub(super) fn known_start(&self, a: u32, s: u32) -> Millis {
@@ -528,7 +553,8 @@ impl Sim<'_> {
                 self.agents[a as usize].cursor += 1;
                 continue;
             }
-            let room = w.sessions[s as usize].space;
+            let room = self.room_for(a, s);
+            let ag = &self.agents[a as usize];
             let walk = i64::from(self.walk_secs(ag.at, room)) * 1000;
             let ag = &mut self.agents[a as usize];
             let buffer = 180_000 + (ag.life.random::<f64>() * 300_000.0) as Millis;

@@ -27,11 +27,13 @@ use std::collections::{BinaryHeap, HashMap, VecDeque};
 
 mod actions;
 mod advice;
+mod backtest;
 mod crowd;
 mod disrupt;
 mod link;
 mod parts;
 mod practice;
+mod result;
 mod sensors;
 mod staff;
 mod tally;
@@ -97,6 +99,8 @@ enum Ev {
     Reopen(u16),
     FullSign(u16, u32),
     Finish,
+    /// Sample the engine's forecast for a session, at a horizon's index.
+    Forecast(u32, u8),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -107,6 +111,10 @@ enum Note {
         to_space: u16,
     },
     Delay {
+        session: u32,
+    },
+    /// A published room move.
+    Moved {
         session: u32,
     },
     Other,
@@ -137,6 +145,8 @@ struct Sim<'w> {
     draining: bool,
     outs: Vec<Output>,
     heap: BinaryHeap<Reverse<(Millis, u64, Ev)>>,
+    /// The forecast backtest's samples, per session and horizon.
+    samples: Vec<[Option<backtest::Sample>; backtest::HORIZONS.len()]>,
     evn: u64,
     agents: Vec<Agent>,
     purpose: Vec<Purpose>,
@@ -252,6 +262,7 @@ impl<'w> Sim<'w> {
             draining: false,
             outs: Vec::new(),
             heap: BinaryHeap::new(),
+            samples: Vec::new(),
             evn: 0,
             agents,
             purpose,
@@ -264,6 +275,8 @@ impl<'w> Sim<'w> {
                 end: world.sessions.iter().map(|s| s.end).collect(),
                 phase: vec![SessionPhase::Planned; ns],
                 members: vec![Vec::new(); ns],
+                room: world.sessions.iter().map(|s| s.space).collect(),
+                demand: vec![0; ns],
             },
             rooms: Rooms {
                 holder: vec![NONE; n],
@@ -351,6 +364,7 @@ impl<'w> Sim<'w> {
             self.at(st, Ev::Start(s as u32, st));
             self.at(en, Ev::End(s as u32, en));
         }
+        self.schedule_backtest();
         self.at(start + 1_000, Ev::Sensors);
         self.at(start, Ev::Sample);
         self.at(self.t.end, Ev::Finish);
@@ -538,7 +552,7 @@ impl<'w> Sim<'w> {
             let jitter = (ag.life.random::<f64>() * 120_000.0) as Millis;
             self.at(self.now + jitter, Ev::Decide(a, g));
         }
-        let room = self.w.sessions[s as usize].space;
+        let room = self.sessions.room[s as usize];
         // Whoever still waits for this session gives up now.
         let waiting = std::mem::take(&mut self.rooms.door_wait[room as usize]);
         let mut keep = Vec::new();
@@ -572,7 +586,7 @@ impl<'w> Sim<'w> {
         self.at(new_start, Ev::Start(s, new_start));
         let end = self.sessions.end[i];
         self.at(end, Ev::End(s, end));
-        let room = self.w.sessions[i].space;
+        let room = self.sessions.room[i];
         if self.rooms.holder[room as usize] == s {
             self.rooms.holder[room as usize] = NONE;
         }
@@ -660,7 +674,7 @@ impl<'w> Sim<'w> {
             }
             Ev::DoorsOpen(s, at) => {
                 if self.sessions.start[s as usize] == at {
-                    self.open_doors(w.sessions[s as usize].space);
+                    self.open_doors(self.sessions.room[s as usize]);
                 }
             }
             Ev::Start(s, at) => {
@@ -685,6 +699,7 @@ impl<'w> Sim<'w> {
                 }
             }
             Ev::Notice(a, n) => self.notice(a, n),
+            Ev::Forecast(s, k) => self.sample_forecast(s, k),
             Ev::Sensors => {
                 self.sensors();
                 self.at(self.now + self.t.sensor_interval, Ev::Sensors);
@@ -754,46 +769,6 @@ impl<'w> Sim<'w> {
                 }
             }
             Ev::Finish => self.finished = true,
-        }
-    }
-
-    fn finish(mut self, start: Millis) -> RunResult {
-        for sp in 0..self.w.spaces.len() as u16 {
-            self.touch(sp);
-        }
-        let circulation: Vec<bool> = self.w.spaces.iter().map(|s| !s.holds_sessions).collect();
-        let kpis = self.tally.kpis(&self.agents, &circulation);
-        let notified: Vec<u16> = self.agents.iter().map(|a| a.notified).collect();
-        RunResult {
-            kpis,
-            minute0: start,
-            series: self.tally.series.take().unwrap_or_default(),
-            present: std::mem::take(&mut self.tally.present),
-            los_minutes: self
-                .tally
-                .los_ms
-                .iter()
-                .map(|l| l.map(|ms| ms / 60_000.0))
-                .collect(),
-            notifications: notified,
-            above_by_space: self
-                .tally
-                .above_by_space
-                .iter()
-                .map(|ms| ms / 60_000.0)
-                .collect(),
-            decisions: self.tally.decisions,
-            signals: self.sig_n,
-            entries: self.seq,
-            events: self.events,
-            rooms_moved: 0,
-            sign_followed: self.tally.sign_followed,
-            attendees: self.agents.len() as u32,
-            left: self
-                .agents
-                .iter()
-                .filter(|a| a.phase == Phase::Gone)
-                .count() as u32,
         }
     }
 }

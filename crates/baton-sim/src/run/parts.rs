@@ -14,6 +14,8 @@ pub(super) struct TaskSim {
     pub(super) arrived: bool,
     pub(super) desk: bool,
     pub(super) closed: bool,
+    /// A room move's confirmation, not a walk to do something.
+    pub(super) confirm: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +32,10 @@ pub(super) struct Sessions {
     pub(super) phase: Vec<SessionPhase>,
     /// (attendee, the epoch of their choice) per session.
     pub(super) members: Vec<Vec<(u32, u32)>>,
+    /// The room each session is held in now (a published move changes it).
+    pub(super) room: Vec<u16>,
+    /// People who came for it: seated, or refused at its door.
+    pub(super) demand: Vec<u32>,
 }
 
 /// Per room: which session holds it, its sessions, and who waits at its door.

@@ -116,7 +116,7 @@ impl Sim<'_> {
             let heading = ag.goal != NONE
                 && matches!(ag.phase, Phase::Moving | Phase::AtDoor)
                 && self.purpose[a as usize] == Purpose::Session
-                && self.w.sessions[ag.goal as usize].space == room;
+                && self.sessions.room[ag.goal as usize] == room;
             let next = if heading {
                 Some(ag.goal)
             } else {
@@ -125,7 +125,7 @@ impl Sim<'_> {
                     .copied()
                     .find(|&s| {
                         let st = self.sessions.start[s as usize];
-                        self.w.sessions[s as usize].space == room
+                        self.sessions.room[s as usize] == room
                             && st >= self.now
                             && st <= self.now + window
                     })

@@ -83,6 +83,18 @@ impl Sim<'_> {
         if steward {
             self.move_on(space);
         }
+        if self.crew.tasks[i].confirm {
+            // A move is checked with the room, the stream and the speaker
+            // in a few minutes; sometimes it cannot go ahead.
+            if self.staff_rng.random::<f64>() < self.t.move_confirm_fail {
+                self.staff_task_signal(i, TaskState::Declined);
+                self.close_task(i);
+                return;
+            }
+            let ms = 60_000 + (self.staff_rng.random::<f64>() * 120_000.0) as Millis;
+            self.at(self.now + ms, Ev::StaffDone(i as u32));
+            return;
+        }
         let done = if desk_task {
             until.max(self.now + 60_000)
         } else {

@@ -27,6 +27,10 @@ pub(super) struct Tally {
     /// "Room full" pushes sent by community apps (current practice).
     pub(super) feed_pushes: u64,
     pub(super) decisions: u64,
+    /// People who found a moved session's old door and walked on.
+    pub(super) moved_walk_on: u64,
+    /// Published room moves the twin carried out.
+    pub(super) moves: u64,
     /// Total occupancy per minute, when asked for.
     pub(super) series: Option<Vec<u32>>,
     /// People on site (arrived, not yet gone) per minute, with `series`.
@@ -45,6 +49,8 @@ impl Tally {
             sign_followed: 0,
             staff_resp_min: Vec::new(),
             failed: 0,
+            moved_walk_on: 0,
+            moves: 0,
             wasted_trips: 0,
             queue_ms: 0.0,
             above_limit_ms: 0.0,

@@ -182,7 +182,27 @@ pub(super) fn resolve_governance(g: Option<&GovernanceFile>, cx: &mut Ctx) -> m:
         &g.alert_group_window,
         d.alert_group_window,
     );
+    let move_confirm_within = dur(
+        "move_confirm_within",
+        &g.move_confirm_within,
+        d.move_confirm_within,
+    );
+    let move_min_notice = duration(
+        f,
+        "governance.move_min_notice",
+        &g.move_min_notice,
+        d.move_min_notice,
+        cx,
+    )
+    .max(0);
     m::Governance {
+        move_min_notice,
+        move_confirm_within,
+        max_moves_per_hour: g.max_moves_per_hour.unwrap_or(d.max_moves_per_hour),
+        move_confirm_roles: g
+            .move_confirm_roles
+            .clone()
+            .unwrap_or_else(|| d.move_confirm_roles.clone()),
         max_notifications_per_hour: g.max_notifications_per_hour.unwrap_or(0),
         max_notifications_per_day: g.max_notifications_per_day.unwrap_or(0),
         max_redirect_fill,

@@ -110,6 +110,7 @@ pub(super) fn resolve_venue(v: &VenueFile, cx: &mut Ctx) -> (Vec<m::Space>, Vec<
             zone: sp.zone.clone(),
             seated: sp.seated,
             standing_limit: sp.standing_limit,
+            features: sp.features.clone(),
             position: sp.position,
             outline: sp.outline.clone(),
         });
@@ -254,6 +255,7 @@ pub(super) fn resolve_sessions(
                     start,
                     end,
                     protected: se.protected,
+                    needs: se.needs.clone(),
                 },
             ));
         }

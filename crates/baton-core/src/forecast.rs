@@ -1,0 +1,288 @@
+//! Demand forecast for every upcoming session, from what Baton can see:
+//! bookmarks (`attendee.plan`), check-ins, how today's earlier sessions
+//! filled against their bookmarks (per track, shrunk towards the event's
+//! ratio), and the room's own count once people gather at the door.
+//!
+//! The model: a session's audience is `bookmarks × ratio`, log-normal
+//! around that median. The ratio starts from the estimated share of
+//! attendees who bookmark (people with a plan / people checked in; its
+//! inverse is how many attend per bookmark) and is learned from every
+//! counted session that ended today: its peak plus the people turned away
+//! over its bookmarks. Its spread is the spread of those log ratios, with a
+//! prior of 0.6 until the day has taught it. Everything here is O(1) per
+//! question: the learned sums are updated once per ended session, and
+//! bookmark counts once per plan signal.
+
+use crate::config::Compiled;
+use crate::context::{session_space, session_status};
+use crate::state::State;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Weight of the prior, in sessions' worth of evidence.
+const PRIOR_WEIGHT: f64 = 2.0;
+/// Spread of the log ratio before the day has taught it.
+const PRIOR_SIGMA: f64 = 0.6;
+/// Weight of the event-wide ratio against a track's own, in sessions.
+const TRACK_SHRINK: f64 = 3.0;
+/// People arrive for a talk over about this many minutes before it starts:
+/// a room that will overflow fills this far ahead in proportion.
+pub const ARRIVAL_LEAD_MIN: f64 = 15.0;
+/// The room's own count speaks for its next session this close to the start.
+const DOOR_WINDOW_MIN: f64 = 15.0;
+/// z for the 80% interval.
+const Z80: f64 = 1.281_551_565_5;
+
+/// What the day has taught about audience per bookmark.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Learned {
+    /// Counted sessions that ended with bookmarks: how many, the sum of
+    /// their log ratios and of the squares.
+    pub n: u32,
+    pub sum: f64,
+    pub sum_sq: f64,
+    /// The same per track: (n, sum of log ratios, sum of demand).
+    pub tracks: BTreeMap<String, (u32, f64, f64)>,
+    /// Attendees who have a plan, and who checked in.
+    pub planners: u32,
+    pub checked_in: u32,
+}
+
+/// One session's forecast.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SessionForecast {
+    /// Expected audience (people who will want a seat); -1 when nothing
+    /// is known (no bookmarks and no history).
+    pub expected: f64,
+    /// 80% interval.
+    pub low: f64,
+    pub high: f64,
+    /// Spread of the log audience.
+    pub sigma: f64,
+    /// Probability the audience exceeds the room (seats plus standing).
+    pub p_full: f64,
+    /// Minutes until the room fills: -1 when it is not expected to.
+    pub minutes_to_full: f64,
+    /// Bookmarks now.
+    pub bookmarks: u32,
+}
+
+impl SessionForecast {
+    const UNKNOWN: SessionForecast = SessionForecast {
+        expected: -1.0,
+        low: -1.0,
+        high: -1.0,
+        sigma: PRIOR_SIGMA,
+        p_full: 0.0,
+        minutes_to_full: -1.0,
+        bookmarks: 0,
+    };
+
+    /// People expected to be denied a seat in a room holding `cap`:
+    /// `E[(D - cap)+]` for the log-normal audience (the closed form that
+    /// prices a call option).
+    pub fn expected_denied(&self, cap: f64) -> f64 {
+        expected_over(self.expected, self.sigma, cap)
+    }
+}
+
+/// Standard normal CDF.
+fn phi(x: f64) -> f64 {
+    0.5 * libm::erfc(-x / std::f64::consts::SQRT_2)
+}
+
+/// `E[(D - cap)+]` for `D` log-normal with median `median` and log spread `sigma`.
+pub fn expected_over(median: f64, sigma: f64, cap: f64) -> f64 {
+    if median <= 0.0 {
+        return 0.0;
+    }
+    if cap <= 0.0 {
+        return median * (sigma * sigma / 2.0).exp();
+    }
+    let mu = median.ln();
+    let s = sigma.max(1e-6);
+    let d2 = (mu - cap.ln()) / s;
+    let v = (mu + s * s / 2.0).exp() * phi(d2 + s) - cap * phi(d2);
+    v.max(0.0)
+}
+
+impl Learned {
+    /// The estimated share of attendees who bookmark, if anyone has.
+    pub fn bookmark_share(&self) -> Option<f64> {
+        (self.planners > 0)
+            .then(|| f64::from(self.planners) / f64::from(self.checked_in.max(self.planners)))
+    }
+
+    /// Log audience per bookmark for `track`, and its spread.
+    fn log_ratio(&self, track: &str) -> Option<(f64, f64)> {
+        let prior = -self.bookmark_share()?.ln();
+        let n = f64::from(self.n);
+        let event = (self.sum + PRIOR_WEIGHT * prior) / (n + PRIOR_WEIGHT);
+        let sigma = if self.n == 0 {
+            PRIOR_SIGMA
+        } else {
+            let mean = self.sum / n;
+            let ss = (self.sum_sq - n * mean * mean).max(0.0);
+            ((ss + PRIOR_WEIGHT * PRIOR_SIGMA * PRIOR_SIGMA) / (n + PRIOR_WEIGHT)).sqrt()
+        };
+        let lr = match self.tracks.get(track) {
+            Some(&(tn, tsum, _)) => {
+                let tn = f64::from(tn);
+                (tsum + TRACK_SHRINK * event) / (tn + TRACK_SHRINK)
+            }
+            None => event,
+        };
+        Some((lr, sigma.clamp(0.15, 1.5)))
+    }
+
+    /// Records an ended session's audience against its bookmarks.
+    pub fn observe(&mut self, track: &str, bookmarks: u32, demand: f64) {
+        if bookmarks == 0 || demand <= 0.0 {
+            return;
+        }
+        let lr = (demand / f64::from(bookmarks)).ln();
+        self.n += 1;
+        self.sum += lr;
+        self.sum_sq += lr * lr;
+        let t = self.tracks.entry(track.to_string()).or_insert((0, 0.0, 0.0));
+        t.0 += 1;
+        t.1 += lr;
+        t.2 += demand;
+    }
+}
+
+/// Seats plus standing in `space`.
+pub fn room_limit(cfg: &Compiled, space: u32) -> f64 {
+    let sp = &cfg.spec.spaces[space as usize];
+    f64::from(sp.capacity) + f64::from(sp.standing_limit)
+}
+
+/// The forecast for session `se` in its current room.
+pub fn session(cfg: &Compiled, st: &State, se: u32) -> SessionForecast {
+    let room = session_space(cfg, st, se);
+    let mut f = audience(cfg, st, se);
+    let Some(room) = room else { return f };
+    if f.expected < 0.0 {
+        return f;
+    }
+    let cap = room_limit(cfg, room);
+    f.p_full = p_over(f.expected, f.sigma, cap);
+    let now = st.now;
+    let status = session_status(cfg, st, se, now);
+    let to_start = minutes_to_start(cfg, st, se);
+    f.minutes_to_full = match status {
+        "running" => {
+            let sp = &st.spaces[room as usize];
+            sp.minutes_to_capacity(cfg.spec.spaces[room as usize].capacity, now)
+        }
+        "scheduled" if f.expected > cap => {
+            (to_start - ARRIVAL_LEAD_MIN * (1.0 - cap / f.expected)).max(0.0)
+        }
+        _ => -1.0,
+    };
+    f
+}
+
+/// Probability a log-normal audience with this median exceeds `cap`.
+pub fn p_over(median: f64, sigma: f64, cap: f64) -> f64 {
+    if median <= 0.0 {
+        return 0.0;
+    }
+    if cap <= 0.0 {
+        return 1.0;
+    }
+    1.0 - phi((cap.ln() - median.ln()) / sigma.max(1e-6))
+}
+
+pub fn minutes_to_start(cfg: &Compiled, st: &State, se: u32) -> f64 {
+    let start = cfg.spec.sessions[se as usize].start
+        + i64::from(st.sessions[se as usize].delay_min) * 60_000;
+    (start - st.now) as f64 / 60_000.0
+}
+
+/// The audience alone, without a room: from bookmarks and the learned
+/// ratio, raised to what the room's door already shows close to the start.
+pub fn audience(cfg: &Compiled, st: &State, se: u32) -> SessionForecast {
+    let spec = &cfg.spec.sessions[se as usize];
+    let ss = &st.sessions[se as usize];
+    let b = ss.bookmarks;
+    let mut f = SessionForecast {
+        bookmarks: b,
+        ..SessionForecast::UNKNOWN
+    };
+    let learned = &st.learned;
+    let (median, sigma) = match learned.log_ratio(&spec.track) {
+        Some((lr, sigma)) => (f64::from(b).max(0.5) * lr.exp(), sigma),
+        None => match learned.tracks.get(&spec.track) {
+            // No bookmarks at all: the track's mean audience so far.
+            Some(&(n, _, demand)) if n > 0 => (demand / f64::from(n), 0.8),
+            _ => return f,
+        },
+    };
+    let mut median = median;
+    // The door speaks once people gather: a counted room's occupancy is a
+    // floor for the session running in it, or about to.
+    if let Some(room) = session_space(cfg, st, se) {
+        let sp = &st.spaces[room as usize];
+        let counted = !sp.stale(st.now, cfg.spec.event.stale_after);
+        let status = session_status(cfg, st, se, st.now);
+        let to_start = minutes_to_start(cfg, st, se);
+        if counted && status == "running" {
+            median = median.max(f64::from(sp.occupancy) + ss.turned_away as f64);
+        } else if counted && status == "scheduled" && to_start <= DOOR_WINDOW_MIN {
+            let busy = crate::context::current_session(cfg, st, room, st.now)
+                .is_some_and(|c| c != se && session_status(cfg, st, c, st.now) == "running");
+            if !busy {
+                median = median.max(f64::from(sp.occupancy));
+            }
+        }
+    }
+    f.expected = median;
+    f.sigma = sigma;
+    f.low = median * (-Z80 * sigma).exp();
+    f.high = median * (Z80 * sigma).exp();
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expected_over_matches_its_limits() {
+        // Far below the room: nobody denied; far above: the excess.
+        assert!(expected_over(100.0, 0.3, 1000.0) < 1e-6);
+        let e = expected_over(1000.0, 0.01, 100.0);
+        assert!((e - 900.0).abs() < 1.0, "{e}");
+        // At the median, something is denied, less than the median.
+        let m = expected_over(200.0, 0.5, 200.0);
+        assert!(m > 10.0 && m < 100.0, "{m}");
+    }
+
+    #[test]
+    fn learning_moves_the_ratio_towards_what_was_seen() {
+        let mut l = Learned {
+            planners: 50,
+            checked_in: 100,
+            ..Learned::default()
+        };
+        let (prior, _) = l.log_ratio("t").unwrap();
+        assert!((prior.exp() - 2.0).abs() < 1e-9);
+        for _ in 0..20 {
+            l.observe("t", 100, 300.0);
+        }
+        let (lr, sigma) = l.log_ratio("t").unwrap();
+        assert!(lr.exp() > 2.8 && lr.exp() < 3.0, "{}", lr.exp());
+        assert!(sigma < PRIOR_SIGMA);
+        // Another track leans on the event's ratio.
+        let (other, _) = l.log_ratio("u").unwrap();
+        assert!(other.exp() > 2.7, "{}", other.exp());
+    }
+
+    #[test]
+    fn p_over_is_a_probability() {
+        assert!(p_over(100.0, 0.5, 100.0) - 0.5 < 1e-9);
+        assert!(p_over(50.0, 0.5, 200.0) < 0.01);
+        assert!(p_over(400.0, 0.5, 200.0) > 0.9);
+    }
+}
