@@ -117,6 +117,26 @@ impl Collector {
                         format!(": {reason}")
                     }
                 ),
+                Output::Move {
+                    decision,
+                    session,
+                    from,
+                    to,
+                    event,
+                    at,
+                    reason,
+                } if ids.contains(decision) => format!(
+                    "{} move of {session} from {from} to {to}: {}{}",
+                    clock(*at, offset_s),
+                    serde_json::to_string(event)
+                        .unwrap_or_default()
+                        .trim_matches('"'),
+                    if reason.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({reason})")
+                    }
+                ),
                 Output::ActionOutcome {
                     decision,
                     action,

@@ -284,11 +284,7 @@ impl Fields for Ctx<'_> {
                 }
                 Field::SessionStatus => return session_status(self.cfg, self.st, se, self.now()),
                 Field::SessionMoveStage => {
-                    return self
-                        .st
-                        .moves
-                        .get(&se)
-                        .map_or("", |m| m.stage.as_str());
+                    return self.st.moves.get(&se).map_or("", |m| m.stage.as_str());
                 }
                 _ => {}
             }

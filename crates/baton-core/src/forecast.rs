@@ -28,12 +28,11 @@ const TRACK_SHRINK: f64 = 3.0;
 /// People arrive for a talk over about this many minutes before it starts:
 /// a room that will overflow fills this far ahead in proportion.
 pub const ARRIVAL_LEAD_MIN: f64 = 15.0;
-/// The room's own count speaks for its next session this close to the start.
-const DOOR_WINDOW_MIN: f64 = 15.0;
 /// z for the 80% interval.
 const Z80: f64 = 1.281_551_565_5;
 
-/// What the day has taught about audience per bookmark.
+/// What the day has taught about audience per bookmark, and how far each
+/// of the forecast's three sources was from what happened.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Learned {
     /// Counted sessions that ended with bookmarks: how many, the sum of
@@ -41,12 +40,25 @@ pub struct Learned {
     pub n: u32,
     pub sum: f64,
     pub sum_sq: f64,
-    /// The same per track: (n, sum of log ratios, sum of demand).
-    pub tracks: BTreeMap<String, (u32, f64, f64)>,
+    /// The same per track: (n, sum of log ratios, sum of demand, sessions
+    /// whose demand is counted).
+    pub tracks: BTreeMap<String, (u32, f64, f64, u32)>,
     /// Attendees who have a plan, and who checked in.
     pub planners: u32,
     pub checked_in: u32,
+    /// Per source (bookmarks, the track's audiences so far, the room's
+    /// count): the sum of squared log errors of its snapshot half an hour
+    /// before each counted session, and how many.
+    pub sq_err: [f64; 3],
+    pub n_err: [u32; 3],
 }
+
+/// The sources' squared log error before any session is scored: bookmarks
+/// are trusted a little more than a track's history or a room's count.
+const PRIOR_SQ_ERR: [f64; 3] = [0.36, 0.5, 0.5];
+/// A session's sources are snapshotted this many minutes before it starts
+/// and scored once it ends.
+pub const SNAPSHOT_MIN: f64 = 30.0;
 
 /// One session's forecast.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -126,7 +138,7 @@ impl Learned {
             ((ss + PRIOR_WEIGHT * PRIOR_SIGMA * PRIOR_SIGMA) / (n + PRIOR_WEIGHT)).sqrt()
         };
         let lr = match self.tracks.get(track) {
-            Some(&(tn, tsum, _)) => {
+            Some(&(tn, tsum, _, _)) => {
                 let tn = f64::from(tn);
                 (tsum + TRACK_SHRINK * event) / (tn + TRACK_SHRINK)
             }
@@ -135,19 +147,49 @@ impl Learned {
         Some((lr, sigma.clamp(0.15, 1.5)))
     }
 
-    /// Records an ended session's audience against its bookmarks.
-    pub fn observe(&mut self, track: &str, bookmarks: u32, demand: f64) {
-        if bookmarks == 0 || demand <= 0.0 {
+    /// The track's mean audience so far, if a session of it was counted.
+    fn track_mean(&self, track: &str) -> Option<f64> {
+        self.tracks
+            .get(track)
+            .filter(|t| t.3 > 0)
+            .map(|t| t.2 / f64::from(t.3))
+    }
+
+    /// Records an ended session's audience: against its bookmarks, in its
+    /// track's history, and against each source's snapshot.
+    pub fn observe(&mut self, track: &str, bookmarks: u32, demand: f64, snap: Option<[f64; 3]>) {
+        if demand <= 0.0 {
+            return;
+        }
+        if let Some(snap) = snap {
+            for (k, v) in snap.iter().enumerate() {
+                if *v > 0.0 {
+                    let e = v.ln() - demand.ln();
+                    self.sq_err[k] += e * e;
+                    self.n_err[k] += 1;
+                }
+            }
+        }
+        let t = self
+            .tracks
+            .entry(track.to_string())
+            .or_insert((0, 0.0, 0.0, 0));
+        t.2 += demand;
+        t.3 += 1;
+        if bookmarks == 0 {
             return;
         }
         let lr = (demand / f64::from(bookmarks)).ln();
+        t.0 += 1;
+        t.1 += lr;
         self.n += 1;
         self.sum += lr;
         self.sum_sq += lr * lr;
-        let t = self.tracks.entry(track.to_string()).or_insert((0, 0.0, 0.0));
-        t.0 += 1;
-        t.1 += lr;
-        t.2 += demand;
+    }
+
+    /// Each source's mean squared log error so far (with its prior).
+    fn mse(&self, k: usize) -> f64 {
+        (self.sq_err[k] + PRIOR_SQ_ERR[k]) / (f64::from(self.n_err[k]) + 1.0)
     }
 }
 
@@ -200,41 +242,75 @@ pub fn minutes_to_start(cfg: &Compiled, st: &State, se: u32) -> f64 {
     (start - st.now) as f64 / 60_000.0
 }
 
-/// The audience alone, without a room: from bookmarks and the learned
-/// ratio, raised to what the room's door already shows close to the start.
-pub fn audience(cfg: &Compiled, st: &State, se: u32) -> SessionForecast {
+/// The three sources' medians for `se` now (0 where a source says
+/// nothing): bookmarks x the learned ratio, the track's mean audience so
+/// far, and the count in its room when the room is counted and holds a
+/// talk of the same track now.
+pub fn sources(cfg: &Compiled, st: &State, se: u32) -> [f64; 3] {
     let spec = &cfg.spec.sessions[se as usize];
+    let learned = &st.learned;
+    let b = st.sessions[se as usize].bookmarks;
+    let by_bookmarks = learned
+        .log_ratio(&spec.track)
+        .map_or(0.0, |(lr, _)| f64::from(b).max(0.5) * lr.exp());
+    let by_track = learned.track_mean(&spec.track).unwrap_or(0.0);
+    let by_room = session_space(cfg, st, se).map_or(0.0, |room| {
+        let sp = &st.spaces[room as usize];
+        if sp.stale(st.now, cfg.spec.event.stale_after) {
+            return 0.0;
+        }
+        // The audience of the same track's talk in the room now is the
+        // next one's best guess (people stay for the next talk); a
+        // half-gathered crowd for this one is not.
+        let same = crate::context::current_session(cfg, st, room, st.now)
+            .is_some_and(|c| c != se && cfg.spec.sessions[c as usize].track == spec.track);
+        if same { f64::from(sp.occupancy) } else { 0.0 }
+    });
+    [by_bookmarks, by_track, by_room]
+}
+
+/// The audience alone, without a room: the sources combined in log space,
+/// each weighted by the inverse of its squared error so far (Bates and
+/// Granger's combination), raised to what the door already shows for a
+/// session under way.
+pub fn audience(cfg: &Compiled, st: &State, se: u32) -> SessionForecast {
     let ss = &st.sessions[se as usize];
-    let b = ss.bookmarks;
     let mut f = SessionForecast {
-        bookmarks: b,
+        bookmarks: ss.bookmarks,
         ..SessionForecast::UNKNOWN
     };
     let learned = &st.learned;
-    let (median, sigma) = match learned.log_ratio(&spec.track) {
-        Some((lr, sigma)) => (f64::from(b).max(0.5) * lr.exp(), sigma),
-        None => match learned.tracks.get(&spec.track) {
-            // No bookmarks at all: the track's mean audience so far.
-            Some(&(n, _, demand)) if n > 0 => (demand / f64::from(n), 0.8),
-            _ => return f,
-        },
-    };
-    let mut median = median;
-    // The door speaks once people gather: a counted room's occupancy is a
-    // floor for the session running in it, or about to.
+    let src = sources(cfg, st, se);
+    let (mut num, mut den, mut best) = (0.0, 0.0, f64::INFINITY);
+    for (k, v) in src.iter().enumerate() {
+        if *v > 0.0 {
+            let mse = learned.mse(k);
+            num += v.ln() / mse;
+            den += 1.0 / mse;
+            best = best.min(mse);
+        }
+    }
+    if den == 0.0 {
+        return f;
+    }
+    let mut median = (num / den).exp();
+    let spread = learned
+        .log_ratio(&cfg.spec.sessions[se as usize].track)
+        .map_or(PRIOR_SIGMA, |x| x.1);
+    let sigma = best
+        .sqrt()
+        .min(spread.max(best.sqrt() * 0.5))
+        .clamp(0.15, 1.5);
+    // The door speaks once the session runs: a counted room's occupancy
+    // and the people it turned away are a floor for it.
     if let Some(room) = session_space(cfg, st, se) {
         let sp = &st.spaces[room as usize];
         let counted = !sp.stale(st.now, cfg.spec.event.stale_after);
         let status = session_status(cfg, st, se, st.now);
-        let to_start = minutes_to_start(cfg, st, se);
-        if counted && status == "running" {
+        // (From five minutes in: at the start the room still holds some of
+        // the previous talk's audience on its way out.)
+        if counted && status == "running" && minutes_to_start(cfg, st, se) <= -5.0 {
             median = median.max(f64::from(sp.occupancy) + ss.turned_away as f64);
-        } else if counted && status == "scheduled" && to_start <= DOOR_WINDOW_MIN {
-            let busy = crate::context::current_session(cfg, st, room, st.now)
-                .is_some_and(|c| c != se && session_status(cfg, st, c, st.now) == "running");
-            if !busy {
-                median = median.max(f64::from(sp.occupancy));
-            }
         }
     }
     f.expected = median;
@@ -269,7 +345,7 @@ mod tests {
         let (prior, _) = l.log_ratio("t").unwrap();
         assert!((prior.exp() - 2.0).abs() < 1e-9);
         for _ in 0..20 {
-            l.observe("t", 100, 300.0);
+            l.observe("t", 100, 300.0, None);
         }
         let (lr, sigma) = l.log_ratio("t").unwrap();
         assert!(lr.exp() > 2.8 && lr.exp() < 3.0, "{}", lr.exp());

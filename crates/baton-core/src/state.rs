@@ -23,6 +23,12 @@ pub struct SessionState {
     pub bookmarks: u32,
     /// Its audience has been folded into the forecast's learned ratio.
     pub observed: bool,
+    /// The forecast's sources half an hour before it started, scored
+    /// against its audience once it ends.
+    pub snap: Option<[f64; 3]>,
+    /// Its counted audience ten minutes in, once the previous talk's
+    /// audience has left and latecomers have come (the peak counts both).
+    pub settled: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

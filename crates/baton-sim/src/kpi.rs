@@ -217,6 +217,8 @@ pub struct ForecastErrors {
     /// Mean people who came per session.
     pub mean_demand: f64,
     pub mae_forecast: f64,
+    /// Mean signed error of the forecast (positive: too high).
+    pub bias_forecast: f64,
     /// The room's count at that moment, taken as the forecast.
     pub mae_fill: f64,
     /// Bookmarks x a fixed 2.0.

@@ -476,6 +476,7 @@ pub fn forecast_rows(case: &CaseRuns) -> Vec<crate::kpi::ForecastErrors> {
                 e.sessions += b.sessions;
                 e.mean_demand += b.mean_demand / n;
                 e.mae_forecast += b.mae_forecast / n;
+                e.bias_forecast += b.bias_forecast / n;
                 e.mae_fill += b.mae_fill / n;
                 e.mae_bookmarks += b.mae_bookmarks / n;
                 e.coverage80 += b.coverage80 / n;
@@ -493,19 +494,25 @@ pub fn forecast_table(case: &CaseRuns) -> String {
     }
     let n = case.runs.len().max(1) as f64;
     let moves: f64 = case.runs.iter().map(|r| r.moves as f64).sum::<f64>() / n;
-    let walk_on: f64 = case.runs.iter().map(|r| r.moved_walk_on as f64).sum::<f64>() / n;
+    let walk_on: f64 = case
+        .runs
+        .iter()
+        .map(|r| r.moved_walk_on as f64)
+        .sum::<f64>()
+        / n;
     let mut t = format!(
-        "\n## The session forecast, backtested ({})\n\nMean absolute error against the people who came for each session (seated, or refused at its door), at each horizon before the published start; means over seeds. Naive forecasts: the room's count at that moment, and bookmarks x 2.0. Room moves published: {moves:.1} per day; people who found a moved talk's old door and walked on: {walk_on:.0}.\n\n| minutes before | sessions | mean came | forecast | room count now | bookmarks x 2 | in 80% interval |\n|---|---|---|---|---|---|---|\n",
+        "\n## The session forecast, backtested ({})\n\nMean absolute error against the people who came for each session (seated, or refused at its door), at each horizon before the published start; means over seeds. Naive forecasts: the room's count at that moment, and bookmarks x 2.0. Room moves published: {moves:.1} per day; people who found a moved talk's old door and walked on: {walk_on:.0}.\n\n| minutes before | sessions | mean came | forecast (bias) | room count now | bookmarks x 2 | in 80% interval |\n|---|---|---|---|---|---|---|\n",
         case.name
     );
     for r in rows {
         let _ = writeln!(
             t,
-            "| {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0}% |",
+            "| {} | {} | {:.1} | {:.1} ({:+.1}) | {:.1} | {:.1} | {:.0}% |",
             r.minutes_before,
             r.sessions,
             r.mean_demand,
             r.mae_forecast,
+            r.bias_forecast,
             r.mae_fill,
             r.mae_bookmarks,
             r.coverage80 * 100.0

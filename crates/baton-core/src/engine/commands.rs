@@ -253,6 +253,38 @@ impl Engine {
             .collect();
         let mut notes = vec![format!("manual action by {}", c.actor)];
         let (mut alternatives, mut solver) = (Vec::new(), None);
+        let mut constraints = Vec::new();
+        if action.kind == ActionKind::MoveSession {
+            let se = actions.first().and_then(|a| match a.resource.parsed() {
+                baton_model::Resource::Session(s) => self.cfg.session_idx.get(s).copied(),
+                _ => None,
+            });
+            let Some(se) = se else {
+                return self.refuse(
+                    out,
+                    "move_session names a session: `ids: [session:ID]`".into(),
+                );
+            };
+            let plan = self.planner().manual_move(se, &action.params, id);
+            if !plan
+                .actions
+                .iter()
+                .any(|a| a.kind == ActionKind::MoveSession && a.suppressed.is_none())
+            {
+                let why: Vec<String> = plan
+                    .constraints
+                    .iter()
+                    .chain(&plan.notes)
+                    .cloned()
+                    .collect();
+                return self.refuse(out, format!("no move: {}", why.join("; ")));
+            }
+            actions = plan.actions;
+            notes.extend(plan.notes);
+            alternatives = plan.alternatives;
+            solver = plan.solver;
+            constraints = plan.constraints;
+        }
         // "Send two medics to Hall B" names places, not people: the
         // desk's dispatch is staffed like a policy's, as tasks.
         if action.kind == ActionKind::Dispatch
@@ -294,7 +326,7 @@ impl Engine {
                 held_from: None,
                 paused: self.st.paused,
                 notes,
-                constraints: Vec::new(),
+                constraints,
                 conflicts: Vec::new(),
                 alternatives,
                 solver,

@@ -288,21 +288,44 @@ impl Engine {
         }
     }
 
-    /// Folds every counted session that ended into the forecast's ratio:
-    /// its peak plus the people turned away, against its bookmarks.
+    /// Snapshots the forecast's sources for sessions half an hour from
+    /// their start, and folds every counted session that ended into what
+    /// the forecast learned: its peak plus the people turned away.
     fn learn_from_ended(&mut self) {
         let now = self.st.now;
         for se in 0..self.st.sessions.len() {
             let s = &self.st.sessions[se];
-            if s.observed || s.peak == 0 {
+            if s.observed {
                 continue;
             }
-            if crate::context::session_status(&self.cfg, &self.st, se as u32, now) != "ended" {
+            let status = crate::context::session_status(&self.cfg, &self.st, se as u32, now);
+            if s.snap.is_none()
+                && status == "scheduled"
+                && crate::forecast::minutes_to_start(&self.cfg, &self.st, se as u32)
+                    <= crate::forecast::SNAPSHOT_MIN
+            {
+                let snap = crate::forecast::sources(&self.cfg, &self.st, se as u32);
+                self.st.sessions[se].snap = Some(snap);
                 continue;
             }
-            let demand = f64::from(s.peak) + s.turned_away as f64;
-            let (track, bookmarks) = (&self.cfg.spec.sessions[se].track, s.bookmarks);
-            self.st.learned.observe(track, bookmarks, demand);
+            if status == "running" && s.settled.is_none() {
+                let since = -crate::forecast::minutes_to_start(&self.cfg, &self.st, se as u32);
+                let room = crate::context::session_space(&self.cfg, &self.st, se as u32);
+                if since >= 10.0
+                    && let Some(sp) = room
+                    && !self.st.spaces[sp as usize].stale(now, self.cfg.spec.event.stale_after)
+                {
+                    self.st.sessions[se].settled = Some(self.st.spaces[sp as usize].occupancy);
+                }
+                continue;
+            }
+            if status != "ended" || s.peak == 0 {
+                continue;
+            }
+            let seen = s.settled.unwrap_or(s.peak);
+            let demand = f64::from(seen) + s.turned_away as f64;
+            let (track, bookmarks, snap) = (&self.cfg.spec.sessions[se].track, s.bookmarks, s.snap);
+            self.st.learned.observe(track, bookmarks, demand, snap);
             self.st.sessions[se].observed = true;
         }
     }

@@ -115,16 +115,17 @@ impl Engine {
         }
         let base = 1_000 + m.slot * 20;
         let mut actions = Vec::new();
-        let mut push = |kind: ActionKind, resource: ResourceBuf, params: BTreeMap<String, ParamValue>| {
-            actions.push(Action {
-                index: base + actions.len() as u32,
-                kind,
-                resource,
-                params,
-                valid_until: end,
-                suppressed: None,
-            });
-        };
+        let mut push =
+            |kind: ActionKind, resource: ResourceBuf, params: BTreeMap<String, ParamValue>| {
+                actions.push(Action {
+                    index: base + actions.len() as u32,
+                    kind,
+                    resource,
+                    params,
+                    valid_until: end,
+                    suppressed: None,
+                });
+            };
         let text = |v: &str| ParamValue::String(v.to_string());
         let mut p = BTreeMap::new();
         p.insert("session".into(), text(&s.id));
@@ -141,7 +142,10 @@ impl Engine {
         push(ActionKind::MoveSession, Resource::Session(&s.id).into(), p);
         for (room, content) in [
             (m.from, format!("{} has moved to {}", s.title, to.name)),
-            (m.to, format!("{} {}: now in this room", hhmm(&cfg, start), s.title)),
+            (
+                m.to,
+                format!("{} {}: now in this room", hhmm(&cfg, start), s.title),
+            ),
         ] {
             for &sg in &cfg.signs_by_space[room as usize] {
                 let mut p = BTreeMap::new();
@@ -174,7 +178,11 @@ impl Engine {
             "recipients".into(),
             ParamValue::List(who.into_iter().map(ParamValue::String).collect()),
         );
-        push(ActionKind::Notify, Resource::SessionAttendees(&s.id).into(), p);
+        push(
+            ActionKind::Notify,
+            Resource::SessionAttendees(&s.id).into(),
+            p,
+        );
         self.planner().hold_for_operators(&mut actions);
         let owner = crate::effects::Owner {
             policy: m.policy.clone(),

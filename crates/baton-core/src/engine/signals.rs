@@ -232,7 +232,8 @@ impl Engine {
                         match (had, has) {
                             (false, true) => self.st.learned.planners += 1,
                             (true, false) => {
-                                self.st.learned.planners = self.st.learned.planners.saturating_sub(1)
+                                self.st.learned.planners =
+                                    self.st.learned.planners.saturating_sub(1)
                             }
                             _ => {}
                         }

@@ -14,8 +14,8 @@ pub mod graph;
 pub mod redirect;
 pub mod rooms;
 
-pub(crate) mod plan;
 mod moving;
+pub(crate) mod plan;
 mod redirecting;
 mod staffing;
 mod targets;

@@ -113,12 +113,43 @@ impl Planner<'_> {
         busy
     }
 
+    /// An operator's move of one session: to the room named in `to`, or
+    /// wherever the solve puts it. Governance binds automation only, so
+    /// protection, notice and the hourly budget do not apply; the room must
+    /// still be free and have what the session needs, and the move is
+    /// still tentative until confirmed.
+    pub(crate) fn manual_move(
+        &self,
+        se: u32,
+        ps: &BTreeMap<String, ParamValue>,
+        id: baton_model::DecisionId,
+    ) -> Plan {
+        let mut plan = Plan::default();
+        let mut requests = Vec::new();
+        self.plan_move_inner(ps, Some(se), &mut plan, &mut requests, true);
+        if !requests.is_empty() {
+            self.plan_dispatch(&requests, id, i32::MAX, &mut plan);
+        }
+        plan
+    }
+
     pub(super) fn plan_move(
         &self,
         ps: &BTreeMap<String, ParamValue>,
         session: Option<u32>,
         plan: &mut Plan,
         requests: &mut Vec<Request>,
+    ) {
+        self.plan_move_inner(ps, session, plan, requests, false);
+    }
+
+    fn plan_move_inner(
+        &self,
+        ps: &BTreeMap<String, ParamValue>,
+        session: Option<u32>,
+        plan: &mut Plan,
+        requests: &mut Vec<Request>,
+        manual: bool,
     ) {
         let cfg = self.cfg;
         let g = &cfg.spec.governance;
@@ -129,7 +160,22 @@ impl Planner<'_> {
             _ => 15.0,
         };
         // The sessions asked about.
-        let window = param_int(ps, "window");
+        let window = if manual {
+            None
+        } else {
+            param_int(ps, "window")
+        };
+        let forced: Option<u32> = match ps.get("to") {
+            Some(ParamValue::String(to)) if manual => match cfg.space_idx.get(to) {
+                Some(&sp) => Some(sp),
+                None => {
+                    plan.constraints
+                        .push(format!("move refused: the event has no room {to:?}"));
+                    return;
+                }
+            },
+            _ => None,
+        };
         let mut targets: Vec<u32> = match (window, session) {
             (Some(w), _) => (0..cfg.spec.sessions.len() as u32)
                 .filter(|&se| {
@@ -150,7 +196,10 @@ impl Planner<'_> {
         targets.truncate(MAX_ITEMS);
         if window.is_none() {
             let se = targets[0];
-            if let Some(why) = self.unmovable(se) {
+            let why = self.unmovable(se).filter(|w| {
+                !manual || matches!(w, Suppression::MoveRefused { reason } if reason.ends_with("has already started"))
+            });
+            if let Some(why) = why {
                 let s = &cfg.spec.sessions[se as usize];
                 plan.constraints.push(format!("{}: {why}", s.id));
                 let mut p = BTreeMap::new();
@@ -175,11 +224,14 @@ impl Planner<'_> {
                     os < te + CHANGEOVER && ts < oe + CHANGEOVER
                 })
                 .filter_map(|o| {
-                    session_space(cfg, self.st, o).map(|sp| (o, cfg.spec.spaces[sp as usize].capacity))
+                    session_space(cfg, self.st, o)
+                        .map(|sp| (o, cfg.spec.spaces[sp as usize].capacity))
                 })
                 .collect();
             partners.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-            targets.extend(partners.iter().take(MAX_PARTNERS).map(|p| p.0));
+            if forced.is_none() {
+                targets.extend(partners.iter().take(MAX_PARTNERS).map(|p| p.0));
+            }
         }
         targets.retain(|&se| {
             !self
@@ -193,7 +245,11 @@ impl Planner<'_> {
             .iter()
             .filter(|r| !cfg.spec.staff.iter().any(|s| s.roles.contains(r)))
             .collect();
-        let budget = g.max_moves_per_hour.saturating_sub(self.moves_this_hour());
+        let budget = if manual {
+            u32::MAX
+        } else {
+            g.max_moves_per_hour.saturating_sub(self.moves_this_hour())
+        };
         let refuse = if !missing.is_empty() {
             Some(format!(
                 "no staff with role {} to confirm a move",
@@ -203,7 +259,7 @@ impl Planner<'_> {
                     .collect::<Vec<_>>()
                     .join(", ")
             ))
-        } else if budget == 0 {
+        } else if budget == 0 && !manual {
             Some(format!(
                 "at most {} moves an hour, and that many were made",
                 g.max_moves_per_hour
@@ -235,15 +291,22 @@ impl Planner<'_> {
                 .enumerate()
                 .map(|(ri, &sp)| {
                     let denied = f.expected_denied(forecast::room_limit(cfg, sp));
-                    if ri == home {
+                    if let Some(to) = forced {
+                        // An operator named the room: only it, and it must be free.
+                        if sp != to || ri == home {
+                            return None;
+                        }
+                    } else if ri == home {
                         return Some(denied);
                     }
                     let features = &cfg.spec.spaces[sp as usize].features;
                     let free = !busy
                         .iter()
                         .any(|&(b, bs, be)| b == sp && bs < end && start < be);
-                    (f.expected >= 0.0 && free && needs.iter().all(|n| features.contains(n)))
-                        .then_some(denied + move_cost)
+                    ((f.expected >= 0.0 || forced.is_some())
+                        && free
+                        && needs.iter().all(|n| features.contains(n)))
+                    .then_some(denied + move_cost)
                 })
                 .collect();
             items.push(Item { start, end, home });
@@ -256,6 +319,19 @@ impl Planner<'_> {
             cost,
             max_moves: if refuse.is_some() { 0 } else { budget },
         };
+        if forced.is_some()
+            && problem
+                .cost
+                .first()
+                .is_none_or(|r| r.iter().all(Option::is_none))
+        {
+            let to = forced.map_or("", |sp| cfg.spec.spaces[sp as usize].id.as_str());
+            plan.constraints.push(format!(
+                "move refused: {to} is not free for the whole session (with {} min changeover either side) or lacks what it needs",
+                CHANGEOVER / 60_000
+            ));
+            return;
+        }
         let placed = rooms::solve(&problem);
         plan.solver = Some(format!(
             "rooms: {} over {} session(s) x {} room(s); expected people denied plus {move_cost} a move: {:.1}, bound {:.1}, gap {:.1}%",

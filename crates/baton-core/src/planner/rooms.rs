@@ -317,7 +317,12 @@ mod tests {
             max_moves: 1,
         };
         let s = solve(&p);
-        let moved = s.room.iter().zip(&p.items).filter(|(r, it)| **r != it.home).count();
+        let moved = s
+            .room
+            .iter()
+            .zip(&p.items)
+            .filter(|(r, it)| **r != it.home)
+            .count();
         assert!(moved <= 1, "{:?}", s.room);
     }
 }

@@ -368,7 +368,13 @@ pub(crate) fn assemble(
     let mut files = BTreeMap::new();
     files.insert(
         "event.yaml".to_string(),
-        event_yaml(&event_id, &event_name, &tz_name, date, file, format_label),
+        event_yaml(&event_id, &event_name, &tz_name, date, file, format_label)
+            + &moves_governance(
+                spaces
+                    .iter()
+                    .filter(|s| !s.corridor && s.sessions > 0)
+                    .count(),
+            ),
     );
     let rooms = spaces.len();
     let mut map_note = None;

@@ -212,6 +212,18 @@ policies:
         valid_for: 15m
 "#;
 
+/// The room-move budget for an imported event: Baton's chosen default of
+/// one move an hour per three session rooms (at least 4), so a large
+/// programme can be rebalanced without the desk losing track.
+pub(super) fn moves_governance(session_rooms: usize) -> String {
+    let per_hour = session_rooms.div_ceil(3).max(4);
+    format!(
+        "  # Room moves (move_session): confirmed by the `av` and `host` crew in\n\
+         \x20 # staff.yaml; one an hour per three session rooms, Baton's default.\n\
+         \x20 max_moves_per_hour: {per_hour}\n"
+    )
+}
+
 /// `staff.yaml` for an imported event: the people a room move needs to be
 /// confirmed by (governance's default `move_confirm_roles`: `av` and
 /// `host`). Community events staff every room with a host (FOSDEM's devroom

@@ -45,7 +45,13 @@ impl Sim<'_> {
             .map_or(0.0, |sp| f64::from(st.spaces[sp as usize].occupancy));
         let naive = f64::from(st.sessions[se as usize].bookmarks) * NAIVE_RATIO;
         if let Some(row) = self.samples.get_mut(s as usize) {
-            row[k as usize] = Some([f.expected.max(0.0), f.low.max(0.0), f.high.max(0.0), fill, naive]);
+            row[k as usize] = Some([
+                f.expected.max(0.0),
+                f.low.max(0.0),
+                f.high.max(0.0),
+                fill,
+                naive,
+            ]);
         }
     }
 
@@ -68,6 +74,7 @@ impl Sim<'_> {
                     let truth = f64::from(self.sessions.demand[s]);
                     e.sessions += 1;
                     e.mae_forecast += (x[0] - truth).abs();
+                    e.bias_forecast += x[0] - truth;
                     e.mae_fill += (x[3] - truth).abs();
                     e.mae_bookmarks += (x[4] - truth).abs();
                     e.mean_demand += truth;
@@ -78,6 +85,7 @@ impl Sim<'_> {
                 if e.sessions > 0 {
                     let n = f64::from(e.sessions);
                     e.mae_forecast /= n;
+                    e.bias_forecast /= n;
                     e.mae_fill /= n;
                     e.mae_bookmarks /= n;
                     e.mean_demand /= n;

@@ -269,9 +269,13 @@ impl Sim<'_> {
                 let ag = &mut self.agents[a as usize];
                 ag.phase = Phase::Seated;
                 let (goal, epoch) = (ag.goal, ag.epoch);
+                if !stream && goal != NONE && self.came_for[a as usize] != goal {
+                    self.came_for[a as usize] = goal;
+                    self.sessions.demand[goal as usize] += 1;
+                }
+                let ag = &mut self.agents[a as usize];
                 if !stream && goal != NONE && ag.last_seated != goal {
                     ag.last_seated = goal;
-                    self.sessions.demand[goal as usize] += 1;
                     if ag.wanted.contains(&goal) {
                         ag.attended_wanted = ag.attended_wanted.saturating_add(1);
                     } else {
@@ -354,7 +358,8 @@ impl Sim<'_> {
             return;
         }
         self.tally.turned_away += 1;
-        if goal != NONE && !stream && self.agents[a as usize].tries == 0 {
+        if goal != NONE && !stream && self.came_for[a as usize] != goal {
+            self.came_for[a as usize] = goal;
             self.sessions.demand[goal as usize] += 1;
         }
         if !self.dark(room) {

@@ -150,6 +150,8 @@ struct Sim<'w> {
     evn: u64,
     agents: Vec<Agent>,
     purpose: Vec<Purpose>,
+    /// The last session each attendee was counted as having come for.
+    came_for: Vec<u32>,
     occ: Vec<u32>,
     last: Vec<Millis>,
     open: Vec<bool>,
@@ -265,6 +267,7 @@ impl<'w> Sim<'w> {
             samples: Vec::new(),
             evn: 0,
             agents,
+            came_for: vec![NONE; purpose.len()],
             purpose,
             occ: vec![0; n],
             last: vec![start; n],
