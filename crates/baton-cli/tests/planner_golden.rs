@@ -599,7 +599,9 @@ fn dispatch_picks_the_cheapest_eligible_staff_and_nobody_carries_two_tasks() {
     let mut seen_policies = BTreeSet::new();
     for d in kind(run, "decision") {
         let dispatches = actions(d, "dispatch");
-        if dispatches.is_empty() {
+        // A room move's confirmation tasks share the decision with the
+        // rooms weighed; tests/moves.rs checks those.
+        if dispatches.is_empty() || st(d, "policy") == "move-to-fit" {
             continue;
         }
         let id = st(d, "id");

@@ -78,6 +78,7 @@ fn spec() -> Spec {
             seated: i % 5 != 0,
             position: None,
             standing_limit: 0,
+            features: Vec::new(),
             outline: Vec::new(),
         })
         .collect();

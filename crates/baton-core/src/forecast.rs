@@ -297,6 +297,17 @@ pub fn audience(cfg: &Compiled, st: &State, se: u32) -> SessionForecast {
     let spread = learned
         .log_ratio(&cfg.spec.sessions[se as usize].track)
         .map_or(PRIOR_SIGMA, |x| x.1);
+    // Bookmarks are about this talk; the track's history and the room's
+    // count are about talks like it. They refine the bookmark estimate but
+    // may not pull it outside its own 80% interval: an exceptional talk
+    // stays exceptional.
+    if src[0] > 0.0 && ss.bookmarks > 0 {
+        let (lo, hi) = (
+            src[0] * (-Z80 * spread).exp(),
+            src[0] * (Z80 * spread).exp(),
+        );
+        median = median.clamp(lo, hi);
+    }
     let sigma = best
         .sqrt()
         .min(spread.max(best.sqrt() * 0.5))

@@ -362,7 +362,13 @@ fn write_dir_does_not_replace() {
     names.sort();
     assert_eq!(
         names,
-        ["event.yaml", "policies.yaml", "sessions.yaml", "venue.yaml"]
+        [
+            "event.yaml",
+            "policies.yaml",
+            "sessions.yaml",
+            "staff.yaml",
+            "venue.yaml"
+        ]
     );
 }
 

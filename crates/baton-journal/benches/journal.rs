@@ -33,6 +33,7 @@ fn spec() -> (Spec, PolicySet) {
             seated: true,
             position: None,
             standing_limit: 0,
+            features: Vec::new(),
             outline: vec![],
         })
         .collect();

@@ -1179,7 +1179,7 @@ async fn policies_are_replaced_whole_or_not_at_all() {
     let old = v0["version"].as_str().expect("version").to_string();
     assert!(!old.is_empty());
     let items = v0["items"].as_array().unwrap();
-    assert_eq!(items.len(), 8, "{v0}");
+    assert_eq!(items.len(), 9, "{v0}");
     let rfr = items
         .iter()
         .find(|p| p["id"] == "room-full-redirect")

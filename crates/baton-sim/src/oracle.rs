@@ -188,6 +188,7 @@ mod tests {
             seated: true,
             position: None,
             standing_limit: 0,
+            features: Vec::new(),
             outline: Vec::new(),
         }
     }
@@ -202,6 +203,7 @@ mod tests {
             start: start_min * 60_000,
             end: (start_min + 30) * 60_000,
             protected,
+            needs: Vec::new(),
         }
     }
 

@@ -167,7 +167,11 @@ fn the_example_policies_beat_no_orchestration_pair_by_pair() {
     assert_eq!(runs[0].runs.len(), 8);
     let cmp = study::compare(&runs[0], &runs[1]);
     let by = |k: &str| cmp.kpis.iter().find(|d| d.kpi == k).expect("kpi");
-    for k in ["above_capacity_min", "turned_away"] {
+    // Talks denied is the twin's headline (issue 13). Attendee-minutes above
+    // capacity were significantly lower too until room moves came (issue
+    // 14): moving a big talk into a hall moves its crowd with it, and at 8
+    // seeds that difference now straddles zero.
+    for k in ["talks_denied", "turned_away"] {
         let d = by(k);
         assert!(d.significant && d.diff.hi < 0.0, "{k}: {:?}", d.diff);
         assert_eq!(d.favours.as_deref(), Some("policies"));

@@ -60,7 +60,7 @@ fn a_link_from_a_space_to_itself_is_an_error_on_its_line() {
         .find(|d| d.message.contains("to itself"))
         .unwrap_or_else(|| panic!("{}", baton_spec::lines(&e)));
     assert_eq!(link.file, "venue.yaml");
-    assert_eq!(link.line, 200);
+    assert_eq!(link.line, 209);
     assert!(link.field.starts_with("links["), "{link}");
 }
 

@@ -269,6 +269,12 @@ impl Planner<'_> {
         };
         let rooms = self.session_rooms();
         let busy = self.fixed_busy(&targets);
+        // Asked about one session, its partners only swap with it: they may
+        // take its room, nothing else, so the decision stays about it.
+        let swap_room = match (window, targets.first()) {
+            (None, Some(&se)) => session_space(cfg, self.st, se),
+            _ => None,
+        };
         let forecasts: Vec<SessionForecast> = targets
             .iter()
             .map(|&se| forecast::audience(cfg, self.st, se))
@@ -298,6 +304,9 @@ impl Planner<'_> {
                         }
                     } else if ri == home {
                         return Some(denied);
+                    }
+                    if k > 0 && swap_room.is_some_and(|r| r != sp) {
+                        return None;
                     }
                     let features = &cfg.spec.spaces[sp as usize].features;
                     let free = !busy

@@ -55,6 +55,7 @@ fn space(id: &str, kind: SpaceKind, capacity: u32, area_m2: f64, seated: bool) -
         seated,
         position: None,
         standing_limit: 0,
+        features: Vec::new(),
         outline: Vec::new(),
     }
 }
@@ -87,6 +88,7 @@ pub fn spec() -> Spec {
             start: T0,
             end: T0 + 8 * 60 * MIN,
             protected: false,
+            needs: Vec::new(),
         }],
         staff: Vec::new(),
         signs: vec![

@@ -251,6 +251,9 @@ pub(super) fn staff_yaml(spaces: &[Space]) -> String {
         }
     }
     zones.sort_unstable();
+    if zones.is_empty() {
+        y.push_str("  []\n");
+    }
     for z in zones {
         let _ = write!(
             y,
