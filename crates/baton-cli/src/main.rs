@@ -4,6 +4,7 @@ mod demo;
 mod explain;
 mod journal;
 mod load;
+mod plan;
 mod replay;
 mod sim;
 
@@ -145,6 +146,11 @@ enum Cmd {
         #[arg(long, value_name = "FILE")]
         venue_map: Option<PathBuf>,
     },
+    /// Plan before the doors open: `baton plan rooms EVENT --bookmarks FILE`.
+    Plan {
+        #[command(subcommand)]
+        cmd: plan::PlanCmd,
+    },
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
@@ -229,6 +235,7 @@ fn main() {
         } => run_replay(&event, &signals, out.as_deref(), data.as_deref()).map(|_| ()),
         Cmd::Replay { .. } => Err(anyhow::anyhow!("give EVENT SIGNALS, or --archive FILE")),
         Cmd::Journal { cmd } => journal::run(cmd),
+        Cmd::Plan { cmd } => plan::run(cmd),
         Cmd::Scenario { event, out } => scenario(&event, out.as_deref()),
         Cmd::Demo(args) => demo::run(args),
         Cmd::Serve(args) => serve(args),

@@ -51,6 +51,11 @@ pub struct SimArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Write the first seed's bookmarks (every app user's `attendee.plan`,
+    /// as the app would send them before the doors open) to this file and
+    /// stop: the input `baton plan rooms --bookmarks` reads.
+    #[arg(long, value_name = "FILE")]
+    pub bookmarks_out: Option<PathBuf>,
 }
 
 /// Reads a policies file and checks it against the event, naming the file in errors.
@@ -108,6 +113,25 @@ pub fn run(args: SimArgs) -> Result<()> {
             );
         }
         twin.attendees = n;
+    }
+    if let Some(path) = &args.bookmarks_out {
+        let lines = baton_sim::bookmarks::plan_signals(
+            &world,
+            &twin,
+            args.first_seed,
+            &jiff::Timestamp::from_millisecond(world.first_start - 86_400_000)
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+        );
+        std::fs::write(path, lines.join("\n") + "\n")
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!(
+            "{}: {} people's bookmarks (seed {})",
+            path.display(),
+            lines.len(),
+            args.first_seed
+        );
+        return Ok(());
     }
     if let Some(c) = args.compliance
         && !(0.0..=1.0).contains(&c)

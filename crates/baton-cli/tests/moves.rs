@@ -353,3 +353,71 @@ fn the_forecast_beats_the_naive_ones_on_a_recorded_day() {
         "the generic set moved talks"
     );
 }
+
+/// `baton plan rooms` before the doors open: from 120 bookmarks of 200
+/// expected attendees, the popular talk goes to the big hall (the lab has
+/// no stream), the protected keynote stays, and the file says so with the
+/// expected effect and the solver's gap.
+#[test]
+fn plan_rooms_proposes_the_move_before_the_doors_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let bookmarks = dir.path().join("bookmarks.jsonl");
+    let lines: Vec<String> = (0..120)
+        .map(|a| {
+            ce(
+                &format!("plan-{a}"),
+                "attendee.plan",
+                &format!("att-{a:03}"),
+                "08:00:00",
+                r#"{"sessions":["popular","keynote"]}"#,
+            )
+        })
+        .collect();
+    std::fs::write(&bookmarks, lines.join("\n")).unwrap();
+    let out = dir.path().join("plan.yaml");
+    let run = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["plan", "rooms"])
+        .arg(event())
+        .arg("--bookmarks")
+        .arg(&bookmarks)
+        .args(["--attendees", "200", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(stdout.contains("1 move(s)"), "{stdout}");
+    let plan: Value = serde_saphyr::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let moves = plan["moves"].as_array().unwrap();
+    assert_eq!(moves.len(), 1, "{plan}");
+    assert_eq!(moves[0]["session"], "popular");
+    assert_eq!(moves[0]["from"], "small");
+    assert_eq!(moves[0]["to"], "big");
+    let before = plan["expected_turned_away"]["published_rooms"]
+        .as_f64()
+        .unwrap();
+    let after = plan["expected_turned_away"]["planned_rooms"]
+        .as_f64()
+        .unwrap();
+    assert!(after < before, "{before} -> {after}");
+    assert!(plan["optimality_gap"].as_f64().unwrap() <= 0.01, "{plan}");
+
+    // An unreadable bookmarks line is named by file and line.
+    std::fs::write(&bookmarks, format!("{}\nnot json\n", lines[0])).unwrap();
+    let bad = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["plan", "rooms"])
+        .arg(event())
+        .arg("--bookmarks")
+        .arg(&bookmarks)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("bookmarks.jsonl:2"), "{err}");
+}

@@ -16,6 +16,7 @@
 //! on any machine whose maths library rounds `ln`, `exp` and `cos` alike).
 
 pub mod agents;
+pub mod bookmarks;
 pub mod grid;
 pub mod kpi;
 pub mod oracle;

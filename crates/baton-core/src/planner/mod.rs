@@ -9,6 +9,7 @@
 //! **Invariant:** every solve is a pure function of ordered inputs, with ties
 //! broken by index, and bounded in size, so replay reproduces it exactly.
 
+pub mod day;
 pub mod dispatch;
 pub mod graph;
 pub mod redirect;

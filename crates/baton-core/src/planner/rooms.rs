@@ -12,14 +12,17 @@
 //! one session running. Its LP relaxation is the bound reported with the
 //! gap. The program is only built up to [`MAX_MIP_VARS`] binaries: a solve
 //! is bounded by size, never by a clock, so replay reproduces it; a larger
-//! window keeps each session in its room except for a greedy pass of
-//! single moves into free rooms, and says so.
+//! problem gets a local search (single moves into free rooms and swaps,
+//! best gain first) with the LP relaxation as its bound up to
+//! [`MAX_LP_VARS`], and says so.
 
 use super::dispatch;
 use good_lp::{Expression, ProblemVariables, Solution, SolverModel, Variable, variable};
 
 /// The largest integer program built (binaries).
 pub const MAX_MIP_VARS: usize = 600;
+/// The largest LP relaxation solved for a bound beside the local search.
+pub const MAX_LP_VARS: usize = 4_000;
 
 /// One session to place.
 #[derive(Debug, Clone)]
@@ -98,7 +101,7 @@ pub fn solve(p: &Problem) -> Placement {
     {
         return pl;
     }
-    greedy(p)
+    local_search(p)
 }
 
 /// Costs in hundredths of a person, as integers for the Hungarian solver.
@@ -162,6 +165,8 @@ fn build_and_solve(p: &Problem, integer: bool) -> Option<(f64, Vec<usize>)> {
         let sum: Expression = xs.iter().flatten().copied().sum();
         model = model.with(sum.eq(1.0));
     }
+    // `r` indexes every session's row of variables, not one slice.
+    #[allow(clippy::needless_range_loop)]
     for r in 0..p.rooms {
         for a in &p.items {
             // The sessions running when `a` starts: at most one in room r.
@@ -219,46 +224,88 @@ fn build_and_solve(p: &Problem, integer: bool) -> Option<(f64, Vec<usize>)> {
     Some((value, room))
 }
 
-/// Single moves into rooms free for the whole session, best saving first,
-/// within the move budget.
-fn greedy(p: &Problem) -> Placement {
+/// Local search from everyone in their own room: the best single move
+/// into a room free for the whole session, or the best swap of two
+/// sessions' rooms, until none saves anything or the move budget is spent.
+/// The bound is the LP relaxation where it is small enough to solve.
+fn local_search(p: &Problem) -> Placement {
     let mut room = stay(p);
-    let mut budget = p.max_moves;
-    loop {
-        if budget == 0 {
-            break;
-        }
-        let mut best: Option<(f64, usize, usize)> = None;
-        for (i, it) in p.items.iter().enumerate() {
-            if room[i] != it.home {
-                continue;
+    let moved = |room: &[usize]| {
+        room.iter()
+            .zip(&p.items)
+            .filter(|(r, it)| **r != it.home)
+            .count() as u32
+    };
+    let free = |room: &[usize], i: usize, r: usize, skip: usize| {
+        p.items
+            .iter()
+            .enumerate()
+            .all(|(j, b)| j == i || j == skip || room[j] != r || !overlaps(&p.items[i], b))
+    };
+    // Each pass strictly lowers the objective; the pass count is bounded
+    // too, so the search ends on any input.
+    for _ in 0..(4 * p.items.len() + 4) {
+        let mut best: Option<(f64, usize, usize, Option<usize>)> = None;
+        let consider = |best: &mut Option<(f64, usize, usize, Option<usize>)>,
+                        gain: f64,
+                        c: (usize, usize, Option<usize>)| {
+            if gain > 1e-9 && best.is_none_or(|b| gain > b.0) {
+                *best = Some((gain, c.0, c.1, c.2));
             }
-            let Some(now) = p.cost[i][room[i]] else {
+        };
+        for i in 0..p.items.len() {
+            let Some(now_i) = p.cost[i][room[i]] else {
                 continue;
             };
             for r in 0..p.rooms {
+                if r == room[i] {
+                    continue;
+                }
                 let Some(c) = p.cost[i][r] else { continue };
-                let free = p
-                    .items
-                    .iter()
-                    .enumerate()
-                    .all(|(j, b)| j == i || room[j] != r || !overlaps(it, b));
-                let saving = now - c;
-                if free && saving > 1e-9 && best.is_none_or(|b| saving > b.0) {
-                    best = Some((saving, i, r));
+                if free(&room, i, r, usize::MAX) {
+                    consider(&mut best, now_i - c, (i, r, None));
+                }
+            }
+            for j in (i + 1)..p.items.len() {
+                let (ri, rj) = (room[i], room[j]);
+                if ri == rj {
+                    continue;
+                }
+                let (Some(a), Some(b), Some(now_j)) = (p.cost[i][rj], p.cost[j][ri], p.cost[j][rj])
+                else {
+                    continue;
+                };
+                let mut trial = room.clone();
+                trial[i] = rj;
+                trial[j] = ri;
+                if free(&trial, i, rj, j) && free(&trial, j, ri, i) {
+                    consider(&mut best, now_i + now_j - a - b, (i, rj, Some(j)));
                 }
             }
         }
-        let Some((_, i, r)) = best else { break };
-        room[i] = r;
-        budget -= 1;
+        let Some((_, i, r, swap)) = best else { break };
+        let mut next = room.clone();
+        if let Some(j) = swap {
+            next[j] = room[i];
+        }
+        next[i] = r;
+        if moved(&next) > p.max_moves {
+            break;
+        }
+        room = next;
     }
     let objective = objective(p, &room);
+    let vars: usize = p.cost.iter().map(|r| r.iter().flatten().count()).sum();
+    let bound = if vars <= MAX_LP_VARS {
+        build_and_solve(p, false).map_or(0.0, |(b, _)| b.min(objective))
+    } else {
+        0.0
+    };
     Placement {
         room,
         objective,
-        bound: 0.0,
-        method: "greedy single moves (window too large for the integer program)",
+        bound,
+        method: "local search: moves and swaps (too large for the integer program)",
     }
 }
 

@@ -634,33 +634,12 @@ impl Sim<'_> {
     /// talk at the same time they will skip (`bookmark_extra`). Keyed draws,
     /// so the same plan gives the same bookmarks in every run.
     pub(super) fn send_plan(&mut self, a: u32) {
-        use practice::{DRAW_BOOKMARK_EXTRA, DRAW_BOOKMARK_KEEP, DRAW_BOOKMARKER, keyed_uniform};
-        let t = self.t;
-        let want = (t.bookmark_share / t.app_share.max(1e-9)).min(1.0);
-        if keyed_uniform(self.seed, a, NONE, DRAW_BOOKMARKER) >= want {
-            return;
-        }
         let w = self.w;
-        let overlaps = |x: usize, y: usize| {
-            w.sessions[x].start < w.sessions[y].end && w.sessions[y].start < w.sessions[x].end
+        let Some(marked) =
+            crate::bookmarks::bookmarks_of(w, self.t, self.seed, a, &self.agents[a as usize].plan)
+        else {
+            return;
         };
-        let mut marked: Vec<u32> = Vec::new();
-        for &s in &self.agents[a as usize].plan {
-            if keyed_uniform(self.seed, a, s, DRAW_BOOKMARK_KEEP) < t.bookmark_keep {
-                marked.push(s);
-            }
-            if keyed_uniform(self.seed, a, s, DRAW_BOOKMARK_EXTRA) < t.bookmark_extra {
-                let i = s as usize;
-                let other = [i + 1, i.wrapping_sub(1)]
-                    .into_iter()
-                    .find(|&o| o < w.sessions.len() && overlaps(i, o));
-                if let Some(o) = other {
-                    marked.push(o as u32);
-                }
-            }
-        }
-        marked.sort_unstable();
-        marked.dedup();
         let sessions = marked
             .iter()
             .map(|&s| w.sessions[s as usize].id.clone())

@@ -32,7 +32,7 @@ mod crowd;
 mod disrupt;
 mod link;
 mod parts;
-mod practice;
+pub(crate) mod practice;
 mod result;
 mod sensors;
 mod staff;

@@ -50,7 +50,7 @@ impl Practice {
 /// A uniform draw keyed by (seed, attendee, session, purpose), so the same
 /// person facing the same choice decides the same way in every run of a
 /// pair, whatever else happened before (common random numbers).
-pub(super) fn keyed_uniform(seed: u64, a: u32, s: u32, purpose: u64) -> f64 {
+pub(crate) fn keyed_uniform(seed: u64, a: u32, s: u32, purpose: u64) -> f64 {
     let k = agents::mix(
         agents::mix(seed, 0x5052_4143 ^ purpose),
         (u64::from(a) << 32) | u64::from(s),
@@ -61,9 +61,9 @@ pub(super) fn keyed_uniform(seed: u64, a: u32, s: u32, purpose: u64) -> f64 {
 /// Purposes of keyed draws.
 pub(super) const DRAW_FEED_APP: u64 = 1;
 pub(super) const DRAW_FEED_PUSH: u64 = 2;
-pub(super) const DRAW_BOOKMARKER: u64 = 3;
-pub(super) const DRAW_BOOKMARK_KEEP: u64 = 4;
-pub(super) const DRAW_BOOKMARK_EXTRA: u64 = 5;
+pub(crate) const DRAW_BOOKMARKER: u64 = 3;
+pub(crate) const DRAW_BOOKMARK_KEEP: u64 = 4;
+pub(crate) const DRAW_BOOKMARK_EXTRA: u64 = 5;
 pub(super) const DRAW_COUNTER: u64 = 6;
 pub(super) const DRAW_SHY: u64 = 7;
 
