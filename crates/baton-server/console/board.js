@@ -31,6 +31,18 @@
       (d.minutes_to_capacity >= 0 && d.minutes_to_capacity < 15);
   }
 
+  /** The session's forecast and room move, after its title: "~312, 90% full · move tentative to hall-a". */
+  function sessionNote(d) {
+    let t = "";
+    if (d.session_expected >= 0) {
+      t += " · ~" + d.session_expected;
+      if (d.session_p_full >= 0.5) t += ", " + Math.round(d.session_p_full * 100) + "% likely full";
+    }
+    const m = d.session_move;
+    if (m && m.stage !== "dropped") t += " · move " + m.stage + " " + m.from + " → " + m.to;
+    return t;
+  }
+
   function trend(d) {
     const t = d.trend_per_min || 0;
     const cap = Math.max(1, d.capacity || 1);
@@ -227,7 +239,7 @@
         if (r.shown.bar !== w) { r.shown.bar = w; c.bar.style.width = w; }
       }
       const ses = d.session ? (this.sessions.get(d.session) || { title: d.session }).title : "";
-      this.put(r, "session", c.session, ses);
+      this.put(r, "session", c.session, ses + sessionNote(d));
       if (this.onPaint) this.onPaint(r, d);
       if (!before || isHot(before) !== isHot(d) || this.filter.text) this.filterRow(r);
     }

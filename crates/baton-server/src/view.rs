@@ -302,6 +302,19 @@ pub fn space_json(engine: &Engine, sp: u32) -> Value {
     let mut v = fields_json(&ctx, "space.");
     v["session"] = json!(session.map(|s| cfg.spec.sessions[s as usize].id.clone()));
     v["last_seen"] = json!(st.spaces[sp as usize].last_seen);
+    // The board's view of the session here: its forecast and its move.
+    if let Some(se) = session {
+        let f = baton_core::forecast::session(cfg, st, se);
+        v["session_expected"] = json!(f.expected.round());
+        v["session_p_full"] = json!((f.p_full * 100.0).round() / 100.0);
+        v["session_move"] = st.moves.get(&se).map_or(Value::Null, |m| {
+            json!({
+                "stage": m.stage.as_str(),
+                "from": cfg.spec.spaces[m.from as usize].id,
+                "to": cfg.spec.spaces[m.to as usize].id,
+            })
+        });
+    }
     v
 }
 
