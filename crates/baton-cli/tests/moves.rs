@@ -254,6 +254,29 @@ fn a_confirmed_move_is_published_everywhere_with_its_explanation_and_never_rever
     );
     // Two processes, the same bytes.
     assert_eq!(text, replay(&day(&extra)));
+    // `baton explain` tells the move's story after the decision.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("signals.jsonl");
+    std::fs::write(&path, day(&extra)).unwrap();
+    let story = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .arg("explain")
+        .arg(d["id"].as_str().unwrap())
+        .arg(event())
+        .arg(&path)
+        .output()
+        .unwrap();
+    let story = String::from_utf8_lossy(&story.stdout);
+    for step in [
+        "tentative",
+        "confirmed (av)",
+        "confirmed (host)",
+        "published",
+    ] {
+        assert!(
+            story.contains(&format!("move of popular from small to big: {step}")),
+            "{step}: {story}"
+        );
+    }
 }
 
 #[test]
