@@ -693,6 +693,14 @@ impl Worker {
                         metrics::counter!("baton_decisions_total", "policy" => d.policy.clone())
                             .increment(1);
                     }
+                    // Both rooms of a move show it on the board at once.
+                    Output::Move { from, to, .. } => {
+                        for id in [from, to] {
+                            if let Some(&sp) = self.engine.config().space_idx.get(id.as_str()) {
+                                self.dirty.insert(sp);
+                            }
+                        }
+                    }
                     _ => {}
                 }
             }
