@@ -444,3 +444,51 @@ fn plan_rooms_proposes_the_move_before_the_doors_open() {
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("bookmarks.jsonl:2"), "{err}");
 }
+
+/// `notify: false`: a published move changes the programme and the signs
+/// and tells nobody directly (the app's programme shows it).
+#[test]
+fn a_move_without_notices_is_published_to_the_programme_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let ev = dir.path().join("event");
+    std::fs::create_dir(&ev).unwrap();
+    for f in std::fs::read_dir(event()).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, ev.join(f.file_name().unwrap())).unwrap();
+    }
+    let policies = std::fs::read_to_string(ev.join("policies.yaml")).unwrap();
+    let quiet = policies.replace(
+        "        target: session\n",
+        "        target: session\n        params:\n          notify: \"false\"\n",
+    );
+    assert_ne!(quiet, policies);
+    std::fs::write(ev.join("policies.yaml"), quiet).unwrap();
+    let run = |signals: &str| {
+        let path = dir.path().join("signals.jsonl");
+        std::fs::write(&path, signals).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+            .arg("replay")
+            .arg(&ev)
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        outputs(&String::from_utf8(out.stdout).unwrap())
+    };
+    let first = run(&day(&[]));
+    let (d, tasks) = move_decision(&first);
+    let at = d["at"].as_i64().unwrap() + 60_000;
+    let s = at / 1000 % 86_400;
+    let t = format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
+    let extra: Vec<String> = tasks
+        .iter()
+        .map(|(who, task)| done(who, task, &t))
+        .collect();
+    let out = run(&day(&extra));
+    assert_eq!(sent(&out, "move_session", "session:popular").len(), 1);
+    assert!(sent(&out, "notify", "attendees:session:popular").is_empty());
+}

@@ -497,6 +497,7 @@ impl Effects<'_> {
             expected: param_int(&a.params, "expected").unwrap_or(0) as f64,
             changed: now,
             slot: param_int(&a.params, "slot").unwrap_or(0).clamp(0, 99) as u32,
+            notify: !matches!(a.params.get("notify"), Some(ParamValue::Bool(false))),
         };
         self.st.moves.insert(se, m);
         self.st.timers.insert((

@@ -55,6 +55,9 @@ pub struct Move {
     /// The position of this move among its decision's moves, for the
     /// publication's action indices.
     pub slot: u32,
+    /// Publication tells the people who bookmarked it (param `notify`,
+    /// default true); without, only the programme and the signs change.
+    pub notify: bool,
 }
 
 /// What happened to a move, as `Output::Move` reports it.

@@ -158,7 +158,11 @@ impl Engine {
                 );
             }
         }
-        let who = self.planner().planned_attendees(se);
+        let who = if m.notify {
+            self.planner().planned_attendees(se)
+        } else {
+            Vec::new()
+        };
         let mut p = BTreeMap::new();
         p.insert("class".into(), text("programme"));
         p.insert("title".into(), text(&format!("Room change: {}", s.title)));
@@ -178,11 +182,13 @@ impl Engine {
             "recipients".into(),
             ParamValue::List(who.into_iter().map(ParamValue::String).collect()),
         );
-        push(
-            ActionKind::Notify,
-            Resource::SessionAttendees(&s.id).into(),
-            p,
-        );
+        if m.notify {
+            push(
+                ActionKind::Notify,
+                Resource::SessionAttendees(&s.id).into(),
+                p,
+            );
+        }
         self.planner().hold_for_operators(&mut actions);
         let owner = crate::effects::Owner {
             policy: m.policy.clone(),

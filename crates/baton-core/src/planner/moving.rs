@@ -427,6 +427,10 @@ impl Planner<'_> {
             p.insert("slot".into(), ParamValue::Int(i64::from(slot)));
             p.insert("roles".into(), strings(&g.move_confirm_roles));
             p.insert("stage".into(), ParamValue::String("tentative".into()));
+            p.insert(
+                "notify".into(),
+                ParamValue::Bool(!matches!(ps.get("notify"), Some(ParamValue::Bool(false)))),
+            );
             plan.push(
                 ActionKind::MoveSession,
                 Resource::Session(&s.id).into(),
