@@ -83,12 +83,17 @@ fn day(extra: &[String]) -> String {
 }
 
 fn replay(signals: &str) -> String {
+    replay_of(&event(), signals)
+}
+
+/// `baton replay EVENT` over `signals`, in its own process.
+fn replay_of(event: &Path, signals: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("signals.jsonl");
     std::fs::write(&path, signals).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_baton"))
         .arg("replay")
-        .arg(event())
+        .arg(event)
         .arg(&path)
         .output()
         .unwrap();
@@ -158,6 +163,17 @@ fn move_decision(out: &[Value]) -> (&Value, Vec<(String, String)>) {
     (d, tasks)
 }
 
+/// Every confirmation task of decision `d` reported done a minute after it.
+fn confirmations(d: &Value, tasks: &[(String, String)]) -> Vec<String> {
+    let at = d["at"].as_i64().unwrap() + 60_000;
+    let s = at / 1000 % 86_400;
+    let t = format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
+    tasks
+        .iter()
+        .map(|(who, task)| done(who, task, &t))
+        .collect()
+}
+
 fn done(staff: &str, task: &str, time: &str) -> String {
     ce(
         &format!("done-{task}"),
@@ -217,13 +233,7 @@ fn a_confirmed_move_is_published_everywhere_with_its_explanation_and_never_rever
     assert!(ex["solver"].as_str().unwrap().contains("rooms:"), "{ex}");
 
     // Both roles confirm a minute after the decision.
-    let at = d["at"].as_i64().unwrap() + 60_000;
-    let s = at / 1000 % 86_400;
-    let t = format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
-    let extra: Vec<String> = tasks
-        .iter()
-        .map(|(who, task)| done(who, task, &t))
-        .collect();
+    let extra = confirmations(d, &tasks);
     let text = replay(&day(&extra));
     let out = outputs(&text);
     let events = move_events(&out, "popular");
@@ -463,32 +473,9 @@ fn a_move_without_notices_is_published_to_the_programme_alone() {
     );
     assert_ne!(quiet, policies);
     std::fs::write(ev.join("policies.yaml"), quiet).unwrap();
-    let run = |signals: &str| {
-        let path = dir.path().join("signals.jsonl");
-        std::fs::write(&path, signals).unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_baton"))
-            .arg("replay")
-            .arg(&ev)
-            .arg(&path)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        outputs(&String::from_utf8(out.stdout).unwrap())
-    };
-    let first = run(&day(&[]));
+    let first = outputs(&replay_of(&ev, &day(&[])));
     let (d, tasks) = move_decision(&first);
-    let at = d["at"].as_i64().unwrap() + 60_000;
-    let s = at / 1000 % 86_400;
-    let t = format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
-    let extra: Vec<String> = tasks
-        .iter()
-        .map(|(who, task)| done(who, task, &t))
-        .collect();
-    let out = run(&day(&extra));
+    let out = outputs(&replay_of(&ev, &day(&confirmations(d, &tasks))));
     assert_eq!(sent(&out, "move_session", "session:popular").len(), 1);
     assert!(sent(&out, "notify", "attendees:session:popular").is_empty());
 }

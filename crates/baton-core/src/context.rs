@@ -36,16 +36,33 @@ pub fn session_space(cfg: &Compiled, st: &State, session: u32) -> Option<u32> {
         })
 }
 
+/// A session's start and end as delayed.
+pub fn session_times(cfg: &Compiled, st: &State, session: u32) -> (Millis, Millis) {
+    let spec = &cfg.spec.sessions[session as usize];
+    let delay = i64::from(st.sessions[session as usize].delay_min) * 60_000;
+    (spec.start + delay, spec.end + delay)
+}
+
+/// Minutes into the event's local day at journal time `t`.
+pub fn local_minute(cfg: &Compiled, t: Millis) -> i64 {
+    (t / 1000 + i64::from(cfg.spec.event.utc_offset_s)).rem_euclid(86_400) / 60
+}
+
+/// `HH:MM` in the event's local time, for notes and notices.
+pub fn hhmm(cfg: &Compiled, t: Millis) -> String {
+    let m = local_minute(cfg, t);
+    format!("{:02}:{:02}", m / 60, m % 60)
+}
+
 /// Status derived from signals first, then from the (delayed) schedule.
 pub fn session_status(cfg: &Compiled, st: &State, session: u32, now: Millis) -> &'static str {
     let s = &st.sessions[session as usize];
-    let spec = &cfg.spec.sessions[session as usize];
-    let delay = i64::from(s.delay_min) * 60_000;
+    let (start, end) = session_times(cfg, st, session);
     if s.cancelled {
         "cancelled"
-    } else if s.ended || now >= spec.end + delay {
+    } else if s.ended || now >= end {
         "ended"
-    } else if s.started || now >= spec.start + delay {
+    } else if s.started || now >= start {
         "running"
     } else {
         "scheduled"
@@ -55,29 +72,30 @@ pub fn session_status(cfg: &Compiled, st: &State, session: u32, now: Millis) -> 
 /// The session running in a space now, or else the next one to start within 30 minutes.
 pub fn current_session(cfg: &Compiled, st: &State, space: u32, now: Millis) -> Option<u32> {
     let list = cfg.sessions_by_space.get(space as usize)?;
-    let mut next = None;
     // Sessions moved here by a published move count as this room's.
     let moved_in = st
         .moves
         .iter()
         .filter(|(_, m)| m.to == space && m.stage == crate::moves::MoveStage::Published)
         .map(|(&s, _)| s);
-    let mut all: Vec<u32> = list.iter().copied().chain(moved_in).collect();
-    if all.len() > list.len() {
-        all.sort_by_key(|&i| (cfg.spec.sessions[i as usize].start, i));
-    }
-    for i in all {
+    // The next one is the earliest in the programme's order (published
+    // start, then id), the order `sessions_by_space` keeps.
+    let key = |i: u32| {
+        let s = &cfg.spec.sessions[i as usize];
+        (s.start, s.id.as_str())
+    };
+    let mut next: Option<u32> = None;
+    for i in list.iter().copied().chain(moved_in) {
         if st.sessions[i as usize].moved_to.is_some_and(|m| m != space) {
             continue;
         }
         match session_status(cfg, st, i, now) {
             "running" => return Some(i),
-            "scheduled" if next.is_none() => {
-                let start = cfg.spec.sessions[i as usize].start
-                    + i64::from(st.sessions[i as usize].delay_min) * 60_000;
-                if start - now <= 30 * 60_000 {
-                    next = Some(i);
-                }
+            "scheduled"
+                if session_times(cfg, st, i).0 - now <= 30 * 60_000
+                    && next.is_none_or(|n| key(i) < key(n)) =>
+            {
+                next = Some(i);
             }
             _ => {}
         }
@@ -95,11 +113,7 @@ pub fn forecast_10m(cfg: &Compiled, st: &State, space: u32) -> f64 {
     if let Some(se) = current_session(cfg, st, space, now)
         && session_status(cfg, st, se, now) == "running"
     {
-        let delay = i64::from(st.sessions[se as usize].delay_min) * 60_000;
-        let (start, end) = (
-            cfg.spec.sessions[se as usize].start + delay,
-            cfg.spec.sessions[se as usize].end + delay,
-        );
+        let (start, end) = session_times(cfg, st, se);
         if end + 3 * 60_000 <= now + 10 * 60_000 {
             return 0.0;
         }
@@ -171,10 +185,7 @@ impl Fields for Ctx<'_> {
         }
         match f {
             Field::SignalCount => self.signal.count,
-            Field::EventMinuteOfDay => {
-                let local = now / 1000 + i64::from(self.cfg.spec.event.utc_offset_s);
-                local.rem_euclid(86_400) / 60
-            }
+            Field::EventMinuteOfDay => local_minute(self.cfg, now),
             _ => 0,
         }
     }
@@ -204,12 +215,9 @@ impl Fields for Ctx<'_> {
             }
         }
         if let Some(se) = self.session {
-            let spec = &self.cfg.spec.sessions[se as usize];
             match f {
                 Field::SessionMinutesToStart => {
-                    let start =
-                        spec.start + i64::from(self.st.sessions[se as usize].delay_min) * 60_000;
-                    return (start - now) as f64 / 60_000.0;
+                    return crate::forecast::minutes_to_start(self.cfg, self.st, se);
                 }
                 Field::SessionExpected => {
                     return crate::forecast::session(self.cfg, self.st, se).expected;

@@ -495,7 +495,6 @@ impl Effects<'_> {
             needed: cfg.spec.governance.move_confirm_roles.clone(),
             confirmed: Vec::new(),
             expected: param_int(&a.params, "expected").unwrap_or(0) as f64,
-            changed: now,
             slot: param_int(&a.params, "slot").unwrap_or(0).clamp(0, 99) as u32,
             notify: !matches!(a.params.get("notify"), Some(ParamValue::Bool(false))),
         };

@@ -237,9 +237,7 @@ pub fn p_over(median: f64, sigma: f64, cap: f64) -> f64 {
 }
 
 pub fn minutes_to_start(cfg: &Compiled, st: &State, se: u32) -> f64 {
-    let start = cfg.spec.sessions[se as usize].start
-        + i64::from(st.sessions[se as usize].delay_min) * 60_000;
-    (start - st.now) as f64 / 60_000.0
+    (crate::context::session_times(cfg, st, se).0 - st.now) as f64 / 60_000.0
 }
 
 /// The three sources' medians for `se` now (0 where a source says

@@ -51,7 +51,6 @@ pub struct Move {
     pub confirmed: Vec<String>,
     /// The forecast audience when decided.
     pub expected: f64,
-    pub changed: Millis,
     /// The position of this move among its decision's moves, for the
     /// publication's action indices.
     pub slot: u32,

@@ -2,18 +2,13 @@
 //! publication that tells every system at once (see `crate::moves`).
 
 use super::*;
+use crate::context::{hhmm, session_times};
 use crate::moves::{MoveEvent, MoveStage};
 use crate::state::Task;
 use baton_model::ActionKind;
 
 /// Published moves hold the signs they change over other policies' claims.
 const PUBLISH_PRIORITY: i32 = 1_000;
-
-fn hhmm(cfg: &Compiled, t: Millis) -> String {
-    let local = t / 1000 + i64::from(cfg.spec.event.utc_offset_s);
-    let m = local.rem_euclid(86_400) / 60;
-    format!("{:02}:{:02}", m / 60, m % 60)
-}
 
 impl Engine {
     fn move_out(&self, se: u32, event: MoveEvent, reason: String, out: &mut Out) {
@@ -57,7 +52,6 @@ impl Engine {
                 continue;
             }
             m.confirmed.push(t.role.clone());
-            m.changed = now;
             let all = m.needed.iter().all(|r| m.confirmed.contains(r));
             self.move_out(se, MoveEvent::Confirmed, t.role.clone(), out);
             if all {
@@ -77,7 +71,6 @@ impl Engine {
             return;
         }
         m.stage = MoveStage::Dropped;
-        m.changed = now;
         let missing: Vec<String> = m
             .needed
             .iter()
@@ -105,13 +98,11 @@ impl Engine {
             &cfg.spec.spaces[m.from as usize],
             &cfg.spec.spaces[m.to as usize],
         );
-        let delay = i64::from(self.st.sessions[se as usize].delay_min) * 60_000;
-        let (start, end) = (s.start + delay, s.end + delay);
+        let (start, end) = session_times(&cfg, &self.st, se);
         self.st.sessions[se as usize].moved_to = Some(m.to);
         self.st.programme_version += 1;
         if let Some(mm) = self.st.moves.get_mut(&se) {
             mm.stage = MoveStage::Published;
-            mm.changed = self.st.now;
         }
         let base = 1_000 + m.slot * 20;
         let mut actions = Vec::new();

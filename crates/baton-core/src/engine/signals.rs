@@ -223,8 +223,7 @@ impl Engine {
                                 ss.bookmarks = ss.bookmarks.saturating_sub(1);
                             }
                         }
-                        let new = a.plan.clone();
-                        for &x in &new {
+                        for &x in &a.plan {
                             if let Some(ss) = self.st.sessions.get_mut(x as usize) {
                                 ss.bookmarks += 1;
                             }

@@ -11,9 +11,9 @@
 //! good, not provably the best for the whole day, and each window reports
 //! its own bound and gap.
 
-use super::moving::CHANGEOVER;
+use super::moving::{CHANGEOVER, fits, session_rooms};
 use super::rooms::{self, Item, Problem};
-use crate::context::session_space;
+use crate::context::{session_space, session_times};
 use crate::engine::Engine;
 use crate::forecast::{self, SessionForecast};
 use baton_model::Millis;
@@ -73,9 +73,7 @@ pub fn plan_day(
         st.learned.checked_in = n.max(st.learned.planners);
     }
     let n = cfg.spec.sessions.len();
-    let rooms: Vec<u32> = (0..cfg.spec.spaces.len() as u32)
-        .filter(|&sp| !cfg.sessions_by_space[sp as usize].is_empty())
-        .collect();
+    let rooms = session_rooms(cfg, &st, true);
     let published: Vec<Option<u32>> = (0..n as u32)
         .map(|se| session_space(cfg, &st, se))
         .collect();
@@ -83,15 +81,8 @@ pub fn plan_day(
     let f: Vec<SessionForecast> = (0..n as u32)
         .map(|se| forecast::audience(cfg, &st, se))
         .collect();
-    let times: Vec<(Millis, Millis)> = cfg
-        .spec
-        .sessions
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let d = i64::from(st.sessions[i].delay_min) * 60_000;
-            (s.start + d, s.end + d)
-        })
+    let times: Vec<(Millis, Millis)> = (0..n as u32)
+        .map(|se| session_times(cfg, &st, se))
         .collect();
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by_key(|&i| (times[i].0, i));
@@ -118,7 +109,6 @@ pub fn plan_day(
             let (start, end) = times[i];
             let Some(home_sp) = room_of[i] else { continue };
             let home = rooms.iter().position(|&r| r == home_sp).unwrap_or(0);
-            let needs = &cfg.spec.sessions[i].needs;
             let row: Vec<Option<f64>> = rooms
                 .iter()
                 .enumerate()
@@ -127,15 +117,12 @@ pub fn plan_day(
                     if ri == home {
                         return Some(denied);
                     }
-                    let fits = needs
-                        .iter()
-                        .all(|x| cfg.spec.spaces[sp as usize].features.contains(x));
                     let free = (0..n).all(|j| {
                         items_idx.contains(&j)
                             || room_of[j] != Some(sp)
                             || !(times[j].0 - CHANGEOVER < end && start < times[j].1 + CHANGEOVER)
                     });
-                    (fits && free).then_some(denied + move_cost)
+                    (fits(cfg, i as u32, sp) && free).then_some(denied + move_cost)
                 })
                 .collect();
             items.push(Item { start, end, home });

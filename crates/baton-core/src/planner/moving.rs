@@ -6,10 +6,12 @@
 use super::Planner;
 use super::plan::{Plan, Request, param_int, strings};
 use super::rooms::{self, Item, Problem};
-use crate::context::{session_space, session_status};
+use crate::config::Compiled;
+use crate::context::{hhmm, session_space, session_status, session_times};
 use crate::forecast::{self, SessionForecast};
 use crate::moves::MoveStage;
 use crate::output::Considered;
+use crate::state::State;
 use crate::suppression::Suppression;
 use baton_model::{ActionKind, Millis, ParamValue, Resource};
 use std::collections::BTreeMap;
@@ -23,27 +25,29 @@ const MAX_PARTNERS: usize = 8;
 /// Sessions in one window's solve.
 const MAX_ITEMS: usize = 40;
 
-fn hhmm(cfg: &crate::config::Compiled, t: Millis) -> String {
-    let local = t / 1000 + i64::from(cfg.spec.event.utc_offset_s);
-    let m = local.rem_euclid(86_400) / 60;
-    format!("{:02}:{:02}", m / 60, m % 60)
+/// Does room `sp` have every feature session `se` needs?
+pub(super) fn fits(cfg: &Compiled, se: u32, sp: u32) -> bool {
+    let features = &cfg.spec.spaces[sp as usize].features;
+    cfg.spec.sessions[se as usize]
+        .needs
+        .iter()
+        .all(|n| features.contains(n))
+}
+
+/// Rooms sessions can be held in: every space the programme uses, and
+/// open unless `closed_too`.
+pub(super) fn session_rooms(cfg: &Compiled, st: &State, closed_too: bool) -> Vec<u32> {
+    (0..cfg.spec.spaces.len() as u32)
+        .filter(|&sp| {
+            !cfg.sessions_by_space[sp as usize].is_empty()
+                && (closed_too || !st.spaces[sp as usize].closed)
+        })
+        .collect()
 }
 
 impl Planner<'_> {
     fn start_end(&self, se: u32) -> (Millis, Millis) {
-        let s = &self.cfg.spec.sessions[se as usize];
-        let d = i64::from(self.st.sessions[se as usize].delay_min) * 60_000;
-        (s.start + d, s.end + d)
-    }
-
-    /// Rooms sessions can be held in: every space the programme uses.
-    fn session_rooms(&self) -> Vec<u32> {
-        (0..self.cfg.spec.spaces.len() as u32)
-            .filter(|&sp| {
-                !self.cfg.sessions_by_space[sp as usize].is_empty()
-                    && !self.st.spaces[sp as usize].closed
-            })
-            .collect()
+        session_times(self.cfg, self.st, se)
     }
 
     /// Moves decided in the last hour that still count against the budget.
@@ -267,7 +271,7 @@ impl Planner<'_> {
         } else {
             None
         };
-        let rooms = self.session_rooms();
+        let rooms = session_rooms(cfg, self.st, false);
         let busy = self.fixed_busy(&targets);
         // Asked about one session, its partners only swap with it: they may
         // take its room, nothing else, so the decision stays about it.
@@ -291,7 +295,6 @@ impl Planner<'_> {
             };
             let (start, end) = self.start_end(se);
             let f = &forecasts[k];
-            let needs = &cfg.spec.sessions[se as usize].needs;
             let row: Vec<Option<f64>> = rooms
                 .iter()
                 .enumerate()
@@ -308,14 +311,11 @@ impl Planner<'_> {
                     if k > 0 && swap_room.is_some_and(|r| r != sp) {
                         return None;
                     }
-                    let features = &cfg.spec.spaces[sp as usize].features;
                     let free = !busy
                         .iter()
                         .any(|&(b, bs, be)| b == sp && bs < end && start < be);
-                    ((f.expected >= 0.0 || forced.is_some())
-                        && free
-                        && needs.iter().all(|n| features.contains(n)))
-                    .then_some(denied + move_cost)
+                    ((f.expected >= 0.0 || forced.is_some()) && free && fits(cfg, se, sp))
+                        .then_some(denied + move_cost)
                 })
                 .collect();
             items.push(Item { start, end, home });
