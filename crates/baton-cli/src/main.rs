@@ -41,7 +41,8 @@ enum TokenCmd {
         /// tokens live in DATA/auth.sqlite.
         #[arg(long)]
         data: PathBuf,
-        /// admin, operator, viewer, staff or ingest.
+        /// admin, operator, viewer, app (the attendee app backend: recommendations
+        /// and the public feed), public (the public feed), staff or ingest.
         #[arg(long)]
         role: String,
         /// Who or what holds it, for the audit trail. For a staff token,
@@ -214,6 +215,19 @@ struct ServeArgs {
     /// default: the event's days plus 30 days.
     #[arg(long, value_parser = journal::parse_retain)]
     pub retain: Option<i64>,
+    /// The public room-status feed: `open` (no token) or `token` (a
+    /// public, app or reader token).
+    #[arg(long, default_value = "open", value_parser = ["open", "token"])]
+    pub public_feed: String,
+    /// Requests a second to the public feed across all readers; beyond, 429.
+    #[arg(long, default_value_t = 2000.0)]
+    pub public_rate: f64,
+    /// Also serve the public feed alone on this address, with its own
+    /// connection cap (`--public-connections`).
+    #[arg(long)]
+    pub public_listen: Option<std::net::SocketAddr>,
+    #[arg(long, default_value_t = 256)]
+    pub public_connections: usize,
 }
 
 fn main() {
@@ -606,6 +620,12 @@ fn serve(a: ServeArgs) -> Result<()> {
         inflight_bytes: a.inflight_mib.saturating_mul(1 << 20),
     };
     cfg.retain = a.retain;
+    cfg.public = baton_server::api::PublicAccess {
+        open: a.public_feed == "open",
+        rate: a.public_rate.max(1.0),
+    };
+    cfg.public_listen = a.public_listen;
+    cfg.public_connections = a.public_connections.max(1);
     let clock = a.clock;
     cfg.clock = baton_server::clock::ClockMode::parse(&clock)
         .with_context(|| format!("--clock {clock:?}: use wall or manual"))?;
@@ -613,6 +633,9 @@ fn serve(a: ServeArgs) -> Result<()> {
         let running = baton_server::start(cfg).await?;
         eprintln!("baton serve: listening on http://{}", running.addr);
         eprintln!("  console http://{}/ (sign in with a token)", running.addr);
+        if let Some(p) = running.public {
+            eprintln!("  public room status http://{p}/v1/public/rooms");
+        }
         let why = baton_server::stop_signal()
             .await
             .context("waiting for Ctrl-C or SIGTERM")?;
@@ -721,7 +744,7 @@ fn import_attendees(file: &Path, out: &Path, force: bool) -> Result<()> {
 
 fn token_create(data: &Path, role: &str, name: &str) -> Result<()> {
     let Some(r) = baton_server::auth::Role::parse(role) else {
-        bail!("unknown role {role:?}: use admin, operator, viewer, staff or ingest");
+        bail!("unknown role {role:?}: use admin, operator, viewer, app, public, staff or ingest");
     };
     if r == baton_server::auth::Role::Staff && name == "cli" {
         bail!("a staff token is for one person: give their staff id with --name STAFF-ID");

@@ -308,7 +308,10 @@ fn memory(_: &mut Criterion) {
                 kind: SignalType::AttendeePlan,
                 subject: format!("att-{i:06}"),
                 time: None,
-                data: SignalData::Plan { sessions: vec![] },
+                data: SignalData::Plan {
+                    sessions: vec![],
+                    share_position: false,
+                },
             }),
         ]
         .into_iter()

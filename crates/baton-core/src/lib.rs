@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod moves;
 pub mod output;
 pub mod planner;
+pub mod recommend;
 pub mod references;
 pub mod sequence;
 pub mod state;

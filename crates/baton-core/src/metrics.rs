@@ -137,6 +137,9 @@ pub struct SpaceState {
     pub queue_length: u32,
     pub queue_wait_s: f64,
     pub closed: bool,
+    /// A door volunteer's FULL (`space.full`): it wins over the sensors in
+    /// the public room status until cleared.
+    pub door_full: bool,
     pub turned_away: u64,
     pub holt: Holt,
     /// Times a delta would have driven occupancy below zero.

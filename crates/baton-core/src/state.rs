@@ -57,6 +57,12 @@ pub struct AttendeeState {
     /// When automation notified this person in the last 24 hours (snapshots
     /// from before the daily cap kept only the last hour).
     pub notified: Vec<Millis>,
+    /// The attendee's last `attendee.plan` consented to their position
+    /// being used for their recommendations.
+    pub share_position: bool,
+    /// Sessions they were seen entering while the session ran, in order;
+    /// kept only with `share_position` (issue 15, docs/RECOMMENDATIONS.md).
+    pub attended: Vec<u32>,
 }
 
 /// Where a dispatched task stands; `staff.task` signals move it on.

@@ -157,7 +157,7 @@ pub struct SqliteJournal {
 /// format 3 adds room `features`, session `needs` and the governance of room
 /// moves. An older journal is refused with [`JournalError::Format`] rather
 /// than misread.
-const FORMAT: &str = "3";
+const FORMAT: &str = "4";
 
 /// The first bytes of a snapshot row of format 2.
 const SNAPSHOT_MAGIC: &[u8; 4] = b"BSN2";

@@ -319,6 +319,10 @@ pub enum ActionKind {
     /// until staff confirm, then published to the programme, the signs at
     /// both rooms and everyone who bookmarked it.
     MoveSession,
+    /// Send the planners of a talk likely to be full, before they walk
+    /// over, a short list of alternatives with seats (the recommendations
+    /// the app can also ask for): expanded into notifications.
+    Recommend,
 }
 
 impl ActionKind {
@@ -333,6 +337,7 @@ impl ActionKind {
             ActionKind::DelaySession => "delay_session",
             ActionKind::Redirect => "redirect",
             ActionKind::MoveSession => "move_session",
+            ActionKind::Recommend => "recommend",
         }
     }
 
@@ -348,7 +353,11 @@ impl ActionKind {
     pub fn is_attendee_facing(self) -> bool {
         matches!(
             self,
-            ActionKind::Notify | ActionKind::Sign | ActionKind::Redirect | ActionKind::MoveSession
+            ActionKind::Notify
+                | ActionKind::Sign
+                | ActionKind::Redirect
+                | ActionKind::MoveSession
+                | ActionKind::Recommend
         )
     }
 
@@ -363,6 +372,7 @@ impl ActionKind {
             ActionKind::DelaySession,
             ActionKind::Redirect,
             ActionKind::MoveSession,
+            ActionKind::Recommend,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

@@ -199,7 +199,10 @@ pub fn generate(spec: &Spec, sc: &Scenario) -> Result<Vec<String>, ScenarioError
                 "app",
                 SignalType::AttendeePlan,
                 &who,
-                SignalData::Plan { sessions: plan },
+                SignalData::Plan {
+                    sessions: plan,
+                    share_position: false,
+                },
             );
         }
     }

@@ -17,6 +17,12 @@ pub enum Role {
     /// A floor lead or steward: sees and updates their own tasks and
     /// nothing else. The token's name is their staff id in the event.
     Staff,
+    /// Reads the public room-status feed (when it needs a token) and
+    /// nothing else.
+    Public,
+    /// The attendee app's backend: recommendations and the public feed,
+    /// nothing else (docs/RECOMMENDATIONS.md).
+    App,
     Viewer,
     Operator,
     Admin,
@@ -27,6 +33,8 @@ impl Role {
         match s {
             "ingest" => Some(Role::Ingest),
             "staff" => Some(Role::Staff),
+            "public" => Some(Role::Public),
+            "app" => Some(Role::App),
             "viewer" => Some(Role::Viewer),
             "operator" => Some(Role::Operator),
             "admin" => Some(Role::Admin),
@@ -38,6 +46,8 @@ impl Role {
         match self {
             Role::Ingest => "ingest",
             Role::Staff => "staff",
+            Role::Public => "public",
+            Role::App => "app",
             Role::Viewer => "viewer",
             Role::Operator => "operator",
             Role::Admin => "admin",
@@ -52,6 +62,17 @@ impl Role {
     /// Using the console: every reader, and staff for their own tasks.
     pub fn can_sign_in(self) -> bool {
         self == Role::Staff || self.can_read()
+    }
+
+    /// Reading the public room-status feed when it needs a token.
+    pub fn can_read_public(self) -> bool {
+        matches!(self, Role::Public | Role::App) || self.can_read()
+    }
+
+    /// Reading one attendee's recommendations: the app backend, and an
+    /// admin; not viewers or operators, who have no need of them.
+    pub fn can_recommend(self) -> bool {
+        matches!(self, Role::App | Role::Admin)
     }
 
     /// Changing anything an operator controls.

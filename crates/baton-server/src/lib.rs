@@ -58,6 +58,12 @@ pub struct Config {
     /// Keep journal entries this long (ms of journal time) before pruning
     /// the exported ones; `None`: the event's days plus 30 days.
     pub retain: Option<i64>,
+    /// Who may read the public room-status feed, and how often.
+    pub public: api::PublicAccess,
+    /// A second listener serving only the public feed, with its own
+    /// connection cap (`public_connections`).
+    pub public_listen: Option<SocketAddr>,
+    pub public_connections: usize,
 }
 
 impl Config {
@@ -74,6 +80,9 @@ impl Config {
             clock: clock::ClockMode::Wall,
             limits: listen::Limits::default(),
             retain: None,
+            public: api::PublicAccess::default(),
+            public_listen: None,
+            public_connections: 256,
         }
     }
 }
@@ -81,6 +90,8 @@ impl Config {
 /// A running server: its address and a way to stop it.
 pub struct Running {
     pub addr: SocketAddr,
+    /// The public feed's own listener, when configured.
+    pub public: Option<SocketAddr>,
     pub shutdown: tokio::sync::oneshot::Sender<()>,
     pub done: tokio::task::JoinHandle<Result<()>>,
 }
@@ -113,7 +124,31 @@ pub async fn start(cfg: Config) -> Result<Running> {
         cfg.limits.inflight_bytes,
         cfg.limits.body_timeout,
     ));
+    state.feed = Arc::new(api::public_feed(cfg.public));
     let app = api::router(state.clone());
+    let public = match cfg.public_listen {
+        Some(at) => {
+            let l = tokio::net::TcpListener::bind(at)
+                .await
+                .with_context(|| format!("listening for the public feed on {at}"))?;
+            let limits = listen::Limits {
+                max_connections: cfg.public_connections,
+                ..cfg.limits
+            };
+            let addr = l.local_addr()?;
+            let app = api::public_router(state.clone());
+            let stop = closing_rx.clone();
+            tokio::spawn(listen::serve(
+                l,
+                app,
+                limits,
+                stop,
+                std::time::Duration::from_secs(2),
+            ));
+            Some(addr)
+        }
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .with_context(|| format!("listening on {}", cfg.listen))?;
@@ -142,6 +177,7 @@ pub async fn start(cfg: Config) -> Result<Running> {
     });
     Ok(Running {
         addr,
+        public,
         shutdown: tx,
         done,
     })

@@ -137,6 +137,7 @@ fn query_params(method: &str, path: &str) -> Vec<Value> {
         ],
         "/v1/stream" => &[("topics", "string"), ("last_event_id", "string")],
         "/v1/situations" => &[("min", "string")],
+        "/v1/attendees/{id}/recommendations" => &[("at", "string"), ("limit", "integer")],
         _ => &[],
     };
     names

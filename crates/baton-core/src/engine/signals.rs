@@ -135,7 +135,19 @@ impl Engine {
                     D::Entered { count, attendee } => {
                         st.entered(now, *count);
                         if let Some(a) = attendee {
-                            self.st.attendees.entry(a.clone()).or_default().last_space = Some(sp);
+                            let at = self.st.attendees.entry(a.clone()).or_default();
+                            at.last_space = Some(sp);
+                            if at.share_position
+                                && let Some(se) = current_session(&self.cfg, &self.st, sp, now)
+                            {
+                                let at = self.st.attendees.entry(a.clone()).or_default();
+                                if at.attended.last() != Some(&se)
+                                    && at.attended.len()
+                                        < baton_model::signal::limits::PLAN_SESSIONS
+                                {
+                                    at.attended.push(se);
+                                }
+                            }
                         }
                     }
                     D::Exited { count, .. } if st.exited(now, *count) => self.st.stats.clamped += 1,
@@ -148,6 +160,7 @@ impl Engine {
                     }
                     D::Closed { .. } => st.closed = true,
                     D::Opened { .. } => st.closed = false,
+                    D::Full { full, .. } => st.door_full = *full,
                     D::TurnedAway { count } => {
                         st.turned_away += u64::from(*count);
                         if let Some(se) = current_session(&self.cfg, &self.st, sp, now) {
@@ -208,7 +221,14 @@ impl Engine {
                             a.last_space = cfg.space_idx.get(g).copied();
                         }
                     }
-                    D::Plan { sessions } => {
+                    D::Plan {
+                        sessions,
+                        share_position,
+                    } => {
+                        a.share_position = *share_position;
+                        if !*share_position {
+                            a.attended.clear();
+                        }
                         let mut plan: Vec<u32> = sessions
                             .iter()
                             .filter_map(|x| cfg.session_idx.get(x).copied())

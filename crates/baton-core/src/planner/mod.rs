@@ -17,6 +17,7 @@ pub mod rooms;
 
 mod moving;
 pub(crate) mod plan;
+mod recommending;
 mod redirecting;
 mod staffing;
 mod targets;

@@ -108,6 +108,9 @@ impl Planner<'_> {
                 ActionKind::MoveSession => {
                     self.plan_move(&ps, session, &mut plan, &mut requests);
                 }
+                ActionKind::Recommend => {
+                    self.plan_recommend(&ps, session, valid_until, &mut plan);
+                }
                 ActionKind::Dispatch => {
                     let spaces = self.target_spaces(&spec.target, space, session);
                     if spaces.is_empty() {

@@ -65,9 +65,10 @@ fn resource_of(kind: ActionKind, id: &str) -> ResourceBuf {
     ResourceBuf::from(match kind {
         ActionKind::Sign => Resource::Sign(id),
         ActionKind::OpenSpace | ActionKind::CloseSpace => Resource::Space(id),
-        ActionKind::DelaySession | ActionKind::Redirect | ActionKind::MoveSession => {
-            Resource::Session(id)
-        }
+        ActionKind::DelaySession
+        | ActionKind::Redirect
+        | ActionKind::MoveSession
+        | ActionKind::Recommend => Resource::Session(id),
         ActionKind::Notify => Resource::SpaceAttendees(id),
         ActionKind::Dispatch => Resource::Dispatch(id),
         // An alert's card group, which is not an action resource.

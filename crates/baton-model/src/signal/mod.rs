@@ -42,10 +42,11 @@ pub enum SignalType {
     StaffStatus,
     StaffTask,
     IncidentReported,
+    SpaceFull,
 }
 
 impl SignalType {
-    pub const COUNT: usize = 19;
+    pub const COUNT: usize = 20;
     pub const ALL: [SignalType; Self::COUNT] = [
         SignalType::SpaceOccupancy,
         SignalType::SpaceEntered,
@@ -66,6 +67,7 @@ impl SignalType {
         SignalType::StaffStatus,
         SignalType::StaffTask,
         SignalType::IncidentReported,
+        SignalType::SpaceFull,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -78,6 +80,7 @@ impl SignalType {
             SignalType::SpaceClosed => "space.closed",
             SignalType::SpaceOpened => "space.opened",
             SignalType::SpaceTurnedAway => "space.turned_away",
+            SignalType::SpaceFull => "space.full",
             SignalType::AttendeeCheckedIn => "attendee.checked_in",
             SignalType::AttendeePlan => "attendee.plan",
             SignalType::SessionStarted => "session.started",
@@ -105,7 +108,9 @@ impl SignalType {
         use SignalType::*;
         match self {
             SpaceOccupancy | SpaceEntered | SpaceExited | SpaceDensity | QueueLength
-            | SpaceClosed | SpaceOpened | SpaceTurnedAway | IncidentReported => SubjectKind::Space,
+            | SpaceClosed | SpaceOpened | SpaceTurnedAway | SpaceFull | IncidentReported => {
+                SubjectKind::Space
+            }
             AttendeeCheckedIn | AttendeePlan => SubjectKind::Attendee,
             SessionStarted | SessionEnded | SessionCancelled | SessionDelayed | SessionMoved => {
                 SubjectKind::Session
@@ -220,11 +225,20 @@ pub enum SignalData {
     TurnedAway {
         count: u32,
     },
+    /// A door volunteer's sign: `full` wins over the sensors in the public
+    /// room status until a later `space.full` clears it.
+    Full {
+        full: bool,
+        reason: Option<String>,
+    },
     CheckedIn {
         gate: Option<String>,
     },
     Plan {
         sessions: Vec<String>,
+        /// The attendee consents to their position (door scans) being used
+        /// for their recommendations.
+        share_position: bool,
     },
     SessionStarted,
     SessionEnded,

@@ -288,11 +288,20 @@ impl Signal {
                     count: count_u32(d.count, "count", Some(1))?,
                 }
             }
+            SpaceFull => {
+                let d: FullData = data_as(raw)?;
+                SignalData::Full {
+                    full: required(d.full, "full")?,
+                    reason: bounded_opt(d.reason, "reason", limits::TEXT_BYTES)?,
+                }
+            }
             AttendeeCheckedIn => SignalData::CheckedIn {
                 gate: bounded_opt(data_as::<GateData>(raw)?.gate, "gate", limits::ID_BYTES)?,
             },
             AttendeePlan => {
-                let sessions = required(data_as::<PlanData>(raw)?.sessions, "sessions")?;
+                let d: PlanData = data_as(raw)?;
+                let share_position = d.share_position.unwrap_or(false);
+                let sessions = required(d.sessions, "sessions")?;
                 if sessions.len() > limits::PLAN_SESSIONS {
                     return Err(SignalError::malformed(
                         "data.sessions",
@@ -310,7 +319,10 @@ impl Signal {
                         limits::ID_BYTES,
                     )?;
                 }
-                SignalData::Plan { sessions }
+                SignalData::Plan {
+                    sessions,
+                    share_position,
+                }
             }
             SessionStarted => SignalData::SessionStarted,
             SessionEnded => SignalData::SessionEnded,
@@ -393,7 +405,20 @@ impl Signal {
                 Some(g) => json!({"gate": g}),
                 None => json!({}),
             },
-            SignalData::Plan { sessions } => json!({"sessions": sessions}),
+            SignalData::Plan {
+                sessions,
+                share_position,
+            } => {
+                if *share_position {
+                    json!({"sessions": sessions, "share_position": true})
+                } else {
+                    json!({"sessions": sessions})
+                }
+            }
+            SignalData::Full { full, reason } => match reason {
+                Some(r) => json!({"full": full, "reason": r}),
+                None => json!({"full": full}),
+            },
             SignalData::SessionStarted
             | SignalData::SessionEnded
             | SignalData::SessionCancelled => json!({}),

@@ -52,6 +52,12 @@ pub(super) struct GateData {
 #[derive(Deserialize)]
 pub(super) struct PlanData {
     pub(super) sessions: Option<Vec<String>>,
+    pub(super) share_position: Option<bool>,
+}
+#[derive(Deserialize)]
+pub(super) struct FullData {
+    pub(super) full: Option<bool>,
+    pub(super) reason: Option<String>,
 }
 #[derive(Deserialize)]
 pub(super) struct DelayData {

@@ -10,6 +10,8 @@ mod decisions;
 mod health;
 mod ingest;
 mod live;
+pub mod public;
+pub mod recommend;
 mod routes;
 mod session;
 mod stream;
@@ -34,6 +36,14 @@ use futures_util::stream::Stream;
 use health::*;
 use ingest::*;
 use live::*;
+pub use public::Access as PublicAccess;
+
+/// The public feed's state for a server with `access`.
+pub fn public_feed(access: PublicAccess) -> public::Feed {
+    public::Feed::new(access)
+}
+use public::*;
+use recommend::{bulk as recommend_bulk, for_attendee as recommend_one};
 pub use routes::ROUTES;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -63,6 +73,10 @@ pub struct AppState {
     pub event_dir: std::path::PathBuf,
     /// Request body bytes in flight (`admit`).
     pub budget: Arc<crate::admit::Budget>,
+    /// The last solved recommendation board.
+    pub recs: Arc<recommend::Cache>,
+    /// The public room-status feed: access, cache, rate limit.
+    pub feed: Arc<public::Feed>,
 }
 
 /// The token of an `Authorization: Bearer TOKEN` header; the scheme is
@@ -100,6 +114,8 @@ impl AppState {
                 crate::listen::Limits::default().inflight_bytes,
                 crate::listen::Limits::default().body_timeout,
             )),
+            recs: Arc::new(recommend::Cache::default()),
+            feed: Arc::new(public::Feed::new(public::Access::default())),
         }
     }
 
@@ -209,6 +225,17 @@ fn metrics_handle() -> &'static metrics_exporter_prometheus::PrometheusHandle {
                 .handle(),
         }
     })
+}
+
+/// The public feed's routes alone, for `serve --public-listen`: a listener
+/// with its own connection cap, so readers cannot take ingest's.
+pub fn public_router(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/public/rooms", get(public_rooms))
+        .route("/v1/public/rooms/stream", get(public_stream))
+        .route("/v1/public/fosdem/listrooms", get(public_fosdem))
+        .route("/roomstatus/v1/listrooms", get(public_fosdem))
+        .with_state(state)
 }
 
 pub fn router(state: AppState) -> Router {

@@ -30,6 +30,13 @@ routes! {
     get "/v1/spaces", viewer, "live state of every space (filters: zone, kind)" => spaces;
     get "/v1/spaces/{id}", viewer, "one space" => space;
     get "/v1/spaces/{id}/history", viewer, "one space's samples a journal minute (up to 180), live state and forecast" => space_history;
+    post "/v1/spaces/{id}/full", operator, "a door volunteer's FULL ({\"full\": true}) or its clearing ({\"full\": false}), journaled as space.full; it wins over the sensors in the public feed" => mark_full;
+    get "/v1/attendees/{id}/recommendations", app, "where this attendee should go next (at=RFC 3339, limit=N): ranked by interest, chance of a seat on arrival and walk, each with why" => recommend_one;
+    post "/v1/recommendations", app, "recommendations for many attendees in one request ({\"attendees\": [ids], \"at\"?, \"limit\"?}; at most 20,000)" => recommend_bulk;
+    get "/v1/public/rooms", public, "public room status: state (open, filling, full, closed, unknown), seats free (rounded), current and next session; no personal data; ETag, rate-limited" => public_rooms;
+    get "/v1/public/rooms/stream", public, "the public room status as Server-Sent Events (event: rooms) whenever it changes" => public_stream;
+    get "/v1/public/fosdem/listrooms", public, "the public room status in FOSDEM's shape: [{\"roomname\", \"state\": \"1\" full or \"0\"}]" => public_fosdem;
+    get "/roomstatus/v1/listrooms", public, "the FOSDEM-shaped feed at FOSDEM's own path (api.fosdem.org/roomstatus/v1/listrooms), so its apps can point here unchanged" => public_fosdem;
     get "/v1/tasks", viewer, "open staff tasks, who has them and where" => tasks::list;
     post "/v1/tasks/{id}/reassign", operator, "move a task to a staff member ({\"to\": ID}) or to the best other person free ({})" => tasks::reassign;
     get "/v1/me/tasks", staff, "a staff token's own open tasks" => tasks::mine;

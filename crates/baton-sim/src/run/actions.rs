@@ -120,7 +120,7 @@ impl Sim<'_> {
                             self.retime(s, minutes);
                         }
                     }
-                    ActionKind::Redirect => {}
+                    ActionKind::Redirect | ActionKind::Recommend => {}
                     ActionKind::MoveSession => self.carry_out_move(act),
                 }
             }

@@ -648,7 +648,12 @@ impl Sim<'_> {
             "twin-app",
             SignalType::AttendeePlan,
             format!("a{a}"),
-            SignalData::Plan { sessions },
+            SignalData::Plan {
+                sessions,
+                // App users let the app use their door scans (stated
+                // assumption, docs/SIMULATION.md, "Recommendations").
+                share_position: true,
+            },
         );
     }
 

@@ -1,0 +1,452 @@
+//! Capacity-aware recommendations: where one attendee should go next.
+//!
+//! A [`Board`] is a consistent read of the sessions an attendee could still
+//! reach (their room, start, seats, the session forecast, a volunteer's
+//! FULL), taken at one journal position, plus the spread solve
+//! ([`spread`]): the people whose next bookmark is likely full, sent over
+//! the alternatives by the same min-cost transportation the redirect uses.
+//! Ranking one person is then a pure function of the board and what that
+//! person shared ([`Person`]): their bookmarks, and their position and the
+//! talks they attended only where they consented.
+//!
+//! Ranking one person at a time would send everyone to the same best
+//! alternative. The solve says how many of a full talk's planners each
+//! alternative can take; a person is assigned by a hash of their id and the
+//! talk, so the assignments follow the solve's proportions and are the same
+//! for the same board (docs/RECOMMENDATIONS.md).
+
+pub mod spread;
+
+use crate::config::Compiled;
+use crate::context::{hhmm, session_space, session_status, session_times};
+use crate::forecast;
+use crate::state::{AttendeeState, State};
+use baton_model::Millis;
+use std::collections::BTreeMap;
+
+/// How far ahead of `at` a session may start to be recommended.
+pub const HORIZON_MS: Millis = 90 * 60_000;
+/// A running session is offered only with this much of it left on arrival.
+pub const MIN_LEFT_MS: Millis = 15 * 60_000;
+/// A talk at least this likely to overflow counts as "likely full".
+pub const LIKELY_FULL: f64 = 0.5;
+/// The most items one answer holds.
+pub const MAX_LIMIT: usize = 20;
+/// Walking time assumed for someone whose position is not shared.
+const UNKNOWN_WALK_S: u32 = 180;
+
+/// One session an attendee could go to, as the board saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Opt {
+    pub session: u32,
+    pub space: u32,
+    /// Start and end as delayed.
+    pub start: Millis,
+    pub end: Millis,
+    pub running: bool,
+    /// Seats plus standing in its room.
+    pub limit: u32,
+    pub occupancy: u32,
+    /// The forecast audience (-1: nothing known yet).
+    pub expected: f64,
+    pub p_full: f64,
+    /// A volunteer's FULL on the door, or the room is closed.
+    pub shut: bool,
+    /// The session's track, interned in the board.
+    pub track: u16,
+    /// People it is expected to turn away, `E[(D - limit)+]`.
+    pub denied: f64,
+    /// Bookmarks when the board was read.
+    pub bookmarks: u32,
+}
+
+impl Opt {
+    /// Seats expected free when it starts (now, for a running session).
+    pub fn expected_free(&self) -> u32 {
+        if self.shut {
+            return 0;
+        }
+        let taken = if self.running || self.expected < 0.0 {
+            f64::from(self.occupancy)
+        } else {
+            self.expected.max(f64::from(self.occupancy))
+        };
+        (f64::from(self.limit) - taken).max(0.0).round() as u32
+    }
+
+    /// The chance of a seat for someone arriving at `arrive`.
+    pub fn p_seat(&self) -> f64 {
+        if self.shut {
+            return 0.0;
+        }
+        if self.running {
+            // Seats free now, against a twentieth of the room still coming in.
+            let free = f64::from(self.limit.saturating_sub(self.occupancy));
+            return (free / (f64::from(self.limit) / 20.0).max(1.0)).min(1.0);
+        }
+        if self.expected < 0.0 {
+            // Nothing known: neither promised nor ruled out.
+            return 0.8;
+        }
+        1.0 - self.p_full
+    }
+
+    pub fn likely_full(&self) -> bool {
+        self.shut || (!self.running && self.expected >= 0.0 && self.p_full >= LIKELY_FULL)
+    }
+}
+
+/// What one person shared, as the ranking reads it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Person<'a> {
+    /// Bookmarked sessions, sorted.
+    pub plan: &'a [u32],
+    /// Sessions attended today (empty without consent).
+    pub attended: &'a [u32],
+    /// Where they were last seen (None without consent).
+    pub at: Option<u32>,
+}
+
+impl<'a> Person<'a> {
+    /// What `a` lets recommendations use: position and attendance only with
+    /// `share_position`.
+    pub fn of(a: &'a AttendeeState) -> Person<'a> {
+        if a.share_position {
+            Person {
+                plan: &a.plan,
+                attended: &a.attended,
+                at: a.last_space,
+            }
+        } else {
+            Person {
+                plan: &a.plan,
+                attended: &[],
+                at: None,
+            }
+        }
+    }
+}
+
+/// What one person shared, owned: a copy taken with the board, so ranking
+/// can run on another thread.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Shared {
+    pub plan: Vec<u32>,
+    pub attended: Vec<u32>,
+    pub at: Option<u32>,
+}
+
+impl Shared {
+    pub fn of(a: &AttendeeState) -> Shared {
+        let p = Person::of(a);
+        Shared {
+            plan: p.plan.to_vec(),
+            attended: p.attended.to_vec(),
+            at: p.at,
+        }
+    }
+
+    pub fn person(&self) -> Person<'_> {
+        Person {
+            plan: &self.plan,
+            attended: &self.attended,
+            at: self.at,
+        }
+    }
+}
+
+/// Why an item interests this person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interest {
+    Bookmarked,
+    /// The track of a talk they attended today.
+    Attended,
+    /// The track of one of their bookmarks.
+    SameTrack,
+    Other,
+}
+
+impl Interest {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Interest::Bookmarked => "bookmarked",
+            Interest::Attended => "attended_track",
+            Interest::SameTrack => "bookmarked_track",
+            Interest::Other => "other",
+        }
+    }
+
+    fn weight(self) -> f64 {
+        match self {
+            Interest::Bookmarked => 1.0,
+            Interest::Attended => 0.7,
+            Interest::SameTrack => 0.6,
+            Interest::Other => 0.2,
+        }
+    }
+}
+
+/// One ranked item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recommendation {
+    pub session: u32,
+    pub space: u32,
+    pub score: f64,
+    pub p_seat: f64,
+    /// Seats expected free at `when`.
+    pub free: u32,
+    pub limit: u32,
+    /// When those seats are counted: its start, or now if it runs.
+    pub when: Millis,
+    /// None when the person's position is not shared.
+    pub walk_s: Option<u32>,
+    pub interest: Interest,
+    /// Sent here by the spread solve instead of this likely-full bookmark.
+    pub instead_of: Option<u32>,
+    /// Words the app can show.
+    pub reason: String,
+}
+
+/// A consistent read of what can be recommended at one journal position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Board {
+    /// Journal time of the read.
+    pub now: Millis,
+    /// The time recommendations are for (now, or later).
+    pub at: Millis,
+    /// Candidate sessions, in the programme's order (start, id).
+    pub options: Vec<Opt>,
+    /// Each session's track index (all sessions).
+    pub track_of: Vec<u16>,
+    /// The spread solve, per likely-full session.
+    pub spread: spread::Spread,
+}
+
+impl Board {
+    /// Reads what can be recommended for time `at` (clamped to now or
+    /// later) and solves the spread.
+    pub fn new(cfg: &Compiled, st: &State, at: Millis) -> Board {
+        let mut b = Board::capture(cfg, st, at);
+        b.solve(cfg);
+        b
+    }
+
+    /// Solves the spread over what [`Board::capture`] read (off the core
+    /// thread on the server: it needs no state).
+    pub fn solve(&mut self, cfg: &Compiled) {
+        self.spread = spread::solve(cfg, self);
+    }
+
+    /// The consistent read alone: what can be recommended for time `at`,
+    /// with the spread not yet solved.
+    pub fn capture(cfg: &Compiled, st: &State, at: Millis) -> Board {
+        let now = st.now;
+        let at = at.max(now);
+        let mut tracks: BTreeMap<&str, u16> = BTreeMap::new();
+        let track_of: Vec<u16> = cfg
+            .spec
+            .sessions
+            .iter()
+            .map(|s| {
+                let n = tracks.len() as u16;
+                *tracks.entry(s.track.as_str()).or_insert(n)
+            })
+            .collect();
+        let mut options = Vec::new();
+        for (i, _) in cfg.spec.sessions.iter().enumerate() {
+            let i = i as u32;
+            let status = session_status(cfg, st, i, now);
+            if status == "cancelled" || status == "ended" {
+                continue;
+            }
+            let (start, end) = session_times(cfg, st, i);
+            if start > at + HORIZON_MS || end < at + MIN_LEFT_MS {
+                continue;
+            }
+            let Some(space) = session_space(cfg, st, i) else {
+                continue;
+            };
+            let sp = &st.spaces[space as usize];
+            let f = forecast::session(cfg, st, i);
+            options.push(Opt {
+                session: i,
+                space,
+                start,
+                end,
+                running: status == "running",
+                limit: forecast::room_limit(cfg, space) as u32,
+                occupancy: sp.occupancy,
+                expected: f.expected,
+                p_full: f.p_full,
+                shut: sp.door_full || sp.closed,
+                track: track_of[i as usize],
+                denied: f.expected_denied(forecast::room_limit(cfg, space)),
+                bookmarks: st.sessions[i as usize].bookmarks,
+            });
+        }
+        options.sort_by(|a, b| {
+            (a.start, &cfg.spec.sessions[a.session as usize].id)
+                .cmp(&(b.start, &cfg.spec.sessions[b.session as usize].id))
+        });
+        Board {
+            now,
+            at,
+            options,
+            track_of,
+            spread: spread::Spread::default(),
+        }
+    }
+
+    /// The option for session `s`, if it can still be recommended.
+    pub fn option(&self, s: u32) -> Option<&Opt> {
+        self.options.iter().find(|o| o.session == s)
+    }
+
+    /// The first bookmarked session that has not started by `at`.
+    pub fn next_bookmark(&self, p: &Person) -> Option<&Opt> {
+        self.options
+            .iter()
+            .find(|o| !o.running && o.start >= self.at && p.plan.binary_search(&o.session).is_ok())
+    }
+
+    /// Up to `limit` sessions for `who`, best first.
+    pub fn recommend(
+        &self,
+        cfg: &Compiled,
+        who: &str,
+        p: &Person,
+        limit: usize,
+    ) -> Vec<Recommendation> {
+        let limit = limit.clamp(1, MAX_LIMIT);
+        let assigned = self
+            .next_bookmark(p)
+            .and_then(|f| self.spread.assign(who, f.session).map(|to| (f.session, to)));
+        let mut items: Vec<Recommendation> = self
+            .options
+            .iter()
+            .filter(|o| !p.attended.contains(&o.session) || o.running)
+            .filter_map(|o| self.rank(cfg, p, o, assigned))
+            .collect();
+        items.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.when.cmp(&b.when))
+                .then_with(|| a.session.cmp(&b.session))
+        });
+        items.truncate(limit);
+        items
+    }
+
+    fn rank(
+        &self,
+        cfg: &Compiled,
+        p: &Person,
+        o: &Opt,
+        assigned: Option<(u32, u32)>,
+    ) -> Option<Recommendation> {
+        let walk_s = p.at.map(|from| cfg.walk.secs(from, o.space));
+        let walk = walk_s.unwrap_or(UNKNOWN_WALK_S);
+        if walk >= crate::planner::graph::UNREACHABLE_S {
+            return None;
+        }
+        let arrive = self.at + Millis::from(walk) * 1000;
+        if arrive > o.end - MIN_LEFT_MS {
+            return None;
+        }
+        let interest = self.interest(p, o);
+        let p_seat = o.p_seat();
+        let left = (o.end - arrive.max(o.start)) as f64 / (o.end - o.start).max(1) as f64;
+        let mut score = interest.weight() * (0.15 + 0.85 * p_seat) * (0.5 + 0.5 * left.min(1.0))
+            - f64::from(walk) / 6_000.0;
+        let instead_of = match assigned {
+            Some((full, to)) if to == o.session => {
+                // The solve's pick for this person comes first.
+                score += 10.0;
+                Some(full)
+            }
+            _ => None,
+        };
+        let when = if o.running { self.now } else { o.start };
+        let free = o.expected_free();
+        let reason = self.reason(cfg, o, interest, p_seat, free, when, walk_s, instead_of);
+        Some(Recommendation {
+            session: o.session,
+            space: o.space,
+            score,
+            p_seat,
+            free,
+            limit: o.limit,
+            when,
+            walk_s,
+            interest,
+            instead_of,
+            reason,
+        })
+    }
+
+    fn interest(&self, p: &Person, o: &Opt) -> Interest {
+        if p.plan.binary_search(&o.session).is_ok() {
+            return Interest::Bookmarked;
+        }
+        let track = |s: &u32| self.track_of.get(*s as usize) == Some(&o.track);
+        if p.attended.iter().any(track) {
+            return Interest::Attended;
+        }
+        // A track whose bookmarked talks they skipped (seen elsewhere while
+        // it ran) counts as no better than any other.
+        let skipped = p.plan.iter().any(|s| {
+            track(s)
+                && !p.attended.contains(s)
+                && !p.attended.is_empty()
+                && self.option(*s).is_none()
+        });
+        if p.plan.iter().any(track) && !skipped {
+            return Interest::SameTrack;
+        }
+        Interest::Other
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn reason(
+        &self,
+        cfg: &Compiled,
+        o: &Opt,
+        interest: Interest,
+        p_seat: f64,
+        free: u32,
+        when: Millis,
+        walk_s: Option<u32>,
+        instead_of: Option<u32>,
+    ) -> String {
+        let seats = if o.shut {
+            "marked full at the door".to_string()
+        } else {
+            let word = if p_seat >= 0.7 {
+                "seats likely"
+            } else if p_seat >= 0.3 {
+                "seats uncertain"
+            } else {
+                "likely full"
+            };
+            format!("{word}: {free} of {} free at {}", o.limit, hhmm(cfg, when))
+        };
+        let walk = match walk_s {
+            Some(s) => format!("{} min walk", s.div_ceil(60).max(1)),
+            None => "walk unknown".to_string(),
+        };
+        let mut parts = vec![seats, walk];
+        match interest {
+            Interest::Bookmarked => parts.push("in your bookmarks".into()),
+            Interest::Attended => parts.push("same track as a talk you attended".into()),
+            Interest::SameTrack => parts.push("same track as your bookmark".into()),
+            Interest::Other => {}
+        }
+        if let Some(f) = instead_of {
+            parts.push(format!(
+                "instead of {}, which is likely full",
+                cfg.spec.sessions[f as usize].title
+            ));
+        }
+        parts.join(", ")
+    }
+}
