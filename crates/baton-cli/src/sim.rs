@@ -21,6 +21,11 @@ pub struct SimArgs {
     /// Policy set A (default: the event's own policies).
     #[arg(long)]
     pub policies: Option<PathBuf>,
+    /// In policy set A's runs, app users consult Baton's recommendations
+    /// when their next bookmark is likely full (docs/SIMULATION.md,
+    /// "Recommendations"); B and the baselines never do.
+    #[arg(long)]
+    pub recommendations: bool,
     /// Policy set B, compared with A on the same seeds.
     #[arg(long)]
     pub vs: Option<PathBuf>,
@@ -164,12 +169,14 @@ pub fn run(args: SimArgs) -> Result<()> {
             policies: policies_file(p, &loaded.spec)?,
             practice: true,
             oracle: false,
+            recommendations: args.recommendations,
         },
         None => Case {
             name: "event policies".into(),
             policies: loaded.policies.clone(),
             practice: true,
             oracle: false,
+            recommendations: args.recommendations,
         },
     };
     let mut cases = vec![a.clone()];
@@ -183,6 +190,8 @@ pub fn run(args: SimArgs) -> Result<()> {
             policies: policies_file(p, &loaded.spec)?,
             practice: true,
             oracle: false,
+            // B is the reference: its app users do not consult.
+            recommendations: false,
         });
     }
     // The baselines: what the event does today, and nothing at all.
@@ -191,12 +200,14 @@ pub fn run(args: SimArgs) -> Result<()> {
         policies: study::no_orchestration(&a.policies),
         practice: true,
         oracle: false,
+        recommendations: false,
     });
     cases.push(Case {
         name: "no orchestration".into(),
         policies: study::no_orchestration(&a.policies),
         practice: false,
         oracle: false,
+        recommendations: false,
     });
     // The bound: the day's rooms planned with the true demand (no policy
     // can see it), with current practice at the doors.
@@ -205,6 +216,7 @@ pub fn run(args: SimArgs) -> Result<()> {
         policies: study::no_orchestration(&a.policies),
         practice: true,
         oracle: true,
+        recommendations: false,
     });
     let threads = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism()
@@ -342,6 +354,16 @@ pub fn run(args: SimArgs) -> Result<()> {
                 o.insert(
                     "moves_per_day".into(),
                     serde_json::json!(first.runs.iter().map(|r| r.moves as f64).sum::<f64>() / n),
+                );
+                let mean = |f: fn(&baton_sim::kpi::RunResult) -> u64| {
+                    first.runs.iter().map(|r| f(r) as f64).sum::<f64>() / n
+                };
+                o.insert(
+                    "recommendations_per_day".into(),
+                    serde_json::json!({
+                        "consulted": mean(|r| r.consulted),
+                        "followed": mean(|r| r.consult_followed),
+                    }),
                 );
             }
             o.insert(

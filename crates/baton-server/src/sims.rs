@@ -241,12 +241,14 @@ fn run(world: &World, twin: &Twin, req: Request, job: &Job) -> JobResult {
             policies: req.a.1,
             practice: false,
             oracle: false,
+            recommendations: false,
         },
         Case {
             name: req.b.0,
             policies: req.b.1,
             practice: false,
             oracle: false,
+            recommendations: false,
         },
     ];
     let opts = StudyOptions {

@@ -44,6 +44,7 @@ fn day(c: &mut Criterion) {
                         series: false,
                         practice: false,
                         oracle: false,
+                        recommendations: false,
                     },
                 )
             })

@@ -16,6 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         series: false,
         practice: false,
         oracle: false,
+        recommendations: false,
     };
     let on = run(&world, &twin, &loaded.policies, opts)?;
     let off = run(&world, &twin, &no_orchestration(&loaded.policies), opts)?;

@@ -204,6 +204,10 @@ pub struct RunResult {
     pub moves: u64,
     /// People who found a moved session's old door and walked on.
     pub moved_walk_on: u64,
+    /// App users who opened their recommendations for a likely-full
+    /// bookmark, and those who went where the top item said instead.
+    pub consulted: u64,
+    pub consult_followed: u64,
     /// The forecast's backtest, per horizon (empty without the engine).
     pub backtest: Vec<ForecastErrors>,
 }

@@ -20,6 +20,8 @@ pub struct Case {
     pub practice: bool,
     /// The perfect-foresight room plan replaces the published one.
     pub oracle: bool,
+    /// App users consult Baton's recommendations (`run/consult.rs`).
+    pub recommendations: bool,
 }
 
 /// The same policies with every one switched off: "no orchestration".
@@ -127,6 +129,7 @@ pub fn run_study(
                             series: s == 0,
                             practice: cases[c].practice,
                             oracle: cases[c].oracle,
+                            recommendations: cases[c].recommendations,
                         },
                     );
                     if let Ok(mut all) = results.lock() {

@@ -24,6 +24,7 @@ fn opts(seed: u64) -> RunOptions {
         series: false,
         practice: false,
         oracle: false,
+        recommendations: false,
     }
 }
 
@@ -149,12 +150,14 @@ fn the_example_policies_beat_no_orchestration_pair_by_pair() {
             policies: loaded.policies.clone(),
             practice: false,
             oracle: false,
+            recommendations: false,
         },
         Case {
             name: "none".into(),
             policies: no_orchestration(&loaded.policies),
             practice: false,
             oracle: false,
+            recommendations: false,
         },
     ];
     let o = StudyOptions {
@@ -316,6 +319,7 @@ fn practice(seed: u64) -> RunOptions {
     RunOptions {
         practice: true,
         oracle: false,
+        recommendations: false,
         ..opts(seed)
     }
 }
@@ -383,6 +387,7 @@ fn the_oracle_room_plan_is_never_worse_than_current_practice_on_people_denied() 
             &none,
             RunOptions {
                 oracle: true,
+                recommendations: false,
                 ..practice(seed)
             },
         )

@@ -47,9 +47,13 @@ pub struct Opt {
     /// Seats plus standing in its room.
     pub limit: u32,
     pub occupancy: u32,
-    /// The forecast audience (-1: nothing known yet).
+    /// The forecast audience (-1: nothing known yet), and the top of its
+    /// 80% interval.
     pub expected: f64,
+    pub high: f64,
     pub p_full: f64,
+    /// When the forecast expects it to fill (None: it is not expected to).
+    pub full_at: Option<Millis>,
     /// A volunteer's FULL on the door, or the room is closed.
     pub shut: bool,
     /// The session's track, interned in the board.
@@ -277,7 +281,10 @@ impl Board {
                 limit: forecast::room_limit(cfg, space) as u32,
                 occupancy: sp.occupancy,
                 expected: f.expected,
+                high: f.high,
                 p_full: f.p_full,
+                full_at: (f.minutes_to_full >= 0.0)
+                    .then(|| now + (f.minutes_to_full * 60_000.0) as Millis),
                 shut: sp.door_full || sp.closed,
                 track: track_of[i as usize],
                 denied: f.expected_denied(forecast::room_limit(cfg, space)),
@@ -318,14 +325,31 @@ impl Board {
         limit: usize,
     ) -> Vec<Recommendation> {
         let limit = limit.clamp(1, MAX_LIMIT);
-        let assigned = self
-            .next_bookmark(p)
-            .and_then(|f| self.spread.assign(who, f.session).map(|to| (f.session, to)));
+        // A likely-full next bookmark: whoever would reach it after the
+        // forecast says it fills is sent to an alternative, picked by a hash
+        // of their id in the proportions of the spread solve; whoever would
+        // reach it in time keeps it first, as does anyone already inside.
+        // Ranking each person alone would send every planner away from it.
+        let next = self.next_bookmark(p).filter(|f| f.likely_full() && !f.shut);
+        let settled = next.map(|f| {
+            let walk =
+                p.at.map_or(UNKNOWN_WALK_S, |from| cfg.walk.secs(from, f.space));
+            let arrive = self.at + Millis::from(walk) * 1000;
+            let late = p.at != Some(f.space) && f.full_at.is_some_and(|t| arrive >= t);
+            // Late and not picked: they keep it first too (the solve found
+            // no more seats elsewhere; the queue is theirs to judge).
+            let to = if late {
+                self.spread.pick(who, f.session).or(Some(f.session))
+            } else {
+                Some(f.session)
+            };
+            (f.session, to)
+        });
         let mut items: Vec<Recommendation> = self
             .options
             .iter()
             .filter(|o| !p.attended.contains(&o.session) || o.running)
-            .filter_map(|o| self.rank(cfg, p, o, assigned))
+            .filter_map(|o| self.rank(cfg, p, o, settled))
             .collect();
         items.sort_by(|a, b| {
             b.score
@@ -342,7 +366,7 @@ impl Board {
         cfg: &Compiled,
         p: &Person,
         o: &Opt,
-        assigned: Option<(u32, u32)>,
+        settled: Option<(u32, Option<u32>)>,
     ) -> Option<Recommendation> {
         let walk_s = p.at.map(|from| cfg.walk.secs(from, o.space));
         let walk = walk_s.unwrap_or(UNKNOWN_WALK_S);
@@ -358,11 +382,11 @@ impl Board {
         let left = (o.end - arrive.max(o.start)) as f64 / (o.end - o.start).max(1) as f64;
         let mut score = interest.weight() * (0.15 + 0.85 * p_seat) * (0.5 + 0.5 * left.min(1.0))
             - f64::from(walk) / 6_000.0;
-        let instead_of = match assigned {
-            Some((full, to)) if to == o.session => {
-                // The solve's pick for this person comes first.
+        let instead_of = match settled {
+            Some((full, Some(to))) if to == o.session => {
+                // The settled pick for this person comes first.
                 score += 10.0;
-                Some(full)
+                (full != to).then_some(full)
             }
             _ => None,
         };

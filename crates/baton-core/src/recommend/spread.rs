@@ -5,17 +5,17 @@
 //! [`super::LIKELY_FULL`], not started), each with the people it is
 //! expected to turn away, `E[(D − limit)+]`, at most its bookmarks. Sinks
 //! are the sessions running or starting within [`OVERLAP_MS`] of it, not
-//! likely full themselves, with the seats the forecast leaves free under the
-//! governance fill limit. The cost per person is the redirect's: a talk in
+//! likely full themselves, with the seats the top of the forecast's 80%
+//! interval leaves free under the governance fill limit. The cost per person is the redirect's: a talk in
 //! the same track costs less than another, plus walking time from the full
 //! talk's room and how full the alternative will be. It is the redirect's
 //! transportation solve (`planner::redirect`), exact up to its size bound.
 //!
-//! A planner of talk `F` is sent elsewhere when `hash(id, F)`, uniform on
-//! [0, 1), falls below the share `sent / bookmarks`; where is picked by the
-//! same draw over the flows, so over many planners the assignments follow
-//! the solve's proportions, and the same person gets the same answer from
-//! the same board.
+//! Who is sent elsewhere is the ranking's call (`super`: whoever would
+//! reach `F` after the forecast says it fills); where is picked by
+//! `hash(id, F)`, uniform on [0, 1), over the flows, so over many people
+//! the assignments follow the solve's proportions, and the same person
+//! gets the same answer from the same board.
 
 use super::Board;
 use crate::config::Compiled;
@@ -49,19 +49,23 @@ pub struct Spread {
 }
 
 impl Spread {
-    /// Where the solve sends `who` instead of `full`, if anywhere.
-    pub fn assign(&self, who: &str, full: u32) -> Option<u32> {
+    /// The alternative for `who` instead of `full`, drawn by the hash of
+    /// (id, session) over the solve's flows, so people with the same
+    /// interests spread in its proportions.
+    pub fn pick(&self, who: &str, full: u32) -> Option<u32> {
         let f = self.by_full.get(&full)?;
         let sent = f.sent();
         if sent == 0 || f.planners == 0 {
             return None;
         }
+        // At most the solve's number of people: a share `sent / planners`
+        // of the hash's range is sent, so the alternatives never get more
+        // than the seats the solve found.
         let share = (f64::from(sent) / f64::from(f.planners)).min(1.0);
         let h = unit_hash(who, full);
         if h >= share {
             return None;
         }
-        // The same draw, rescaled, picks the alternative by its flow.
         let mut point = h / share * f64::from(sent);
         for &(s, n) in &f.to {
             if point < f64::from(n) {
@@ -107,10 +111,13 @@ pub(super) fn solve(cfg: &Compiled, b: &Board) -> Spread {
         .map(|&a| {
             let o = &b.options[a];
             let under = (f64::from(o.limit) * fill).floor();
+            // Seats it very likely has: the top of the forecast's 80%
+            // interval, not its middle, so the people sent do not
+            // overflow the alternative's own audience.
             let taken = if o.running || o.expected < 0.0 {
                 f64::from(o.occupancy)
             } else {
-                o.expected.max(f64::from(o.occupancy))
+                o.high.max(f64::from(o.occupancy))
             };
             (under - taken).max(0.0) as u32
         })

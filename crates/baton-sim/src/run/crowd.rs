@@ -565,8 +565,13 @@ impl Sim<'_> {
             let buffer = 180_000 + (ag.life.random::<f64>() * 300_000.0) as Millis;
             let leave_at = start - walk - buffer;
             if self.now >= leave_at {
+                let (goal, room) = match self.consult(a, s) {
+                    Some(to) => (to, self.room_for(a, to)),
+                    None => (s, room),
+                };
+                let ag = &mut self.agents[a as usize];
                 ag.cursor += 1;
-                ag.goal = s;
+                ag.goal = goal;
                 self.go(a, room, Purpose::Session);
             } else {
                 ag.goal = NONE;

@@ -36,6 +36,7 @@ impl<'w> Live<'w> {
             // The demo shows Baton alone on the board.
             practice: false,
             oracle: false,
+            recommendations: false,
         };
         Live {
             sim: Sim::new(

@@ -28,6 +28,7 @@ use std::collections::{BinaryHeap, HashMap, VecDeque};
 mod actions;
 mod advice;
 mod backtest;
+mod consult;
 mod crowd;
 mod disrupt;
 mod link;
@@ -58,6 +59,9 @@ pub struct RunOptions {
     /// Replace the published room plan with the perfect-foresight one
     /// (`crate::oracle`) before the doors open.
     pub oracle: bool,
+    /// App users consult Baton's recommendations when their next bookmark
+    /// is likely full (`run/consult.rs`).
+    pub recommendations: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -181,6 +185,7 @@ struct Sim<'w> {
     /// What the KPIs are counted from.
     tally: Tally,
     practice: Practice,
+    consult: consult::Consult,
     events: u64,
     finished: bool,
 }
@@ -319,6 +324,7 @@ impl<'w> Sim<'w> {
             comp_sign: opts.compliance.unwrap_or(twin.compliance_sign),
             tally: Tally::new(n, opts.series),
             practice: Practice::new(opts.practice, n),
+            consult: consult::Consult::new(opts.recommendations),
             events: 0,
             finished: false,
         };

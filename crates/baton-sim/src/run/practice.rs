@@ -66,6 +66,7 @@ pub(crate) const DRAW_BOOKMARK_KEEP: u64 = 4;
 pub(crate) const DRAW_BOOKMARK_EXTRA: u64 = 5;
 pub(super) const DRAW_COUNTER: u64 = 6;
 pub(super) const DRAW_SHY: u64 = 7;
+pub(super) const DRAW_CONSULT: u64 = 8;
 
 impl Sim<'_> {
     /// Called when a session room's occupancy changes: the volunteers will
@@ -96,6 +97,20 @@ impl Sim<'_> {
             return;
         }
         self.practice.sign_up[r] = up;
+        if self.consult.on {
+            // The volunteer's button: Baton's feed and recommendations
+            // see the sign the door shows.
+            let id = self.w.spaces[r].id.clone();
+            self.signal(
+                "twin-door",
+                SignalType::SpaceFull,
+                id,
+                SignalData::Full {
+                    full: up,
+                    reason: None,
+                },
+            );
+        }
         if up {
             self.feed_push(room);
         }

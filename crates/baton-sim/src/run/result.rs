@@ -35,6 +35,8 @@ impl Sim<'_> {
             rooms_moved: 0,
             moves: self.tally.moves,
             moved_walk_on: self.tally.moved_walk_on,
+            consulted: self.consult.asked,
+            consult_followed: self.consult.followed,
             backtest: self.backtest_rows(),
             sign_followed: self.tally.sign_followed,
             attendees: self.agents.len() as u32,
