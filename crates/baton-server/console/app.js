@@ -158,6 +158,7 @@
     if (!S.staffView) {
       S.staffView = new B.StaffView();
       S.spaceView = new B.SpaceView();
+      S.publicView = new B.PublicView();
     }
     // A staff token sees its own tasks and nothing else: no board, no stream.
     if (S.me.role === "staff") {
@@ -1073,7 +1074,7 @@
 
   // ---------------------------------------------------------------- routing and keys
 
-  const VIEWS = ["board", "map", "queue", "policies", "actions", "timeline", "connectors", "simulation", "staff"];
+  const VIEWS = ["board", "map", "queue", "policies", "actions", "timeline", "connectors", "simulation", "staff", "public"];
   /** Views reached by a link, not a tab: `#space/ID`. */
   const SUBVIEWS = ["space"];
   let connTimer = 0;
@@ -1092,6 +1093,7 @@
     clearInterval(connTimer);
     if (v === "space") S.spaceView.show(arg); else S.spaceView.hide();
     if (v === "staff") S.staffView.show(); else S.staffView.hide();
+    if (v === "public") S.publicView.show(); else S.publicView.hide();
     if (v === "map") S.map.shown();
     if (v === "timeline" && !S.timeline.loaded) loadTimeline().catch(showError);
     if (v === "timeline") loadDeadLetters();

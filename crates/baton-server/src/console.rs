@@ -45,6 +45,7 @@ const ASSETS: &[Asset] = &[
     asset!("history.js", "text/javascript; charset=utf-8"),
     asset!("map.js", "text/javascript; charset=utf-8"),
     asset!("staff.js", "text/javascript; charset=utf-8"),
+    asset!("public.js", "text/javascript; charset=utf-8"),
     asset!("app.js", "text/javascript; charset=utf-8"),
     asset!("icon.svg", "image/svg+xml"),
 ];

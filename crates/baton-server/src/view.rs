@@ -149,6 +149,36 @@ fn status_str(s: Status) -> String {
         .unwrap_or_default()
 }
 
+/// `data` with every notification's `recipients` list replaced by its
+/// count; `None` when it names nobody.
+pub fn aggregate_recipients(data: &Value, text: &str) -> Option<Value> {
+    fn walk(v: &mut Value, changed: &mut bool) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m.iter_mut() {
+                    if k == "recipients"
+                        && let Value::Array(list) = x
+                    {
+                        *x = json!({"count": list.len()});
+                        *changed = true;
+                    } else {
+                        walk(x, changed);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter_mut().for_each(|x| walk(x, changed)),
+            _ => {}
+        }
+    }
+    if !text.contains("\"recipients\"") {
+        return None;
+    }
+    let mut v = data.clone();
+    let mut changed = false;
+    walk(&mut v, &mut changed);
+    changed.then_some(v)
+}
+
 impl View {
     /// Folds one entry's outputs in; returns the stream events they make.
     pub fn absorb(&mut self, seq: u64, at: i64, outputs: &[Output]) -> Vec<Event> {
@@ -215,7 +245,13 @@ impl View {
                 Output::OverrideEnded { resource, .. } => (Topic::Overrides, resource.to_string()),
                 Output::SignalRejected { .. } => (Topic::Signals, format!("rejected:{seq}")),
             };
-            let entry = AuditEntry::new(seq, at, text.clone(), &data);
+            // The audit timeline keeps who was notified in aggregate: a
+            // count, never the ids (docs/RECOMMENDATIONS.md, "Privacy").
+            let audit_text = match aggregate_recipients(&data, &text) {
+                Some(v) => Arc::from(v.to_string()),
+                None => text.clone(),
+            };
+            let entry = AuditEntry::new(seq, at, audit_text, &data);
             self.audit_bytes += entry.bytes();
             self.audit.push_back(entry);
             while self.audit.len() > AUDIT

@@ -707,6 +707,53 @@ async fn a_viewer_sees_the_queue_and_cannot_approve() {
     s.stop().await;
 }
 
+/// The public view shows the feed as the public reads it, and an
+/// operator's FULL at the door wins over the sensors there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_view_shows_the_feed_and_a_door_full_wins() {
+    let _one = serial().lock().await;
+    let Some(b) = browser().await else { return };
+    let s = Server::start(Path::new(FIXTURE)).await;
+    s.signal(occupancy("p-1", "hall-a", 12)).await;
+    let c = &b.client;
+    sign_in(c, &s.base, &s.tok.operator).await;
+    go(c, "public").await;
+    let state = until(
+        c,
+        "document.querySelector('#public-rows tr[data-room=\"hall-a\"]')?.dataset.state",
+        "hall-a in the public view",
+    )
+    .await;
+    assert_eq!(state, "open");
+    click(c, "#public-rows tr[data-room=\"hall-a\"] button").await;
+    let state = until(
+        c,
+        "(() => { const r = document.querySelector('#public-rows tr[data-room=\"hall-a\"]'); return r && r.dataset.state === 'full' && r.dataset.state; })()",
+        "hall-a marked FULL",
+    )
+    .await;
+    assert_eq!(state, "full");
+    // The sensors still say it is nearly empty; the door wins in the feed.
+    let r = s
+        .http
+        .get(format!("{}/v1/public/rooms", s.base))
+        .send()
+        .await
+        .expect("the feed answers");
+    let v: Value = r.json().await.expect("JSON");
+    let hall = v["items"]
+        .as_array()
+        .expect("rooms")
+        .iter()
+        .find(|r| r["id"] == "hall-a")
+        .cloned()
+        .expect("hall-a");
+    assert_eq!(hall["state"], "full", "{hall}");
+    assert_eq!(hall["marked_full"], true, "{hall}");
+    let _ = b.client.clone().close().await;
+    s.stop().await;
+}
+
 // ------------------------------------------------------------------ 3. pause
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -495,3 +495,44 @@ async fn the_feed_needs_a_public_token_when_configured_so() {
     assert_eq!(r.status, 403);
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn positions_are_used_only_where_the_attendee_consented() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path(), true).await;
+    let seen = |id: &str, n: u32| {
+        cloudevent(
+            &format!("in-{id}-{n}"),
+            "gate",
+            "space.entered",
+            "hall-c",
+            json!({"count": 1, "attendee": id}),
+        )
+    };
+    s.ingest(vec![
+        plan("private", &["t-polonius"]),
+        cloudevent(
+            "plan-shared",
+            "app",
+            "attendee.plan",
+            "shared",
+            json!({"sessions": ["t-polonius"], "share_position": true}),
+        ),
+        seen("private", 1),
+        seen("shared", 1),
+    ])
+    .await;
+    let private = s.recs("private").await;
+    let shared = s.recs("shared").await;
+    let first = |v: &Value| v["items"][0].clone();
+    assert_eq!(first(&private)["session"], "t-polonius");
+    assert_eq!(first(&private)["walk_min"], Value::Null, "{private}");
+    assert!(
+        first(&private)["why"]
+            .as_str()
+            .unwrap()
+            .contains("walk unknown")
+    );
+    assert!(first(&shared)["walk_min"].is_u64(), "{shared}");
+    s.stop().await;
+}

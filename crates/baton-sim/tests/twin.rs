@@ -595,3 +595,46 @@ fn a_large_draw_in_a_small_room_fills_while_a_large_room_with_a_small_draw_does_
     assert!(day.kpis.turned_away > 0.0 && day.kpis.queue_min > 0.0);
     assert!((0.0..1.0).contains(&day.kpis.wanted_attended_share));
 }
+
+/// App users consult Baton's recommendations only where asked; a consult
+/// nobody follows changes nothing else about the day, and a run with
+/// consults is as repeatable as any other.
+#[test]
+fn recommendations_are_consulted_only_when_on_and_a_consult_nobody_follows_changes_nothing() {
+    let (_, world, twin) = setup();
+    let dir = example();
+    let text = std::fs::read_to_string(dir.join("../policies/recommend.yaml")).expect("policies");
+    let policies = baton_spec::policies_from_yaml("recommend.yaml", &text, &world.spec)
+        .unwrap_or_else(|d| panic!("recommend.yaml compiles: {d:?}"));
+    let with = |recommendations: bool, compliance: Option<f64>| RunOptions {
+        compliance,
+        recommendations,
+        ..practice(11)
+    };
+    let off = run(&world, &twin, &policies, with(false, None)).expect("run");
+    assert_eq!(off.consulted, 0, "nobody consults with recommendations off");
+    let on = run(&world, &twin, &policies, with(true, None)).expect("run");
+    assert!(on.consulted > 0, "likely-full bookmarks were consulted");
+    assert!(on.consult_followed > 0 && on.consult_followed <= on.consulted);
+    let again = run(&world, &twin, &policies, with(true, None)).expect("run");
+    assert_eq!(on.kpis, again.kpis, "the same seed gives the same day");
+    assert_eq!(on.consult_followed, again.consult_followed);
+    // Nobody follows: the crowd's day is the one without consults. (The
+    // door's FULL reaches Baton as a signal, so the pushed recommendations
+    // differ and are counted, but nobody acts on them either.)
+    let off0 = run(&world, &twin, &policies, with(false, Some(0.0))).expect("run");
+    let on0 = run(&world, &twin, &policies, with(true, Some(0.0))).expect("run");
+    assert!(on0.consulted > 0);
+    assert_eq!(on0.consult_followed, 0);
+    let day = |k: &baton_sim::kpi::Kpis| {
+        [
+            k.denied_people,
+            k.talks_denied,
+            k.wasted_trips,
+            k.queue_min,
+            k.turned_away,
+            k.above_limit_min,
+        ]
+    };
+    assert_eq!(day(&on0.kpis), day(&off0.kpis));
+}
