@@ -198,6 +198,10 @@ struct ServeArgs {
     /// call `POST /v1/clock/advance` (rehearsals, tests).
     #[arg(long, default_value = "wall", value_parser = ["wall", "manual"])]
     pub clock: String,
+    /// Journal time to start a manual clock at (RFC 3339), for a rehearsal
+    /// of a given hour of the event; default: now.
+    #[arg(long, requires = "clock")]
+    pub start_at: Option<String>,
     /// Open connections at most; more wait to be accepted.
     #[arg(long, default_value_t = 1024)]
     pub max_connections: usize,
@@ -629,6 +633,15 @@ fn serve(a: ServeArgs) -> Result<()> {
     let clock = a.clock;
     cfg.clock = baton_server::clock::ClockMode::parse(&clock)
         .with_context(|| format!("--clock {clock:?}: use wall or manual"))?;
+    if let Some(t) = &a.start_at {
+        if cfg.clock != baton_server::clock::ClockMode::Manual {
+            bail!("--start-at needs --clock manual");
+        }
+        cfg.start_at = Some(
+            baton_model::signal::parse_rfc3339(t)
+                .with_context(|| format!("--start-at {t:?}: not an RFC 3339 time"))?,
+        );
+    }
     runtime()?.block_on(async move {
         let running = baton_server::start(cfg).await?;
         eprintln!("baton serve: listening on http://{}", running.addr);

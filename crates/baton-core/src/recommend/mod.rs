@@ -222,6 +222,8 @@ pub struct Board {
     pub options: Vec<Opt>,
     /// Each session's track index (all sessions).
     pub track_of: Vec<u16>,
+    /// Each session's place in `options` (`u32::MAX`: not a candidate).
+    pub index: Vec<u32>,
     /// The spread solve, per likely-full session.
     pub spread: spread::Spread,
 }
@@ -295,18 +297,24 @@ impl Board {
             (a.start, &cfg.spec.sessions[a.session as usize].id)
                 .cmp(&(b.start, &cfg.spec.sessions[b.session as usize].id))
         });
+        let mut index = vec![u32::MAX; cfg.spec.sessions.len()];
+        for (k, o) in options.iter().enumerate() {
+            index[o.session as usize] = k as u32;
+        }
         Board {
             now,
             at,
             options,
             track_of,
+            index,
             spread: spread::Spread::default(),
         }
     }
 
     /// The option for session `s`, if it can still be recommended.
     pub fn option(&self, s: u32) -> Option<&Opt> {
-        self.options.iter().find(|o| o.session == s)
+        let k = *self.index.get(s as usize)?;
+        self.options.get(k as usize)
     }
 
     /// The first bookmarked session that has not started by `at`.
@@ -345,29 +353,63 @@ impl Board {
             };
             (f.session, to)
         });
-        let mut items: Vec<Recommendation> = self
+        let tracks = Tracks::of(self, p);
+        let mut scored: Vec<Scored> = self
             .options
             .iter()
-            .filter(|o| !p.attended.contains(&o.session) || o.running)
-            .filter_map(|o| self.rank(cfg, p, o, settled))
+            .enumerate()
+            .filter(|(_, o)| !p.attended.contains(&o.session) || o.running)
+            .filter_map(|(k, o)| self.rank(cfg, p, &tracks, k, o, settled))
             .collect();
-        items.sort_by(|a, b| {
+        scored.sort_by(|a, b| {
             b.score
                 .total_cmp(&a.score)
                 .then_with(|| a.when.cmp(&b.when))
                 .then_with(|| a.session.cmp(&b.session))
         });
-        items.truncate(limit);
-        items
+        scored.truncate(limit);
+        // Words only for what is shown.
+        scored
+            .into_iter()
+            .map(|x| {
+                let o = &self.options[x.opt as usize];
+                let free = o.expected_free();
+                let reason = self.reason(
+                    cfg,
+                    o,
+                    x.interest,
+                    x.p_seat,
+                    free,
+                    x.when,
+                    x.walk_s,
+                    x.instead_of,
+                );
+                Recommendation {
+                    session: o.session,
+                    space: o.space,
+                    score: x.score,
+                    p_seat: x.p_seat,
+                    free,
+                    limit: o.limit,
+                    when: x.when,
+                    walk_s: x.walk_s,
+                    interest: x.interest,
+                    instead_of: x.instead_of,
+                    reason,
+                }
+            })
+            .collect()
     }
 
     fn rank(
         &self,
         cfg: &Compiled,
         p: &Person,
+        tracks: &Tracks,
+        k: usize,
         o: &Opt,
         settled: Option<(u32, Option<u32>)>,
-    ) -> Option<Recommendation> {
+    ) -> Option<Scored> {
         let walk_s = p.at.map(|from| cfg.walk.secs(from, o.space));
         let walk = walk_s.unwrap_or(UNKNOWN_WALK_S);
         if walk >= crate::planner::graph::UNREACHABLE_S {
@@ -377,7 +419,11 @@ impl Board {
         if arrive > o.end - MIN_LEFT_MS {
             return None;
         }
-        let interest = self.interest(p, o);
+        let interest = if p.plan.binary_search(&o.session).is_ok() {
+            Interest::Bookmarked
+        } else {
+            tracks.interest(o.track)
+        };
         let p_seat = o.p_seat();
         let left = (o.end - arrive.max(o.start)) as f64 / (o.end - o.start).max(1) as f64;
         let mut score = interest.weight() * (0.15 + 0.85 * p_seat) * (0.5 + 0.5 * left.min(1.0))
@@ -390,44 +436,16 @@ impl Board {
             }
             _ => None,
         };
-        let when = if o.running { self.now } else { o.start };
-        let free = o.expected_free();
-        let reason = self.reason(cfg, o, interest, p_seat, free, when, walk_s, instead_of);
-        Some(Recommendation {
+        Some(Scored {
+            opt: k as u32,
             session: o.session,
-            space: o.space,
             score,
             p_seat,
-            free,
-            limit: o.limit,
-            when,
+            when: if o.running { self.now } else { o.start },
             walk_s,
             interest,
             instead_of,
-            reason,
         })
-    }
-
-    fn interest(&self, p: &Person, o: &Opt) -> Interest {
-        if p.plan.binary_search(&o.session).is_ok() {
-            return Interest::Bookmarked;
-        }
-        let track = |s: &u32| self.track_of.get(*s as usize) == Some(&o.track);
-        if p.attended.iter().any(track) {
-            return Interest::Attended;
-        }
-        // A track whose bookmarked talks they skipped (seen elsewhere while
-        // it ran) counts as no better than any other.
-        let skipped = p.plan.iter().any(|s| {
-            track(s)
-                && !p.attended.contains(s)
-                && !p.attended.is_empty()
-                && self.option(*s).is_none()
-        });
-        if p.plan.iter().any(track) && !skipped {
-            return Interest::SameTrack;
-        }
-        Interest::Other
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -472,5 +490,66 @@ impl Board {
             ));
         }
         parts.join(", ")
+    }
+}
+
+/// One candidate's score before it is put in words.
+struct Scored {
+    opt: u32,
+    session: u32,
+    score: f64,
+    p_seat: f64,
+    when: Millis,
+    walk_s: Option<u32>,
+    interest: Interest,
+    instead_of: Option<u32>,
+}
+
+/// A person's tracks, worked out once per answer: those of talks they
+/// attended today, and those of their bookmarks, less a track whose
+/// bookmarked talks they skipped (seen elsewhere while it ran), which
+/// counts as no better than any other.
+struct Tracks {
+    attended: Vec<u16>,
+    bookmarked: Vec<u16>,
+}
+
+impl Tracks {
+    fn of(b: &Board, p: &Person) -> Tracks {
+        let track = |s: &u32| b.track_of.get(*s as usize).copied();
+        let mut attended: Vec<u16> = p.attended.iter().filter_map(track).collect();
+        attended.sort_unstable();
+        attended.dedup();
+        let skipped: Vec<u16> = if p.attended.is_empty() {
+            Vec::new()
+        } else {
+            p.plan
+                .iter()
+                .filter(|s| !p.attended.contains(s) && b.option(**s).is_none())
+                .filter_map(track)
+                .collect()
+        };
+        let mut bookmarked: Vec<u16> = p
+            .plan
+            .iter()
+            .filter_map(track)
+            .filter(|t| !skipped.contains(t))
+            .collect();
+        bookmarked.sort_unstable();
+        bookmarked.dedup();
+        Tracks {
+            attended,
+            bookmarked,
+        }
+    }
+
+    fn interest(&self, track: u16) -> Interest {
+        if self.attended.binary_search(&track).is_ok() {
+            Interest::Attended
+        } else if self.bookmarked.binary_search(&track).is_ok() {
+            Interest::SameTrack
+        } else {
+            Interest::Other
+        }
     }
 }

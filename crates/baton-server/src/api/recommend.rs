@@ -215,6 +215,7 @@ async fn answer(
     people: Vec<Option<Shared>>,
     limit: usize,
     one: bool,
+    began: std::time::Instant,
 ) -> Response {
     let r = tokio::task::spawn_blocking(move || {
         let cfg = &solved.cfg;
@@ -236,25 +237,38 @@ async fn answer(
             })
             .collect();
         metrics::counter!("baton_recommendations_total").increment(ids.len() as u64);
-        let spread = spread_json(cfg, board);
+        #[derive(Serialize)]
+        struct Bulk<'a> {
+            items: &'a [ForOne<'a>],
+            at: Millis,
+            position: u64,
+            spread: Value,
+        }
+        #[derive(Serialize)]
+        struct One<'a> {
+            #[serde(flatten)]
+            one: &'a ForOne<'a>,
+            at: Millis,
+            position: u64,
+            spread: Value,
+        }
         let body = if one {
+            // One attendee's answer names the solve, not all its flows.
             answers.first().map(|a| {
-                serde_json::to_vec(&json!({
-                    "attendee": a.attendee,
-                    "known": a.known,
-                    "items": a.items,
-                    "at": board.at,
-                    "position": solved.position,
-                    "spread": spread,
-                }))
+                serde_json::to_vec(&One {
+                    one: a,
+                    at: board.at,
+                    position: solved.position,
+                    spread: json!({"method": board.spread.method}),
+                })
             })
         } else {
-            Some(serde_json::to_vec(&json!({
-                "items": answers,
-                "at": board.at,
-                "position": solved.position,
-                "spread": spread,
-            })))
+            Some(serde_json::to_vec(&Bulk {
+                items: &answers,
+                at: board.at,
+                position: solved.position,
+                spread: spread_json(cfg, board),
+            }))
         };
         match body {
             Some(Ok(b)) => Ok(b),
@@ -262,8 +276,17 @@ async fn answer(
         }
     })
     .await;
+    // The time spent on the server, for benchmarks run from outside.
+    let timing = format!("total;dur={:.3}", began.elapsed().as_secs_f64() * 1000.0);
     match r {
-        Ok(Ok(b)) => ([(header::CONTENT_TYPE, "application/json")], b).into_response(),
+        Ok(Ok(b)) => (
+            [
+                (header::CONTENT_TYPE, "application/json".to_string()),
+                (header::HeaderName::from_static("server-timing"), timing),
+            ],
+            b,
+        )
+            .into_response(),
         _ => Problem::unavailable("recommendations could not be written").into_response(),
     }
 }
@@ -278,14 +301,16 @@ pub(super) async fn for_attendee(
         Ok(a) => a,
         Err(p) => return p.into_response(),
     };
+    let began = std::time::Instant::now();
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     match s.recommend_read(at, vec![id.clone()]).await {
-        Ok((solved, people)) => answer(solved, vec![id], people, limit, true).await,
+        Ok((solved, people)) => answer(solved, vec![id], people, limit, true, began).await,
         Err(p) => p.into_response(),
     }
 }
 
 pub(super) async fn bulk(State(s): State<AppState>, _: AppReader, body: Bytes) -> Response {
+    let began = std::time::Instant::now();
     let b: Bulk = match serde_json::from_slice(&body) {
         Ok(b) => b,
         Err(e) => {
@@ -314,7 +339,7 @@ pub(super) async fn bulk(State(s): State<AppState>, _: AppReader, body: Bytes) -
     let limit = b.limit.unwrap_or(DEFAULT_LIMIT);
     let ids = b.attendees;
     match s.recommend_read(at, ids.clone()).await {
-        Ok((solved, people)) => answer(solved, ids, people, limit, false).await,
+        Ok((solved, people)) => answer(solved, ids, people, limit, false, began).await,
         Err(p) => p.into_response(),
     }
 }
