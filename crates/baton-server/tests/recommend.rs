@@ -43,6 +43,10 @@ impl Reply {
 
 impl Server {
     async fn start(dir: &Path, open: bool) -> Server {
+        Server::start_at(dir, open, AT_0950).await
+    }
+
+    async fn start_at(dir: &Path, open: bool, at: i64) -> Server {
         let data = dir.join("data");
         let t = Tokens::open(&data).unwrap();
         let tokens = (
@@ -55,7 +59,7 @@ impl Server {
         let mut cfg = Config::new(example(), data);
         cfg.listen = "127.0.0.1:0".parse().unwrap();
         cfg.clock = baton_server::clock::ClockMode::Manual;
-        cfg.start_at = Some(AT_0950);
+        cfg.start_at = Some(at);
         cfg.public.open = open;
         let running = baton_server::start(cfg).await.expect("server starts");
         Server {
@@ -172,7 +176,8 @@ fn sessions_of(v: &Value) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reachable_session_with_seats_ranks_above_a_full_one_of_equal_interest() {
     let dir = tempfile::tempdir().unwrap();
-    let s = Server::start(dir.path(), true).await;
+    // 10:05: the 10:00 talks are on.
+    let s = Server::start_at(dir.path(), true, AT_0950 + 15 * 60_000).await;
     // A systems bookmark later on: the 10:00 systems talks in hall-a and
     // hall-c interest this person equally.
     s.ingest(vec![plan("att-1", &["t-rust-for-linux"])]).await;
@@ -180,7 +185,7 @@ async fn a_reachable_session_with_seats_ranks_above_a_full_one_of_equal_interest
     let list = sessions_of(&before);
     assert!(list.contains(&"t-lock-free".to_string()), "{before}");
     assert!(list.contains(&"t-polonius".to_string()), "{before}");
-    // hall-c's volunteer hangs FULL.
+    // hall-c's volunteer hangs FULL on the talk under way.
     s.call(
         "post",
         "/v1/spaces/hall-c/full",
@@ -534,5 +539,34 @@ async fn positions_are_used_only_where_the_attendee_consented() {
             .contains("walk unknown")
     );
     assert!(first(&shared)["walk_min"].is_u64(), "{shared}");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_doors_full_is_about_the_talk_on_now_not_the_next_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path(), true).await;
+    s.ingest(vec![plan("att-2", &["t-lock-free"])]).await;
+    s.call(
+        "post",
+        "/v1/spaces/hall-c/full",
+        Some(&s.operator),
+        Some(json!({"full": true})),
+        None,
+    )
+    .await
+    .ok("mark full");
+    // 09:50: hall-c's FULL is about what is in it now; the 10:00 talk
+    // starts after that audience leaves.
+    let v = s.recs("att-2").await;
+    let item = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["session"] == "t-lock-free")
+        .cloned()
+        .unwrap_or_else(|| panic!("listed: {v}"));
+    assert!(item["p_seat"].as_f64().unwrap() > 0.5, "{item}");
+    assert_eq!(v["items"][0]["session"], "t-lock-free", "{v}");
     s.stop().await;
 }

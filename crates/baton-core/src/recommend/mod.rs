@@ -30,6 +30,9 @@ pub const HORIZON_MS: Millis = 90 * 60_000;
 pub const MIN_LEFT_MS: Millis = 15 * 60_000;
 /// A talk at least this likely to overflow counts as "likely full".
 pub const LIKELY_FULL: f64 = 0.5;
+/// A bookmark that started this recently is still the one someone is on
+/// their way to.
+pub const JUST_STARTED_MS: Millis = 10 * 60_000;
 /// The most items one answer holds.
 pub const MAX_LIMIT: usize = 20;
 /// Walking time assumed for someone whose position is not shared.
@@ -54,7 +57,8 @@ pub struct Opt {
     pub p_full: f64,
     /// When the forecast expects it to fill (None: it is not expected to).
     pub full_at: Option<Millis>,
-    /// A volunteer's FULL on the door, or the room is closed.
+    /// The room is closed, or a volunteer's FULL hangs on its door while
+    /// this session runs.
     pub shut: bool,
     /// The session's track, interned in the board.
     pub track: u16,
@@ -287,7 +291,9 @@ impl Board {
                 p_full: f.p_full,
                 full_at: (f.minutes_to_full >= 0.0)
                     .then(|| now + (f.minutes_to_full * 60_000.0) as Millis),
-                shut: sp.door_full || sp.closed,
+                // A door's FULL is about the talk on now: the next one in
+                // the room starts after its audience leaves.
+                shut: sp.closed || (sp.door_full && status == "running"),
                 track: track_of[i as usize],
                 denied: f.expected_denied(forecast::room_limit(cfg, space)),
                 bookmarks: st.sessions[i as usize].bookmarks,
@@ -317,11 +323,12 @@ impl Board {
         self.options.get(k as usize)
     }
 
-    /// The first bookmarked session that has not started by `at`.
+    /// The first bookmarked session that has not started by `at`, or
+    /// started less than [`JUST_STARTED_MS`] before it.
     pub fn next_bookmark(&self, p: &Person) -> Option<&Opt> {
-        self.options
-            .iter()
-            .find(|o| !o.running && o.start >= self.at && p.plan.binary_search(&o.session).is_ok())
+        self.options.iter().find(|o| {
+            o.start >= self.at - JUST_STARTED_MS && p.plan.binary_search(&o.session).is_ok()
+        })
     }
 
     /// Up to `limit` sessions for `who`, best first.
@@ -333,33 +340,50 @@ impl Board {
         limit: usize,
     ) -> Vec<Recommendation> {
         let limit = limit.clamp(1, MAX_LIMIT);
-        // A likely-full next bookmark: whoever would reach it after the
-        // forecast says it fills is sent to an alternative, picked by a hash
-        // of their id in the proportions of the spread solve; whoever would
-        // reach it in time keeps it first, as does anyone already inside.
-        // Ranking each person alone would send every planner away from it.
-        let next = self.next_bookmark(p).filter(|f| f.likely_full() && !f.shut);
-        let settled = next.map(|f| {
-            let walk =
-                p.at.map_or(UNKNOWN_WALK_S, |from| cfg.walk.secs(from, f.space));
-            let arrive = self.at + Millis::from(walk) * 1000;
-            let late = p.at != Some(f.space) && f.full_at.is_some_and(|t| arrive >= t);
-            // Late and not picked: they keep it first too (the solve found
-            // no more seats elsewhere; the queue is theirs to judge).
-            let to = if late {
-                self.spread.pick(who, f.session).or(Some(f.session))
-            } else {
-                Some(f.session)
-            };
-            (f.session, to)
-        });
+        // The bookmarks of the next slot (those starting before the first
+        // one ends) are the spread solve's to settle. A likely-full one:
+        // whoever would reach it after the forecast says it fills may be
+        // sent to an alternative, picked by a hash of their id in the
+        // proportions of the solve; whoever would reach it in time keeps
+        // it first, as does anyone already inside. Ranking each person
+        // alone would send every planner away from it. A running one stays
+        // first unless the door says FULL: the room's count is no promise
+        // either way, and they are nearly there.
+        let mut settled: Vec<(u32, u32)> = Vec::new();
+        if let Some(first) = self.next_bookmark(p) {
+            let slot_end = first.end;
+            for f in self.options.iter().filter(|o| {
+                o.start >= self.at - JUST_STARTED_MS
+                    && o.start < slot_end
+                    && !o.shut
+                    && p.plan.binary_search(&o.session).is_ok()
+            }) {
+                let to = if f.running || !f.likely_full() {
+                    f.session
+                } else {
+                    let walk =
+                        p.at.map_or(UNKNOWN_WALK_S, |from| cfg.walk.secs(from, f.space));
+                    let arrive = self.at + Millis::from(walk) * 1000;
+                    let late = p.at != Some(f.space) && f.full_at.is_some_and(|t| arrive >= t);
+                    // Late and not picked: they keep it first too (the solve
+                    // found no more seats elsewhere; the queue is theirs).
+                    let picked = if late {
+                        self.spread.pick(who, f.session)
+                    } else {
+                        None
+                    };
+                    picked.unwrap_or(f.session)
+                };
+                settled.push((f.session, to));
+            }
+        }
         let tracks = Tracks::of(self, p);
         let mut scored: Vec<Scored> = self
             .options
             .iter()
             .enumerate()
             .filter(|(_, o)| !p.attended.contains(&o.session) || o.running)
-            .filter_map(|(k, o)| self.rank(cfg, p, &tracks, k, o, settled))
+            .filter_map(|(k, o)| self.rank(cfg, p, &tracks, k, o, &settled))
             .collect();
         scored.sort_by(|a, b| {
             b.score
@@ -408,7 +432,7 @@ impl Board {
         tracks: &Tracks,
         k: usize,
         o: &Opt,
-        settled: Option<(u32, Option<u32>)>,
+        settled: &[(u32, u32)],
     ) -> Option<Scored> {
         let walk_s = p.at.map(|from| cfg.walk.secs(from, o.space));
         let walk = walk_s.unwrap_or(UNKNOWN_WALK_S);
@@ -428,14 +452,13 @@ impl Board {
         let left = (o.end - arrive.max(o.start)) as f64 / (o.end - o.start).max(1) as f64;
         let mut score = interest.weight() * (0.15 + 0.85 * p_seat) * (0.5 + 0.5 * left.min(1.0))
             - f64::from(walk) / 6_000.0;
-        let instead_of = match settled {
-            Some((full, Some(to))) if to == o.session => {
-                // The settled pick for this person comes first.
-                score += 10.0;
-                (full != to).then_some(full)
-            }
-            _ => None,
-        };
+        // What the slot settled comes first: a bookmark kept, or the
+        // alternative picked instead of one.
+        let pick = settled.iter().find(|&&(_, to)| to == o.session);
+        if pick.is_some() {
+            score += 10.0;
+        }
+        let instead_of = pick.and_then(|&(full, to)| (full != to).then_some(full));
         Some(Scored {
             opt: k as u32,
             session: o.session,

@@ -1,7 +1,8 @@
 //! App users consult Baton's recommendations (issue 15).
 //!
-//! When an app user is about to leave for their next bookmarked talk and
-//! the app shows it as likely full (the engine's forecast `p_full` at least
+//! When an app user is about to leave for their next talk, has it
+//! bookmarked (the app sent it to Baton), and the app shows it as likely
+//! full (the engine's forecast `p_full` at least
 //! one half, what the public feed publishes as the next session's expected
 //! fill), they open the recommendations: the answer
 //! `GET /v1/attendees/{id}/recommendations` would give, computed by the same
@@ -54,6 +55,11 @@ impl Sim<'_> {
         }
         let who = format!("a{a}");
         let person = st.attendees.get(&who)?;
+        // The app flags bookmarks: a talk they mean to see but did not
+        // bookmark shows nothing to look into.
+        if person.plan.binary_search(&se).is_err() {
+            return None;
+        }
         let minute = st.now / 60_000;
         if self
             .consult
