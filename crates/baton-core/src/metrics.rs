@@ -140,6 +140,8 @@ pub struct SpaceState {
     /// A door volunteer's FULL (`space.full`): it wins over the sensors in
     /// the public room status until cleared.
     pub door_full: bool,
+    /// When the FULL went up (journal time).
+    pub door_full_at: Millis,
     pub turned_away: u64,
     pub holt: Holt,
     /// Times a delta would have driven occupancy below zero.

@@ -160,7 +160,12 @@ impl Engine {
                     }
                     D::Closed { .. } => st.closed = true,
                     D::Opened { .. } => st.closed = false,
-                    D::Full { full, .. } => st.door_full = *full,
+                    D::Full { full, .. } => {
+                        if *full && !st.door_full {
+                            st.door_full_at = now;
+                        }
+                        st.door_full = *full;
+                    }
                     D::TurnedAway { count } => {
                         st.turned_away += u64::from(*count);
                         if let Some(se) = current_session(&self.cfg, &self.st, sp, now) {

@@ -291,9 +291,11 @@ impl Board {
                 p_full: f.p_full,
                 full_at: (f.minutes_to_full >= 0.0)
                     .then(|| now + (f.minutes_to_full * 60_000.0) as Millis),
-                // A door's FULL is about the talk on now: the next one in
-                // the room starts after its audience leaves.
-                shut: sp.closed || (sp.door_full && status == "running"),
+                // A door's FULL is about the talk on now, and only if it
+                // went up after that talk began: one left from the talk
+                // before is about an audience that is leaving.
+                shut: sp.closed
+                    || (sp.door_full && status == "running" && sp.door_full_at >= start),
                 track: track_of[i as usize],
                 denied: f.expected_denied(forecast::room_limit(cfg, space)),
                 bookmarks: st.sessions[i as usize].bookmarks,
