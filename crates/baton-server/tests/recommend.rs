@@ -570,3 +570,34 @@ async fn a_doors_full_is_about_the_talk_on_now_not_the_next_one() {
     assert_eq!(v["items"][0]["session"], "t-lock-free", "{v}");
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_feed_streams_as_server_sent_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path(), true).await;
+    let mut r = s
+        .http
+        .get(format!("http://{}/v1/public/rooms/stream", s.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let mut got = String::new();
+    while !got.contains("\n\n") {
+        let chunk = tokio::time::timeout(GUARD, r.chunk())
+            .await
+            .expect("an event in time")
+            .unwrap()
+            .expect("the stream stays open");
+        got.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(got.contains("event: rooms"), "{got}");
+    let data = got
+        .lines()
+        .find_map(|l| l.strip_prefix("data: "))
+        .expect("a data line");
+    let v: Value = serde_json::from_str(data).unwrap();
+    assert!(!v["items"].as_array().unwrap().is_empty(), "{v}");
+    drop(r);
+    s.stop().await;
+}
