@@ -601,3 +601,39 @@ async fn the_public_feed_streams_as_server_sent_events() {
     drop(r);
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_listener_serves_the_feed_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut cfg = Config::new(example(), data);
+    cfg.listen = "127.0.0.1:0".parse().unwrap();
+    cfg.public_listen = Some("127.0.0.1:0".parse().unwrap());
+    cfg.clock = baton_server::clock::ClockMode::Manual;
+    cfg.start_at = Some(AT_0950);
+    let running = baton_server::start(cfg).await.expect("server starts");
+    let public = running.public.expect("a public listener");
+    let http = reqwest::Client::new();
+    for path in ["/v1/public/rooms", "/roomstatus/v1/listrooms"] {
+        let r = http
+            .get(format!("http://{public}{path}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+    }
+    for path in ["/v1/spaces", "/v1/signals", "/"] {
+        let r = http
+            .get(format!("http://{public}{path}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status().as_u16(),
+            404,
+            "{path} is not on the public listener"
+        );
+    }
+    running.shutdown.send(()).unwrap();
+    let _ = tokio::time::timeout(GUARD, running.done).await;
+}
