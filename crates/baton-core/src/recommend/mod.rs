@@ -26,8 +26,14 @@ use std::collections::BTreeMap;
 
 /// How far ahead of `at` a session may start to be recommended.
 pub const HORIZON_MS: Millis = 90 * 60_000;
-/// A running session is offered only with this much of it left on arrival.
+/// A session is offered only with this much of it left on arrival, or
+/// half of it for a shorter one (a lightning talk).
 pub const MIN_LEFT_MS: Millis = 15 * 60_000;
+
+/// What must be left of a session from `start` to `end` on arrival.
+pub fn min_left(start: Millis, end: Millis) -> Millis {
+    MIN_LEFT_MS.min((end - start) / 2)
+}
 /// A talk at least this likely to overflow counts as "likely full".
 pub const LIKELY_FULL: f64 = 0.5;
 /// A bookmark that started this recently is still the one someone is on
@@ -270,7 +276,7 @@ impl Board {
                 continue;
             }
             let (start, end) = session_times(cfg, st, i);
-            if start > at + HORIZON_MS || end < at + MIN_LEFT_MS {
+            if start > at + HORIZON_MS || end < at + min_left(start, end) {
                 continue;
             }
             let Some(space) = session_space(cfg, st, i) else {
@@ -442,7 +448,7 @@ impl Board {
             return None;
         }
         let arrive = self.at + Millis::from(walk) * 1000;
-        if arrive > o.end - MIN_LEFT_MS {
+        if arrive > o.end - min_left(o.start, o.end) {
             return None;
         }
         let interest = if p.plan.binary_search(&o.session).is_ok() {
@@ -454,13 +460,18 @@ impl Board {
         let left = (o.end - arrive.max(o.start)) as f64 / (o.end - o.start).max(1) as f64;
         let mut score = interest.weight() * (0.15 + 0.85 * p_seat) * (0.5 + 0.5 * left.min(1.0))
             - f64::from(walk) / 6_000.0;
-        // What the slot settled comes first: a bookmark kept, or the
-        // alternative picked instead of one.
+        // What the slot settled comes first: the alternative picked instead
+        // of a bookmark, then the bookmarks kept, those in the track the
+        // person bookmarked most first (two bookmarks at once are mostly
+        // a choice left open; their main interest is the better guess than
+        // whichever has more seats).
         let pick = settled.iter().find(|&&(_, to)| to == o.session);
-        if pick.is_some() {
-            score += 10.0;
-        }
         let instead_of = pick.and_then(|&(full, to)| (full != to).then_some(full));
+        match pick {
+            Some(_) if instead_of.is_some() => score += 1_000.0,
+            Some(_) => score += 10.0 + f64::from(tracks.count(o.track)),
+            None => {}
+        }
         Some(Scored {
             opt: k as u32,
             session: o.session,
@@ -537,6 +548,8 @@ struct Scored {
 struct Tracks {
     attended: Vec<u16>,
     bookmarked: Vec<u16>,
+    /// Bookmarks per track, all of them (sorted by track).
+    counts: Vec<(u16, u32)>,
 }
 
 impl Tracks {
@@ -562,10 +575,27 @@ impl Tracks {
             .collect();
         bookmarked.sort_unstable();
         bookmarked.dedup();
+        let mut all: Vec<u16> = p.plan.iter().filter_map(track).collect();
+        all.sort_unstable();
+        let mut counts: Vec<(u16, u32)> = Vec::new();
+        for t in all {
+            match counts.last_mut() {
+                Some((u, n)) if *u == t => *n += 1,
+                _ => counts.push((t, 1)),
+            }
+        }
         Tracks {
             attended,
             bookmarked,
+            counts,
         }
+    }
+
+    /// How many of the person's bookmarks are in `track`.
+    fn count(&self, track: u16) -> u32 {
+        self.counts
+            .binary_search_by_key(&track, |c| c.0)
+            .map_or(0, |i| self.counts[i].1)
     }
 
     fn interest(&self, track: u16) -> Interest {

@@ -13,6 +13,8 @@
 //!
 //! The app refreshes its recommendations once a journal minute (a stated
 //! assumption: apps poll), so one board serves every consult in a minute.
+//! A talk the board does not list (too far gone to recommend) is not
+//! looked into.
 
 use super::*;
 use baton_core::recommend::{Board, LIKELY_FULL, Person};
@@ -70,6 +72,9 @@ impl Sim<'_> {
             self.consult.board = Some((minute, Board::new(cfg, st, st.now)));
         }
         let (_, board) = self.consult.board.as_ref()?;
+        // A talk the app cannot recommend (one too far gone) has nothing
+        // to look into.
+        board.option(se)?;
         self.consult.asked += 1;
         let top = board
             .recommend(cfg, &who, &Person::of(person), 3)
