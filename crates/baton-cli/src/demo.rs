@@ -151,6 +151,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
         eprintln!("  API     {base}/v1/spaces   (Authorization: Bearer {admin})");
         eprintln!("  stream  curl -N -H 'Authorization: Bearer {admin}' {base}/v1/stream");
         eprintln!("  try     curl -H 'Authorization: Bearer {admin}' {base}/v1/decisions");
+        eprintln!("  public  {base}/v1/public/rooms   (no token: the room status attendees' apps read)");
         eprintln!("  Ctrl-C stops.");
         let (tx, mut rx) = mpsc::unbounded_channel();
         let stream = tokio::spawn(follow_stream(base.clone(), reader, tx));
