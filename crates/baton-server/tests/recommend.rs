@@ -26,6 +26,7 @@ struct Server {
     viewer: String,
     app: String,
     public: String,
+    admin: String,
 }
 
 struct Reply {
@@ -55,6 +56,7 @@ impl Server {
             t.create(Role::Viewer, "vera").unwrap(),
             t.create(Role::App, "app-backend").unwrap(),
             t.create(Role::Public, "screens").unwrap(),
+            t.create(Role::Admin, "ada").unwrap(),
         );
         let mut cfg = Config::new(example(), data);
         cfg.listen = "127.0.0.1:0".parse().unwrap();
@@ -71,6 +73,7 @@ impl Server {
             viewer: tokens.2,
             app: tokens.3,
             public: tokens.4,
+            admin: tokens.5,
         }
     }
 
@@ -636,4 +639,106 @@ async fn the_public_listener_serves_the_feed_and_nothing_else() {
     }
     running.shutdown.send(()).unwrap();
     let _ = tokio::time::timeout(GUARD, running.done).await;
+}
+
+const RECOMMEND_POLICY: &str = r#"
+policies:
+  - id: recommend-before-full
+    description: "Alternatives for the planners of a talk likely to be full."
+    on: [minute]
+    scope: {kind: session}
+    condition: >-
+      session.status == 'scheduled' && session.minutes_to_start <= 25.0
+      && session.minutes_to_start >= 5.0 && session.p_full >= 0.6
+    cooldown: 30m
+    priority: 45
+    mode: auto
+    actions:
+      - kind: recommend
+        target: session
+        params:
+          limit: "2"
+        valid_for: 20m
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_recommend_action_pushes_alternatives_and_the_audit_keeps_only_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path(), true).await;
+    let r = s
+        .http
+        .put(format!("http://{}/v1/policies", s.addr))
+        .header("authorization", format!("Bearer {}", s.admin))
+        .header("content-type", "application/yaml")
+        .body(RECOMMEND_POLICY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
+    let ids: Vec<String> = (0..300).map(|i| format!("fan-{i:03}")).collect();
+    s.ingest(ids.iter().map(|a| plan(a, &["w-no-std-basics"])).collect())
+        .await;
+    // A minute on: the per-minute policy sees the workshop likely full.
+    s.call(
+        "post",
+        "/v1/clock/advance",
+        Some(&s.admin),
+        Some(json!({"seconds": 60})),
+        None,
+    )
+    .await
+    .ok("advance");
+    let v = s
+        .call(
+            "get",
+            "/v1/decisions?policy=recommend-before-full",
+            Some(&s.viewer),
+            None,
+            None,
+        )
+        .await
+        .ok("decisions");
+    let d = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["scope"]["session"] == "w-no-std-basics")
+        .cloned()
+        .unwrap_or_else(|| panic!("a decision for the workshop: {v}"));
+    let notices: Vec<&Value> = d["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == "notify")
+        .collect();
+    assert!(!notices.is_empty(), "{d}");
+    let mut sent = 0;
+    for n in &notices {
+        let p = &n["params"];
+        let alts = p["alternatives"].as_array().unwrap();
+        assert!(!alts.is_empty() && alts.len() <= 2, "{p}");
+        assert_eq!(p["to_session"], alts[0], "{p}");
+        assert!(alts.iter().all(|a| a != "w-no-std-basics"), "{p}");
+        let who = p["recipients"].as_array().unwrap();
+        assert_eq!(p["count"], json!(who.len()));
+        sent += who.len();
+    }
+    // The spread sends only its share: the rest keep the workshop.
+    assert!(sent > 0 && sent < 300, "{sent} of 300 sent elsewhere");
+    let solver = d["explanation"]["solver"].as_str().unwrap_or_default();
+    assert!(solver.contains("keep it"), "{solver}");
+    // The audit timeline names nobody: recipients are a count there.
+    let audit = s
+        .call(
+            "get",
+            "/v1/audit?policy=recommend-before-full",
+            Some(&s.viewer),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(audit.status, 200);
+    assert!(!audit.text.contains("fan-0"), "{}", audit.text);
+    assert!(audit.text.contains("\"count\""), "{}", audit.text);
+    s.stop().await;
 }
