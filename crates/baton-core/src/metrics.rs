@@ -137,11 +137,9 @@ pub struct SpaceState {
     pub queue_length: u32,
     pub queue_wait_s: f64,
     pub closed: bool,
-    /// A door volunteer's FULL (`space.full`): it wins over the sensors in
-    /// the public room status until cleared.
-    pub door_full: bool,
-    /// When the FULL went up (journal time).
-    pub door_full_at: Millis,
+    /// Since when a door volunteer's FULL (`space.full`) hangs: it wins
+    /// over the sensors in the public room status until cleared.
+    pub door_full: Option<Millis>,
     pub turned_away: u64,
     pub holt: Holt,
     /// Times a delta would have driven occupancy below zero.

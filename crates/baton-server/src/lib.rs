@@ -124,7 +124,7 @@ pub async fn start(cfg: Config) -> Result<Running> {
         cfg.limits.inflight_bytes,
         cfg.limits.body_timeout,
     ));
-    state.feed = Arc::new(api::public_feed(cfg.public));
+    state.feed = Arc::new(api::public::Feed::new(cfg.public));
     let app = api::router(state.clone());
     let public = match cfg.public_listen {
         Some(at) => {

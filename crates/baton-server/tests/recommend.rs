@@ -142,6 +142,20 @@ impl Server {
         .ok(id)
     }
 
+    /// A door volunteer's FULL (or its clearing), from the console.
+    async fn mark_full(&self, space: &str, full: bool) {
+        let r = self
+            .call(
+                "post",
+                &format!("/v1/spaces/{space}/full"),
+                Some(&self.operator),
+                Some(json!({"full": full})),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 200, "full={full} on {space}: {}", r.text);
+    }
+
     async fn rooms(&self) -> Value {
         // The feed is rebuilt at most once a second.
         tokio::time::sleep(Duration::from_millis(1_100)).await;
@@ -189,15 +203,7 @@ async fn a_reachable_session_with_seats_ranks_above_a_full_one_of_equal_interest
     assert!(list.contains(&"t-lock-free".to_string()), "{before}");
     assert!(list.contains(&"t-polonius".to_string()), "{before}");
     // hall-c's volunteer hangs FULL on the talk under way.
-    s.call(
-        "post",
-        "/v1/spaces/hall-c/full",
-        Some(&s.operator),
-        Some(json!({"full": true})),
-        None,
-    )
-    .await
-    .ok("mark full");
+    s.mark_full("hall-c", true).await;
     let after = s.recs("att-1").await;
     let list = sessions_of(&after);
     let pos = |id: &str| list.iter().position(|x| x == id);
@@ -423,15 +429,7 @@ async fn the_public_feed_is_anonymous_stale_aware_and_lets_the_door_win() {
     // A counter says hall-b is nearly empty; its volunteer says FULL: the door wins.
     s.ingest(vec![occupancy("occ-b-1", "hall-b", 20)]).await;
     assert_eq!(room(&s.rooms().await, "hall-b")["state"], "open");
-    s.call(
-        "post",
-        "/v1/spaces/hall-b/full",
-        Some(&s.operator),
-        Some(json!({"full": true})),
-        None,
-    )
-    .await
-    .ok("mark full");
+    s.mark_full("hall-b", true).await;
     s.ingest(vec![occupancy("occ-b-2", "hall-b", 25)]).await;
     let v = s.rooms().await;
     assert_eq!(room(&v, "hall-b")["state"], "full", "{v}");
@@ -462,15 +460,7 @@ async fn the_public_feed_is_anonymous_stale_aware_and_lets_the_door_win() {
         .await;
     assert_eq!(r.status, 304);
     // Cleared: the sensors speak again.
-    s.call(
-        "post",
-        "/v1/spaces/hall-b/full",
-        Some(&s.operator),
-        Some(json!({"full": false})),
-        None,
-    )
-    .await
-    .ok("clear");
+    s.mark_full("hall-b", false).await;
     assert_eq!(room(&s.rooms().await, "hall-b")["state"], "open");
     s.stop().await;
 }
@@ -550,15 +540,7 @@ async fn a_doors_full_is_about_the_talk_on_now_not_the_next_one() {
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start(dir.path(), true).await;
     s.ingest(vec![plan("att-2", &["t-lock-free"])]).await;
-    s.call(
-        "post",
-        "/v1/spaces/hall-c/full",
-        Some(&s.operator),
-        Some(json!({"full": true})),
-        None,
-    )
-    .await
-    .ok("mark full");
+    s.mark_full("hall-c", true).await;
     // 09:50: hall-c's FULL is about what is in it now; the 10:00 talk
     // starts after that audience leaves.
     let v = s.recs("att-2").await;

@@ -135,19 +135,7 @@ impl Engine {
                     D::Entered { count, attendee } => {
                         st.entered(now, *count);
                         if let Some(a) = attendee {
-                            let at = self.st.attendees.entry(a.clone()).or_default();
-                            at.last_space = Some(sp);
-                            if at.share_position
-                                && let Some(se) = current_session(&self.cfg, &self.st, sp, now)
-                            {
-                                let at = self.st.attendees.entry(a.clone()).or_default();
-                                if at.attended.last() != Some(&se)
-                                    && at.attended.len()
-                                        < baton_model::signal::limits::PLAN_SESSIONS
-                                {
-                                    at.attended.push(se);
-                                }
-                            }
+                            self.st.attendees.entry(a.clone()).or_default().last_space = Some(sp);
                         }
                     }
                     D::Exited { count, .. } if st.exited(now, *count) => self.st.stats.clamped += 1,
@@ -160,12 +148,8 @@ impl Engine {
                     }
                     D::Closed { .. } => st.closed = true,
                     D::Opened { .. } => st.closed = false,
-                    D::Full { full, .. } => {
-                        if *full && !st.door_full {
-                            st.door_full_at = now;
-                        }
-                        st.door_full = *full;
-                    }
+                    D::Full { full: true, .. } => st.door_full = st.door_full.or(Some(now)),
+                    D::Full { full: false, .. } => st.door_full = None,
                     D::TurnedAway { count } => {
                         st.turned_away += u64::from(*count);
                         if let Some(se) = current_session(&self.cfg, &self.st, sp, now) {
@@ -175,6 +159,22 @@ impl Engine {
                     _ => {}
                 }
                 let session = current_session(&self.cfg, &self.st, sp, now);
+                // Someone who shares their position, seen entering: the
+                // session is one they attended (their recommendations'
+                // "tracks you attended").
+                if let (
+                    D::Entered {
+                        attendee: Some(a), ..
+                    },
+                    Some(se),
+                ) = (&s.data, session)
+                    && let Some(at) = self.st.attendees.get_mut(a)
+                    && at.share_position
+                    && at.attended.last() != Some(&se)
+                    && at.attended.len() < baton_model::signal::limits::PLAN_SESSIONS
+                {
+                    at.attended.push(se);
+                }
                 if let Some(se) = session
                     && session_status(&self.cfg, &self.st, se, now) == "running"
                 {

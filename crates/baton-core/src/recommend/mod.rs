@@ -80,12 +80,21 @@ impl Opt {
         if self.shut {
             return 0;
         }
-        let taken = if self.running || self.expected < 0.0 {
-            f64::from(self.occupancy)
+        (f64::from(self.limit) - self.taken(self.expected))
+            .max(0.0)
+            .round() as u32
+    }
+
+    /// Places taken by its start if `estimate` people come: the room's
+    /// count when it runs or nothing is forecast, else the estimate or the
+    /// count, whichever is more.
+    pub fn taken(&self, estimate: f64) -> f64 {
+        let now = f64::from(self.occupancy);
+        if self.running || self.expected < 0.0 {
+            now
         } else {
-            self.expected.max(f64::from(self.occupancy))
-        };
-        (f64::from(self.limit) - taken).max(0.0).round() as u32
+            estimate.max(now)
+        }
     }
 
     /// The chance of a seat for someone arriving at `arrive`.
@@ -269,8 +278,7 @@ impl Board {
             })
             .collect();
         let mut options = Vec::new();
-        for (i, _) in cfg.spec.sessions.iter().enumerate() {
-            let i = i as u32;
+        for i in 0..cfg.spec.sessions.len() as u32 {
             let status = session_status(cfg, st, i, now);
             if status == "cancelled" || status == "ended" {
                 continue;
@@ -301,7 +309,7 @@ impl Board {
                 // went up after that talk began: one left from the talk
                 // before is about an audience that is leaving.
                 shut: sp.closed
-                    || (sp.door_full && status == "running" && sp.door_full_at >= start),
+                    || (status == "running" && sp.door_full.is_some_and(|t| t >= start)),
                 track: track_of[i as usize],
                 denied: f.expected_denied(forecast::room_limit(cfg, space)),
                 bookmarks: st.sessions[i as usize].bookmarks,

@@ -114,12 +114,7 @@ pub(super) fn solve(cfg: &Compiled, b: &Board) -> Spread {
             // Seats it very likely has: the top of the forecast's 80%
             // interval, not its middle, so the people sent do not
             // overflow the alternative's own audience.
-            let taken = if o.running || o.expected < 0.0 {
-                f64::from(o.occupancy)
-            } else {
-                o.high.max(f64::from(o.occupancy))
-            };
-            (under - taken).max(0.0) as u32
+            (under - o.taken(o.high)).max(0.0) as u32
         })
         .collect();
     let cost: Vec<Vec<Option<i64>>> = fulls
@@ -139,7 +134,7 @@ pub(super) fn solve(cfg: &Compiled, b: &Board) -> Spread {
                     }
                     let interest = if ao.track == fo.track { 50 } else { 100 };
                     let walk = i64::from(cfg.walk.secs(fo.space, ao.space)) / 6;
-                    let taken = ao.expected.max(f64::from(ao.occupancy));
+                    let taken = ao.taken(ao.expected);
                     let filled = (taken * 40.0 / f64::from(ao.limit.max(1))) as i64;
                     Some(interest + walk + filled)
                 })

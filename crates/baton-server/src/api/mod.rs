@@ -37,11 +37,6 @@ use health::*;
 use ingest::*;
 use live::*;
 pub use public::Access as PublicAccess;
-
-/// The public feed's state for a server with `access`.
-pub fn public_feed(access: PublicAccess) -> public::Feed {
-    public::Feed::new(access)
-}
 use public::*;
 use recommend::{bulk as recommend_bulk, for_attendee as recommend_one};
 pub use routes::ROUTES;
@@ -192,6 +187,54 @@ impl AppState {
             reply,
         })
         .await
+    }
+
+    /// Runs `f` on the core thread and hands back what it returns: a
+    /// typed [`AppState::query`], for reads that are not JSON yet.
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Engine, &View) -> T + Send + 'static,
+    ) -> Result<T, Problem> {
+        let (tx, rx) = oneshot::channel();
+        self.query(move |e, v| {
+            let _ = tx.send(f(e, v));
+            Value::Null
+        })
+        .await?;
+        rx.await
+            .map_err(|_| Problem::unavailable("the core stopped before answering"))
+    }
+
+    /// Journals a signal the console sends on someone's behalf (a staff
+    /// member's task update, a door's FULL) as their messenger or button
+    /// would: parsed like any ingest, answered once durable.
+    async fn journal_for(&self, event: &Value) -> Result<Ingested, Problem> {
+        let signal = Signal::parse_json(&event.to_string())
+            .map_err(|e| Problem::bad_field(e.field, e.message))?;
+        if !self.core.reserve(1) {
+            return Err(Problem::busy());
+        }
+        match self
+            .ask(|reply| Request::Ingest {
+                signals: vec![signal],
+                reply,
+            })
+            .await
+        {
+            Ok(Ok(r)) => Ok(r),
+            Ok(Err(IngestError::Unknown { message, .. })) => Err(Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown",
+                message,
+            )),
+            Ok(Err(IngestError::Journal(e))) => Err(Problem::unavailable(e)),
+            Err(p) => {
+                if p.status == StatusCode::TOO_MANY_REQUESTS {
+                    self.core.release(1);
+                }
+                Err(p)
+            }
+        }
     }
 
     async fn command(&self, caller: &Caller, kind: CommandKind) -> Result<Applied, Problem> {

@@ -84,13 +84,26 @@ impl Feed {
     }
 }
 
+/// What the public is told of a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomState {
+    Open,
+    /// At [`FILLING`] of its places or more.
+    Filling,
+    /// At its places, or a door volunteer said so.
+    Full,
+    Closed,
+    /// No sensor has spoken within `stale_after`.
+    Unknown,
+}
+
 /// One room as the public sees it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Room {
     pub id: String,
     pub name: String,
-    /// `open`, `filling`, `full`, `closed`, or `unknown` when its data is stale.
-    pub state: &'static str,
+    pub state: RoomState,
     /// Rounded down to a multiple of 5; absent when unknown.
     pub seats_free: Option<u32>,
     /// Seats plus standing.
@@ -128,21 +141,21 @@ pub fn rooms(e: &Engine) -> Vec<Room> {
         let places = forecast::room_limit(cfg, i32_) as u32;
         let stale = s.stale(now, cfg.spec.event.stale_after);
         let state = if s.closed {
-            "closed"
-        } else if s.door_full {
-            "full"
+            RoomState::Closed
+        } else if s.door_full.is_some() {
+            RoomState::Full
         } else if stale {
-            "unknown"
+            RoomState::Unknown
         } else if s.occupancy >= places {
-            "full"
+            RoomState::Full
         } else if f64::from(s.occupancy) >= FILLING * f64::from(places) {
-            "filling"
+            RoomState::Filling
         } else {
-            "open"
+            RoomState::Open
         };
         let seats_free = match state {
-            "unknown" => None,
-            "full" | "closed" => Some(0),
+            RoomState::Unknown => None,
+            RoomState::Full | RoomState::Closed => Some(0),
             _ => Some(places.saturating_sub(s.occupancy) / SEATS_STEP * SEATS_STEP),
         };
         let talk = |se: u32, fill: bool| {
@@ -167,7 +180,7 @@ pub fn rooms(e: &Engine) -> Vec<Room> {
             state,
             seats_free,
             places,
-            marked_full: s.door_full,
+            marked_full: s.door_full.is_some(),
             current: current.map(|se| talk(se, false)),
             next: next.map(|se| talk(se, true)),
         });
@@ -188,17 +201,22 @@ fn next_session(e: &Engine, space: u32, current: Option<u32>) -> Option<u32> {
         .min_by_key(|&se| (session_times(cfg, st, se).0, se))
 }
 
-/// FOSDEM's room-status shape: `[{"roomname": NAME, "state": "1" | "0"}]`,
-/// "1" meaning full.
-pub fn fosdem(rooms: &[Room]) -> Value {
-    Value::Array(
-        rooms
-            .iter()
-            .map(
-                |r| json!({"roomname": r.name, "state": if r.state == "full" { "1" } else { "0" }}),
-            )
-            .collect(),
-    )
+/// One room in FOSDEM's room-status shape: `{"roomname": NAME, "state":
+/// "1" | "0"}`, "1" meaning full.
+#[derive(Serialize)]
+struct FosdemRoom<'a> {
+    roomname: &'a str,
+    state: &'static str,
+}
+
+fn fosdem(rooms: &[Room]) -> Vec<FosdemRoom<'_>> {
+    rooms
+        .iter()
+        .map(|r| FosdemRoom {
+            roomname: &r.name,
+            state: if r.state == RoomState::Full { "1" } else { "0" },
+        })
+        .collect()
 }
 
 impl AppState {
@@ -232,26 +250,30 @@ impl AppState {
         {
             return Ok(c.clone());
         }
-        let v = self
-            .query(|e, _| {
-                let r = rooms(e);
-                json!({"rooms": r, "fosdem": fosdem(&r), "position": e.position(), "now": e.state().now})
-            })
+        let (rooms, position, now) = self
+            .read(|e, _| (rooms(e), e.position(), e.state().now))
             .await?;
-        let rooms_body = serde_json::to_vec(&json!({
-            "items": v["rooms"], "position": v["position"], "now": v["now"]
-        }))
-        .map_err(|_| Problem::unavailable("the feed could not be written"))?;
-        let fosdem_body = serde_json::to_vec(&v["fosdem"])
-            .map_err(|_| Problem::unavailable("the feed could not be written"))?;
-        // The ETag names the content, not the position: ticks that change
-        // nothing keep readers' caches valid.
-        let etag = format!(
-            "\"{:016x}\"",
-            xxhash_rust::xxh3::xxh3_64(&serde_json::to_vec(&v["rooms"]).unwrap_or_default())
-        );
+        let unwritable = |_| Problem::unavailable("the feed could not be written");
+        // The rooms are written once: the ETag names them, not the
+        // position, so ticks that change nothing keep readers' caches valid.
+        let items = serde_json::to_string(&rooms).map_err(unwritable)?;
+        let etag = format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(items.as_bytes()));
+        let items = serde_json::value::RawValue::from_string(items).map_err(unwritable)?;
+        #[derive(Serialize)]
+        struct Body<'a> {
+            items: &'a serde_json::value::RawValue,
+            position: u64,
+            now: i64,
+        }
+        let rooms_body = serde_json::to_vec(&Body {
+            items: &items,
+            position,
+            now,
+        })
+        .map_err(unwritable)?;
+        let fosdem_body = serde_json::to_vec(&fosdem(&rooms)).map_err(unwritable)?;
         let built = Built {
-            position: v["position"].as_u64().unwrap_or(0),
+            position,
             at: Instant::now(),
             etag,
             rooms: Bytes::from(rooms_body),
@@ -381,30 +403,8 @@ pub(super) async fn mark_full(
         "subject": id,
         "data": data,
     });
-    let signal = match Signal::parse_json(&event.to_string()) {
-        Ok(sig) => sig,
-        Err(e) => return Problem::bad_field(e.field, e.message).into_response(),
-    };
-    if !s.core.reserve(1) {
-        return Problem::busy().into_response();
-    }
-    match s
-        .ask(|reply| Request::Ingest {
-            signals: vec![signal],
-            reply,
-        })
-        .await
-    {
-        Ok(Ok(r)) => ok(json!({"space": id, "full": b.full, "position": r.position})),
-        Ok(Err(IngestError::Unknown { message, .. })) => {
-            Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown", message).into_response()
-        }
-        Ok(Err(IngestError::Journal(e))) => Problem::unavailable(e).into_response(),
-        Err(p) => {
-            if p.status == StatusCode::TOO_MANY_REQUESTS {
-                s.core.release(1);
-            }
-            p.into_response()
-        }
+    match s.journal_for(&event).await {
+        Ok(r) => ok(json!({"space": id, "full": b.full, "position": r.position})),
+        Err(p) => p.into_response(),
     }
 }

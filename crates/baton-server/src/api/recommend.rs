@@ -138,7 +138,7 @@ impl AppState {
     async fn recommend_read(
         &self,
         at: Option<Millis>,
-        ids: Vec<String>,
+        ids: Arc<[String]>,
     ) -> Result<(Arc<Solved>, Vec<Option<Shared>>), Problem> {
         let cached = self
             .recs
@@ -148,22 +148,18 @@ impl AppState {
             .and_then(|c| c.clone())
             .filter(|c| c.at == at);
         let have = cached.as_ref().map(|c| c.position);
-        let (tx, rx) = oneshot::channel();
-        self.query(move |e, _| {
-            let position = e.position();
-            let board = (have != Some(position))
-                .then(|| Board::capture(e.config(), e.state(), at.unwrap_or(e.state().now)));
-            let people: Vec<Option<Shared>> = ids
-                .iter()
-                .map(|id| e.state().attendees.get(id).map(Shared::of))
-                .collect();
-            let _ = tx.send((position, board, people, e.shared_config()));
-            Value::Null
-        })
-        .await?;
-        let (position, board, people, cfg) = rx
-            .await
-            .map_err(|_| Problem::unavailable("the core stopped before answering"))?;
+        let (position, board, people, cfg) = self
+            .read(move |e, _| {
+                let position = e.position();
+                let board = (have != Some(position))
+                    .then(|| Board::capture(e.config(), e.state(), at.unwrap_or(e.state().now)));
+                let people: Vec<Option<Shared>> = ids
+                    .iter()
+                    .map(|id| e.state().attendees.get(id).map(Shared::of))
+                    .collect();
+                (position, board, people, e.shared_config())
+            })
+            .await?;
         let solved = match (board, cached) {
             (None, Some(c)) => c,
             (Some(mut board), _) => {
@@ -211,7 +207,7 @@ fn spread_json(cfg: &Compiled, board: &Board) -> Value {
 /// Ranks every attendee and writes the answer, on a blocking thread.
 async fn answer(
     solved: Arc<Solved>,
-    ids: Vec<String>,
+    ids: Arc<[String]>,
     people: Vec<Option<Shared>>,
     limit: usize,
     one: bool,
@@ -303,8 +299,9 @@ pub(super) async fn for_attendee(
     };
     let began = std::time::Instant::now();
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
-    match s.recommend_read(at, vec![id.clone()]).await {
-        Ok((solved, people)) => answer(solved, vec![id], people, limit, true, began).await,
+    let ids: Arc<[String]> = Arc::from([id]);
+    match s.recommend_read(at, ids.clone()).await {
+        Ok((solved, people)) => answer(solved, ids, people, limit, true, began).await,
         Err(p) => p.into_response(),
     }
 }
@@ -337,7 +334,7 @@ pub(super) async fn bulk(State(s): State<AppState>, _: AppReader, body: Bytes) -
         Err(p) => return p.into_response(),
     };
     let limit = b.limit.unwrap_or(DEFAULT_LIMIT);
-    let ids = b.attendees;
+    let ids: Arc<[String]> = b.attendees.into();
     match s.recommend_read(at, ids.clone()).await {
         Ok((solved, people)) => answer(solved, ids, people, limit, false, began).await,
         Err(p) => p.into_response(),

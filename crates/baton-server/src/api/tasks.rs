@@ -9,7 +9,6 @@
 
 use super::{AppState, Operator, Reader, ok, reply};
 use crate::auth::{Caller, Role};
-use crate::core::{IngestError, Request};
 use crate::problem::Problem;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -18,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use baton_core::Engine;
 use baton_core::state::TaskStage;
 use baton_model::CommandKind;
-use baton_model::signal::{Signal, TaskState};
+use baton_model::signal::TaskState;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -221,35 +220,13 @@ pub(super) async fn update(
         "subject": staff,
         "data": {"task": id, "state": state},
     });
-    let signal = match Signal::parse_json(&event.to_string()) {
-        Ok(sig) => sig,
-        Err(e) => return Problem::bad_field(e.field, e.message).into_response(),
-    };
-    if !s.core.reserve(1) {
-        return Problem::busy().into_response();
-    }
-    match s
-        .ask(|reply| Request::Ingest {
-            signals: vec![signal],
-            reply,
-        })
-        .await
-    {
-        Ok(Ok(r)) => ok(json!({
+    match s.journal_for(&event).await {
+        Ok(r) => ok(json!({
             "task": id,
             "state": state,
             "duplicate": r.duplicates == 1,
             "position": r.position,
         })),
-        Ok(Err(IngestError::Unknown { message, .. })) => {
-            Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown", message).into_response()
-        }
-        Ok(Err(IngestError::Journal(e))) => Problem::unavailable(e).into_response(),
-        Err(p) => {
-            if p.status == StatusCode::TOO_MANY_REQUESTS {
-                s.core.release(1);
-            }
-            p.into_response()
-        }
+        Err(p) => p.into_response(),
     }
 }
